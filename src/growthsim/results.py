@@ -1,0 +1,118 @@
+"""Containers for simulation output.
+
+``RunResult`` is what one replicate of one plan produces; ``RunSet`` stacks many.
+Column conventions of ``RunResult.timeseries`` (one row per simulated day):
+
+- ``day``: 0 .. horizon_days-1
+- ``members``: people in the community at the end of the day (active status + dormant)
+- ``active``: members active that day (DAU)
+- ``dormant``: members silent longer than ``members.churn.silent_days``
+- ``churned``: cumulative members who left
+- ``new_members``: joins that day, all sources; ``new_<source>`` per source, where source is
+  ``organic``, ``referral``, ``replay`` or a channel name from the scenario
+- ``invites_sent``, ``invites_accepted``: referral invitations that day
+- ``paying``: members (incl. dormant) who ever bought, at the end of the day
+- ``first_purchases``, ``purchases`` (first + repeat orders), ``revenue``, ``gross_margin``
+- ``cost``: all money spent that day; ``cost_<category>`` per ledger category, where
+  category is ``staff``, ``tools``, ``kol:<name>``, ``campaign:<name>``, ``channel:<name>``
+- ``groups``, ``managed_groups``, ``vip_members``, ``recalled``
+- ``budget_blocked``: 1 on days when discretionary spending was refused by the budget
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from growthsim.scenario.schema import Scenario
+
+
+@dataclass
+class RunResult:
+    """Output of one replicate of one plan.
+
+    Attributes:
+        scenario: the fully resolved scenario that was run.
+        seed: the run's base seed (``growthsim run --seed SEED`` reproduces it).
+        replicate: replicate index under that seed (child ``SeedSequence(seed).spawn``).
+        timeseries: one row per day, columns as in the module docstring.
+        scalars: end-of-run figures that need member-level data: ``activity_top20_share``,
+            ``activity_top1_share``, ``retention_d1``, ``retention_d7``, ``retention_d30``,
+            ``budget_exhausted_day`` (NaN when never), ``viral_cycle_days``,
+            ``inviting_members``, ``vip_members_ever``, ``promoted_admins``.
+        cohorts: columns ``join_week, week, size, retained`` — for each join-week cohort
+            (week 0 = days 0..6), ``retained`` members still in the community
+            ``week`` weeks after the cohort's week started.
+        ledger: columns ``day, category, amount`` — every payment, in the scenario's currency.
+    """
+
+    scenario: "Scenario"
+    seed: int
+    replicate: int
+    timeseries: pd.DataFrame
+    scalars: dict[str, float] = field(default_factory=dict)
+    cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunSet:
+    """Many replicates of one or more plans, stacked as tidy frames.
+
+    Every frame carries ``variant`` (the plan's label: ``base``, a variant name, or for
+    ``compare`` a ``file:variant`` label) and ``replicate``; ``timeseries`` and ``scalars``
+    also carry ``seed``. Replicate ``r`` of every plan uses the same random numbers
+    (common random numbers), so paired differences between plans are due to the plan.
+
+    Attributes:
+        plans: label -> resolved Scenario, in display order.
+        timeseries: RunResult.timeseries rows plus ``variant, replicate, seed``.
+        scalars: one row per (variant, replicate): ``variant, replicate, seed`` + scalars.
+        cohorts: RunResult.cohorts rows plus ``variant, replicate``.
+        ledger: RunResult.ledger rows plus ``variant, replicate``.
+    """
+
+    plans: dict[str, "Scenario"]
+    timeseries: pd.DataFrame
+    scalars: pd.DataFrame
+    cohorts: pd.DataFrame
+    ledger: pd.DataFrame
+
+    @classmethod
+    def from_results(cls, plans: dict[str, "Scenario"], results: dict[str, list[RunResult]]) -> "RunSet":
+        ts, sc, co, le = [], [], [], []
+        for label, runs in results.items():
+            for r in runs:
+                keys = {"variant": label, "replicate": r.replicate}
+                t = r.timeseries.copy()
+                t.insert(0, "seed", r.seed)
+                t.insert(0, "replicate", r.replicate)
+                t.insert(0, "variant", label)
+                ts.append(t)
+                sc.append({**keys, "seed": r.seed, **r.scalars})
+                if len(r.cohorts):
+                    c = r.cohorts.copy()
+                    c.insert(0, "replicate", r.replicate)
+                    c.insert(0, "variant", label)
+                    co.append(c)
+                if len(r.ledger):
+                    lg = r.ledger.copy()
+                    lg.insert(0, "replicate", r.replicate)
+                    lg.insert(0, "variant", label)
+                    le.append(lg)
+        cat = lambda xs: pd.concat(xs, ignore_index=True) if xs else pd.DataFrame()  # noqa: E731
+        timeseries = cat(ts)
+        if len(timeseries):
+            # columns that exist for one plan only (a channel another plan lacks) are zero there
+            timeseries = timeseries.fillna(0)
+        return cls(
+            plans=dict(plans),
+            timeseries=timeseries,
+            scalars=pd.DataFrame(sc),
+            cohorts=cat(co),
+            ledger=cat(le),
+        )

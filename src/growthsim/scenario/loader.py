@@ -1,0 +1,270 @@
+"""Reading scenario files: YAML with line numbers, variants, overrides and clear errors."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from growthsim.errors import ScenarioError, located
+from growthsim.scenario.schema import Scenario
+
+FILE_KEYS = ("variants",)  # keys of a scenario file that are not part of one plan
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+def _line_map(node: yaml.Node, prefix: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    """Map each key path in a composed YAML tree to its 1-based line."""
+    out = {} if out is None else out
+    out.setdefault(prefix, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[prefix + (key,)] = k.start_mark.line + 1
+            _line_map(v, prefix + (key,), out)
+            # keep the key's own line for the path, children go deeper
+            out[prefix + (key,)] = k.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out[prefix + (str(i),)] = v.start_mark.line + 1
+            _line_map(v, prefix + (str(i),), out)
+    return out
+
+
+def read_yaml(path: str | Path) -> tuple[dict[str, Any], dict[tuple, int]]:
+    """Parse a YAML mapping with ``yaml.safe_load`` semantics; return it with a line map."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(located(str(p), None, None, "file not found")) from None
+    except IsADirectoryError:
+        raise ScenarioError(located(str(p), None, None, "is a directory, expected a YAML file")) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            located(str(p), None, None, f"not a UTF-8 text file ({exc.reason})")
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(located(str(p), None, None, f"cannot read: {exc.strerror}")) from None
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(located(str(p), line, None, f"not valid YAML: {problem}")) from None
+    if data is None:
+        raise ScenarioError(located(str(p), None, None, "file is empty, expected a scenario mapping"))
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            located(
+                str(p), 1, None, f"expected a mapping of scenario fields, found {type(data).__name__}"
+            )
+        )
+    return data, _line_map(node)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _format_errors(
+    exc: ValidationError,
+    file: str | None,
+    lines: dict[tuple, int],
+    prefix: tuple = (),
+) -> str:
+    msgs = []
+    for err in exc.errors():
+        loc = tuple(str(x) for x in err["loc"])
+        # drop discriminator tags that pydantic inserts into the location
+        loc = tuple(x for x in loc if x not in _UNION_TAGS)
+        full = prefix + loc
+        line = None
+        for cut in range(len(full), -1, -1):
+            if full[:cut] in lines:
+                line = lines[full[:cut]]
+                break
+        path = ".".join(full) or "(top level)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg = "unknown key (check the spelling; see docs/scenario.md for the fields)"
+        elif kind == "missing":
+            msg = "required field is missing"
+        else:
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            if "input" in err and kind not in ("model_type",):
+                msg += f"; found {_describe(err['input'])}"
+            elif kind == "model_type":
+                msg = f"expected a mapping, found {_describe(err.get('input'))}"
+        msgs.append(located(file, line, path, msg))
+    return "\n".join(msgs)
+
+
+_UNION_TAGS = {"invite_reward", "checkin_cashback", "lottery", "flash_sale", "group_buy", "lecture"}
+
+
+def validate_plan(
+    data: dict[str, Any],
+    file: str | None = None,
+    lines: dict[tuple, int] | None = None,
+    prefix: tuple = (),
+) -> Scenario:
+    """Validate one plan's mapping; raise ScenarioError naming file, line and field."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_format_errors(exc, file, lines or {}, prefix)) from None
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a copy of ``base``: mappings merge key by key, anything else
+    (lists included) is replaced; a ``null`` override resets a key to its default."""
+    out = copy.deepcopy(base)
+    for key, val in override.items():
+        if isinstance(val, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], val)
+        elif val is None and key in out:
+            del out[key]
+        else:
+            out[key] = copy.deepcopy(val)
+    return out
+
+
+class ScenarioFile:
+    """A parsed scenario file: the base plan and its named variants, all validated."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        raw, lines = read_yaml(self.path)
+        self.lines = lines
+        variants = raw.pop("variants", None) or {}
+        if not isinstance(variants, dict):
+            raise ScenarioError(
+                located(str(self.path), lines.get(("variants",)), "variants",
+                        f"expected a mapping of variant name -> overrides, found {_describe(variants)}")
+            )
+        self.raw = raw
+        self._resolve_paths(raw)
+        self.base = validate_plan(raw, str(self.path), lines)
+        self.variant_overrides: dict[str, dict[str, Any]] = {}
+        self.variants: dict[str, Scenario] = {}
+        for name, over in variants.items():
+            name = str(name)
+            if name == "base":
+                raise ScenarioError(
+                    located(str(self.path), lines.get(("variants", name)), f"variants.{name}",
+                            "'base' is reserved for the plan without overrides")
+                )
+            if not isinstance(over, dict):
+                raise ScenarioError(
+                    located(str(self.path), lines.get(("variants", name)), f"variants.{name}",
+                            f"expected a mapping of overrides, found {_describe(over)}")
+                )
+            if "variants" in over:
+                raise ScenarioError(
+                    located(str(self.path), lines.get(("variants", name, "variants")),
+                            f"variants.{name}.variants", "variants cannot be nested")
+                )
+            self._resolve_paths(over)
+            merged = deep_merge(raw, over)
+            merged.setdefault("name", raw.get("name"))
+            # map errors inside a variant to the variant's lines where the key is overridden
+            vlines = {k[2:]: v for k, v in lines.items() if k[:2] == ("variants", name)}
+            merged_lines = {**lines, **vlines}
+            try:
+                plan = Scenario.model_validate(merged)
+            except ValidationError as exc:
+                raise ScenarioError(
+                    f"in variant '{name}':\n" + _format_errors(exc, str(self.path), merged_lines)
+                ) from None
+            self.variant_overrides[name] = over
+            self.variants[name] = plan
+
+    def _resolve_paths(self, data: dict[str, Any]) -> None:
+        """Make an edge-list path relative to the scenario file absolute."""
+        g = data.get("market", {}).get("graph") if isinstance(data.get("market"), dict) else None
+        if isinstance(g, dict) and isinstance(g.get("path"), str):
+            p = Path(g["path"])
+            if not p.is_absolute():
+                g["path"] = str((self.path.parent / p).resolve())
+
+    @property
+    def names(self) -> list[str]:
+        return ["base", *self.variants]
+
+    def plan(self, variant: str | None = None) -> Scenario:
+        if variant in (None, "base"):
+            return self.base
+        if variant not in self.variants:
+            known = ", ".join(self.names)
+            raise ScenarioError(
+                located(str(self.path), None, "variants", f"no variant '{variant}'; this file has: {known}")
+            )
+        return self.variants[variant]
+
+    def plans(self) -> dict[str, Scenario]:
+        return {"base": self.base, **self.variants}
+
+
+def load_scenario(path: str | Path, variant: str | None = None) -> Scenario:
+    """Load and validate one plan (the base plan, or a named variant) from a file."""
+    return ScenarioFile(path).plan(variant)
+
+
+def load_scenario_variants(path: str | Path) -> dict[str, Scenario]:
+    """All plans of a file: ``{"base": ..., "<variant>": ...}``."""
+    return ScenarioFile(path).plans()
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The fully resolved plan as plain data (what ``scenario.resolved.yaml`` holds)."""
+    return scenario.model_dump(mode="json")
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    cur: Any = data
+    for i, key in enumerate(keys[:-1]):
+        nxt = cur.get(key) if isinstance(cur, dict) else None
+        if isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
+            nxt = cur[int(key)]
+        if nxt is None:
+            raise ScenarioError(f"{dotted}: '{'.'.join(keys[: i + 1])}' does not exist in the scenario")
+        cur = nxt
+    last = keys[-1]
+    if isinstance(cur, list):
+        if not last.isdigit() or int(last) >= len(cur):
+            raise ScenarioError(f"{dotted}: no list item '{last}'")
+        cur[int(last)] = value
+    elif isinstance(cur, dict):
+        if last not in cur:
+            raise ScenarioError(f"{dotted}: '{dotted}' is not a field of the scenario")
+        cur[last] = value
+    else:
+        raise ScenarioError(f"{dotted}: '{'.'.join(keys[:-1])}' is not a section")
+
+
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str | None = None) -> Scenario:
+    """Return a new plan with dotted-path fields set, e.g.
+    ``{"members.churn.base_hazard": 0.01, "staff.part_time_admin.count": 4}``.
+    Unknown paths and invalid values raise ScenarioError."""
+    data = scenario_to_dict(scenario)
+    for dotted, value in overrides.items():
+        try:
+            _set_path(data, dotted, value)
+        except ScenarioError as exc:
+            raise ScenarioError(located(source, None, None, str(exc))) from None
+    return validate_plan(data, source)

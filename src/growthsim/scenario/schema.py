@@ -1,0 +1,629 @@
+"""The scenario schema: every parameter of a plan, with its unit, range and default.
+
+Scenario files are YAML mappings validated by these pydantic models. Every model forbids
+unknown keys, so a misspelt key is an error rather than a silently ignored setting.
+
+Conventions: days are integers counted from day 0 of the simulation; ``end_day`` values
+are inclusive; money is in ``economics.currency``; probabilities are per person per day
+unless the description says otherwise. Defaults come from community-operations practice
+(see ``docs/model.md`` and the comments in ``scenarios/``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegFloat = Annotated[float, Field(ge=0.0)]
+Day = Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+# --------------------------------------------------------------------------- market
+
+
+GRAPH_MODELS = (
+    "well_mixed",
+    "complete",
+    "erdos_renyi",
+    "watts_strogatz",
+    "powerlaw_cluster",
+    "sbm",
+    "edge_list",
+)
+
+
+class GraphSpec(Strict):
+    """Who knows whom in the market.
+
+    ``well_mixed``: no explicit edges; word of mouth reaches anyone, in proportion to the
+    active members (the Bass / mean-field limit, and the cheap choice without network data).
+    ``complete``: everyone knows everyone (small markets only).
+    ``erdos_renyi``, ``watts_strogatz`` (small world), ``powerlaw_cluster`` (Holme–Kim:
+    heavy-tailed degrees with clustering), ``sbm`` (stochastic block model: regions or
+    interest categories as blocks), ``edge_list`` (a CSV of two person-id columns).
+    """
+
+    model: Literal[
+        "well_mixed",
+        "complete",
+        "erdos_renyi",
+        "watts_strogatz",
+        "powerlaw_cluster",
+        "sbm",
+        "edge_list",
+    ] = Field("watts_strogatz", description="graph family")
+    mean_degree: float = Field(
+        20.0, gt=0, le=2000, description="mean number of acquaintances per person (people)"
+    )
+    rewire_prob: Probability = Field(0.1, description="Watts–Strogatz rewiring probability")
+    triangle_prob: Probability = Field(
+        0.3, description="Holme–Kim probability of closing a triangle after each attachment"
+    )
+    blocks: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="number of regions / interest categories (blocks); people are labelled "
+        "with a block for every graph model, and the sbm model wires within blocks",
+    )
+    block_shares: list[Annotated[float, Field(gt=0)]] | None = Field(
+        None, description="relative size of each block (normalised); default equal"
+    )
+    within_block_share: Probability = Field(
+        0.8, description="sbm: expected share of a person's contacts inside their own block"
+    )
+    path: str | None = Field(
+        None,
+        description="edge_list: CSV file with two integer person-id columns (0-based), "
+        "relative to the scenario file",
+    )
+    seed: int | None = Field(
+        None,
+        ge=0,
+        description="seed of the graph; default: the scenario seed. The market's network is "
+        "one fixed realisation shared by all replicates and plans",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> "GraphSpec":
+        if self.model == "edge_list" and not self.path:
+            raise ValueError("graph model 'edge_list' needs 'path' (a CSV edge list)")
+        if self.block_shares is not None and len(self.block_shares) != self.blocks:
+            raise ValueError(
+                f"block_shares has {len(self.block_shares)} entries but blocks is {self.blocks}"
+            )
+        return self
+
+
+class Market(Strict):
+    """Everyone the community could ever reach."""
+
+    size: int = Field(50_000, ge=1, le=50_000_000, description="people in the market")
+    graph: GraphSpec = Field(default_factory=GraphSpec)
+
+
+# --------------------------------------------------------------------------- members
+
+
+class Propensity(Strict):
+    """Each person's fixed activity propensity ``a_i``: chance to be active on a day of full
+    engagement. Heterogeneous propensities are what make participation unequal."""
+
+    distribution: Literal["beta", "constant"] = "beta"
+    alpha: float = Field(
+        0.2, gt=0, le=1000, description="Beta shape alpha; Beta(0.2, 1.8) has mean 0.10"
+    )
+    beta: float = Field(1.8, gt=0, le=1000, description="Beta shape beta")
+    value: Probability = Field(0.1, description="the propensity when distribution is constant")
+
+
+class Engagement(Strict):
+    """Engagement ``e_i`` in [0, 1], updated daily:
+    ``e <- e + response*(1-e)*(1-exp(-S_g)) - decay*c_g*e`` (+ ``habit*(1-e)`` when active)."""
+
+    initial: Probability = Field(0.6, description="engagement of a newly joined member")
+    daily_decay: Probability = Field(0.03, description="fraction of engagement lost per day")
+    stimulus_response: Probability = Field(
+        0.3, description="how strongly a day's group stimulus restores engagement"
+    )
+    habit_gain: Probability = Field(
+        0.05, description="engagement gained, as a share of (1-e), on an active day"
+    )
+    baseline_stimulus: NonNegFloat = Field(
+        0.05,
+        le=100,
+        description="stimulus every group gets from members' own chatter (stimulus units/day)",
+    )
+
+
+class Referral(Strict):
+    """Word of mouth: active members invite non-member acquaintances."""
+
+    invite_prob: Probability = Field(
+        0.01,
+        description="probability that a fully engaged active member invites a given outsider "
+        "acquaintance on a day (times engagement and campaign/KOL multipliers)",
+    )
+    accept_prob: Probability = Field(0.2, description="probability an invitee joins")
+    social_reinforcement: NonNegFloat = Field(
+        0.0,
+        le=10,
+        description="complex contagion: acceptance is multiplied by (1 + this * (member "
+        "friends - 1)), capped at 1; 0 = simple contagion",
+    )
+
+
+class Conversion(Strict):
+    """Buying: active members place orders."""
+
+    first_purchase_prob: Probability = Field(
+        0.01, description="daily probability an active, fully engaged non-payer buys"
+    )
+    repurchase_prob: Probability = Field(
+        0.02, description="daily probability an active, fully engaged payer orders again"
+    )
+
+
+class Churn(Strict):
+    """Leaving: hazard ``base_hazard * exp(-engagement_sensitivity * e) * m_group``."""
+
+    base_hazard: Probability = Field(0.01, description="daily leave hazard at zero engagement")
+    engagement_sensitivity: float = Field(
+        3.0, ge=0, le=50, description="theta: how much engagement protects against leaving"
+    )
+    silent_days: int = Field(
+        7, ge=1, le=365, description="days without activity after which a member is dormant"
+    )
+    dormant_hazard: Probability = Field(0.01, description="daily leave hazard of a dormant member")
+    dormant_activity_factor: Probability = Field(
+        0.3, description="a dormant member's activity probability relative to an active one's"
+    )
+    max_active_days: int | None = Field(
+        None,
+        ge=1,
+        description="a member leaves after this many active days (1 = the SIR configuration: "
+        "active, i.e. infectious, for one day then removed); null = no limit",
+    )
+
+
+class Members(Strict):
+    """The community's members and their behaviour."""
+
+    initial: int = Field(200, ge=0, description="members on day 0 (people)")
+    initial_seeding: Literal["random", "hubs"] = Field(
+        "random", description="which people are the initial members: random, or highest degree"
+    )
+    organic_join_prob: Probability = Field(
+        0.00002,
+        description="daily probability an outsider finds and joins the community by itself "
+        "(the Bass innovation coefficient p)",
+    )
+    propensity: Propensity = Field(default_factory=Propensity)
+    engagement: Engagement = Field(default_factory=Engagement)
+    referral: Referral = Field(default_factory=Referral)
+    conversion: Conversion = Field(default_factory=Conversion)
+    churn: Churn = Field(default_factory=Churn)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+class VipGroups(Strict):
+    """VIP groups for paying, engaged members with tenure (selection after 1–3 months)."""
+
+    enabled: bool = False
+    start_day: Day = Field(60, description="first day of VIP selection")
+    every_days: int = Field(7, ge=1, description="selection round interval (days)")
+    min_tenure_days: int = Field(30, ge=0, description="days in the community before invitation")
+    min_purchases: int = Field(1, ge=0, description="orders placed before invitation")
+    min_engagement: Probability = Field(0.3, description="engagement needed for invitation")
+    conversion_multiplier: float = Field(1.5, ge=0, le=100, description="on buying probabilities")
+    churn_multiplier: float = Field(0.5, ge=0, le=100, description="on the leave hazard")
+
+
+class Groups(Strict):
+    """Chat groups: members fill groups to the target size, then a new group opens."""
+
+    target_size: int = Field(150, ge=2, le=500, description="members per group at which a new group opens")
+    max_size: int = Field(500, ge=2, le=500, description="hard cap per group (WeChat: 500)")
+    max_groups: int | None = Field(
+        None, ge=1, description="no more groups than this; then groups fill up to max_size"
+    )
+    by_block: bool = Field(
+        False, description="separate regional / interest groups per graph block"
+    )
+    crowding_penalty: NonNegFloat = Field(
+        1.0,
+        le=100,
+        description="c_g = 1 + crowding_penalty * max(0, size/target - 1) (+ unmanaged factor)",
+    )
+    unmanaged_decay_multiplier: float = Field(
+        1.5, ge=1, le=100, description="engagement decay multiplier in a group no staff runs"
+    )
+    unmanaged_churn_multiplier: float = Field(
+        1.5, ge=1, le=100, description="leave hazard multiplier in a group no staff runs"
+    )
+    vip: VipGroups = Field(default_factory=VipGroups)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Groups":
+        if self.target_size > self.max_size:
+            raise ValueError(
+                f"target_size ({self.target_size}) must not exceed max_size ({self.max_size})"
+            )
+        return self
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+class ScheduleSpec(Strict):
+    """When a recurring action happens. Give one of ``every_days``, ``posts_per_week`` or
+    ``days``; with none, the action happens once on ``start_day``."""
+
+    start_day: Day = 0
+    end_day: Day | None = Field(None, description="last day (inclusive); default: horizon end")
+    every_days: int | None = Field(None, ge=1, le=3650, description="interval between actions")
+    per_week: int | None = Field(
+        None, ge=1, le=7, description="actions per week, spread evenly over the week"
+    )
+    days: list[Day] | None = Field(None, description="explicit days")
+
+    @model_validator(mode="after")
+    def _check(self) -> "ScheduleSpec":
+        given = [x for x in (self.every_days, self.per_week, self.days) if x is not None]
+        if len(given) > 1:
+            raise ValueError("give only one of every_days, per_week, days")
+        if self.end_day is not None and self.end_day < self.start_day:
+            raise ValueError(f"end_day ({self.end_day}) is before start_day ({self.start_day})")
+        return self
+
+    def action_days(self, horizon: int) -> list[int]:
+        """Days (0-based, < horizon) on which the action happens."""
+        end = horizon - 1 if self.end_day is None else min(self.end_day, horizon - 1)
+        if self.days is not None:
+            return sorted({d for d in self.days if self.start_day <= d <= end})
+        if self.every_days is not None:
+            return list(range(self.start_day, end + 1, self.every_days))
+        if self.per_week is not None:
+            offsets = sorted({(k * 7) // self.per_week for k in range(self.per_week)})
+            out = []
+            week = self.start_day
+            while week <= end:
+                out.extend(week + o for o in offsets if week + o <= end)
+                week += 7
+            return out
+        return [self.start_day] if self.start_day <= end else []
+
+
+# --------------------------------------------------------------------------- levers
+
+
+class BudgetWindow(Strict):
+    start_day: Day = 0
+    end_day: Day | None = None
+    daily_budget: NonNegFloat = Field(description="spend per day in this window (money/day)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "BudgetWindow":
+        if self.end_day is not None and self.end_day < self.start_day:
+            raise ValueError(f"end_day ({self.end_day}) is before start_day ({self.start_day})")
+        return self
+
+
+class Channel(Strict):
+    """An acquisition channel. Reach per day = ``base_reach + max_reach * (1 -
+    exp(-spend / half_saturation_spend))`` people; each reached outsider joins with
+    ``join_rate``. Cost per acquired member is an output, never an input."""
+
+    kind: Literal["paid_ads", "content", "offline_store", "cross_promotion", "own_platform"] = "paid_ads"
+    daily_budget: NonNegFloat = Field(0.0, description="spend per day (money/day)")
+    budget_schedule: list[BudgetWindow] | None = Field(
+        None, description="day ranges with their daily budget; replaces daily_budget inside them"
+    )
+    base_reach: NonNegFloat = Field(
+        0.0, description="people reached per day without spending (free channels: people/day)"
+    )
+    max_reach: NonNegFloat = Field(500.0, description="extra people/day reached at saturating spend")
+    half_saturation_spend: float = Field(
+        300.0, gt=0, description="spend (money/day) at which 63% of max_reach is reached"
+    )
+    join_rate: Probability = Field(0.05, description="share of reached outsiders who join")
+    daily_intake_cap: int | None = Field(
+        None, ge=0, description="platform limit on joins per day through this channel (people)"
+    )
+    target_block: int | None = Field(None, ge=0, description="reach only people of this graph block")
+    start_day: Day = 0
+    end_day: Day | None = None
+    join_engagement: Probability | None = Field(
+        None, description="engagement of members joining via this channel; default members.engagement.initial"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> "Channel":
+        if self.end_day is not None and self.end_day < self.start_day:
+            raise ValueError(f"end_day ({self.end_day}) is before start_day ({self.start_day})")
+        return self
+
+    def budget_on(self, day: int) -> float:
+        if day < self.start_day or (self.end_day is not None and day > self.end_day):
+            return 0.0
+        if self.budget_schedule:
+            for w in self.budget_schedule:
+                if w.start_day <= day and (w.end_day is None or day <= w.end_day):
+                    return w.daily_budget
+            return 0.0
+        return self.daily_budget
+
+
+class CampaignBase(Strict):
+    start_day: Day = 0
+    end_day: Day | None = Field(None, description="last day (inclusive); default: horizon end")
+    budget_cap: NonNegFloat | None = Field(
+        None, description="the campaign stops when it has spent this much (money)"
+    )
+    fatigue: Probability = Field(
+        0.85,
+        description="effect kept at each repetition: the k-th event's lift is "
+        "(lift - 1) * fatigue**k + 1; 1 = no fatigue",
+    )
+
+    @model_validator(mode="after")
+    def _check_days(self) -> "CampaignBase":
+        if self.end_day is not None and self.end_day < self.start_day:
+            raise ValueError(f"end_day ({self.end_day}) is before start_day ({self.start_day})")
+        return self
+
+
+class InviteReward(CampaignBase):
+    """Invite N friends who join -> a red envelope. Lifts invitations while it runs."""
+
+    kind: Literal["invite_reward"] = "invite_reward"
+    threshold: int = Field(5, ge=1, le=1000, description="accepted invites per reward")
+    reward: NonNegFloat = Field(8.0, description="money per reward (red envelope 5–10)")
+    invite_multiplier: float = Field(1.8, ge=1, le=100, description="on invite probability")
+
+
+class CheckinCashback(CampaignBase):
+    """N consecutive active days -> cashback / coupon. Lifts daily activity while it runs."""
+
+    kind: Literal["checkin_cashback"] = "checkin_cashback"
+    streak_days: int = Field(7, ge=1, le=365, description="consecutive active days per reward")
+    reward: NonNegFloat = Field(5.0, description="money per reward")
+    activity_multiplier: float = Field(1.2, ge=1, le=100, description="on activity probability")
+
+
+class Lottery(CampaignBase):
+    """A one-day surprise event: a peak of engagement, most participants win a small prize,
+    then a sales pitch lifts buying the same and the next day."""
+
+    kind: Literal["lottery"] = "lottery"
+    schedule: ScheduleSpec | None = Field(None, description="event days; default: once on start_day")
+    engagement_lift: NonNegFloat = Field(2.0, le=100, description="stimulus added to every group")
+    win_prob: Probability = Field(0.8, description="share of participants who win")
+    prize: NonNegFloat = Field(2.0, description="money per prize")
+    conversion_multiplier: float = Field(1.5, ge=1, le=100, description="buying lift, event day and next")
+
+
+class FlashSale(CampaignBase):
+    """Flash sale (秒杀) or group buying (拼团): buying lift on event days, paid for by a
+    discount on the day's revenue; group buying also lifts invitations."""
+
+    kind: Literal["flash_sale", "group_buy"] = "flash_sale"
+    schedule: ScheduleSpec | None = Field(None, description="sale days; default: once on start_day")
+    duration_days: int = Field(1, ge=1, le=60, description="days each sale lasts")
+    conversion_multiplier: float = Field(2.0, ge=1, le=100, description="on buying probabilities")
+    invite_multiplier: float = Field(1.0, ge=1, le=100, description="on invite probability (group buying: > 1)")
+    discount: Probability = Field(0.2, description="share of the sale days' revenue given away (cost)")
+
+
+class Lecture(CampaignBase):
+    """Free lecture or trial: an engagement peak on the day, then a discounted package
+    announced right after lifts buying for ``followup_days``."""
+
+    kind: Literal["lecture"] = "lecture"
+    schedule: ScheduleSpec | None = Field(None, description="lecture days; default: once on start_day")
+    cost_per_event: NonNegFloat = Field(300.0, description="speaker / material cost per lecture (money)")
+    engagement_lift: NonNegFloat = Field(1.5, le=100, description="stimulus added to every group")
+    followup_days: int = Field(3, ge=0, le=60, description="days of buying lift after each lecture")
+    conversion_multiplier: float = Field(2.0, ge=1, le=100, description="buying lift in follow-up days")
+    invite_multiplier: float = Field(
+        1.0, ge=1, le=100, description="on invite probability on lecture days (e.g. collect likes for a free lesson)"
+    )
+
+
+Campaign = Annotated[
+    Union[InviteReward, CheckinCashback, Lottery, FlashSale, Lecture],
+    Field(discriminator="kind"),
+]
+CAMPAIGN_KINDS = ("invite_reward", "checkin_cashback", "lottery", "flash_sale", "group_buy", "lecture")
+
+
+class StaffRole(Strict):
+    """Paid people who run groups: each runs ``groups_each`` groups and splits
+    ``hours_per_day`` of attention between them."""
+
+    role: Literal["group_owner", "admin", "part_time_admin"] = "admin"
+    count: int = Field(0, ge=0, le=100_000, description="people in this role")
+    salary_per_month: NonNegFloat = Field(0.0, description="money per person per 30-day month")
+    groups_each: int = Field(3, ge=1, le=100, description="groups each person runs (practice: 2–4)")
+    hours_per_day: float = Field(2.0, gt=0, le=24, description="hours of attention per person per day")
+    start_day: Day = 0
+
+
+class Operations(Strict):
+    """What staff attention does to the groups it reaches."""
+
+    stimulus_per_hour: NonNegFloat = Field(
+        0.5, le=100, description="group stimulus from one staff hour per day (answering, moderating)"
+    )
+    onboarding_boost: Probability = Field(
+        0.2, description="engagement added to a newcomer welcomed in a managed group"
+    )
+    recall_prob_per_hour: Probability = Field(
+        0.02, description="daily probability that a dormant member is recalled, per staff hour on the group"
+    )
+
+
+class VolunteerAdmins(Strict):
+    """Promote highly active members to part-time admins (paid in product or a stipend)."""
+
+    enabled: bool = False
+    start_day: Day = Field(60, description="first promotion round (practice: after 1–3 months)")
+    every_days: int = Field(14, ge=1)
+    per_round: int = Field(2, ge=1, le=10_000, description="members promoted per round")
+    max_total: int = Field(20, ge=0, description="volunteer admins at most")
+    min_tenure_days: int = Field(30, ge=0)
+    groups_each: int = Field(1, ge=1, le=100)
+    hours_per_day: float = Field(1.0, gt=0, le=24)
+    stipend_per_month: NonNegFloat = Field(100.0, description="money (or product value) per month")
+
+
+class KOL(Strict):
+    """Opinion leaders posting on a schedule. A post adds stimulus to the groups that see
+    it and multiplies invitations from those groups on that day."""
+
+    kind: Literal["internal", "external"] = "external"
+    count: int = Field(1, ge=1, le=10_000, description="KOLs of this kind posting on the schedule")
+    schedule: ScheduleSpec = Field(default_factory=lambda: ScheduleSpec(per_week=3))
+    cost_per_post: NonNegFloat = Field(0.0, description="money per post")
+    engagement_lift: NonNegFloat = Field(1.0, le=100, description="stimulus per post to the groups that see it")
+    referral_multiplier: float = Field(1.5, ge=1, le=100, description="on invites from those groups that day")
+    groups_reached: int | None = Field(
+        None, ge=1, description="groups that see a post (chosen at random per post); default: all"
+    )
+    min_tenure_days: int = Field(30, ge=0, description="internal KOLs: tenure needed")
+
+
+class Budget(Strict):
+    """Money limits. Fixed costs are always paid; discretionary spending stops at a limit."""
+
+    total: NonNegFloat | None = Field(None, description="total money for the horizon")
+    monthly_cap: NonNegFloat | None = Field(None, description="money per 30-day month")
+
+
+class Economics(Strict):
+    currency: str = Field("CNY", min_length=1, max_length=8)
+    order_value: float = Field(120.0, gt=0, description="mean order value (money)")
+    order_value_sigma: float = Field(0.4, ge=0, le=3, description="log-normal spread of order values")
+    gross_margin: Probability = Field(0.4, description="margin share of revenue")
+    tools_per_month: NonNegFloat = Field(0.0, description="software, devices rent (money/month)")
+    devices_one_off: NonNegFloat = Field(0.0, description="one-off equipment, paid on day 0 (money)")
+
+
+class Replay(Strict):
+    """Observed joins replayed as they happened (calibration: "we know our sign-ups")."""
+
+    daily_joins: list[Annotated[int, Field(ge=0)]] = Field(description="joins on day start_day + i")
+    start_day: Day = 0
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(Strict):
+    """One plan: the market, the members, the groups, the levers and the money."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    seed: int = Field(20261122, ge=0, le=2**63 - 1)
+    horizon_days: int = Field(180, ge=1, le=3650, description="days simulated")
+    replicates: int = Field(20, ge=1, le=100_000, description="Monte Carlo runs")
+    market: Market = Field(default_factory=Market)
+    members: Members = Field(default_factory=Members)
+    groups: Groups = Field(default_factory=Groups)
+    economics: Economics = Field(default_factory=Economics)
+    budget: Budget = Field(default_factory=Budget)
+    operations: Operations = Field(default_factory=Operations)
+    staff: dict[str, StaffRole] = Field(default_factory=dict)
+    volunteer_admins: VolunteerAdmins = Field(default_factory=VolunteerAdmins)
+    kols: dict[str, KOL] = Field(default_factory=dict)
+    campaigns: dict[str, Campaign] = Field(default_factory=dict)
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    replay: Replay | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _infer_kinds(cls, data: Any) -> Any:
+        """``campaigns.invite_reward: {...}`` needs no ``kind``: the key names it; likewise
+        ``staff.part_time_admin`` implies its role."""
+        if isinstance(data, dict):
+            camps = data.get("campaigns")
+            if isinstance(camps, dict):
+                fixed = {}
+                for key, val in camps.items():
+                    if isinstance(val, dict) and "kind" not in val and key in CAMPAIGN_KINDS:
+                        val = {**val, "kind": key}
+                    fixed[key] = val
+                data = {**data, "campaigns": fixed}
+            staff = data.get("staff")
+            if isinstance(staff, dict):
+                fixed = {}
+                for key, val in staff.items():
+                    if isinstance(val, dict) and "role" not in val and key in (
+                        "group_owner",
+                        "admin",
+                        "part_time_admin",
+                    ):
+                        val = {**val, "role": key}
+                    fixed[key] = val
+                data = {**data, "staff": fixed}
+        return data
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Scenario":
+        if self.members.initial > self.market.size:
+            raise ValueError(
+                f"members.initial ({self.members.initial}) exceeds market.size ({self.market.size})"
+            )
+        h = self.horizon_days
+        names: dict[str, str] = {}
+        for section in ("channels", "campaigns", "kols"):
+            for key in getattr(self, section):
+                if key in names:
+                    raise ValueError(f"name '{key}' is used in both {names[key]} and {section}")
+                names[key] = section
+        def past(where: str, day: int | None) -> None:
+            if day is not None and day >= h:
+                raise ValueError(f"{where} is day {day}, past the horizon (days 0..{h - 1})")
+
+        for key, ch in self.channels.items():
+            past(f"channels.{key}.start_day", ch.start_day)
+            for i, w in enumerate(ch.budget_schedule or []):
+                past(f"channels.{key}.budget_schedule.{i}.start_day", w.start_day)
+            if ch.target_block is not None and ch.target_block >= self.market.graph.blocks:
+                raise ValueError(
+                    f"channels.{key}.target_block is {ch.target_block} but market.graph.blocks "
+                    f"is {self.market.graph.blocks} (blocks are numbered 0..{self.market.graph.blocks - 1})"
+                )
+        for key, c in self.campaigns.items():
+            past(f"campaigns.{key}.start_day", c.start_day)
+            sched = getattr(c, "schedule", None)
+            if sched is not None:
+                past(f"campaigns.{key}.schedule.start_day", sched.start_day)
+                for d in sched.days or []:
+                    past(f"campaigns.{key}.schedule.days", d)
+        for key, k in self.kols.items():
+            past(f"kols.{key}.schedule.start_day", k.schedule.start_day)
+            for d in k.schedule.days or []:
+                past(f"kols.{key}.schedule.days", d)
+        for key, s in self.staff.items():
+            past(f"staff.{key}.start_day", s.start_day)
+        if self.replay is not None:
+            past("replay.start_day", self.replay.start_day)
+        return self
+
+    def campaign_event_days(self, key: str) -> list[int]:
+        """Days on which campaign ``key`` holds an event (lottery, sale, lecture)."""
+        c = self.campaigns[key]
+        sched = getattr(c, "schedule", None) or ScheduleSpec(start_day=c.start_day)
+        end = self.horizon_days - 1 if c.end_day is None else min(c.end_day, self.horizon_days - 1)
+        return [d for d in sched.action_days(self.horizon_days) if c.start_day <= d <= end]
