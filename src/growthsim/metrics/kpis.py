@@ -1,0 +1,630 @@
+"""Key performance indicators (AARRR + economics) of simulated runs.
+
+One replicate of one plan gives one number per KPI (:func:`replicate_kpis`); a
+:class:`~growthsim.results.RunSet` gives a tidy table of them (:func:`kpi_table`), which
+:func:`summarise` turns into mean and P10 / P50 / P90 per plan, and
+:func:`paired_differences` into plan-vs-plan differences under common random numbers.
+
+Definitions (all money in the plan's ``economics.currency``; "horizon" = the simulated
+days ``0 .. horizon_days-1``):
+
+Acquisition
+    ``members_ever`` = members at the end + members who left (everyone who was ever in).
+    ``new_members`` = joins during the horizon (all sources; the day-0 seed members are not
+    joins). ``joins_<source>`` / ``joins_per_day_<source>`` per source (``organic``,
+    ``referral``, ``replay`` or a channel name).
+    ``cac`` = discretionary acquisition spend (paid channels + campaigns + KOL posts) /
+    new members (all sources). ``cac_all_in`` = all cost (incl. staff, tools) / new members.
+    ``cac_<channel>`` = that channel's spend / members who joined through it.
+Activity
+    ``dau`` = mean daily active members over the last 7 days of the horizon;
+    ``wau`` / ``mau`` = distinct members active in the last 7 / 30 days, at the horizon end
+    (timeseries columns ``wau`` / ``mau``; NaN when the run did not record them);
+    ``dau_mau`` = ``dau / mau`` (stickiness); ``active_share`` = ``dau`` / members at the end;
+    ``top20_share`` / ``top1_share``: share of all activity produced by the most active
+    20% / 1% of members.
+Retention
+    ``retention_d1/d7/d30``: share of members who joined at least k days before the horizon
+    end and were still in the community k days after joining (engine scalars; when the run
+    lacks them, D7 / D30 fall back to the cohort week-1 / week-4 figures).
+    ``retention_w1`` / ``retention_w4``: pooled cohort retention, sum of ``retained`` at week
+    k over the sum of ``size`` of the join-week cohorts observed k weeks later.
+    ``churn_rate_daily`` = members who left / member-days (a daily hazard);
+    ``churn_rate_30d`` = ``1 - (1 - churn_rate_daily)**30``.
+    ``dormant_share`` = dormant / members at the end; ``recalled`` = dormant members won
+    back during the horizon (sum of the daily ``recalled`` counts).
+Referral
+    ``invites_sent``, ``invites_accepted``, ``invite_accept_rate`` = accepted / sent.
+    ``viral_k`` = accepted invites per inviting member per viral cycle
+    = ``invites_accepted / inviting_members * viral_cycle_days / horizon_days``: the members
+    one inviting member brings in during one cycle (one invitation round trip).
+    ``referrals_per_member`` = accepted invites / members ever.
+    ``viral_cycle_days``: mean days from a member's joining to their first accepted invite.
+Revenue
+    ``paying`` = members who ever bought, at the end; ``conversion_rate`` = paying / members
+    ever; ``repurchase_rate`` = repeat orders / all orders; ``orders_per_payer``.
+    ``revenue``, ``gross_margin`` = horizon totals.
+    ``ltv_realised`` = gross margin / members ever (within the horizon).
+    ``ltv_projected`` = (gross margin + members at the end x margin per member-day over the
+    last 30 days x expected remaining lifetime) / members ever, where the expected remaining
+    lifetime is ``1 / churn_rate_daily`` days, capped at 3650 days (a constant-hazard
+    projection: today's margin rate and churn continue).
+    ``vip_members`` at the end; ``vip_members_ever``.
+Economics
+    ``cost`` = all money spent; ``cost_<category>`` per ledger category (``staff``,
+    ``tools``, ``kol:<name>``, ``campaign:<name>``, ``channel:<name>``).
+    ``profit`` = gross margin - cost; ``roi`` = (gross margin - cost) / cost.
+    ``payback_day`` = first day on which cumulative gross margin >= cumulative cost (> 0);
+    NaN when that never happens within the horizon ("not within horizon" in reports);
+    ``paid_back`` = 1 if it did, else 0 (its mean is the share of futures that pay back).
+    ``cost_per_paying`` = cost / paying members. ``budget_exhausted_day`` (NaN = never).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from growthsim.results import RunSet
+    from growthsim.scenario.schema import Scenario
+
+__all__ = [
+    "KPI",
+    "KPIS",
+    "KPI_DIRECTIONS",
+    "KPI_DESCRIPTIONS",
+    "HEADLINE_KPIS",
+    "cohort_retention",
+    "daily_costs",
+    "kpi_direction",
+    "kpi_info",
+    "kpi_table",
+    "paired_differences",
+    "replicate_kpis",
+    "summarise",
+]
+
+LTV_LIFETIME_CAP_DAYS = 3650.0
+"""Cap on the projected remaining lifetime (days) used by ``ltv_projected``."""
+
+
+@dataclass(frozen=True)
+class KPI:
+    """Description of one KPI.
+
+    Attributes:
+        name: column name in KPI tables.
+        label: short human label.
+        unit: ``"people"``, ``"money"``, ``"share"`` (0..1), ``"day"``, ``"ratio"``, ...
+        direction: +1 higher is better, -1 lower is better, 0 neither.
+        description: one sentence saying how it is computed.
+    """
+
+    name: str
+    label: str
+    unit: str
+    direction: int
+    description: str
+
+
+_K = KPI
+KPIS: dict[str, KPI] = {
+    k.name: k
+    for k in [
+        # acquisition
+        _K("members_final", "Members (end)", "people", +1, "members in the community on the last day"),
+        _K("members_ever", "Members ever", "people", +1, "members at the end + members who left"),
+        _K("new_members", "New members", "people", +1, "joins during the horizon, all sources"),
+        _K("new_members_per_day", "New members / day", "people/day", +1, "joins per day, all sources"),
+        _K("cac", "CAC (acquisition)", "money", -1,
+           "paid channel + campaign + KOL spend / new members"),
+        _K("cac_all_in", "CAC (all-in)", "money", -1, "all cost incl. staff and tools / new members"),
+        # activity
+        _K("dau", "DAU", "people", +1, "mean daily active members over the last 7 days"),
+        _K("wau", "WAU", "people", +1, "distinct members active in the last 7 days, at the end"),
+        _K("mau", "MAU", "people", +1, "distinct members active in the last 30 days, at the end"),
+        _K("dau_mau", "DAU/MAU", "share", +1, "DAU / MAU (stickiness)"),
+        _K("active_share", "Active share", "share", +1, "DAU / members at the end"),
+        _K("top20_share", "Activity of top 20%", "share", 0,
+           "share of all activity produced by the most active 20% of members"),
+        _K("top1_share", "Activity of top 1%", "share", 0,
+           "share of all activity produced by the most active 1% of members"),
+        # retention
+        _K("retention_d1", "Retention D1", "share", +1, "share still in 1 day after joining"),
+        _K("retention_d7", "Retention D7", "share", +1, "share still in 7 days after joining"),
+        _K("retention_d30", "Retention D30", "share", +1, "share still in 30 days after joining"),
+        _K("retention_w1", "Cohort retention week 1", "share", +1,
+           "pooled join-week cohort retention one week after the cohort's week started"),
+        _K("retention_w4", "Cohort retention week 4", "share", +1,
+           "pooled join-week cohort retention four weeks after the cohort's week started"),
+        _K("churn_rate_daily", "Churn / day", "share", -1, "members who left / member-days"),
+        _K("churn_rate_30d", "Churn / 30 days", "share", -1, "1 - (1 - daily churn)^30"),
+        _K("churned", "Members who left", "people", -1, "members who left during the horizon"),
+        _K("dormant_share", "Dormant share", "share", -1, "dormant / members at the end"),
+        _K("recalled", "Recalled", "people", +1, "dormant members won back during the horizon"),
+        # referral
+        _K("invites_sent", "Invites sent", "invites", +1, "referral invitations sent"),
+        _K("invites_accepted", "Invites accepted", "people", +1, "invitations accepted (joins)"),
+        _K("invite_accept_rate", "Invite acceptance", "share", +1, "accepted / sent invitations"),
+        _K("viral_k", "Viral K", "people", +1,
+           "accepted invites per inviting member per viral cycle"),
+        _K("referrals_per_member", "Referrals / member", "people", +1,
+           "accepted invites / members ever"),
+        _K("viral_cycle_days", "Viral cycle", "days", -1,
+           "mean days from joining to a first accepted invite"),
+        # revenue
+        _K("paying", "Paying members", "people", +1, "members who ever bought, at the end"),
+        _K("conversion_rate", "Conversion", "share", +1, "paying / members ever"),
+        _K("repurchase_rate", "Repurchase share", "share", +1, "repeat orders / all orders"),
+        _K("orders_per_payer", "Orders / payer", "orders", +1, "orders / paying members"),
+        _K("orders", "Orders", "orders", +1, "first + repeat orders"),
+        _K("revenue", "Revenue", "money", +1, "revenue during the horizon"),
+        _K("gross_margin", "Gross margin", "money", +1, "revenue x margin during the horizon"),
+        _K("ltv_realised", "LTV (realised)", "money", +1, "gross margin / members ever"),
+        _K("ltv_projected", "LTV (projected)", "money", +1,
+           "realised margin + current members' margin rate x expected remaining lifetime, "
+           "per member ever"),
+        _K("vip_members", "VIP members", "people", +1, "members in VIP groups at the end"),
+        _K("vip_members_ever", "VIP members ever", "people", +1, "members ever promoted to VIP"),
+        _K("groups", "Groups", "groups", 0, "groups at the end"),
+        # economics
+        _K("cost", "Cost", "money", -1, "all money spent during the horizon"),
+        _K("profit", "Profit", "money", +1, "gross margin - cost"),
+        _K("roi", "ROI", "ratio", +1, "(gross margin - cost) / cost"),
+        _K("payback_day", "Payback day", "day", -1,
+           "first day cumulative gross margin >= cumulative cost; blank = not within horizon"),
+        _K("paid_back", "Pays back", "share", +1, "1 if the plan pays back within the horizon"),
+        _K("cost_per_paying", "Cost / paying member", "money", -1, "cost / paying members"),
+        _K("budget_exhausted_day", "Budget exhausted", "day", 0,
+           "first day discretionary spending was refused (blank = never)"),
+    ]
+}
+
+HEADLINE_KPIS: tuple[str, ...] = (
+    "members_final",
+    "dau",
+    "active_share",
+    "retention_d30",
+    "paying",
+    "conversion_rate",
+    "revenue",
+    "gross_margin",
+    "cost",
+    "profit",
+    "roi",
+    "payback_day",
+    "cac",
+    "ltv_realised",
+    "viral_k",
+)
+"""KPIs shown first in reports and printed by ``growthsim compare``."""
+
+# Patterns for KPIs whose names depend on the plan (a channel, a ledger category).
+_PATTERNS: tuple[tuple[str, str, str, int, str], ...] = (
+    ("joins_per_day_", "Joins / day via ", "people/day", +1, "joins per day through this source"),
+    ("joins_", "Joins via ", "people", +1, "joins during the horizon through this source"),
+    ("cac_", "CAC ", "money", -1, "spend on this channel / members who joined through it"),
+    ("cost_", "Cost ", "money", -1, "money spent in this ledger category"),
+)
+
+#: higher-is-better (+1), lower-is-better (-1) or neutral (0), per fixed KPI name.
+KPI_DIRECTIONS: dict[str, int] = {k: v.direction for k, v in KPIS.items()}
+#: one-sentence definition per fixed KPI name.
+KPI_DESCRIPTIONS: dict[str, str] = {k: v.description for k, v in KPIS.items()}
+
+# KPIs for which NaN means "never happened", the worst outcome when comparing plans.
+_NAN_IS_WORST = {"payback_day"}
+
+
+def kpi_info(name: str) -> KPI:
+    """The :class:`KPI` description of ``name``, including plan-dependent names such as
+    ``joins_referral``, ``cac_ads`` or ``cost_campaign:invite``."""
+    if name in KPIS:
+        return KPIS[name]
+    for prefix, label, unit, direction, desc in _PATTERNS:
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            return KPI(name, label + rest, unit, direction, desc)
+    return KPI(name, name, "", 0, "")
+
+
+def kpi_direction(name: str) -> int:
+    """+1 if a higher value of KPI ``name`` is better, -1 if lower is better, 0 if neither."""
+    return kpi_info(name).direction
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _ratio(num: float, den: float) -> float:
+    """num / den, NaN when the denominator is zero or not finite."""
+    if den is None or not np.isfinite(den) or den == 0 or num is None or not np.isfinite(num):
+        return float("nan")
+    return float(num) / float(den)
+
+
+def _col(ts: pd.DataFrame, name: str) -> np.ndarray:
+    """A timeseries column as float array (zeros when absent)."""
+    if name in ts.columns:
+        return ts[name].to_numpy(dtype=float)
+    return np.zeros(len(ts))
+
+
+def _last(ts: pd.DataFrame, name: str, default: float = float("nan")) -> float:
+    if name not in ts.columns or len(ts) == 0:
+        return default
+    return float(ts[name].iloc[-1])
+
+
+def _scalar(scalars: dict[str, Any] | None, name: str) -> float:
+    if not scalars or name not in scalars or scalars[name] is None:
+        return float("nan")
+    try:
+        return float(scalars[name])
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def source_columns(ts: pd.DataFrame) -> list[str]:
+    """Join sources present in a timeseries (``new_<source>`` columns), in column order."""
+    return [c[len("new_"):] for c in ts.columns if c.startswith("new_") and c != "new_members"]
+
+
+def daily_costs(ts: pd.DataFrame, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Cost per day (rows: ``day``) and ledger category (columns), money per day.
+
+    From ``ledger`` (``day, category, amount``) when given and non-empty, else from the
+    timeseries' ``cost_<category>`` columns; when neither names categories, a single
+    ``total`` column holds ``ts["cost"]``.
+    """
+    days = ts["day"].to_numpy(dtype=int) if "day" in ts.columns else np.arange(len(ts))
+    if ledger is not None and len(ledger):
+        piv = ledger.pivot_table(index="day", columns="category", values="amount", aggfunc="sum")
+        return piv.reindex(days, fill_value=0.0).fillna(0.0).rename_axis("day")
+    cats = [c for c in ts.columns if c.startswith("cost_")]
+    if cats:
+        out = pd.DataFrame({c[len("cost_"):]: ts[c].to_numpy(dtype=float) for c in cats}, index=days)
+    else:
+        out = pd.DataFrame({"total": _col(ts, "cost")}, index=days)
+    return out.rename_axis("day")
+
+
+def payback_day(days: Iterable[int], daily_margin: np.ndarray, daily_cost: np.ndarray) -> float:
+    """First day on which cumulative gross margin >= cumulative cost, once some cost has
+    been paid; NaN when that does not happen in the given days. A run without any cost
+    pays back on its first day."""
+    days = np.asarray(list(days))
+    cm = np.cumsum(np.asarray(daily_margin, dtype=float))
+    cc = np.cumsum(np.asarray(daily_cost, dtype=float))
+    if len(days) == 0:
+        return float("nan")
+    if cc[-1] <= 0:
+        return float(days[0])
+    ok = (cc > 0) & (cm >= cc - 1e-9 * np.maximum(1.0, cc))
+    idx = np.flatnonzero(ok)
+    return float(days[idx[0]]) if len(idx) else float("nan")
+
+
+def cohort_retention(cohorts: pd.DataFrame, horizon_days: int | None = None) -> pd.DataFrame:
+    """Retention matrix: rows ``join_week``, columns ``week``, values ``retained / size``
+    (0..1). Cohorts of size 0 and weeks not yet observed (beyond the horizon, when
+    ``horizon_days`` is given) are NaN. Extra keys (variant, replicate) are averaged over."""
+    if cohorts is None or len(cohorts) == 0:
+        return pd.DataFrame()
+    c = cohorts.copy()
+    if horizon_days is not None:
+        c = c[(c["join_week"] + c["week"]) * 7 <= horizon_days - 1]
+    c = c[c["size"] > 0]
+    if len(c) == 0:
+        return pd.DataFrame()
+    c = c.assign(rate=c["retained"] / c["size"])
+    return c.pivot_table(index="join_week", columns="week", values="rate", aggfunc="mean")
+
+
+def _pooled_week_retention(cohorts: pd.DataFrame, week: int, horizon_days: int) -> float:
+    if cohorts is None or len(cohorts) == 0:
+        return float("nan")
+    c = cohorts[(cohorts["week"] == week) & ((cohorts["join_week"] + week) * 7 <= horizon_days - 1)]
+    return _ratio(float(c["retained"].sum()), float(c["size"].sum()))
+
+
+# --------------------------------------------------------------------------- one replicate
+
+
+def replicate_kpis(
+    ts: pd.DataFrame,
+    scalars: dict[str, Any] | None,
+    cohorts: pd.DataFrame | None,
+    plan: "Scenario | None",
+    ledger: pd.DataFrame | None = None,
+) -> dict[str, float]:
+    """KPIs of one replicate of one plan.
+
+    Args:
+        ts: that replicate's timeseries rows (columns as in :mod:`growthsim.results`),
+            one row per day, any order.
+        scalars: that replicate's end-of-run scalars (missing ones give NaN KPIs).
+        cohorts: that replicate's cohort rows (``join_week, week, size, retained``).
+        plan: the resolved scenario (for the horizon and channel names); may be None.
+        ledger: optional ledger rows (``day, category, amount``); when given, cost per
+            category and the payback day come from it instead of the ``cost_*`` columns.
+
+    Returns:
+        ``{kpi name: value}``; see the module docstring for the definitions. Values that
+        cannot be computed (zero denominators, columns the run did not record) are NaN.
+    """
+    ts = ts.sort_values("day") if "day" in ts.columns else ts
+    n_days = len(ts)
+    horizon = int(plan.horizon_days) if plan is not None else n_days
+    horizon = max(horizon, 1)
+    out: dict[str, float] = {}
+    nan = float("nan")
+
+    # ---- acquisition
+    members_final = _last(ts, "members", 0.0)
+    churned = _last(ts, "churned", 0.0)
+    members_ever = members_final + churned
+    new = _col(ts, "new_members")
+    new_total = float(new.sum())
+    out["members_final"] = members_final
+    out["members_ever"] = members_ever
+    out["new_members"] = new_total
+    out["new_members_per_day"] = new_total / horizon
+    sources = source_columns(ts)
+    for s in sources:
+        total = float(_col(ts, f"new_{s}").sum())
+        out[f"joins_{s}"] = total
+        out[f"joins_per_day_{s}"] = total / horizon
+
+    costs = daily_costs(ts, ledger)
+    cat_totals = costs.sum(axis=0)
+    if (ledger is not None and len(ledger)) or "cost" not in ts.columns:
+        daily_cost = costs.sum(axis=1).to_numpy(dtype=float)
+    else:
+        daily_cost = _col(ts, "cost")
+    cost_total = float(daily_cost.sum())
+
+    def spend(prefix: str) -> float:
+        return float(sum(v for k, v in cat_totals.items() if str(k).startswith(prefix)))
+
+    acq_spend = spend("channel:") + spend("campaign:") + spend("kol:")
+    out["cac"] = _ratio(acq_spend, new_total)
+    out["cac_all_in"] = _ratio(cost_total, new_total)
+    channels = list(plan.channels) if plan is not None else []
+    for ch in dict.fromkeys(channels + [str(k)[len("channel:"):] for k in cat_totals.index
+                                        if str(k).startswith("channel:")]):
+        out[f"cac_{ch}"] = _ratio(float(cat_totals.get(f"channel:{ch}", 0.0)),
+                                  float(_col(ts, f"new_{ch}").sum()))
+
+    # ---- activity
+    active = _col(ts, "active")
+    last7 = active[-7:] if n_days else active
+    dau = float(last7.mean()) if len(last7) else nan
+    out["dau"] = dau
+    out["wau"] = _last(ts, "wau")
+    out["mau"] = _last(ts, "mau")
+    out["dau_mau"] = _ratio(dau, out["mau"])
+    out["active_share"] = _ratio(dau, members_final)
+    out["top20_share"] = _scalar(scalars, "activity_top20_share")
+    out["top1_share"] = _scalar(scalars, "activity_top1_share")
+
+    # ---- retention
+    w1 = _pooled_week_retention(cohorts, 1, horizon) if cohorts is not None else nan
+    w4 = _pooled_week_retention(cohorts, 4, horizon) if cohorts is not None else nan
+    out["retention_w1"] = w1
+    out["retention_w4"] = w4
+    for k, fallback in ((1, nan), (7, w1), (30, w4)):
+        v = _scalar(scalars, f"retention_d{k}")
+        out[f"retention_d{k}"] = v if np.isfinite(v) else fallback
+    member_days = float(_col(ts, "members").sum())
+    churn_daily = _ratio(churned, member_days)
+    out["churn_rate_daily"] = churn_daily
+    out["churn_rate_30d"] = 1.0 - (1.0 - churn_daily) ** 30 if np.isfinite(churn_daily) else nan
+    out["churned"] = churned
+    out["dormant_share"] = _ratio(_last(ts, "dormant", 0.0), members_final)
+    out["recalled"] = float(_col(ts, "recalled").sum())
+
+    # ---- referral
+    sent = float(_col(ts, "invites_sent").sum())
+    accepted = float(_col(ts, "invites_accepted").sum())
+    out["invites_sent"] = sent
+    out["invites_accepted"] = accepted
+    out["invite_accept_rate"] = _ratio(accepted, sent)
+    cycle = _scalar(scalars, "viral_cycle_days")
+    inviters = _scalar(scalars, "inviting_members")
+    out["viral_k"] = _ratio(accepted * cycle, inviters * horizon)
+    out["referrals_per_member"] = _ratio(accepted, members_ever)
+    out["viral_cycle_days"] = cycle
+
+    # ---- revenue
+    paying = _last(ts, "paying", 0.0)
+    orders = float(_col(ts, "purchases").sum())
+    first = float(_col(ts, "first_purchases").sum())
+    revenue = float(_col(ts, "revenue").sum())
+    margin_daily = _col(ts, "gross_margin")
+    margin = float(margin_daily.sum())
+    out["paying"] = paying
+    out["conversion_rate"] = _ratio(paying, members_ever)
+    out["repurchase_rate"] = _ratio(orders - first, orders)
+    out["orders_per_payer"] = _ratio(orders, paying)
+    out["orders"] = orders
+    out["revenue"] = revenue
+    out["gross_margin"] = margin
+    out["ltv_realised"] = _ratio(margin, members_ever)
+    recent_margin = float(margin_daily[-30:].sum())
+    recent_member_days = float(_col(ts, "members")[-30:].sum())
+    rate = _ratio(recent_margin, recent_member_days)  # money per member-day
+    if np.isfinite(churn_daily) and churn_daily > 0:
+        lifetime = min(1.0 / churn_daily, LTV_LIFETIME_CAP_DAYS)
+    else:
+        lifetime = LTV_LIFETIME_CAP_DAYS
+    future = members_final * rate * lifetime if np.isfinite(rate) else 0.0
+    out["ltv_projected"] = _ratio(margin + future, members_ever)
+    out["vip_members"] = _last(ts, "vip_members", 0.0)
+    out["vip_members_ever"] = _scalar(scalars, "vip_members_ever")
+    out["groups"] = _last(ts, "groups")
+
+    # ---- economics
+    out["cost"] = cost_total
+    for cat, v in cat_totals.items():
+        if cat != "total":
+            out[f"cost_{cat}"] = float(v)
+    out["profit"] = margin - cost_total
+    out["roi"] = _ratio(margin - cost_total, cost_total)
+    days = ts["day"].to_numpy(dtype=int) if "day" in ts.columns else np.arange(n_days)
+    pb = payback_day(days, margin_daily, daily_cost)
+    out["payback_day"] = pb
+    out["paid_back"] = 0.0 if math.isnan(pb) else 1.0
+    out["cost_per_paying"] = _ratio(cost_total, paying)
+    out["budget_exhausted_day"] = _scalar(scalars, "budget_exhausted_day")
+    return out
+
+
+# --------------------------------------------------------------------------- run sets
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, pd.DataFrame]:
+    if frame is None or len(frame) == 0 or not set(keys) <= set(frame.columns):
+        return {}
+    return {k if isinstance(k, tuple) else (k,): g for k, g in frame.groupby(keys, sort=False)}
+
+
+def kpi_table(runset: "RunSet") -> pd.DataFrame:
+    """One row per (plan, replicate): ``variant, replicate, seed`` + KPI columns.
+
+    Rows follow the plans' display order, then replicate order. KPI columns that exist
+    for one plan only (a channel the other lacks) are NaN for the other plans.
+    """
+    keys = ["variant", "replicate"]
+    ts_g = _groups(runset.timeseries, keys)
+    co_g = _groups(runset.cohorts, keys)
+    le_g = _groups(runset.ledger, keys)
+    sc = runset.scalars
+    sc_map: dict[tuple, dict[str, Any]] = {}
+    if sc is not None and len(sc):
+        for rec in sc.to_dict("records"):
+            sc_map[(rec["variant"], rec["replicate"])] = rec
+    order = {label: i for i, label in enumerate(runset.plans)}
+    rows = []
+    for (variant, rep), ts in ts_g.items():
+        plan = runset.plans.get(variant)
+        scal = sc_map.get((variant, rep), {})
+        seed = scal.get("seed", ts["seed"].iloc[0] if "seed" in ts.columns else np.nan)
+        k = replicate_kpis(ts, scal, co_g.get((variant, rep)), plan, ledger=le_g.get((variant, rep)))
+        rows.append({"variant": variant, "replicate": int(rep), "seed": seed, **k})
+    table = pd.DataFrame(rows)
+    if len(table):
+        # a cost category or join source a plan lacks is zero for it, not unknown
+        zero = [c for c in table.columns if c.startswith(("cost_", "joins_"))]
+        table[zero] = table[zero].fillna(0.0)
+        table["_o"] = table["variant"].map(lambda v: order.get(v, len(order)))
+        table = table.sort_values(["_o", "replicate"], kind="stable").drop(columns="_o")
+        table = table.reset_index(drop=True)
+    return table
+
+
+def kpi_columns(table: pd.DataFrame) -> list[str]:
+    """The KPI columns of a KPI table (everything but the keys)."""
+    return [c for c in table.columns if c not in ("variant", "replicate", "seed")]
+
+
+def _stats(values: np.ndarray, name: str) -> dict[str, float]:
+    v = np.asarray(values, dtype=float)
+    n = int(len(v))
+    if name in _NAN_IS_WORST:
+        # NaN = never: treat as +inf for quantiles, then report inf as NaN (never)
+        w = np.where(np.isnan(v), np.inf, v)
+        q = []
+        for p in (0.1, 0.5, 0.9):
+            if n == 0 or not np.isfinite(np.quantile(w, p, method="higher")):
+                q.append(np.nan)
+            else:
+                q.append(float(np.quantile(w, p)))
+        mean = float(np.mean(v)) if n and not np.isnan(v).any() else np.nan
+        return {"mean": mean, "p10": q[0], "p50": q[1], "p90": q[2], "n": n,
+                "n_finite": int(np.isfinite(v).sum())}
+    f = v[np.isfinite(v)]
+    if len(f) == 0:
+        return {"mean": np.nan, "p10": np.nan, "p50": np.nan, "p90": np.nan, "n": n, "n_finite": 0}
+    p10, p50, p90 = np.quantile(f, [0.1, 0.5, 0.9])
+    return {"mean": float(f.mean()), "p10": float(p10), "p50": float(p50), "p90": float(p90),
+            "n": n, "n_finite": int(len(f))}
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean and P10 / P50 / P90 over replicates, per plan and KPI.
+
+    Returns a long frame with columns ``variant, kpi, mean, p10, p50, p90, n, n_finite``
+    (``n_finite``: replicates where the KPI could be computed; NaNs are left out of the
+    statistics). For ``payback_day`` a replicate that never pays back counts as later than
+    any day: a percentile that falls among those is NaN ("not within horizon"), and the mean
+    is NaN unless every replicate pays back.
+    """
+    rows = []
+    for variant, g in table.groupby("variant", sort=False):
+        for name in kpi_columns(table):
+            rows.append({"variant": variant, "kpi": name, **_stats(g[name].to_numpy(dtype=float), name)})
+    return pd.DataFrame(rows, columns=["variant", "kpi", "mean", "p10", "p50", "p90", "n", "n_finite"])
+
+
+def paired_differences(table: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """Plan ``b`` minus plan ``a``, paired by replicate (common random numbers).
+
+    Returns one row per KPI: ``kpi, direction, mean_a, mean_b, mean_diff, p10_diff,
+    p50_diff, p90_diff, prob_b_better, n``. ``prob_b_better`` is the share of paired
+    replicates in which B is better in the KPI's direction (ties count one half; a KPI with
+    no direction gives NaN). For ``payback_day`` a replicate that never pays back is worse
+    than any day, and its difference is NaN.
+    """
+    known = set(table["variant"])
+    for label in (a, b):
+        if label not in known:
+            raise KeyError(f"no plan '{label}' in the KPI table (plans: {', '.join(map(str, known))})")
+    ta = table[table["variant"] == a].set_index("replicate")
+    tb = table[table["variant"] == b].set_index("replicate")
+    reps = ta.index.intersection(tb.index)
+    ta, tb = ta.loc[reps], tb.loc[reps]
+    rows = []
+    for name in kpi_columns(table):
+        if name not in ta.columns or name not in tb.columns:
+            continue
+        va = ta[name].to_numpy(dtype=float)
+        vb = tb[name].to_numpy(dtype=float)
+        d = vb - va
+        direction = kpi_direction(name)
+        if name in _NAN_IS_WORST:
+            ca = np.where(np.isnan(va), np.inf, va)
+            cb = np.where(np.isnan(vb), np.inf, vb)
+            valid = np.ones(len(va), dtype=bool)
+        else:
+            ca, cb = va, vb
+            valid = np.isfinite(va) & np.isfinite(vb)
+        if direction != 0 and valid.any():
+            with np.errstate(invalid="ignore"):
+                better = direction * (cb[valid] - ca[valid]) > 0
+            tie = cb[valid] == ca[valid]
+            prob = float((better.sum() + 0.5 * tie.sum()) / valid.sum())
+        else:
+            prob = np.nan
+        fd = d[np.isfinite(d)]
+        q = np.quantile(fd, [0.1, 0.5, 0.9]) if len(fd) else [np.nan] * 3
+        sa, sb = _stats(va, name), _stats(vb, name)
+        rows.append({
+            "kpi": name,
+            "direction": direction,
+            "mean_a": sa["mean"],
+            "mean_b": sb["mean"],
+            "mean_diff": float(fd.mean()) if len(fd) else np.nan,
+            "p10_diff": float(q[0]),
+            "p50_diff": float(q[1]),
+            "p90_diff": float(q[2]),
+            "prob_b_better": prob,
+            "n": int(len(reps)),
+        })
+    return pd.DataFrame(rows, columns=["kpi", "direction", "mean_a", "mean_b", "mean_diff", "p10_diff",
+                                       "p50_diff", "p90_diff", "prob_b_better", "n"])
