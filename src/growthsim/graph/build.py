@@ -1,0 +1,180 @@
+"""``build_graph``: a scenario's :class:`GraphSpec` -> :class:`Graph`, with a small cache."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from growthsim.errors import ScenarioError, located
+from growthsim.graph import generators as gen
+from growthsim.graph.core import Graph, block_sizes, complete_csr, csr_from_edges
+from growthsim.graph.edgelist import read_edge_list
+from growthsim.scenario.schema import GraphSpec
+
+__all__ = [
+    "build_graph",
+    "clear_graph_cache",
+    "graph_rng",
+    "COMPLETE_MAX_N",
+    "NUMPY_THRESHOLD",
+    "CACHE_SIZE",
+]
+
+#: Largest market for the ``complete`` model (its edge count grows as n^2 / 2).
+COMPLETE_MAX_N = 20_000
+#: Markets larger than this are built with the vectorised numpy generators.
+NUMPY_THRESHOLD = 200_000
+#: Graphs kept by the in-process cache.
+CACHE_SIZE = 4
+
+# "graph" in ASCII: keeps the graph's random stream apart from the simulation's streams
+# drawn from the same scenario seed.
+_GRAPH_STREAM = 0x6772617068
+
+_cache: OrderedDict[tuple, Graph] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def graph_rng(seed: int) -> np.random.Generator:
+    """The random generator used to build a graph from ``seed``."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), _GRAPH_STREAM]))
+
+
+def clear_graph_cache() -> None:
+    """Forget all cached graphs."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _file_stamp(path: str | None) -> tuple:
+    if not path:
+        return ()
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (path, None)
+    return (str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+
+
+def build_graph(
+    spec: GraphSpec,
+    n: int,
+    seed: int,
+    *,
+    numpy_threshold: int = NUMPY_THRESHOLD,
+    cache: bool = True,
+) -> Graph:
+    """Build the market's network described by ``spec`` for ``n`` people.
+
+    Args:
+        spec: the scenario's ``market.graph``.
+        n: market size (people), >= 1.
+        seed: the scenario seed; ``spec.seed`` takes precedence when set. The same
+            (spec, n, seed) always gives the same graph.
+        numpy_threshold: markets with ``n`` above this use the vectorised numpy
+            generators instead of networkx (see the package docstring).
+        cache: reuse one of the last :data:`CACHE_SIZE` graphs built in this process for
+            the same inputs (an edge-list file is re-read if its size or mtime changed).
+
+    Returns:
+        A :class:`Graph` whose arrays are read-only.
+
+    Raises:
+        ScenarioError: ``complete`` for a market above :data:`COMPLETE_MAX_N`.
+        InputFileError: an unusable edge-list file.
+    """
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"market size must be >= 1, got {n}")
+    seed = int(spec.seed if spec.seed is not None else seed)
+    if not cache:
+        return _build(spec, n, seed, numpy_threshold)
+    key = (
+        spec.model_dump_json(),
+        n,
+        seed,
+        int(numpy_threshold),
+        _file_stamp(spec.path if spec.model == "edge_list" else None),
+    )
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    graph = _build(spec, n, seed, numpy_threshold)
+    with _cache_lock:
+        _cache[key] = graph
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return graph
+
+
+def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
+    sizes = block_sizes(n, spec.blocks, spec.block_shares)
+    block = np.repeat(np.arange(spec.blocks, dtype=np.int32), sizes)
+    rng = graph_rng(seed)
+    big = n > numpy_threshold
+    model = spec.model
+    if model == "well_mixed":
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        indices = np.zeros(0, dtype=np.int32)
+        return _finish(n, indptr, indices, block, spec.blocks, True, float(spec.mean_degree))
+    elif model == "complete":
+        if n > COMPLETE_MAX_N:
+            raise ScenarioError(
+                located(
+                    None, None, "market.graph.model",
+                    f"'complete' is limited to markets of at most {COMPLETE_MAX_N:,} people "
+                    f"(found market.size {n:,}); use model 'well_mixed' for everyone-meets-"
+                    "everyone word of mouth in a large market",
+                )
+            )
+        indptr, indices = complete_csr(n)
+        return _finish(n, indptr, indices, block, spec.blocks, False, float(n - 1))
+    elif model == "erdos_renyi":
+        u, v = (gen.er_numpy if big else gen.er_nx)(n, spec.mean_degree, rng)
+    elif model == "watts_strogatz":
+        u, v = (gen.ws_numpy if big else gen.ws_nx)(n, spec.mean_degree, spec.rewire_prob, rng)
+    elif model == "powerlaw_cluster":
+        u, v = (gen.plc_numpy if big else gen.plc_nx)(
+            n, spec.mean_degree, spec.triangle_prob, rng
+        )
+    elif model == "sbm":
+        P = gen.sbm_probs(sizes, spec.mean_degree, spec.within_block_share)
+        u, v = (gen.sbm_numpy if big else gen.sbm_nx)(sizes, P, rng)
+    elif model == "edge_list":
+        assert spec.path is not None  # the schema requires it
+        u, v = read_edge_list(spec.path, n)
+    else:  # pragma: no cover - the schema's Literal forbids it
+        raise ScenarioError(located(None, None, "market.graph.model", f"unknown model {model!r}"))
+    indptr, indices = csr_from_edges(n, u, v)
+    del u, v
+    return _finish(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
+
+
+def _finish(
+    n: int,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    block: np.ndarray,
+    n_blocks: int,
+    well_mixed: bool,
+    mean_degree: float,
+) -> Graph:
+    for a in (indptr, indices, block):
+        a.setflags(write=False)
+    return Graph(
+        n=n,
+        indptr=indptr,
+        indices=indices,
+        block=block,
+        n_blocks=n_blocks,
+        well_mixed=well_mixed,
+        mean_degree=mean_degree,
+    )
+

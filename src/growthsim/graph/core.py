@@ -1,0 +1,311 @@
+"""The :class:`Graph` container (CSR arrays) and helpers that work on any graph.
+
+A graph is stored as compressed sparse rows: the neighbours of person ``i`` are
+``indices[indptr[i]:indptr[i + 1]]``, sorted ascending. Every undirected edge appears
+twice (once in each endpoint's row); there are no self-loops and no duplicates. Arrays
+of a built graph are read-only so a graph shared between replicates cannot be changed
+by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Iterable
+
+import networkx as nx
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "Graph",
+    "csr_from_edges",
+    "block_labels",
+    "block_index",
+    "block_members",
+    "hubs",
+    "to_networkx",
+    "from_networkx",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """Who knows whom in a market of ``n`` people (ids ``0..n-1``).
+
+    Attributes:
+        n: people in the market.
+        indptr: int64, length ``n + 1``; row pointers into ``indices``.
+        indices: int32, length ``indptr[-1]``; sorted neighbour ids of each person.
+            Symmetric (``j`` in row ``i`` iff ``i`` in row ``j``), no self-loops, no
+            duplicates.
+        block: int32, length ``n``; each person's block (region / interest category),
+            ``0..n_blocks-1``.
+        n_blocks: number of blocks (some may be empty in tiny markets).
+        well_mixed: True for the well-mixed market: no explicit edges (``indptr`` is all
+            zeros); word of mouth reaches anyone in proportion to active members.
+        mean_degree: for a well-mixed market the scenario's ``mean_degree`` (the number
+            of acquaintances word of mouth reaches per person); otherwise the realised
+            mean degree ``2 * edge_count / n`` (people).
+    """
+
+    n: int
+    indptr: np.ndarray
+    indices: np.ndarray
+    block: np.ndarray
+    n_blocks: int
+    well_mixed: bool
+    mean_degree: float
+
+    def __post_init__(self) -> None:
+        if self.indptr.dtype != np.int64 or self.indptr.shape != (self.n + 1,):
+            raise ValueError(f"indptr must be int64 of length n+1={self.n + 1}")
+        if self.indices.dtype != np.int32 or self.indices.ndim != 1:
+            raise ValueError("indices must be a 1-d int32 array")
+        if self.indptr[-1] != self.indices.shape[0]:
+            raise ValueError("indptr[-1] must equal len(indices)")
+        if self.block.dtype != np.int32 or self.block.shape != (self.n,):
+            raise ValueError(f"block must be int32 of length n={self.n}")
+        if self.n_blocks < 1:
+            raise ValueError("n_blocks must be >= 1")
+
+    def degree(self) -> np.ndarray:
+        """Number of neighbours of each person (int64, length ``n``; zeros if well mixed)."""
+        return np.diff(self.indptr)
+
+    def neighbors(self, i: int) -> np.ndarray:
+        """Sorted neighbour ids of person ``i`` (a read-only view into ``indices``)."""
+        if not 0 <= i < self.n:
+            raise IndexError(f"person {i} is not in a market of {self.n}")
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
+
+    @property
+    def edge_count(self) -> int:
+        """Number of undirected edges."""
+        return int(self.indptr[-1] // 2)
+
+    @cached_property
+    def _block_index(self) -> tuple[np.ndarray, np.ndarray]:
+        counts = np.bincount(self.block, minlength=self.n_blocks).astype(np.int64)
+        bptr = np.zeros(self.n_blocks + 1, dtype=np.int64)
+        np.cumsum(counts, out=bptr[1:])
+        members = np.argsort(self.block, kind="stable").astype(np.int32)
+        bptr.setflags(write=False)
+        members.setflags(write=False)
+        return bptr, members
+
+    def __repr__(self) -> str:
+        kind = "well-mixed" if self.well_mixed else f"{self.edge_count} edges"
+        return (
+            f"Graph(n={self.n}, {kind}, mean_degree={self.mean_degree:.3g}, "
+            f"n_blocks={self.n_blocks})"
+        )
+
+
+def _freeze(*arrays: np.ndarray) -> None:
+    for a in arrays:
+        a.setflags(write=False)
+
+
+# --------------------------------------------------------------------------- CSR assembly
+
+
+@njit(cache=True)
+def _csr_kernel(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Counting sort of both directions of each edge, then sort + dedupe every row."""
+    m = u.shape[0]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        a = u[e]
+        b = v[e]
+        if a != b:
+            indptr[a + 1] += 1
+            indptr[b + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    pos = indptr[:-1].copy()
+    indices = np.empty(indptr[n], dtype=np.int32)
+    for e in range(m):
+        a = u[e]
+        b = v[e]
+        if a != b:
+            indices[pos[a]] = b
+            pos[a] += 1
+            indices[pos[b]] = a
+            pos[b] += 1
+    # sort each row and drop duplicates, compacting in place (write index <= read index)
+    w = 0
+    start = 0
+    for i in range(n):
+        end = indptr[i + 1]
+        indices[start:end].sort()
+        last = -1
+        for j in range(start, end):
+            x = indices[j]
+            if x != last:
+                indices[w] = x
+                w += 1
+                last = x
+        indptr[i + 1] = w
+        start = end
+    return indptr, indices, w
+
+
+def csr_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Build symmetric CSR arrays from an undirected edge list.
+
+    Args:
+        n: number of nodes; every id in ``u`` and ``v`` must be in ``0..n-1``.
+        u, v: endpoints of each edge (any integer dtype, same length). Self-loops and
+            duplicate edges (in either orientation) are dropped.
+
+    Returns:
+        ``(indptr, indices)``: int64 row pointers (length ``n + 1``) and int32 sorted
+        neighbour ids.
+    """
+    u = np.ascontiguousarray(u, dtype=np.int32)
+    v = np.ascontiguousarray(v, dtype=np.int32)
+    if u.shape != v.shape:
+        raise ValueError("u and v must have the same length")
+    indptr, indices, w = _csr_kernel(int(n), u, v)
+    if w < indices.shape[0]:
+        indices = indices[:w].copy()  # release the slack left by dropped duplicates
+    return indptr, indices
+
+
+@njit(cache=True)
+def _complete_kernel(n: int) -> tuple[np.ndarray, np.ndarray]:
+    indptr = np.arange(n + 1, dtype=np.int64) * (n - 1) if n > 0 else np.zeros(1, np.int64)
+    indices = np.empty(indptr[n], dtype=np.int32)
+    w = 0
+    for i in range(n):
+        for j in range(n):
+            if j != i:
+                indices[w] = j
+                w += 1
+    return indptr, indices
+
+
+def complete_csr(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays of the complete graph on ``n`` nodes (``n (n - 1)`` int32 entries)."""
+    return _complete_kernel(int(n))
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def block_sizes(n: int, blocks: int, shares: Iterable[float] | None = None) -> np.ndarray:
+    """People per block: ``n`` split proportionally to ``shares`` (equal by default).
+
+    Boundaries are the rounded cumulative shares, so sizes add up to ``n`` exactly.
+    """
+    w = np.ones(blocks) if shares is None else np.asarray(list(shares), dtype=float)
+    if w.shape != (blocks,) or np.any(w <= 0):
+        raise ValueError("shares must be `blocks` positive numbers")
+    bounds = np.rint(np.cumsum(w) / w.sum() * n).astype(np.int64)
+    bounds[-1] = n
+    return np.diff(np.concatenate(([0], bounds)))
+
+
+def block_labels(n: int, blocks: int, shares: Iterable[float] | None = None) -> np.ndarray:
+    """Block label of each person: contiguous id ranges sized by :func:`block_sizes`."""
+    sizes = block_sizes(n, blocks, shares)
+    return np.repeat(np.arange(blocks, dtype=np.int32), sizes)
+
+
+def block_index(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
+    """People of each block as CSR: members of block ``b`` are
+    ``block_members[block_indptr[b]:block_indptr[b + 1]]`` (ascending ids).
+
+    Returns ``(block_indptr, block_members)`` (int64 length ``n_blocks + 1``, int32
+    length ``n``); computed once per graph, read-only.
+    """
+    return graph._block_index
+
+
+def block_members(graph: Graph, block: int) -> np.ndarray:
+    """Ids of the people in ``block`` (ascending, read-only view)."""
+    if not 0 <= block < graph.n_blocks:
+        raise IndexError(f"block {block} is not in 0..{graph.n_blocks - 1}")
+    bptr, members = block_index(graph)
+    return members[bptr[block] : bptr[block + 1]]
+
+
+def hubs(graph: Graph, k: int) -> np.ndarray:
+    """Ids of the ``k`` people with the most neighbours (ties broken by lower id).
+
+    ``k`` larger than ``n`` returns everyone. In a well-mixed market all degrees are
+    equal, so this is simply ``0..k-1``.
+    """
+    k = max(0, min(int(k), graph.n))
+    order = np.argsort(-graph.degree(), kind="stable")
+    return order[:k].astype(np.int32)
+
+
+# --------------------------------------------------------------------------- networkx
+
+
+def to_networkx(graph: Graph) -> nx.Graph:
+    """An ``nx.Graph`` with nodes ``0..n-1`` (node attribute ``block``) and the same edges.
+
+    Raises ValueError for a well-mixed market, which has no explicit edges.
+    """
+    if graph.well_mixed:
+        raise ValueError("a well-mixed market has no explicit edges to convert")
+    G = nx.Graph()
+    G.add_nodes_from((i, {"block": int(b)}) for i, b in enumerate(graph.block.tolist()))
+    rows = np.repeat(np.arange(graph.n, dtype=np.int64), graph.degree())
+    keep = rows < graph.indices
+    G.add_edges_from(zip(rows[keep].tolist(), graph.indices[keep].tolist()))
+    return G
+
+
+def from_networkx(G: nx.Graph, block: Any = None) -> Graph:
+    """A read-only :class:`Graph` from a networkx graph.
+
+    Nodes are numbered ``0..n-1``: if the nodes already are exactly those integers they
+    keep their ids, otherwise they are numbered in ``G.nodes`` order. Directed graphs are
+    made undirected; self-loops and edge attributes are dropped.
+
+    Args:
+        G: any networkx graph.
+        block: block label per person (sequence of length ``n`` in id order); if None,
+            the node attribute ``block`` when every node has one, else all zeros.
+    """
+    nodes = list(G.nodes)
+    n = len(nodes)
+    if set(nodes) == set(range(n)):
+        pos = None
+        order = list(range(n))
+    else:
+        pos = {node: i for i, node in enumerate(nodes)}
+        order = nodes
+    if G.number_of_edges():
+        if pos is None:
+            uv = np.array(list(G.edges()), dtype=np.int64)
+        else:
+            uv = np.array([(pos[a], pos[b]) for a, b in G.edges()], dtype=np.int64)
+    else:
+        uv = np.zeros((0, 2), dtype=np.int64)
+    indptr, indices = csr_from_edges(n, uv[:, 0], uv[:, 1])
+    if block is None:
+        attrs = nx.get_node_attributes(G, "block")
+        if n and len(attrs) == n:
+            block = [attrs[node] for node in order]
+    if block is None:
+        labels = np.zeros(n, dtype=np.int32)
+    else:
+        labels = np.asarray(block, dtype=np.int32)
+        if labels.shape != (n,) or (n and labels.min() < 0):
+            raise ValueError(f"block must hold {n} non-negative labels")
+    n_blocks = int(labels.max()) + 1 if n else 1
+    _freeze(indptr, indices, labels)
+    return Graph(
+        n=n,
+        indptr=indptr,
+        indices=indices,
+        block=labels,
+        n_blocks=n_blocks,
+        well_mixed=False,
+        mean_degree=float(indptr[-1] / n) if n else 0.0,
+    )
