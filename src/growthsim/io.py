@@ -1,0 +1,146 @@
+"""Run folders: atomic writes, and saving / loading a RunSet.
+
+A run folder holds ``timeseries.parquet`` and ``timeseries.csv`` (one row per plan x
+replicate x day), ``scalars.parquet``, ``cohorts.parquet``, ``ledger.parquet``,
+``scenario.resolved.yaml`` (label -> fully resolved plan) and ``summary.json``. Every file
+is written under a temporary name in the same folder and renamed into place, so an
+interrupted run never leaves a half file that looks whole.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from growthsim.errors import UserError
+from growthsim.results import RunSet
+from growthsim.scenario.loader import validate_plan
+
+SUMMARY_COLUMNS = ("members", "active", "paying", "churned", "revenue", "gross_margin", "cost")
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_parquet(path: str | Path, df: pd.DataFrame) -> Path:
+    buf = _io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
+    return atomic_write_text(path, df.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, (np.floating,)):
+        return _clean(float(x))
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    return x
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    return atomic_write_text(path, json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def summary(runset: RunSet) -> dict[str, Any]:
+    """End-of-horizon figures per plan: mean and P10 / P50 / P90 over replicates."""
+    out: dict[str, Any] = {}
+    ts = runset.timeseries
+    for label, plan in runset.plans.items():
+        t = ts[ts["variant"] == label]
+        last = t[t["day"] == t["day"].max()]
+        totals = t.groupby("replicate")[["new_members", "revenue", "gross_margin", "cost", "purchases", "invites_accepted"]].sum()
+        figures: dict[str, Any] = {}
+
+        def band(values: np.ndarray) -> dict[str, float]:
+            v = np.asarray(values, dtype=float)
+            return {
+                "mean": float(v.mean()),
+                "p10": float(np.percentile(v, 10)),
+                "p50": float(np.percentile(v, 50)),
+                "p90": float(np.percentile(v, 90)),
+            }
+
+        for col in ("members", "active", "dormant", "paying", "churned", "groups", "vip_members"):
+            figures[f"{col}_end"] = band(last[col].to_numpy())
+        for col in totals.columns:
+            figures[f"{col}_total"] = band(totals[col].to_numpy())
+        profit = totals["gross_margin"] - totals["cost"]
+        figures["profit_total"] = band(profit.to_numpy())
+        out[label] = {
+            "replicates": int(t["replicate"].nunique()),
+            "horizon_days": plan.horizon_days,
+            "currency": plan.economics.currency,
+            "figures": figures,
+        }
+    return out
+
+
+def write_run_dir(out_dir: str | Path, runset: RunSet) -> Path:
+    """Save a RunSet as a run folder (atomic per file)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    resolved = {label: plan.model_dump(mode="json") for label, plan in runset.plans.items()}
+    atomic_write_text(out / "scenario.resolved.yaml", yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True))
+    write_parquet(out / "timeseries.parquet", runset.timeseries)
+    write_csv(out / "timeseries.csv", runset.timeseries)
+    write_parquet(out / "scalars.parquet", runset.scalars)
+    write_parquet(out / "cohorts.parquet", runset.cohorts)
+    write_parquet(out / "ledger.parquet", runset.ledger)
+    write_json(out / "summary.json", summary(runset))
+    return out
+
+
+def read_run_dir(path: str | Path) -> RunSet:
+    """Load a run folder written by :func:`write_run_dir`."""
+    p = Path(path)
+    need = ["scenario.resolved.yaml", "timeseries.parquet", "scalars.parquet", "cohorts.parquet", "ledger.parquet"]
+    missing = [f for f in need if not (p / f).is_file()]
+    if missing:
+        raise UserError(f"{p}: not a growthsim run folder (missing {', '.join(missing)})")
+    resolved = yaml.safe_load((p / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    plans = {str(k): validate_plan(v, str(p / "scenario.resolved.yaml"), prefix=(str(k),)) for k, v in resolved.items()}
+    return RunSet(
+        plans=plans,
+        timeseries=pd.read_parquet(p / "timeseries.parquet"),
+        scalars=pd.read_parquet(p / "scalars.parquet"),
+        cohorts=pd.read_parquet(p / "cohorts.parquet"),
+        ledger=pd.read_parquet(p / "ledger.parquet"),
+    )

@@ -1,0 +1,450 @@
+"""The day's member passes: acquisition, activity, referral, conversion, churn, placement.
+
+Pure functions of numpy arrays and scalars, compiled with ``numba.njit(cache=True)``.
+Arrays are updated in place; each pass returns its counts. Person ``i``'s random draws come
+from :mod:`growthsim.kernels.rng` keyed by ``(seed, day, purpose, i, j)``, so a pass gives
+the same result whatever order or thread count. Status codes: ``OUTSIDER`` (never joined),
+``MEMBER``, ``DORMANT`` (silent too long, still in a group), ``CHURNED`` (left for good).
+
+See ``docs/model.md`` for the equations these implement.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, uint64
+
+from growthsim.kernels.rng import (
+    P_ACCEPT,
+    P_ACTIVE,
+    P_BUY,
+    P_CHANNEL,
+    P_CHURN,
+    P_INVITE,
+    P_ORDER_VALUE,
+    P_ORGANIC,
+    P_RECALL,
+    P_REFERRER,
+    P_REPLAY,
+    P_WOM,
+    P_WOM_ACCEPT,
+    normal,
+    randint,
+    uniform,
+)
+
+OUTSIDER = 0
+MEMBER = 1
+DORMANT = 2
+CHURNED = 3
+
+SRC_INITIAL = 0
+SRC_ORGANIC = 1
+SRC_REFERRAL = 2
+SRC_REPLAY = 3
+SRC_CHANNEL0 = 4  # channel k has source SRC_CHANNEL0 + k
+
+
+@njit(inline="always", cache=True)
+def _join(i, day, src, ref, e0, status, eng, join_day, last_seen, source, referrer):
+    status[i] = MEMBER
+    eng[i] = e0
+    join_day[i] = day
+    last_seen[i] = day
+    source[i] = src
+    referrer[i] = ref
+
+
+@njit(cache=True)
+def outsider_pass(
+    status, eng, join_day, last_seen, source, referrer, new_ids, n_new,
+    p_organic, p_invite, p_accept, active_ids, cum_weight, total_weight, e0,
+    room, seed, day,
+):
+    """Scan outsiders once: organic joins with ``p_organic``; in a well-mixed market also
+    word of mouth — an outsider is invited at least once with ``p_invite`` (= 1 - exp(-λ),
+    λ = expected invitations per person) and accepts with ``p_accept``; the referrer is drawn
+    among today's active members in proportion to their invitation weight.
+
+    Returns (n_new, organic_joins, invites, referral_joins, room_left)."""
+    n = status.shape[0]
+    organic = 0
+    invites = 0
+    referred = 0
+    n_act = active_ids.shape[0]
+    for j in range(n):
+        if room <= 0:
+            break
+        if status[j] != OUTSIDER:
+            continue
+        if p_organic > 0.0 and uniform(seed, day, P_ORGANIC, j, 0) < p_organic:
+            _join(j, day, SRC_ORGANIC, -1, e0, status, eng, join_day, last_seen, source, referrer)
+            new_ids[n_new] = j
+            n_new += 1
+            organic += 1
+            room -= 1
+            continue
+        if p_invite > 0.0 and uniform(seed, day, P_WOM, j, 0) < p_invite:
+            invites += 1
+            if uniform(seed, day, P_WOM_ACCEPT, j, 0) < p_accept:
+                # referrer: weighted draw among today's active members
+                x = uniform(seed, day, P_REFERRER, j, 0) * total_weight
+                k = np.searchsorted(cum_weight, x, side="right")
+                if k >= n_act:
+                    k = n_act - 1
+                _join(j, day, SRC_REFERRAL, active_ids[k], e0, status, eng, join_day, last_seen, source, referrer)
+                new_ids[n_new] = j
+                n_new += 1
+                referred += 1
+                room -= 1
+    return n_new, organic, invites, referred, room
+
+
+@njit(cache=True)
+def channel_pass(
+    status, eng, join_day, last_seen, source, referrer, new_ids, n_new,
+    n_reach, candidates, join_rate, intake_cap, src, e0, room, seed, day, channel_index,
+):
+    """``n_reach`` people are reached, each a uniform draw from ``candidates`` (everyone, or
+    one graph block); a reached outsider joins with ``join_rate``, at most ``intake_cap``
+    joins (negative: no cap). Returns (n_new, joins, room_left)."""
+    joins = 0
+    m = candidates.shape[0]
+    if m == 0:
+        return n_new, 0, room
+    purpose = P_CHANNEL + 1000 * (channel_index + 1)
+    for k in range(n_reach):
+        if room <= 0 or (intake_cap >= 0 and joins >= intake_cap):
+            break
+        j = candidates[randint(seed, day, purpose, k, 0, m)]
+        if status[j] != OUTSIDER:
+            continue
+        if uniform(seed, day, purpose + 1, k, 0) < join_rate:
+            _join(j, day, src, -1, e0, status, eng, join_day, last_seen, source, referrer)
+            new_ids[n_new] = j
+            n_new += 1
+            joins += 1
+            room -= 1
+    return n_new, joins, room
+
+
+@njit(cache=True)
+def replay_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_new, target, e0, room, seed, day):
+    """Exactly ``target`` outsiders (while any remain) join, drawn uniformly: observed sign-ups
+    replayed as they happened. Returns (n_new, joins, room_left)."""
+    n = status.shape[0]
+    joins = 0
+    tries = 0
+    while joins < target and room > 0 and tries < 50 * (target + 10):
+        j = randint(seed, day, P_REPLAY, tries, 0, n)
+        tries += 1
+        if status[j] != OUTSIDER:
+            continue
+        _join(j, day, SRC_REPLAY, -1, e0, status, eng, join_day, last_seen, source, referrer)
+        new_ids[n_new] = j
+        n_new += 1
+        joins += 1
+        room -= 1
+    return n_new, joins, room
+
+
+@njit(cache=True)
+def activity_pass(
+    status, prop, eng, group, last_active, last_seen, active_days, streak,
+    g_resp, g_decay, act_mult, dormant_factor, habit, seed, day, active_out,
+):
+    """Engagement update and today's activity for members placed in a group.
+
+    ``e <- e + g_resp[g]*(1-e) - g_decay[g]*e``; active with probability
+    ``prop * e * act_mult`` (times ``dormant_factor`` when dormant); an active day adds
+    ``habit*(1-e)`` and wakes a dormant member. Returns (n_active, n_woken)."""
+    n = status.shape[0]
+    k = 0
+    woken = 0
+    for i in range(n):
+        s = status[i]
+        if s != MEMBER and s != DORMANT:
+            continue
+        g = group[i]
+        if g < 0:
+            continue
+        e = eng[i]
+        e = e + g_resp[g] * (1.0 - e) - g_decay[g] * e
+        p = prop[i] * e * act_mult
+        if s == DORMANT:
+            p *= dormant_factor
+        if uniform(seed, day, P_ACTIVE, i, 0) < p:
+            e += habit * (1.0 - e)
+            last_active[i] = day
+            last_seen[i] = day
+            active_days[i] += 1
+            streak[i] += 1
+            active_out[k] = i
+            k += 1
+            if s == DORMANT:
+                status[i] = MEMBER
+                woken += 1
+        else:
+            streak[i] = 0
+        if e < 0.0:
+            e = 0.0
+        elif e > 1.0:
+            e = 1.0
+        eng[i] = e
+    return k, woken
+
+
+@njit(cache=True)
+def invite_weights(active_ids, eng, group, boost, g_ref, base):
+    """Cumulative invitation weights ``base * e_i * g_ref[g_i] * boost_i`` of active members."""
+    m = active_ids.shape[0]
+    cum = np.empty(m, dtype=np.float64)
+    total = 0.0
+    for k in range(m):
+        i = active_ids[k]
+        total += base * eng[i] * g_ref[group[i]] * boost[i]
+        cum[k] = total
+    return cum, total
+
+
+@njit(cache=True)
+def referral_pass(
+    indptr, indices, status, eng, group, boost, g_ref, active_ids,
+    join_day, last_seen, source, referrer, accepted, new_ids, n_new, accept_referrers,
+    p_invite, p_accept, reinforcement, e0, room, seed, day,
+):
+    """Active members invite outsider neighbours with ``p_invite * e_i * g_ref[g_i] *
+    boost_i``; an invitee joins with ``p_accept`` (complex contagion: times ``1 +
+    reinforcement * (member friends - 1)``, capped at 1). Referrers of accepted invites are
+    written to ``accept_referrers``. Returns (n_new, invites, accepted_count, room_left)."""
+    invites = 0
+    acc = 0
+    for k in range(active_ids.shape[0]):
+        i = active_ids[k]
+        pi = p_invite * eng[i] * g_ref[group[i]] * boost[i]
+        if pi <= 0.0:
+            continue
+        for ptr in range(indptr[i], indptr[i + 1]):
+            j = indices[ptr]
+            if status[j] != OUTSIDER:
+                continue
+            if uniform(seed, day, P_INVITE, i, j) >= pi:
+                continue
+            invites += 1
+            if room <= 0:
+                continue
+            pa = p_accept
+            if reinforcement > 0.0:
+                friends = 0
+                for q in range(indptr[j], indptr[j + 1]):
+                    sq = status[indices[q]]
+                    if sq == MEMBER or sq == DORMANT:
+                        friends += 1
+                pa = p_accept * (1.0 + reinforcement * (friends - 1))
+                if pa > 1.0:
+                    pa = 1.0
+            if uniform(seed, day, P_ACCEPT, i, j) < pa:
+                _join(j, day, SRC_REFERRAL, i, e0, status, eng, join_day, last_seen, source, referrer)
+                new_ids[n_new] = j
+                n_new += 1
+                accepted[i] += 1
+                accept_referrers[acc] = i
+                acc += 1
+                room -= 1
+    return n_new, invites, acc, room
+
+
+@njit(cache=True)
+def credit_wellmixed_referrers(new_ids, start, stop, referrer, accepted, accept_referrers):
+    """Credit the referrers of well-mixed word-of-mouth joins. Returns the count."""
+    acc = 0
+    for k in range(start, stop):
+        j = new_ids[k]
+        r = referrer[j]
+        if r >= 0:
+            accepted[r] += 1
+            accept_referrers[acc] = r
+            acc += 1
+    return acc
+
+
+@njit(cache=True)
+def conversion_pass(
+    active_ids, eng, vip, paying, purchases, revenue,
+    p_first, p_repeat, vip_mult, order_value, sigma, seed, day,
+):
+    """Active members buy: non-payers with ``p_first * e``, payers with ``p_repeat * e``
+    (times ``vip_mult`` for VIP members). Order values are log-normal with mean
+    ``order_value``. Returns (first_purchases, orders, revenue)."""
+    first = 0
+    orders = 0
+    rev = 0.0
+    shift = 0.5 * sigma * sigma
+    for k in range(active_ids.shape[0]):
+        i = active_ids[k]
+        p = (p_repeat if paying[i] else p_first) * eng[i]
+        if vip[i]:
+            p *= vip_mult
+        if uniform(seed, day, P_BUY, i, 0) < p:
+            value = order_value
+            if sigma > 0.0:
+                value = order_value * np.exp(sigma * normal(seed, day, P_ORDER_VALUE, i, 0) - shift)
+            if not paying[i]:
+                paying[i] = 1
+                first += 1
+            purchases[i] += 1
+            revenue[i] += value
+            orders += 1
+            rev += value
+    return first, orders, rev
+
+
+@njit(cache=True)
+def churn_pass(
+    status, eng, group, join_day, last_active, last_seen, leave_day, active_days, vip, paying,
+    g_churn, g_recall, g_size,
+    base_hazard, theta, silent_days, dormant_hazard, max_active_days, vip_churn_mult,
+    recall_boost, seed, day,
+):
+    """Silence, recall and leaving for members placed in a group.
+
+    A member silent for ``silent_days`` becomes dormant; a dormant member in a group with
+    staff attention is recalled with ``g_recall[g]``; members leave with hazard
+    ``base_hazard * exp(-theta * e) * g_churn[g]`` (dormant: ``dormant_hazard * g_churn[g]``),
+    times ``vip_churn_mult`` for VIP members; with ``max_active_days > 0`` a member leaves
+    after that many active days. Returns (churned, to_dormant, recalled, members, dormant,
+    wau, mau, payers, vips) where the last six are end-of-day counts (today's unplaced
+    joiners count as members)."""
+    n = status.shape[0]
+    churned = 0
+    to_dormant = 0
+    recalled = 0
+    members = 0
+    dormant = 0
+    wau = 0
+    mau = 0
+    payers = 0
+    vips = 0
+    for i in range(n):
+        s = status[i]
+        if s != MEMBER and s != DORMANT:
+            continue
+        g = group[i]
+        if g < 0:
+            members += 1
+            continue
+        if max_active_days > 0 and active_days[i] >= max_active_days:
+            status[i] = CHURNED
+            leave_day[i] = day
+            g_size[g] -= 1
+            churned += 1
+            continue
+        if s == MEMBER and day - last_seen[i] >= silent_days:
+            s = DORMANT
+            status[i] = DORMANT
+            to_dormant += 1
+        if s == DORMANT and g_recall[g] > 0.0 and uniform(seed, day, P_RECALL, i, 0) < g_recall[g]:
+            s = MEMBER
+            status[i] = MEMBER
+            last_seen[i] = day
+            eng[i] = eng[i] + recall_boost * (1.0 - eng[i])
+            recalled += 1
+        if s == MEMBER:
+            h = base_hazard * np.exp(-theta * eng[i])
+        else:
+            h = dormant_hazard
+        h *= g_churn[g]
+        if vip[i]:
+            h *= vip_churn_mult
+        if uniform(seed, day, P_CHURN, i, 0) < h:
+            status[i] = CHURNED
+            leave_day[i] = day
+            g_size[g] -= 1
+            churned += 1
+            continue
+        members += 1
+        if s == DORMANT:
+            dormant += 1
+        if paying[i]:
+            payers += 1
+        if vip[i]:
+            vips += 1
+        la = last_active[i]
+        if la >= 0:
+            if day - la < 7:
+                wau += 1
+            if day - la < 30:
+                mau += 1
+    return churned, to_dormant, recalled, members, dormant, wau, mau, payers, vips
+
+
+@njit(cache=True)
+def place_members(
+    ids, cats, group, eng, g_size, g_cat, g_managed, state, open_ptr,
+    target, max_size, max_groups, onboarding,
+):
+    """Put people ``ids`` (with categories ``cats``) into groups: the category's open group
+    while it is below ``target``; else any group of the category below ``target``; else a
+    new group (up to ``max_groups``); else the least-full group of the category below
+    ``max_size``. Newcomers to a managed group get ``onboarding * (1 - e)`` engagement.
+    ``state[0]`` holds the number of groups. Returns the number of people placed."""
+    placed = 0
+    for k in range(ids.shape[0]):
+        i = ids[k]
+        c = cats[k]
+        g = open_ptr[c]
+        if g < 0 or g_size[g] >= target:
+            g = -1
+            for h in range(state[0]):
+                if g_cat[h] == c and g_size[h] < target:
+                    g = h
+                    break
+            if g < 0 and state[0] < max_groups and state[0] < g_size.shape[0]:
+                g = state[0]
+                state[0] += 1
+                g_cat[g] = c
+                g_size[g] = 0
+                g_managed[g] = 0
+            if g < 0:
+                best = max_size
+                for h in range(state[0]):
+                    if g_cat[h] == c and g_size[h] < best:
+                        best = g_size[h]
+                        g = h
+            if g < 0:  # category full everywhere: least-full group of any category
+                best = 1 << 30
+                for h in range(state[0]):
+                    if g_size[h] < best:
+                        best = g_size[h]
+                        g = h
+            open_ptr[c] = g
+        group[i] = g
+        g_size[g] += 1
+        if g_managed[g]:
+            eng[i] = eng[i] + onboarding * (1.0 - eng[i])
+        placed += 1
+    return placed
+
+
+@njit(cache=True)
+def streak_hits(active_ids, streak, streak_days):
+    """Active members whose consecutive-active-day streak reached a multiple of ``streak_days``."""
+    hits = 0
+    for k in range(active_ids.shape[0]):
+        s = streak[active_ids[k]]
+        if s > 0 and s % streak_days == 0:
+            hits += 1
+    return hits
+
+
+def _seed64(seed: int) -> np.uint64:
+    return np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
+
+
+__all__ = [
+    "OUTSIDER", "MEMBER", "DORMANT", "CHURNED",
+    "SRC_INITIAL", "SRC_ORGANIC", "SRC_REFERRAL", "SRC_REPLAY", "SRC_CHANNEL0",
+    "outsider_pass", "channel_pass", "replay_pass", "activity_pass", "invite_weights",
+    "referral_pass", "credit_wellmixed_referrers", "conversion_pass", "churn_pass",
+    "place_members", "streak_hits", "uint64",
+]

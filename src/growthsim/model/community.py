@@ -1,0 +1,512 @@
+"""``CommunityModel``: the Mesa model that owns the market, the members and the levers.
+
+Time: day ``d`` (0-based) is the model's step at time ``d + 1``; the levers' actions for
+day ``d`` fire before it, on the morning of the day (time ``d + 0.5``), through Mesa's event
+scheduling. ``run_until(horizon_days)`` runs the whole plan. Members live in the arrays of
+:class:`growthsim.population.Population`; each day the model calls the kernels of
+:mod:`growthsim.kernels.daily` in the order of ``docs/model.md``:
+
+1. prepare today's per-group stimulus and multipliers (staff attention, KOL posts,
+   campaign lifts, crowding); 2. acquisition (channels, replayed joins, organic);
+3. activity; 4. referral; 5. conversion; 6. churn, dormancy and recall; 7. placement of
+today's joiners into groups; 8. collect (``mesa.DataCollector``).
+Money moves through :class:`growthsim.model.ledger.Ledger`: fixed costs first each morning,
+then discretionary spending as the levers ask for it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from growthsim.graph import Graph, build_graph, hubs
+from growthsim.kernels import daily as K
+from growthsim.model.ledger import Ledger
+from growthsim.model.levers import (
+    CAMPAIGN_AGENTS,
+    MORNING,
+    ChannelAgent,
+    KOLAgent,
+    StaffAgent,
+    VipProgram,
+    VolunteerAdminsAgent,
+)
+from growthsim.population import Population, draw_propensity
+from growthsim.scenario.loader import apply_overrides, validate_plan
+from growthsim.scenario.schema import Scenario
+
+SOURCE_NAMES_FIXED = {K.SRC_INITIAL: "initial", K.SRC_ORGANIC: "organic", K.SRC_REFERRAL: "referral", K.SRC_REPLAY: "replay"}
+
+
+def seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
+    """The child seed of replicate ``replicate`` under base seed ``seed``
+    (identical to ``SeedSequence(seed).spawn(n)[replicate]``)."""
+    return np.random.SeedSequence(int(seed), spawn_key=(int(replicate),))
+
+
+class Today:
+    """What the morning's scheduled actions decided for the day."""
+
+    def __init__(self) -> None:
+        self.stimulus = 0.0  # added to every group (lotteries, lectures)
+        self.m_invite = 1.0
+        self.m_accept = 1.0
+        self.m_act = 1.0
+        self.m_conv = 1.0
+        self.channels: list[ChannelAgent] = []
+        self.watchers: dict[int, Any] = {}
+        self.slots: list[tuple[int, float]] = []
+        self.kol_posts: list[tuple[float, float, int | None]] = []
+
+    def watch(self, agent) -> None:
+        """Call ``agent``'s after_* hooks today (once, however often asked)."""
+        self.watchers.setdefault(id(agent), agent)
+
+    def add_slots(self, n: int, hours: float) -> None:
+        """``n`` group-slots of staff attention, ``hours`` each."""
+        if n > 0 and hours > 0:
+            self.slots.append((int(n), float(hours)))
+
+    def kol_post(self, lift: float, ref_mult: float, groups: int | None) -> None:
+        self.kol_posts.append((lift, ref_mult, groups))
+
+
+class CommunityModel(mesa.Model):
+    """A community and its market, simulated day by day.
+
+    Args:
+        scenario: the plan (a :class:`Scenario`, or a mapping validated into one).
+        seed: base seed (default: ``scenario.seed``).
+        replicate: replicate index; the run's randomness is ``SeedSequence(seed).spawn``'s
+            child ``replicate``. Replicate r of two plans uses the same random numbers.
+        graph: a prebuilt market graph (default: built from ``scenario.market.graph``, cached).
+        overrides: dotted-path overrides applied to the scenario (``mesa.batch_run``
+            friendly: ``{"members.referral.invite_prob": 0.02}``).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | dict | None = None,
+        seed: int | None = None,
+        replicate: int = 0,
+        graph: Graph | None = None,
+        overrides: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if scenario is None:
+            scenario = Scenario(name="default")
+        elif not isinstance(scenario, Scenario):
+            scenario = validate_plan(dict(scenario))
+        if overrides:
+            scenario = apply_overrides(scenario, overrides)
+        self.plan = scenario
+        self.base_seed = int(scenario.seed if seed is None else seed)
+        self.replicate = int(replicate)
+        ss = seed_sequence(self.base_seed, self.replicate)
+        super().__init__(rng=np.random.default_rng(ss), **kwargs)
+        self.kernel_seed = np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
+        sc = scenario
+        self.horizon = sc.horizon_days
+        n = sc.market.size
+
+        # market and members ------------------------------------------------------------
+        gseed = sc.market.graph.seed if sc.market.graph.seed is not None else sc.seed
+        self.graph = graph if graph is not None else build_graph(sc.market.graph, n, gseed)
+        self.pop = Population.empty(n, self.graph.block)
+        prng = np.random.default_rng(np.random.SeedSequence(self.base_seed, spawn_key=(self.replicate, 1)))
+        self.pop.prop[:] = draw_propensity(sc.members.propensity, n, prng)
+        k0 = sc.members.initial
+        if sc.members.initial_seeding == "hubs" and not self.graph.well_mixed:
+            initial = np.asarray(hubs(self.graph, k0), dtype=np.int64)
+        else:
+            initial = np.sort(prng.choice(n, size=k0, replace=False)) if k0 else np.zeros(0, np.int64)
+        self.pop.seed_members(initial, sc.members.engagement.initial)
+        self.e0 = sc.members.engagement.initial
+
+        # groups -----------------------------------------------------------------------
+        g = sc.groups
+        self.n_cats = self.graph.n_blocks if g.by_block else 1
+        self.vip_cat = self.n_cats
+        cap = 2 * (n // g.target_size) + 2 * (self.n_cats + 2)
+        self.g_size = np.zeros(cap, dtype=np.int32)
+        self.g_cat = np.full(cap, -1, dtype=np.int32)
+        self.g_managed = np.zeros(cap, dtype=np.uint8)
+        self.g_state = np.zeros(1, dtype=np.int64)  # number of groups
+        self.open_ptr = np.full(self.n_cats + 1, -1, dtype=np.int64)
+        self.max_groups = g.max_groups if g.max_groups is not None else cap
+        self._place(initial)
+
+        # levers (scheduled actors) ------------------------------------------------------
+        self.ledger = Ledger(self.horizon, sc.budget.total, sc.budget.monthly_cap)
+        self.today = Today()
+        self._conv_boosts: dict[int, float] = defaultdict(lambda: 1.0)
+        self.channel_names = list(sc.channels)
+        self.channels = [ChannelAgent(self, k, c, i) for i, (k, c) in enumerate(sc.channels.items())]
+        self.campaigns = [CAMPAIGN_AGENTS[c.kind](self, k, c) for k, c in sc.campaigns.items()]
+        self.staff = [StaffAgent(self, k, s) for k, s in sc.staff.items()]
+        self.volunteers = VolunteerAdminsAgent(self, sc.volunteer_admins)
+        self.kols = [KOLAgent(self, k, s) for k, s in sc.kols.items()]
+        self.vip_program = VipProgram(self, sc.groups.vip)
+        self._fixed_costs_gen = self.schedule_recurring(
+            self._pay_fixed_costs,
+            mesa.time.Schedule(interval=1, start=MORNING, end=self.horizon - 1 + MORNING),
+            priority=mesa.time.Priority.HIGH,
+        )
+        self._candidates_all = np.arange(n, dtype=np.int64)
+        self._block_candidates: dict[int, np.ndarray] = {}
+
+        # buffers -------------------------------------------------------------------------
+        self._new_ids = np.zeros(n, dtype=np.int64)
+        self._active = np.zeros(n, dtype=np.int64)
+        self._acc_ref = np.zeros(n, dtype=np.int64)
+        self.churned_total = 0
+        self.counters: dict[str, float] = {}
+        self.source_names = ["organic", "referral", "replay", *self.channel_names]
+        self.cost_categories = ["staff", "volunteer_admins", "tools", "devices"]
+        self.cost_categories += [f"channel:{k}" for k in sc.channels]
+        self.cost_categories += [f"campaign:{k}" for k in sc.campaigns]
+        self.cost_categories += [f"kol:{k}" for k in sc.kols]
+        reporters = {
+            name: (lambda m, name=name: m.counters[name])
+            for name in self.counter_names()
+        }
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self.running = True
+
+    # ------------------------------------------------------------------------ basics
+    @property
+    def scenario_plan(self) -> Scenario:
+        return self.plan
+
+    @property
+    def day(self) -> int:
+        """The simulated day being prepared (mornings) or run (steps)."""
+        return max(0, math.ceil(self.time) - 1)
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.g_state[0])
+
+    def counter_names(self) -> list[str]:
+        names = ["day", "members", "active", "wau", "mau", "dormant", "churned", "new_members"]
+        names += [f"new_{s}" for s in self.source_names]
+        names += [
+            "invites_sent", "invites_accepted", "paying", "first_purchases", "purchases",
+            "revenue", "gross_margin", "cost",
+        ]
+        names += [f"cost_{c}" for c in self.cost_categories]
+        names += ["groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked"]
+        return names
+
+    def boost_tomorrow_conversion(self, mult: float) -> None:
+        self.boost_conversion_on(self.day + 1, mult)
+
+    def boost_conversion_on(self, day: int, mult: float) -> None:
+        if day < self.horizon:
+            self._conv_boosts[day] *= mult
+
+    def _pay_fixed_costs(self) -> None:
+        d = self.day
+        e = self.plan.economics
+        if e.tools_per_month > 0:
+            self.ledger.pay_fixed(d, "tools", e.tools_per_month / 30.0)
+        if d == 0 and e.devices_one_off > 0:
+            self.ledger.pay_fixed(d, "devices", e.devices_one_off)
+
+    def _cats(self, ids: np.ndarray) -> np.ndarray:
+        if self.plan.groups.by_block:
+            return self.pop.block[ids].astype(np.int64)
+        return np.zeros(len(ids), dtype=np.int64)
+
+    def _place(self, ids: np.ndarray, cats: np.ndarray | None = None) -> None:
+        if len(ids) == 0:
+            return
+        g = self.plan.groups
+        cats = self._cats(ids) if cats is None else cats
+        vip = cats == self.vip_cat
+        K.place_members(
+            np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(cats, dtype=np.int64),
+            self.pop.group, self.pop.eng, self.g_size, self.g_cat, self.g_managed,
+            self.g_state, self.open_ptr, g.target_size, g.max_size,
+            # VIP groups do not count against max_groups
+            self.g_size.shape[0] if vip.any() else self.max_groups,
+            self.plan.operations.onboarding_boost,
+        )
+
+    def move_to_vip(self, ids: np.ndarray) -> None:
+        """Move members ``ids`` from their groups into VIP groups."""
+        np.subtract.at(self.g_size, self.pop.group[ids], 1)
+        self.pop.vip[ids] = 1
+        self._place(ids, np.full(len(ids), self.vip_cat, dtype=np.int64))
+
+    def _room(self) -> int:
+        """Joins still possible today without breaking the group caps."""
+        g = self.plan.groups
+        if g.max_groups is None:
+            return self.pop.n
+        G = self.n_groups
+        ordinary = self.g_cat[:G] != self.vip_cat
+        n_ord = int(ordinary.sum())
+        free = int((g.max_size - self.g_size[:G][ordinary]).clip(0).sum())
+        return free + max(0, g.max_groups - n_ord) * g.max_size
+
+    # ------------------------------------------------------------------------ the day
+    def _prepare_groups(self) -> dict[str, np.ndarray]:
+        sc, t = self.plan, self.today
+        G = max(self.n_groups, 1)
+        size = self.g_size[:G].astype(np.float64)
+        target = sc.groups.target_size
+        crowd = np.maximum(0.0, size / target - 1.0)
+        dilution = np.maximum(1.0, size / target)
+        hours = np.zeros(G)
+        if t.slots and self.n_groups:
+            slot_hours = np.concatenate([np.full(n, h) for n, h in t.slots])
+            slot_hours = np.sort(slot_hours)[::-1]
+            # priority: VIP groups, then non-empty groups oldest first, then empty ones
+            is_vip = self.g_cat[:G] == self.vip_cat
+            empty = size == 0
+            order = np.lexsort((np.arange(G), ~is_vip, empty))
+            np.add.at(hours, order[np.arange(len(slot_hours)) % G], slot_hours)
+        managed = hours > 0
+        self.g_managed[:G] = managed
+        stim = np.full(G, sc.members.engagement.baseline_stimulus + t.stimulus)
+        stim += sc.operations.stimulus_per_hour * hours / dilution
+        ref = np.ones(G)
+        for lift, mult, reach in t.kol_posts:
+            if reach is None or reach >= G:
+                stim += lift
+                ref *= mult
+            else:
+                pick = self.rng.choice(G, size=reach, replace=False)
+                stim[pick] += lift
+                ref[pick] *= mult
+        eng = sc.members.engagement
+        unmanaged_d = np.where(managed, 1.0, sc.groups.unmanaged_decay_multiplier)
+        unmanaged_c = np.where(managed, 1.0, sc.groups.unmanaged_churn_multiplier)
+        crowd_mult = 1.0 + sc.groups.crowding_penalty * crowd
+        return {
+            "resp": eng.stimulus_response * (1.0 - np.exp(-stim)),
+            "decay": eng.daily_decay * crowd_mult * unmanaged_d,
+            "churn": crowd_mult * unmanaged_c,
+            "recall": np.minimum(1.0, sc.operations.recall_prob_per_hour * hours / dilution),
+            "ref": ref,
+            "managed": managed,
+        }
+
+    def _candidates(self, block: int | None) -> np.ndarray:
+        if block is None:
+            return self._candidates_all
+        if block not in self._block_candidates:
+            self._block_candidates[block] = np.nonzero(self.pop.block == block)[0].astype(np.int64)
+        return self._block_candidates[block]
+
+    def step(self) -> None:
+        day = self.day
+        if day >= self.horizon:
+            self.running = False
+            return
+        sc, t, pop = self.plan, self.today, self.pop
+        m = sc.members
+        seed = self.kernel_seed
+        t.m_conv *= self._conv_boosts.pop(day, 1.0)
+        grp = self._prepare_groups()
+        c = {name: 0.0 for name in self.counter_names()}
+        c["day"] = day
+        room = self._room()
+
+        # 2. acquisition --------------------------------------------------------------
+        n_new = 0
+        for ch in t.channels:
+            spec = ch.spec
+            e0 = self.e0 if spec.join_engagement is None else spec.join_engagement
+            n_new, joins, room = K.channel_pass(
+                pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
+                self._new_ids, n_new, ch.reach_today, self._candidates(spec.target_block),
+                spec.join_rate, -1 if spec.daily_intake_cap is None else spec.daily_intake_cap,
+                K.SRC_CHANNEL0 + ch.index, e0, room, seed, day, ch.index,
+            )
+            c[f"new_{ch.name}"] += joins
+        if sc.replay is not None:
+            i = day - sc.replay.start_day
+            if 0 <= i < len(sc.replay.daily_joins):
+                n_new, joins, room = K.replay_pass(
+                    pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
+                    self._new_ids, n_new, sc.replay.daily_joins[i], self.e0, room, seed, day,
+                )
+                c["new_replay"] += joins
+        empty_f = np.zeros(0, dtype=np.float64)
+        empty_i = np.zeros(0, dtype=np.int64)
+        if m.organic_join_prob > 0:
+            n_new, organic, _, _, room = K.outsider_pass(
+                pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
+                self._new_ids, n_new, m.organic_join_prob, 0.0, 0.0, empty_i, empty_f, 0.0,
+                self.e0, room, seed, day,
+            )
+            c["new_organic"] += organic
+
+        # 3. activity -----------------------------------------------------------------
+        n_act, woken = K.activity_pass(
+            pop.status, pop.prop, pop.eng, pop.group, pop.last_active, pop.last_seen,
+            pop.active_days, pop.streak, grp["resp"], grp["decay"], t.m_act,
+            m.churn.dormant_activity_factor, m.engagement.habit_gain, seed, day, self._active,
+        )
+        active = self._active[:n_act]
+        c["active"] = n_act
+        c["woken"] = woken
+        for a in list(t.watchers.values()):
+            a.after_activity(active)
+
+        # 4. referral -----------------------------------------------------------------
+        p_inv = min(1.0, m.referral.invite_prob * t.m_invite)
+        p_acc = min(1.0, m.referral.accept_prob * t.m_accept)
+        if self.graph.well_mixed:
+            cum, total = K.invite_weights(active, pop.eng, pop.group, pop.boost, grp["ref"], p_inv * self.graph.mean_degree)
+            lam = total / max(1, pop.n - 1)
+            start = n_new
+            n_new, _, invites, referred, room = K.outsider_pass(
+                pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
+                self._new_ids, n_new, 0.0, -math.expm1(-lam) if total > 0 else 0.0, p_acc,
+                active, cum, total, self.e0, room, seed, day,
+            )
+            n_acc = K.credit_wellmixed_referrers(self._new_ids, start, n_new, pop.referrer, pop.accepted, self._acc_ref)
+        else:
+            n_new, invites, n_acc, room = K.referral_pass(
+                self.graph.indptr, self.graph.indices, pop.status, pop.eng, pop.group, pop.boost,
+                grp["ref"], active, pop.join_day, pop.last_seen, pop.source, pop.referrer,
+                pop.accepted, self._new_ids, n_new, self._acc_ref, p_inv, p_acc,
+                m.referral.social_reinforcement, self.e0, room, seed, day,
+            )
+        c["invites_sent"] = invites
+        c["invites_accepted"] = n_acc
+        c["new_referral"] = n_acc
+        referrers = self._acc_ref[:n_acc]
+        for a in list(t.watchers.values()):
+            a.after_referral(referrers)
+
+        # 5. conversion ---------------------------------------------------------------
+        cv, econ = m.conversion, sc.economics
+        first, orders, rev = K.conversion_pass(
+            active, pop.eng, pop.vip, pop.paying, pop.purchases, pop.revenue,
+            min(1.0, cv.first_purchase_prob * t.m_conv), min(1.0, cv.repurchase_prob * t.m_conv),
+            sc.groups.vip.conversion_multiplier, econ.order_value, econ.order_value_sigma, seed, day,
+        )
+        c["first_purchases"] = first
+        c["purchases"] = orders
+        c["revenue"] = rev
+        c["gross_margin"] = rev * econ.gross_margin
+        for a in list(t.watchers.values()):
+            a.after_conversion(rev)
+
+        # 6. churn --------------------------------------------------------------------
+        ch = m.churn
+        churned, _, recalled, members, dormant, wau, mau, payers, vips = K.churn_pass(
+            pop.status, pop.eng, pop.group, pop.join_day, pop.last_active, pop.last_seen,
+            pop.leave_day, pop.active_days, pop.vip, pop.paying, grp["churn"], grp["recall"],
+            self.g_size, ch.base_hazard, ch.engagement_sensitivity, ch.silent_days,
+            ch.dormant_hazard, ch.max_active_days or 0, sc.groups.vip.churn_multiplier,
+            sc.operations.onboarding_boost, seed, day,
+        )
+        self.churned_total += churned
+
+        # 7. groups -------------------------------------------------------------------
+        self._place(self._new_ids[:n_new])
+
+        # 8. collect ------------------------------------------------------------------
+        c.update(
+            members=members, dormant=dormant, wau=wau, mau=mau, paying=payers, vip_members=vips,
+            churned=self.churned_total, recalled=recalled, new_members=n_new,
+            groups=self.n_groups, managed_groups=int(grp["managed"].sum()),
+            budget_blocked=1 if day in self.ledger.blocked_days else 0,
+        )
+        total_cost = 0.0
+        for cat in self.cost_categories:
+            v = float(self.ledger.by_category[cat][day]) if cat in self.ledger.by_category else 0.0
+            c[f"cost_{cat}"] = v
+            total_cost += v
+        c["cost"] = total_cost
+        self.counters = c
+        self.datacollector.collect(self)
+        self.today = Today()
+        if day + 1 >= self.horizon:
+            self.running = False
+
+    def run(self) -> None:
+        """Run the whole horizon."""
+        self.run_until(self.horizon)
+
+    # ------------------------------------------------------------------------ results
+    def timeseries(self) -> pd.DataFrame:
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        ints = [c for c in df.columns if c not in ("revenue", "gross_margin", "cost") and not c.startswith("cost_")]
+        df[ints] = df[ints].astype(np.int64)
+        return df
+
+    def scalars(self) -> dict[str, float]:
+        pop, H = self.pop, self.horizon
+        ever = pop.join_day >= 0
+        acts = np.sort(pop.active_days[ever])[::-1].astype(np.float64)
+        total = acts.sum()
+
+        def top(share: float) -> float:
+            if total <= 0:
+                return float("nan")
+            k = max(1, int(math.ceil(share * len(acts))))
+            return float(acts[:k].sum() / total)
+
+        def retention(k: int) -> float:
+            eligible = ever & (pop.join_day <= H - 1 - k)
+            if not eligible.any():
+                return float("nan")
+            stay = (pop.leave_day[eligible] < 0) | (pop.leave_day[eligible] > pop.join_day[eligible] + k)
+            return float(stay.mean())
+
+        referred = np.nonzero((pop.referrer >= 0) & ever)[0]
+        cycle = (
+            float((pop.join_day[referred] - pop.join_day[pop.referrer[referred]]).mean())
+            if len(referred) else float("nan")
+        )
+        ex = self.ledger.exhausted_day
+        return {
+            "members_ever": float(ever.sum()),
+            "activity_top20_share": top(0.20),
+            "activity_top1_share": top(0.01),
+            "retention_d1": retention(1),
+            "retention_d7": retention(7),
+            "retention_d30": retention(30),
+            "budget_exhausted_day": float("nan") if ex is None else float(ex),
+            "viral_cycle_days": cycle,
+            "inviting_members": float((pop.accepted > 0).sum()),
+            "invites_accepted_total": float(pop.accepted.sum()),
+            "payers_ever": float(pop.paying.sum()),
+            "vip_members_ever": float(pop.vip.sum()),
+            "promoted_admins": float((pop.role == 2).sum()),
+            "groups_opened": float(self.n_groups),
+        }
+
+    def cohorts(self) -> pd.DataFrame:
+        """Retention by join-week cohort: members still in the community at the end of
+        week ``join_week + week``."""
+        pop, H = self.pop, self.horizon
+        ever = np.nonzero(pop.join_day >= 0)[0]
+        jw = pop.join_day[ever] // 7
+        leave = pop.leave_day[ever]
+        n_weeks = (H + 6) // 7
+        rows = []
+        for w in range(n_weeks):
+            sel = jw == w
+            size = int(sel.sum())
+            if size == 0:
+                continue
+            lv = leave[sel]
+            for k in range(n_weeks - w):
+                t_end = (w + k + 1) * 7 - 1
+                if t_end > H - 1:
+                    break
+                kept = int(((lv < 0) | (lv > t_end)).sum())
+                rows.append((w, k, size, kept))
+        return pd.DataFrame(rows, columns=["join_week", "week", "size", "retained"])

@@ -1,0 +1,438 @@
+"""Scheduled actors: channels, campaigns, staff, volunteer admins, KOLs, VIP selection.
+
+Each is a ``mesa.Agent`` whose scheduled actions (Mesa event scheduling: ``schedule_event``
+and ``schedule_recurring``) fire on the morning of their day — model time ``day + 0.5`` —
+and only set that day's stimulus, multipliers and spend. The per-member work happens in
+the day's kernel passes, which call back the hooks ``after_activity``,
+``after_referral`` and ``after_conversion`` where money depends on what members did.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from mesa.time import Priority, Schedule
+
+from growthsim.kernels.daily import MEMBER, streak_hits
+
+if TYPE_CHECKING:  # pragma: no cover
+    from growthsim.model.community import CommunityModel
+    from growthsim.scenario import schema as S
+
+MORNING = 0.5  # actions for day d fire at model time d + MORNING
+
+
+def fatigued(lift: float, k: int, fatigue: float, baseline: float = 1.0) -> float:
+    """Effect of the k-th repetition (k = 0 first): ``baseline + (lift - baseline) * fatigue**k``."""
+    return baseline + (lift - baseline) * fatigue**k
+
+
+class Lever(mesa.Agent):
+    """Base: a named, scheduled actor with a ledger category."""
+
+    category_prefix = ""
+
+    def __init__(self, model: "CommunityModel", name: str):
+        super().__init__(model)
+        self.name = name
+
+    @property
+    def category(self) -> str:
+        return f"{self.category_prefix}:{self.name}"
+
+    # schedule helpers ---------------------------------------------------------------
+    def every_day(self, fn, start: int, end: int | None, priority: Priority = Priority.DEFAULT):
+        h = self.model.horizon
+        end = h - 1 if end is None else min(end, h - 1)
+        if start > end:
+            return None
+        return self.model.schedule_recurring(
+            fn, Schedule(interval=1, start=start + MORNING, end=end + MORNING), priority=priority
+        )
+
+    def on_days(self, fn, days: list[int], priority: Priority = Priority.DEFAULT) -> None:
+        for d in days:
+            self.model.schedule_event(fn, at=d + MORNING, priority=priority)
+
+    # hooks called by the model during the day ---------------------------------------
+    def after_activity(self, active_ids: np.ndarray) -> None:  # pragma: no cover - default
+        pass
+
+    def after_referral(self, referrers: np.ndarray) -> None:  # pragma: no cover - default
+        pass
+
+    def after_conversion(self, revenue: float) -> None:  # pragma: no cover - default
+        pass
+
+
+# ----------------------------------------------------------------------------- channels
+
+
+class ChannelAgent(Lever):
+    """An acquisition channel: spends today's budget, reaches people with diminishing
+    returns, and reached outsiders join at the channel's rate."""
+
+    category_prefix = "channel"
+
+    def __init__(self, model, name: str, spec: "S.Channel", index: int):
+        super().__init__(model, name)
+        self.spec = spec
+        self.index = index
+        self.reach_today = 0
+        self.spend_total = 0.0
+        self.every_day(self.open_day, spec.start_day, spec.end_day)
+
+    def open_day(self) -> None:
+        m = self.model
+        day = m.day
+        budget = self.spec.budget_on(day)
+        spend = m.ledger.request(day, self.category, budget) if budget > 0 else 0.0
+        self.spend_total += spend
+        reach = self.spec.base_reach + self.spec.max_reach * (
+            1.0 - math.exp(-spend / self.spec.half_saturation_spend)
+        )
+        whole = int(reach)
+        frac = reach - whole
+        self.reach_today = whole + (1 if m.rng.random() < frac else 0)
+        m.today.channels.append(self)
+
+
+# ----------------------------------------------------------------------------- campaigns
+
+
+class CampaignAgent(Lever):
+    """Base campaign: active between start and end day until its budget cap is spent."""
+
+    category_prefix = "campaign"
+
+    def __init__(self, model, name: str, spec):
+        super().__init__(model, name)
+        self.spec = spec
+        self.spent = 0.0
+        self.stopped_day: int | None = None
+        self.events = 0
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_day is None
+
+    def pay(self, amount: float) -> float:
+        """Pay up to ``amount`` within the cap and the budget; stop when cut short."""
+        m = self.model
+        if not self.running or amount <= 0:
+            return 0.0
+        cap_left = math.inf if self.spec.budget_cap is None else self.spec.budget_cap - self.spent
+        want = min(amount, max(0.0, cap_left))
+        granted = m.ledger.request(m.day, self.category, want) if want > 0 else 0.0
+        self.spent += granted
+        if granted < amount - 1e-9:
+            self.stopped_day = m.day
+        return granted
+
+    def in_window(self, day: int) -> bool:
+        return day >= self.spec.start_day and (self.spec.end_day is None or day <= self.spec.end_day)
+
+
+class InviteRewardAgent(CampaignAgent):
+    """Invite ``threshold`` friends who join -> ``reward``; invitations lifted while running."""
+
+    def __init__(self, model, name, spec: "S.InviteReward"):
+        super().__init__(model, name, spec)
+        self.counts = np.zeros(model.pop.n, dtype=np.int32)
+        self.rewards = 0
+        self.every_day(self.run_day, spec.start_day, spec.end_day)
+
+    def run_day(self) -> None:
+        if self.running:
+            self.model.today.m_invite *= self.spec.invite_multiplier
+            self.model.today.watch(self)
+
+    def after_referral(self, referrers: np.ndarray) -> None:
+        if not self.running or len(referrers) == 0:
+            return
+        t = self.spec.threshold
+        uniq, n_acc = np.unique(referrers, return_counts=True)
+        before = self.counts[uniq] // t
+        self.counts[uniq] += n_acc
+        due = int((self.counts[uniq] // t - before).sum())
+        if due:
+            paid = self.pay(due * self.spec.reward)
+            self.rewards += int(paid // self.spec.reward) if self.spec.reward > 0 else due
+
+
+class CheckinAgent(CampaignAgent):
+    """``streak_days`` consecutive active days -> ``reward``; activity lifted while running."""
+
+    def __init__(self, model, name, spec: "S.CheckinCashback"):
+        super().__init__(model, name, spec)
+        self.rewards = 0
+        self.every_day(self.run_day, spec.start_day, spec.end_day)
+
+    def run_day(self) -> None:
+        if self.running:
+            self.model.today.m_act *= self.spec.activity_multiplier
+            self.model.today.watch(self)
+
+    def after_activity(self, active_ids: np.ndarray) -> None:
+        if not self.running:
+            return
+        hits = int(streak_hits(active_ids, self.model.pop.streak, self.spec.streak_days))
+        if hits:
+            self.pay(hits * self.spec.reward)
+            self.rewards += hits
+
+
+class EventCampaignAgent(CampaignAgent):
+    """A campaign holding events on scheduled days (lottery, sale, lecture)."""
+
+    def __init__(self, model, name, spec):
+        super().__init__(model, name, spec)
+        self.on_days(self.event, model.scenario.campaign_event_days(name))
+
+    def lift(self, value: float, baseline: float = 1.0) -> float:
+        return fatigued(value, self.events, self.spec.fatigue, baseline)
+
+    def event(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class LotteryAgent(EventCampaignAgent):
+    """One-day peak: stimulus to every group, most active participants win a small prize,
+    buying lifted that day and the next."""
+
+    def event(self) -> None:
+        if not self.running:
+            return
+        t = self.model.today
+        t.stimulus += self.lift(self.spec.engagement_lift, 0.0)
+        conv = self.lift(self.spec.conversion_multiplier)
+        t.m_conv *= conv
+        self.model.boost_tomorrow_conversion(conv)
+        t.watch(self)
+        self.events += 1
+
+    def after_activity(self, active_ids: np.ndarray) -> None:
+        if not self.running or self.spec.prize <= 0:
+            return
+        winners = int(self.model.rng.binomial(len(active_ids), self.spec.win_prob)) if len(active_ids) else 0
+        self.pay(winners * self.spec.prize)
+
+
+class SaleAgent(EventCampaignAgent):
+    """Flash sale / group buying: buying (and for group buying, invitations) lifted over
+    ``duration_days``; the discount on those days' revenue is the campaign's cost."""
+
+    def __init__(self, model, name, spec: "S.FlashSale"):
+        super().__init__(model, name, spec)
+        self._days_left = 0
+
+    def event(self) -> None:
+        if not self.running:
+            return
+        self._k = self.events
+        self.events += 1
+        self.sale_day()
+        for offset in range(1, self.spec.duration_days):
+            d = self.model.day + offset
+            if d < self.model.horizon:
+                self.model.schedule_event(self.sale_day, at=d + MORNING)
+
+    def sale_day(self) -> None:
+        if not self.running:
+            return
+        t = self.model.today
+        t.m_conv *= fatigued(self.spec.conversion_multiplier, self._k, self.spec.fatigue)
+        t.m_invite *= fatigued(self.spec.invite_multiplier, self._k, self.spec.fatigue)
+        t.watch(self)
+
+    def after_conversion(self, revenue: float) -> None:
+        if self.running:
+            self.pay(self.spec.discount * revenue)
+
+
+class LectureAgent(EventCampaignAgent):
+    """Free lecture / trial: stimulus on the day (paid per event), then a discounted package
+    lifts buying for ``followup_days``."""
+
+    def event(self) -> None:
+        if not self.running:
+            return
+        if self.spec.cost_per_event > 0:
+            granted = self.pay(self.spec.cost_per_event)
+            if granted < self.spec.cost_per_event - 1e-9:
+                return  # not held: no money
+        t = self.model.today
+        t.stimulus += self.lift(self.spec.engagement_lift, 0.0)
+        t.m_invite *= self.lift(self.spec.invite_multiplier)
+        conv = self.lift(self.spec.conversion_multiplier)
+        for d in range(1, self.spec.followup_days + 1):
+            self.model.boost_conversion_on(self.model.day + d, conv)
+        self.events += 1
+
+
+CAMPAIGN_AGENTS = {
+    "invite_reward": InviteRewardAgent,
+    "checkin_cashback": CheckinAgent,
+    "lottery": LotteryAgent,
+    "flash_sale": SaleAgent,
+    "group_buy": SaleAgent,
+    "lecture": LectureAgent,
+}
+
+
+# ----------------------------------------------------------------------------- people
+
+
+class StaffAgent(Lever):
+    """A staff role: ``count`` people, each running ``groups_each`` groups with
+    ``hours_per_day`` of attention split between them; salaries are fixed costs."""
+
+    category_prefix = "staff"
+
+    def __init__(self, model, name: str, spec: "S.StaffRole"):
+        super().__init__(model, name)
+        self.spec = spec
+        if spec.count > 0:
+            self.every_day(self.work, spec.start_day, None, priority=Priority.HIGH)
+
+    def work(self) -> None:
+        s = self.spec
+        m = self.model
+        m.ledger.pay_fixed(m.day, "staff", s.count * s.salary_per_month / 30.0)
+        m.today.add_slots(s.count * s.groups_each, s.hours_per_day / s.groups_each)
+
+
+class VolunteerAdminsAgent(Lever):
+    """Promote highly active members to part-time admins every few days; they run groups
+    for a stipend (often paid in product)."""
+
+    category_prefix = "volunteer_admins"
+
+    def __init__(self, model, spec: "S.VolunteerAdmins"):
+        super().__init__(model, "volunteer_admins")
+        self.spec = spec
+        self.ids = np.zeros(0, dtype=np.int64)
+        h = model.horizon
+        if spec.enabled and spec.max_total > 0 and spec.start_day < h:
+            model.schedule_recurring(
+                self.promote,
+                Schedule(interval=spec.every_days, start=spec.start_day + MORNING, end=h - 1 + MORNING),
+                priority=Priority.HIGH,
+            )
+            self.every_day(self.work, spec.start_day, None, priority=Priority.HIGH)
+
+    def promote(self) -> None:
+        m, s, pop = self.model, self.spec, self.model.pop
+        # volunteers who left stop working
+        if len(self.ids):
+            self.ids = self.ids[pop.status[self.ids] == MEMBER]
+        room = min(s.per_round, s.max_total - len(self.ids))
+        if room <= 0:
+            return
+        cand = np.nonzero(
+            (pop.status == MEMBER)
+            & (pop.role == 0)
+            & (pop.join_day >= 0)
+            & (m.day - pop.join_day >= s.min_tenure_days)
+        )[0]
+        if len(cand) == 0:
+            return
+        # most active first (active days, then propensity, then id for determinism)
+        order = np.lexsort((cand, -pop.prop[cand], -pop.active_days[cand]))
+        chosen = cand[order[:room]]
+        pop.role[chosen] = 2
+        self.ids = np.concatenate([self.ids, chosen])
+
+    def work(self) -> None:
+        m, s = self.model, self.spec
+        if len(self.ids):
+            self.ids = self.ids[m.pop.status[self.ids] == MEMBER]
+        n = len(self.ids)
+        if n:
+            m.ledger.pay_fixed(m.day, "volunteer_admins", n * s.stipend_per_month / 30.0)
+            m.today.add_slots(n * s.groups_each, s.hours_per_day / s.groups_each)
+
+
+class KOLAgent(Lever):
+    """KOLs posting on a schedule: each post adds stimulus to the groups that see it and
+    multiplies invitations from those groups that day. Internal KOLs are members with top
+    propensity and tenure (re-chosen when they leave) and invite more themselves."""
+
+    category_prefix = "kol"
+
+    def __init__(self, model, name: str, spec: "S.KOL"):
+        super().__init__(model, name)
+        self.spec = spec
+        self.posts = 0
+        self.members = np.zeros(0, dtype=np.int64)
+        self.on_days(self.post, spec.schedule.action_days(model.horizon))
+
+    def _pick_internal(self) -> bool:
+        m, pop, s = self.model, self.model.pop, self.spec
+        if len(self.members):
+            alive = pop.status[self.members] == MEMBER
+            if alive.all():
+                return True
+            pop.boost[self.members[~alive]] = 1.0
+            pop.role[self.members[~alive]] = 0
+            self.members = self.members[alive]
+        need = s.count - len(self.members)
+        cand = np.nonzero(
+            (pop.status == MEMBER) & (pop.role == 0) & (pop.join_day >= 0)
+            & (m.day - pop.join_day >= s.min_tenure_days)
+        )[0]
+        if len(cand) == 0:
+            return len(self.members) > 0
+        order = np.lexsort((cand, -pop.prop[cand]))
+        new = cand[order[:need]]
+        pop.role[new] = 1
+        pop.boost[new] = s.referral_multiplier
+        self.members = np.concatenate([self.members, new])
+        return True
+
+    def post(self) -> None:
+        m, s = self.model, self.spec
+        if s.kind == "internal" and not self._pick_internal():
+            return
+        for _ in range(s.count if s.kind == "external" else 1):
+            if s.cost_per_post > 0:
+                granted = m.ledger.request(m.day, self.category, s.cost_per_post)
+                if granted < s.cost_per_post - 1e-9:
+                    return  # cannot pay: no post
+            m.today.kol_post(s.engagement_lift, s.referral_multiplier, s.groups_reached)
+            self.posts += 1
+
+
+class VipProgram(Lever):
+    """VIP selection rounds: paying, engaged members with tenure move to VIP groups."""
+
+    category_prefix = "vip"
+
+    def __init__(self, model, spec: "S.VipGroups"):
+        super().__init__(model, "vip")
+        self.spec = spec
+        self.invited = 0
+        h = model.horizon
+        if spec.enabled and spec.start_day < h:
+            model.schedule_recurring(
+                self.select,
+                Schedule(interval=spec.every_days, start=spec.start_day + MORNING, end=h - 1 + MORNING),
+                priority=Priority.HIGH,
+            )
+
+    def select(self) -> None:
+        m, s, pop = self.model, self.spec, self.model.pop
+        ids = np.nonzero(
+            (pop.status == MEMBER)
+            & (pop.vip == 0)
+            & (pop.group >= 0)
+            & (pop.purchases >= s.min_purchases)
+            & (pop.eng >= s.min_engagement)
+            & (m.day - pop.join_day >= s.min_tenure_days)
+        )[0]
+        if len(ids):
+            m.move_to_vip(ids)
+            self.invited += len(ids)
