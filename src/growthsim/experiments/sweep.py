@@ -1,0 +1,596 @@
+"""Running every point x replicate of an experiment, locally or on a Dask cluster.
+
+Execution: runs are grouped into small batches (runs that share a graph spec stay
+together, so a worker builds each market graph once); each batch is one Dask task. By
+default a ``dask.distributed.LocalCluster`` with one single-threaded worker process per
+core is started; ``scheduler="tcp://host:8786"`` uses an existing cluster unchanged;
+``workers=0`` runs everything in this process (no Dask).
+
+Output folder (written atomically, file by file)::
+
+    OUT/manifest.json     the experiment, its fingerprint, design size, outputs
+    OUT/design.parquet    one row per point: point + factor values
+    OUT/parts/            results-<run>.parquet / series-<run>.parquet, one pair per
+                          finished batch (the checkpoint; a killed sweep keeps them)
+    OUT/results.parquet   one row per run (see :func:`run_sweep`)
+    OUT/series.parquet    one row per run x day, when daily series were requested
+    OUT/summary.json      counts of runs, failures, wall time, throughput
+
+``resume=OUT`` reads the parts already there and runs only the missing runs: a run is
+done when a results part holding it exists; parts are never half written, and the final
+table drops any duplicate, so no run is lost or counted twice.
+
+Reproducing one run: row ``seed`` = S and the point's factor values V give
+``simulate(apply_overrides(plan, V), seed=S, replicate=0)``, i.e.
+``growthsim run scenario.yaml --seed S --replicates 1`` with V set in the file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from growthsim.errors import UserError, located
+from growthsim.experiments.design import DesignTable, expand, expected_points, run_table
+from growthsim.experiments.schema import Experiment, load_experiment
+from growthsim.scenario import apply_overrides
+
+RunFn = Callable[..., Any]  # (scenario, seed=int, replicate=int) -> RunResult
+
+# Level columns report their end-of-horizon value, flow columns their horizon total
+# (used when growthsim.metrics.kpis is not available).
+_LEVEL_COLUMNS = ("members", "active", "dormant", "churned", "paying", "groups", "managed_groups", "vip_members")
+_FLOW_COLUMNS = (
+    "new_members", "invites_sent", "invites_accepted", "first_purchases", "purchases",
+    "revenue", "gross_margin", "cost", "recalled",
+)
+
+
+class SweepError(UserError):
+    """A sweep that cannot start or resume as asked."""
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def default_run_fn(scenario: Any, seed: int, replicate: int = 0) -> Any:
+    """``growthsim.runner.simulate`` (imported lazily so workers import it themselves)."""
+    from growthsim.runner import simulate
+
+    return simulate(scenario, seed=seed, replicate=replicate)
+
+
+def _end_of_horizon_kpis(result: Any) -> dict[str, float]:
+    ts = result.timeseries
+    out: dict[str, float] = {}
+    for c in _LEVEL_COLUMNS:
+        if c in ts.columns and len(ts):
+            out[f"{c}_end"] = float(ts[c].iloc[-1])
+    for c in _FLOW_COLUMNS:
+        if c in ts.columns:
+            out[f"{c}_total"] = float(ts[c].sum())
+    if "cost_total" in out and "gross_margin_total" in out:
+        cost = out["cost_total"]
+        out["roi"] = (out["gross_margin_total"] - cost) / cost if cost > 0 else float("nan")
+    for k, v in (result.scalars or {}).items():
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def compute_kpis(result: Any) -> dict[str, float]:
+    """KPIs of one run: ``growthsim.metrics.kpis.replicate_kpis`` when that module
+    exists, else end-of-horizon levels (``<col>_end``), horizon totals (``<col>_total``),
+    ``roi`` and the run's scalars."""
+    if importlib.util.find_spec("growthsim.metrics.kpis") is not None:
+        from growthsim.metrics.kpis import replicate_kpis
+
+        k = replicate_kpis(
+            result.timeseries, result.scalars, result.cohorts, result.scenario, ledger=result.ledger
+        )
+        return {str(n): _as_float(v) for n, v in dict(k).items()}
+    return _end_of_horizon_kpis(result)
+
+
+def _as_float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+@dataclass
+class RunSpec:
+    """What every task needs besides its runs (shipped to each worker once)."""
+
+    base: Any
+    factor_names: list[str]
+    kpis: list[str]
+    series: list[str]
+    run_fn: RunFn = default_run_fn
+
+
+Task = tuple[int, int, int, int, dict[str, Any]]  # run, point, replicate, seed, overrides
+
+
+def run_one(spec: RunSpec, task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one task; any exception is caught and recorded with the run."""
+    run, point, rep, seed, overrides = task
+    row: dict[str, Any] = {"run": run, "point": point, "replicate": rep, "seed": seed}
+    series = None
+    try:
+        plan = apply_overrides(spec.base, overrides) if overrides else spec.base
+        result = spec.run_fn(plan, seed=seed, replicate=0)
+        kpis = compute_kpis(result)
+        names = spec.kpis or sorted(kpis)
+        missing = [n for n in names if n not in kpis]
+        if missing:
+            raise KeyError(f"unknown KPI {', '.join(missing)}; available: {', '.join(sorted(kpis))}")
+        for n in names:
+            row[n] = kpis[n]
+        if spec.series:
+            ts = result.timeseries
+            cols = {}
+            for s in spec.series:
+                if s in ts.columns:
+                    cols[s] = ts[s].to_numpy(dtype=float)
+                elif s.startswith(("new_", "cost_")):  # a source / category this plan lacks
+                    cols[s] = np.zeros(len(ts))
+                else:
+                    raise KeyError(f"the run has no daily series {s!r}")
+            series = pd.DataFrame({"run": run, "day": ts["day"].to_numpy(dtype=np.int64), **cols})
+        row["status"] = "ok"
+        row["error"] = ""
+    except Exception as exc:  # noqa: BLE001 - a failing run is data, not a crash
+        row["status"] = "error"
+        row["error"] = f"{type(exc).__name__}: {exc}"[:2000]
+        series = None
+    return row, series
+
+
+def run_batch(spec: RunSpec, tasks: list[Task]) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
+    """Run a batch of tasks in order; returns result rows and the stacked series."""
+    rows, parts = [], []
+    for t in tasks:
+        row, s = run_one(spec, t)
+        rows.append(row)
+        if s is not None:
+            parts.append(s)
+    return rows, (pd.concat(parts, ignore_index=True) if parts else None)
+
+
+def _warmup(spec: RunSpec) -> str:
+    """Once per worker: one thread per numba kernel and a tiny run so kernels compile
+    (or load from numba's on-disk cache) before the first timed task."""
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except Exception:  # noqa: BLE001 - optional
+        pass
+    if spec.run_fn is not default_run_fn:
+        return "skipped"
+    try:
+        b = spec.base
+        size = min(b.market.size, 300)
+        small = {"market.size": size, "members.initial": min(b.members.initial, size // 2)}
+        try:
+            tiny = apply_overrides(b, {**small, "horizon_days": min(b.horizon_days, 5)})
+        except UserError:  # schedules past a short horizon: keep the plan's horizon
+            tiny = apply_overrides(b, small)
+        default_run_fn(tiny, seed=0, replicate=0)
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - warm-up is best effort
+        return f"failed: {exc}"
+
+
+# --------------------------------------------------------------------------- files
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a hidden temporary name in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _frame_bytes(df: pd.DataFrame) -> bytes:
+    import io
+
+    df = df.copy()
+    for c in df.columns:
+        if df[c].dtype == object and c != "error" and c != "status":
+            if not all(isinstance(v, str) for v in df[c]):
+                df[c] = df[c].map(str)
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> None:
+    atomic_write_bytes(path, _frame_bytes(df))
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(data, indent=2, sort_keys=True, default=str) + "\n").encode())
+
+
+def _read_parts(parts: Path, prefix: str) -> pd.DataFrame:
+    files = sorted(parts.glob(f"{prefix}-*.parquet"))
+    frames = [pd.read_parquet(f) for f in files]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def done_runs(out: Path) -> set[int]:
+    """Runs with a results part in ``OUT/parts``."""
+    res = _read_parts(Path(out) / "parts", "results")
+    return set(int(r) for r in res["run"]) if len(res) else set()
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+@dataclass
+class SweepPlan:
+    """An expanded experiment, ready to run."""
+
+    experiment: Experiment
+    design: DesignTable
+    runs: pd.DataFrame
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.runs)
+
+    def manifest(self) -> dict[str, Any]:
+        exp = self.experiment
+        return {
+            "experiment": exp.name,
+            "experiment_file": str(exp.path) if exp.path else None,
+            "fingerprint": exp.fingerprint(),
+            "design": exp.spec.design.model_dump(),
+            "factors": exp.factor_names,
+            "kinds": exp.kinds,
+            "n_points": self.design.n_points,
+            "replicates": exp.spec.replicates,
+            "n_runs": self.n_runs,
+            "seed": exp.spec.seed,
+            "kpis": exp.spec.outputs.kpis,
+            "series": exp.spec.outputs.series,
+            "run_numbering": "run = point * replicates + replicate",
+            "seed_rule": "SeedSequence(seed, spawn_key=(point, replicate)).generate_state(1, uint64)[0] & (2**63-1)",
+        }
+
+
+def plan_sweep(experiment: Experiment | str | Path, yes: bool = False) -> SweepPlan:
+    """Load (if a path) and expand an experiment; refuse more than ``max_runs`` runs
+    unless ``yes``. Nothing runs."""
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    n_expected = expected_points(exp) * exp.spec.replicates
+    if n_expected > exp.spec.max_runs and not yes:
+        file = str(exp.path) if exp.path else None
+        raise SweepError(
+            located(file, exp.lines.get(("max_runs",)) or exp.lines.get(("design",)), "max_runs",
+                    f"the {exp.spec.design.type} design gives {n_expected} runs "
+                    f"({expected_points(exp)} points x {exp.spec.replicates} replicates), more than "
+                    f"max_runs = {exp.spec.max_runs}; pass --yes (yes=True) or raise max_runs")
+        )
+    design = expand(exp)
+    return SweepPlan(experiment=exp, design=design, runs=run_table(exp, design))
+
+
+def _tasks(plan: SweepPlan, todo: Iterable[int]) -> list[Task]:
+    names = plan.experiment.factor_names
+    runs = plan.runs
+    out: list[Task] = []
+    for r in todo:
+        row = runs.iloc[int(r)]
+        ov = plan.design.overrides(int(row["point"]), names)
+        out.append((int(row["run"]), int(row["point"]), int(row["replicate"]), int(row["seed"]), ov))
+    # runs that share a market (graph spec) go together, so each worker builds it once
+    out.sort(key=lambda t: (json.dumps({k: v for k, v in t[4].items() if k.startswith("market.")},
+                                       sort_keys=True, default=str), t[0]))
+    return out
+
+
+def _batches(tasks: list[Task], size: int) -> list[list[Task]]:
+    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+
+
+def _assemble(plan: SweepPlan, rows: pd.DataFrame) -> pd.DataFrame:
+    exp = plan.experiment
+    if not len(rows):
+        rows = pd.DataFrame(columns=["run", "point", "replicate", "seed", "status", "error"])
+    rows = rows.drop_duplicates("run", keep="first").sort_values("run", kind="stable")
+    pts = plan.design.points
+    df = rows.merge(pts, on="point", how="left")
+    fixed = ["run", "point", "replicate", "seed"]
+    kpi_cols = [c for c in rows.columns if c not in fixed + ["status", "error"]]
+    if exp.spec.outputs.kpis:
+        kpi_cols = [k for k in exp.spec.outputs.kpis] + [c for c in kpi_cols if c not in exp.spec.outputs.kpis]
+        for k in exp.spec.outputs.kpis:
+            if k not in df.columns:
+                df[k] = np.nan
+    df = df[fixed + exp.factor_names + kpi_cols + ["status", "error"]].reset_index(drop=True)
+    for c in fixed:
+        df[c] = df[c].astype("int64")
+    for c in kpi_cols:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df["error"] = df["error"].fillna("").astype(str)
+    df["status"] = df["status"].astype(str)
+    return df
+
+
+def _assemble_series(plan: SweepPlan, series: pd.DataFrame) -> pd.DataFrame:
+    if not len(series):
+        return series
+    series = series.drop_duplicates(["run", "day"], keep="first")
+    runs = plan.runs[["run", "point", "replicate", "seed"]]
+    df = series.merge(runs, on="run", how="left").sort_values(["run", "day"], kind="stable")
+    cols = ["run", "point", "replicate", "seed", "day"] + [c for c in series.columns if c not in ("run", "day")]
+    return df[cols].reset_index(drop=True)
+
+
+class _Executor:
+    """Runs batches in this process or on a Dask cluster; yields finished batches."""
+
+    def __init__(self, spec: RunSpec, workers: int | None, scheduler: str | None):
+        self.spec = spec
+        self.client = None
+        self.cluster = None
+        self.n_workers = 1
+        if scheduler is None and workers == 0:
+            return
+        from distributed import Client, LocalCluster
+
+        if scheduler is not None:
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise SweepError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc})") from None
+        else:
+            n = workers if workers is not None else (os.cpu_count() or 1)
+            self.cluster = LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+        info = self.client.scheduler_info()
+        self.n_workers = max(1, len(info.get("workers", {})))
+        self.client.run(_warmup, spec)
+
+    def map(self, batches: list[list[Task]]) -> Iterator[tuple[list[Task], list[dict[str, Any]], pd.DataFrame | None]]:
+        if self.client is None:
+            for b in batches:
+                rows, series = run_batch(self.spec, b)
+                yield b, rows, series
+            return
+        from distributed import as_completed
+
+        spec_f = self.client.scatter(self.spec, broadcast=True)
+        futures = {}
+        for b in batches:
+            f = self.client.submit(run_batch, spec_f, b, pure=False)
+            futures[f] = b
+        for f in as_completed(list(futures)):
+            b = futures.pop(f)
+            try:
+                rows, series = f.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails its batch only
+                msg = f"{type(exc).__name__}: {exc}"[:2000]
+                rows = [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3],
+                         "status": "error", "error": msg} for t in b]
+                series = None
+            f.release()
+            yield b, rows, series
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep did (also written to ``summary.json``)."""
+
+    n_runs: int
+    ran: int
+    resumed: int
+    failed: int
+    workers: int
+    wall_s: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def runs_per_s(self) -> float:
+        return self.ran / self.wall_s if self.wall_s > 0 else float("nan")
+
+
+def run_sweep(
+    experiment: Experiment | str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    yes: bool = False,
+    progress: bool = False,
+    run_fn: RunFn | None = None,
+    batch_size: int | None = None,
+) -> pd.DataFrame:
+    """Run every point x replicate of an experiment; return the tidy results table.
+
+    Args:
+        experiment: an experiment file or a loaded :class:`Experiment`.
+        workers: Dask worker processes of a local cluster (default: one per core);
+            0 runs in this process without Dask.
+        scheduler: address of an existing Dask scheduler (``tcp://host:8786``);
+            overrides ``workers``.
+        out: folder for checkpoints and tables; None keeps everything in memory.
+        resume: a folder of an interrupted sweep of the same experiment: only the
+            missing runs are run (implies ``out=resume``).
+        yes: allow more than the experiment's ``max_runs`` runs.
+        progress: show a tqdm progress bar (runs done / total, ETA).
+        run_fn: ``(scenario, seed=, replicate=) -> RunResult``; default
+            ``growthsim.runner.simulate``. Must be picklable for Dask.
+        batch_size: runs per task (default: about 8 tasks per worker, at most 25 runs).
+
+    Returns:
+        One row per run, sorted by ``run``: ``run, point, replicate, seed``, one column
+        per factor (dotted path), one per KPI, ``status`` (``ok`` / ``error``) and
+        ``error`` (exception type and message; empty when ok). ``attrs["outcome"]``
+        holds a :class:`SweepOutcome`; ``attrs["series"]`` the daily series frame when
+        series were requested.
+    """
+    plan = plan_sweep(experiment, yes=yes)
+    exp = plan.experiment
+    out_dir: Path | None = None
+    if resume is not None:
+        out_dir = Path(resume)
+        _check_resume(out_dir, plan)
+    elif out is not None:
+        out_dir = Path(out)
+        if (out_dir / "manifest.json").exists():
+            n_done = len(done_runs(out_dir))
+            raise SweepError(
+                f"{out_dir} already holds a sweep ({n_done} runs done); continue it with "
+                f"--resume {out_dir}, or choose another --out"
+            )
+    done: set[int] = set()
+    if out_dir is not None:
+        (out_dir / "parts").mkdir(parents=True, exist_ok=True)
+        if resume is None:
+            write_json(out_dir / "manifest.json", plan.manifest())
+            write_parquet(out_dir / "design.parquet", plan.design.points)
+        done = done_runs(out_dir) & set(range(plan.n_runs))
+    todo = [r for r in range(plan.n_runs) if r not in done]
+    spec = RunSpec(
+        base=exp.base,
+        factor_names=exp.factor_names,
+        kpis=list(exp.spec.outputs.kpis),
+        series=list(exp.spec.outputs.series),
+        run_fn=run_fn or default_run_fn,
+    )
+    rows_all: list[dict[str, Any]] = []
+    series_all: list[pd.DataFrame] = []
+    failed = 0
+    t0 = time.perf_counter()
+    n_workers = 0
+    if todo:
+        executor = _Executor(spec, workers, scheduler)
+        n_workers = executor.n_workers
+        size = batch_size or max(1, min(25, math.ceil(len(todo) / (8 * max(1, n_workers)))))
+        batches = _batches(_tasks(plan, todo), size)
+        bar = _progress(progress, plan.n_runs, len(done), exp.name)
+        t0 = time.perf_counter()
+        try:
+            for batch, rows, series in executor.map(batches):
+                failed += sum(1 for r in rows if r.get("status") != "ok")
+                if out_dir is not None:
+                    first = min(t[0] for t in batch)
+                    if series is not None and len(series):
+                        write_parquet(out_dir / "parts" / f"series-{first:08d}.parquet", series)
+                    write_parquet(out_dir / "parts" / f"results-{first:08d}.parquet", pd.DataFrame(rows))
+                else:
+                    rows_all.extend(rows)
+                    if series is not None:
+                        series_all.append(series)
+                if bar is not None:
+                    bar.update(len(batch))
+                    bar.set_postfix(failed=failed)
+        finally:
+            if bar is not None:
+                bar.close()
+            executor.close()
+    wall = time.perf_counter() - t0
+    if out_dir is not None:
+        rows_df = _read_parts(out_dir / "parts", "results")
+        series_df = _read_parts(out_dir / "parts", "series")
+        if len(series_df):
+            series_df = series_df[series_df["run"].isin(set(rows_df["run"]))]
+    else:
+        rows_df = pd.DataFrame(rows_all)
+        series_df = pd.concat(series_all, ignore_index=True) if series_all else pd.DataFrame()
+    results = _assemble(plan, rows_df)
+    series_tidy = _assemble_series(plan, series_df)
+    missing = plan.n_runs - len(results)
+    if missing:  # pragma: no cover - every batch yields a row per run
+        raise SweepError(f"{missing} runs have no result; run again with --resume {out_dir}")
+    outcome = SweepOutcome(
+        n_runs=plan.n_runs, ran=len(todo), resumed=len(done),
+        failed=int((results["status"] != "ok").sum()), workers=n_workers, wall_s=wall,
+    )
+    if out_dir is not None:
+        write_parquet(out_dir / "results.parquet", results)
+        if exp.spec.outputs.series:
+            write_parquet(out_dir / "series.parquet", series_tidy)
+        write_json(out_dir / "summary.json", {
+            "experiment": exp.name, "n_runs": outcome.n_runs, "ran_now": outcome.ran,
+            "from_checkpoint": outcome.resumed, "failed": outcome.failed,
+            "workers": outcome.workers, "wall_s": round(outcome.wall_s, 3),
+            "runs_per_s": None if not outcome.ran else round(outcome.runs_per_s, 3),
+        })
+    results.attrs["outcome"] = outcome
+    if exp.spec.outputs.series:
+        results.attrs["series"] = series_tidy
+    return results
+
+
+def _progress(enabled: bool, total: int, initial: int, name: str) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="run", desc=name, file=sys.stderr, dynamic_ncols=True)
+
+
+def _check_resume(out_dir: Path, plan: SweepPlan) -> None:
+    mf = out_dir / "manifest.json"
+    if not mf.exists():
+        raise SweepError(f"--resume {out_dir}: no manifest.json there; is this a sweep folder?")
+    try:
+        manifest = json.loads(mf.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SweepError(f"--resume {out_dir}: cannot read manifest.json ({exc})") from None
+    want = plan.experiment.fingerprint()
+    if manifest.get("fingerprint") != want or manifest.get("n_runs") != plan.n_runs:
+        raise SweepError(
+            f"--resume {out_dir}: the folder holds a sweep of a different experiment or "
+            f"scenario (fingerprint {manifest.get('fingerprint')}, {manifest.get('n_runs')} runs; "
+            f"expected {want}, {plan.n_runs} runs); start a new --out instead"
+        )
+
+
+def read_sweep(path: str | Path) -> pd.DataFrame:
+    """``results.parquet`` of a finished sweep folder (series in ``attrs["series"]``)."""
+    p = Path(path)
+    f = p / "results.parquet"
+    if not f.exists():
+        raise SweepError(f"{p}: no results.parquet (finish the sweep with --resume {p})")
+    df = pd.read_parquet(f)
+    s = p / "series.parquet"
+    if s.exists():
+        df.attrs["series"] = pd.read_parquet(s)
+    return df
