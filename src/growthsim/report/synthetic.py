@@ -65,7 +65,7 @@ def _one(plan: Scenario, label: str, seed: int, replicate: int, lift: float) -> 
         repeat = int(rng.binomial(min(pay, active), 0.05))
         pay += first
         orders = first + repeat
-        revenue = float(orders * 120.0)
+        revenue = float(orders * 400.0)
         staff = 50.0
         reward = 8.0 * (n_ref // 5) if invite else 0.0
         cost = staff + ads_spend + reward + (300.0 if t == 0 else 0.0)

@@ -1,0 +1,141 @@
+"""Build a run folder's report: ``kpis.json``, ``charts/*.png`` and ``report.html``."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from growthsim.errors import InputFileError, located
+from growthsim.metrics.kpis import kpi_columns, kpi_info, kpi_table, paired_differences, summarise
+from growthsim.report.charts import make_charts
+from growthsim.report.html import render_html
+from growthsim.report.writing import atomic_write_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from growthsim.results import RunSet
+
+REPORT_FILES = ("kpis.json", "report.html")
+CHARTS_DIR = "charts"
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe: NaN / inf -> None, numpy scalars -> Python numbers."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def kpis_document(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
+    """The content of ``kpis.json``: definitions, per-plan statistics, paired comparisons
+    of every plan against the first, and the per-replicate KPI rows."""
+    plans = list(runset.plans)
+    stats: dict[str, dict[str, Any]] = {}
+    for rec in summary.to_dict("records"):
+        stats.setdefault(rec["variant"], {})[rec["kpi"]] = {
+            k: rec[k] for k in ("mean", "p10", "p50", "p90", "n", "n_finite")
+        }
+    comparisons = []
+    for other in plans[1:]:
+        d = paired_differences(table, plans[0], other)
+        comparisons.append({
+            "a": plans[0],
+            "b": other,
+            "kpis": {r["kpi"]: {k: r[k] for k in d.columns if k != "kpi"} for r in d.to_dict("records")},
+        })
+    first = runset.plans.get(plans[0]) if plans else None
+    doc = {
+        "plans": plans,
+        "currency": first.economics.currency if first is not None else None,
+        "horizon_days": first.horizon_days if first is not None else None,
+        "definitions": {
+            k: {"label": i.label, "unit": i.unit, "direction": i.direction, "description": i.description}
+            for k in kpi_columns(table) for i in [kpi_info(k)]
+        },
+        "summary": stats,
+        "comparisons": comparisons,
+        "replicates": table.to_dict("records"),
+    }
+    return _clean(doc)
+
+
+def write_report(runset: "RunSet", run_dir: str | Path, title: str | None = None) -> list[Path]:
+    """Write ``kpis.json``, ``charts/*.png`` and ``report.html`` for ``runset`` into
+    ``run_dir``; return the written paths."""
+    out = Path(run_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table = kpi_table(runset)
+    summary = summarise(table)
+    written: list[Path] = []
+    doc = kpis_document(runset, table, summary)
+    written.append(atomic_write_text(out / "kpis.json",
+                                     json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)))
+    charts = make_charts(runset, out / CHARTS_DIR, table=table)
+    written.extend(charts.values())
+    page = render_html(runset, table, charts, title=title, summary=summary)
+    written.append(atomic_write_text(out / "report.html", page))
+    return written
+
+
+def read_run(run_dir: str | Path) -> "RunSet":
+    """Read a run folder written by ``growthsim run`` / ``compare`` (via
+    :func:`growthsim.io.read_run_dir`); a missing or unreadable folder is an InputFileError."""
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise InputFileError(located(str(path), None, None, "no such run folder"))
+    try:
+        from growthsim.io import read_run_dir  # noqa: PLC0415
+    except ImportError:
+        read_run_dir = _read_run_dir_fallback
+    return read_run_dir(path)
+
+
+def _read_run_dir_fallback(path: Path) -> "RunSet":
+    """Read the documented run-folder layout directly (parquet frames + resolved plans)."""
+    import yaml  # noqa: PLC0415
+
+    from growthsim.results import RunSet  # noqa: PLC0415
+    from growthsim.scenario.schema import Scenario  # noqa: PLC0415
+
+    need = ["timeseries.parquet", "scenario.resolved.yaml"]
+    for name in need:
+        if not (path / name).is_file():
+            raise InputFileError(located(str(path / name), None, None,
+                                         "missing: this folder is not a complete run folder"))
+    plans_raw = yaml.safe_load((path / "scenario.resolved.yaml").read_text(encoding="utf-8")) or {}
+    plans = {str(k): Scenario.model_validate(v) for k, v in plans_raw.items()}
+
+    def frame(name: str) -> pd.DataFrame:
+        p = path / name
+        return pd.read_parquet(p) if p.is_file() else pd.DataFrame()
+
+    return RunSet(plans=plans, timeseries=frame("timeseries.parquet"), scalars=frame("scalars.parquet"),
+                  cohorts=frame("cohorts.parquet"), ledger=frame("ledger.parquet"))
+
+
+def build_report(run_dir: str | Path, runset: "RunSet | None" = None, title: str | None = None) -> list[Path]:
+    """(Re)build ``kpis.json``, ``charts/*.png`` and ``report.html`` in a run folder.
+
+    Args:
+        run_dir: the run folder.
+        runset: the results, when the caller has them in memory; read from ``run_dir``
+            otherwise (no simulation is re-run).
+        title: report title; default names the plans.
+
+    Returns:
+        The written files.
+    """
+    if runset is None:
+        runset = read_run(run_dir)
+    if runset.timeseries is None or len(runset.timeseries) == 0:
+        raise InputFileError(located(str(run_dir), None, None, "the run folder holds no timeseries rows"))
+    return write_report(runset, run_dir, title=title)

@@ -1,0 +1,348 @@
+"""Charts of a run set: forecasts with P10–P90 bands, money, ROI, costs, retention, sources.
+
+Every chart is drawn on its own :class:`matplotlib.figure.Figure` with the Agg canvas (no
+pyplot state, no display needed) inside an ``rc_context`` that renders Chinese names, and
+saved as PNG (about 1100 x 600 px). Each plan keeps the same colour in every chart.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from growthsim.metrics.kpis import cohort_retention, kpi_table, source_columns
+from growthsim.report.fonts import font_rc
+from growthsim.report.writing import atomic_write_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from growthsim.results import RunSet
+
+FIGSIZE = (10.0, 5.5)  # inches
+DPI = 110  # -> 1100 x 605 px
+PALETTE = (
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+)
+
+CHART_TITLES: dict[str, str] = {
+    "members": "Members: median and P10–P90 band",
+    "dau": "Daily active members (DAU): median and P10–P90 band",
+    "cost_margin": "Cumulative cost vs cumulative gross margin (median), payback marked",
+    "roi_over_time": "ROI to date: (cumulative margin − cumulative cost) / cumulative cost",
+    "roi_distribution": "Final ROI across simulated futures",
+    "cost_breakdown": "Cost by category (mean over replicates)",
+    "cohort_retention": "Cohort retention by join week (share still in)",
+    "acquisition_sources": "New members per day by source (mean over replicates)",
+}
+
+
+def plan_colours(labels: list[str]) -> dict[str, str]:
+    """A fixed colour per plan, by display order."""
+    return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
+
+
+def _style() -> dict[str, object]:
+    rc: dict[str, object] = {
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "font.size": 11,
+        "axes.titlesize": 13,
+        "legend.fontsize": 10,
+    }
+    rc.update(font_rc())
+    return rc
+
+
+def _new_figure(nrows: int = 1, ncols: int = 1, height: float | None = None) -> tuple[Figure, np.ndarray]:
+    fig = Figure(figsize=(FIGSIZE[0], height or FIGSIZE[1]), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def _bands(ts: pd.DataFrame, value: pd.Series) -> pd.DataFrame:
+    """P10 / P50 / P90 of ``value`` over replicates, per (variant, day)."""
+    frame = pd.DataFrame({"variant": ts["variant"].to_numpy(), "day": ts["day"].to_numpy(),
+                          "v": value.to_numpy(dtype=float)})
+    q = frame.groupby(["variant", "day"], sort=False)["v"].quantile([0.1, 0.5, 0.9]).unstack()
+    q.columns = ["p10", "p50", "p90"]
+    return q
+
+
+def _cumulative(ts: pd.DataFrame, col: str) -> pd.Series:
+    if col not in ts.columns:
+        return pd.Series(np.zeros(len(ts)), index=ts.index)
+    return ts.groupby(["variant", "replicate"], sort=False)[col].cumsum()
+
+
+def _fan(ax, ts: pd.DataFrame, value: pd.Series, colours: dict[str, str], plans: list[str]) -> None:
+    q = _bands(ts, value)
+    for label in plans:
+        if label not in q.index.get_level_values(0):
+            continue
+        g = q.loc[label]
+        ax.fill_between(g.index, g["p10"], g["p90"], color=colours[label], alpha=0.18, linewidth=0)
+        ax.plot(g.index, g["p50"], color=colours[label], linewidth=2, label=f"{label} (median)")
+    ax.set_xlabel("day")
+    ax.legend(loc="upper left")
+
+
+def _sorted_ts(runset: "RunSet") -> pd.DataFrame:
+    return runset.timeseries.sort_values(["variant", "replicate", "day"], kind="stable").reset_index(drop=True)
+
+
+def chart_fan(runset: "RunSet", column: str, path: Path, ylabel: str, title: str) -> Path:
+    """Median and P10–P90 band of a timeseries column per plan."""
+    plans = list(runset.plans)
+    colours = plan_colours(plans)
+    ts = _sorted_ts(runset)
+    with matplotlib.rc_context(_style()):
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        _fan(ax, ts, ts[column] if column in ts.columns else pd.Series(np.zeros(len(ts))), colours, plans)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.set_ylim(bottom=0)
+        return _save(fig, path)
+
+
+def chart_cost_margin(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path:
+    """Cumulative cost (dashed) and cumulative gross margin (solid) per plan, medians with
+    P10–P90 bands, and the median payback day marked."""
+    plans = list(runset.plans)
+    colours = plan_colours(plans)
+    ts = _sorted_ts(runset)
+    cur = _currency(runset)
+    qc = _bands(ts, _cumulative(ts, "cost"))
+    qm = _bands(ts, _cumulative(ts, "gross_margin"))
+    with matplotlib.rc_context(_style()):
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        for label in plans:
+            if label not in qc.index.get_level_values(0):
+                continue
+            c, m = qc.loc[label], qm.loc[label]
+            col = colours[label]
+            ax.fill_between(m.index, m["p10"], m["p90"], color=col, alpha=0.15, linewidth=0)
+            ax.plot(m.index, m["p50"], color=col, linewidth=2, label=f"{label}: gross margin")
+            ax.plot(c.index, c["p50"], color=col, linewidth=2, linestyle="--", label=f"{label}: cost")
+            pb = table.loc[table["variant"] == label, "payback_day"].to_numpy(dtype=float)
+            med = _median_never_last(pb)
+            if np.isfinite(med):
+                day = int(round(med))
+                y = float(np.interp(day, m.index.to_numpy(dtype=float), m["p50"].to_numpy()))
+                ax.axvline(day, color=col, linestyle=":", linewidth=1.2)
+                ax.plot([day], [y], marker="o", color=col, markersize=8)
+                ax.annotate(f"payback day {day}", (day, y), textcoords="offset points", xytext=(6, -14),
+                            color=col, fontsize=10)
+            else:
+                ax.plot([], [], " ", label=f"{label}: no payback within horizon (median)")
+        ax.set_xlabel("day")
+        ax.set_ylabel(f"cumulative {cur}")
+        ax.set_title(CHART_TITLES["cost_margin"])
+        ax.legend(loc="upper left", ncol=2 if len(plans) > 1 else 1)
+        return _save(fig, path)
+
+
+def _median_never_last(values: np.ndarray) -> float:
+    """Median where NaN means "never" (later than any day); NaN if the median is never."""
+    if len(values) == 0:
+        return float("nan")
+    w = np.sort(np.where(np.isnan(values), np.inf, values))
+    med = float(np.quantile(w, 0.5, method="higher"))
+    return float(np.quantile(w, 0.5)) if np.isfinite(med) else float("nan")
+
+
+def chart_roi_over_time(runset: "RunSet", path: Path) -> Path:
+    """ROI to date per plan (median, P10–P90 band); days before any cost are left out."""
+    plans = list(runset.plans)
+    colours = plan_colours(plans)
+    ts = _sorted_ts(runset)
+    cc = _cumulative(ts, "cost")
+    cm = _cumulative(ts, "gross_margin")
+    roi = ((cm - cc) / cc.where(cc > 0)).astype(float)
+    keep = roi.notna()
+    with matplotlib.rc_context(_style()):
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        if keep.any():
+            _fan(ax, ts[keep], roi[keep], colours, plans)
+        ax.axhline(0.0, color="black", linewidth=1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_xlabel("day")
+        ax.set_ylabel("ROI to date")
+        ax.set_title(CHART_TITLES["roi_over_time"])
+        return _save(fig, path)
+
+
+def chart_roi_distribution(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path:
+    """Final ROI per replicate: a violin (when there are enough replicates), a box and the
+    points, per plan."""
+    plans = list(runset.plans)
+    colours = plan_colours(plans)
+    data = [table.loc[table["variant"] == p, "roi"].dropna().to_numpy(dtype=float) for p in plans]
+    with matplotlib.rc_context(_style()):
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        pos = np.arange(1, len(plans) + 1)
+        for i, (d, label) in enumerate(zip(data, plans)):
+            if len(d) >= 5 and np.ptp(d) > 0:
+                parts = ax.violinplot([d], positions=[pos[i]], showextrema=False, widths=0.7)
+                for body in parts["bodies"]:
+                    body.set_facecolor(colours[label])
+                    body.set_alpha(0.25)
+            if len(d):
+                ax.boxplot([d], positions=[pos[i]], widths=0.25, showfliers=False,
+                           medianprops={"color": colours[label], "linewidth": 2})
+                jitter = np.linspace(-0.08, 0.08, len(d)) if len(d) > 1 else np.zeros(1)
+                ax.scatter(pos[i] + jitter, d, s=14, color=colours[label], alpha=0.7, zorder=3)
+        ax.set_xticks(pos, plans)
+        ax.axhline(0.0, color="black", linewidth=1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_ylabel("ROI at the horizon")
+        ax.set_title(CHART_TITLES["roi_distribution"])
+        return _save(fig, path)
+
+
+def chart_cost_breakdown(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path:
+    """Stacked bars: mean cost per ledger category, one bar per plan."""
+    plans = list(runset.plans)
+    cats = [c for c in table.columns if c.startswith("cost_") and c != "cost_per_paying"]
+    means = table.groupby("variant", sort=False)[cats].mean().reindex(plans).fillna(0.0)
+    cats = [c for c in cats if means[c].abs().sum() > 0]
+    cmap = matplotlib.colormaps["tab20"]
+    with matplotlib.rc_context(_style()):
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        bottom = np.zeros(len(plans))
+        for j, c in enumerate(cats):
+            vals = means[c].to_numpy(dtype=float)
+            ax.bar(plans, vals, bottom=bottom, color=cmap(j % 20), label=c[len("cost_"):], width=0.6)
+            bottom += vals
+        for i, total in enumerate(bottom):
+            ax.annotate(f"{total:,.0f}", (i, total), textcoords="offset points", xytext=(0, 4),
+                        ha="center", fontsize=10)
+        ax.set_ylabel(_currency(runset))
+        ax.set_title(CHART_TITLES["cost_breakdown"])
+        if cats:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="category")
+        return _save(fig, path)
+
+
+def chart_cohort_retention(runset: "RunSet", path: Path) -> Path:
+    """Heat map per plan: rows join week, columns weeks since, mean share still in."""
+    plans = list(runset.plans)
+    n = len(plans)
+    ncols = min(n, 3)
+    nrows = int(np.ceil(n / ncols))
+    with matplotlib.rc_context(_style()):
+        fig, axes = _new_figure(nrows, ncols, height=max(FIGSIZE[1], 4.0 * nrows))
+        fig.suptitle(CHART_TITLES["cohort_retention"])
+        image = None
+        for i, label in enumerate(plans):
+            ax = axes[i // ncols, i % ncols]
+            ax.grid(False)
+            co = runset.cohorts
+            sub = co[co["variant"] == label] if len(co) and "variant" in co.columns else pd.DataFrame()
+            horizon = runset.plans[label].horizon_days if runset.plans.get(label) is not None else None
+            mat = cohort_retention(sub, horizon)
+            ax.set_title(label)
+            if mat.empty:
+                ax.text(0.5, 0.5, "no cohort data", ha="center", va="center", transform=ax.transAxes)
+                continue
+            image = ax.imshow(mat.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                              interpolation="nearest")
+            ax.set_xlabel("weeks since join week")
+            ax.set_ylabel("join week")
+            ax.set_xticks(range(mat.shape[1]), [str(c) for c in mat.columns])
+            ax.set_yticks(range(mat.shape[0]), [str(r) for r in mat.index])
+            ax.tick_params(labelsize=8)
+        for j in range(n, nrows * ncols):
+            axes[j // ncols, j % ncols].set_visible(False)
+        if image is not None:
+            fig.colorbar(image, ax=axes, label="share still in", shrink=0.8)
+        return _save(fig, path)
+
+
+def chart_acquisition_sources(runset: "RunSet", path: Path) -> Path:
+    """Stacked area per plan: mean new members per day by source."""
+    plans = list(runset.plans)
+    ts = _sorted_ts(runset)
+    sources = source_columns(ts)
+    cmap = matplotlib.colormaps["Set2"]
+    n = len(plans)
+    ncols = min(n, 2)
+    nrows = int(np.ceil(n / ncols))
+    with matplotlib.rc_context(_style()):
+        fig, axes = _new_figure(nrows, ncols, height=max(FIGSIZE[1], 4.0 * nrows))
+        fig.suptitle(CHART_TITLES["acquisition_sources"])
+        ymax = 0.0
+        used = []
+        for i, label in enumerate(plans):
+            ax = axes[i // ncols, i % ncols]
+            sub = ts[ts["variant"] == label]
+            ax.set_title(label)
+            if not sources or sub.empty:
+                ax.text(0.5, 0.5, "no joins recorded", ha="center", va="center", transform=ax.transAxes)
+                continue
+            mean = sub.groupby("day")[[f"new_{s}" for s in sources]].mean()
+            ax.stackplot(mean.index, mean.T.to_numpy(), labels=sources,
+                         colors=[cmap(j % 8) for j in range(len(sources))], alpha=0.9)
+            ymax = max(ymax, float(mean.sum(axis=1).max()))
+            ax.set_xlabel("day")
+            ax.set_ylabel("new members / day")
+            used.append(ax)
+        for ax in used:
+            ax.set_ylim(0, ymax * 1.05 if ymax > 0 else 1)
+        for j in range(n, nrows * ncols):
+            axes[j // ncols, j % ncols].set_visible(False)
+        if used:
+            used[0].legend(loc="upper left", title="source")
+        return _save(fig, path)
+
+
+def _currency(runset: "RunSet") -> str:
+    for plan in runset.plans.values():
+        if plan is not None:
+            return plan.economics.currency
+    return "money"
+
+
+def make_charts(runset: "RunSet", out_dir: str | Path, table: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Draw every chart of a run set into ``out_dir`` (created if needed).
+
+    Returns ``{chart key: png path}`` in display order; keys are those of
+    :data:`CHART_TITLES`.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table = kpi_table(runset) if table is None else table
+    jobs: list[tuple[str, Callable[[], Path]]] = [
+        ("members", lambda: chart_fan(runset, "members", out / "members.png", "members",
+                                      CHART_TITLES["members"])),
+        ("dau", lambda: chart_fan(runset, "active", out / "dau.png", "active members / day",
+                                  CHART_TITLES["dau"])),
+        ("cost_margin", lambda: chart_cost_margin(runset, table, out / "cost_margin.png")),
+        ("roi_over_time", lambda: chart_roi_over_time(runset, out / "roi_over_time.png")),
+        ("roi_distribution", lambda: chart_roi_distribution(runset, table, out / "roi_distribution.png")),
+        ("cost_breakdown", lambda: chart_cost_breakdown(runset, table, out / "cost_breakdown.png")),
+        ("cohort_retention", lambda: chart_cohort_retention(runset, out / "cohort_retention.png")),
+        ("acquisition_sources", lambda: chart_acquisition_sources(runset, out / "acquisition_sources.png")),
+    ]
+    return {key: job() for key, job in jobs}
