@@ -190,7 +190,7 @@ class EventCampaignAgent(CampaignAgent):
 
     def __init__(self, model, name, spec):
         super().__init__(model, name, spec)
-        self.on_days(self.event, model.scenario.campaign_event_days(name))
+        self.on_days(self.event, model.plan.campaign_event_days(name))
 
     def lift(self, value: float, baseline: float = 1.0) -> float:
         return fatigued(value, self.events, self.spec.fatigue, baseline)
