@@ -147,7 +147,7 @@ class InviteRewardAgent(CampaignAgent):
 
     def run_day(self) -> None:
         if self.running:
-            self.model.today.m_invite *= self.spec.invite_multiplier
+            self.model.today.m_invite *= self.spec.effective_multiplier()
             self.model.today.watch(self)
 
     def after_referral(self, referrers: np.ndarray) -> None:
