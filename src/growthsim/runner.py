@@ -79,7 +79,7 @@ def run_plans(
     results = {}
     try:
         for label, plan in plans.items():
-            results[label] = run_replicates(plan, R, seed, on_done=(bar.update if bar else None) and (lambda: bar.update(1)))
+            results[label] = run_replicates(plan, R, seed, on_done=(lambda: bar.update(1)) if bar else None)
     finally:
         if bar is not None:
             bar.close()

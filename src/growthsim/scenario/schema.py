@@ -389,7 +389,18 @@ class InviteReward(CampaignBase):
     kind: Literal["invite_reward"] = "invite_reward"
     threshold: int = Field(5, ge=1, le=1000, description="accepted invites per reward")
     reward: NonNegFloat = Field(8.0, description="money per reward (red envelope 5–10)")
-    invite_multiplier: float = Field(1.8, ge=1, le=100, description="on invite probability")
+    invite_multiplier: float = Field(
+        1.8, ge=1, le=100, description="lift of the invite probability when reward == reference_reward"
+    )
+    reference_reward: float = Field(8.0, gt=0, description="the reward at which invite_multiplier is observed (money)")
+    reward_elasticity: float = Field(
+        0.5, ge=0, le=5,
+        description="lift = 1 + (invite_multiplier - 1) * (reward / reference_reward) ** reward_elasticity",
+    )
+
+    def effective_multiplier(self) -> float:
+        """Invite-probability lift at this campaign's reward (diminishing returns)."""
+        return 1.0 + (self.invite_multiplier - 1.0) * (self.reward / self.reference_reward) ** self.reward_elasticity
 
 
 class CheckinCashback(CampaignBase):

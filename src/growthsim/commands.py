@@ -1,0 +1,173 @@
+"""The ``run`` and ``check`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import math
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from growthsim.errors import UserError
+from growthsim.io import summary, write_run_dir
+from growthsim.runner import run_plans
+from growthsim.scenario.loader import ScenarioFile
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[\s/\\:*?\"<>|]+", "-", text.strip()).strip("-.")
+    return s or "scenario"
+
+
+def default_run_dir(name: str) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{_slug(name)}-{stamp}"
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, found {text!r}") from None
+        if v < (1 if kind is int else 0):
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, found {text!r}")
+        return v
+
+    return parse
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, found {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {text!r}")
+    return v
+
+
+def select_plans(sf: ScenarioFile, variant: str | None, all_variants: bool) -> dict:
+    if all_variants:
+        return sf.plans()
+    label = variant or "base"
+    return {label: sf.plan(variant)}
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def result_table(summ: dict) -> str:
+    """A short end-of-run table: one line per plan, medians with P10–P90."""
+    cols = [
+        ("members", "members_end"), ("DAU", "active_end"), ("paying", "paying_end"),
+        ("revenue", "revenue_total"), ("cost", "cost_total"), ("profit", "profit_total"),
+    ]
+    head = ["plan"] + [c for c, _ in cols]
+    rows = []
+    for label, s in summ.items():
+        f = s["figures"]
+        rows.append([label] + [
+            f"{_fmt(f[k]['p50'])} ({_fmt(f[k]['p10'])}–{_fmt(f[k]['p90'])})" for _, k in cols
+        ])
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) for r in [head] + rows]
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    sf = ScenarioFile(args.scenario)
+    plans = select_plans(sf, args.variant, args.all_variants)
+    first = next(iter(plans.values()))
+    out = Path(args.out) if args.out else default_run_dir(first.name)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a folder")
+    R = args.replicates or first.replicates
+    seed = first.seed if args.seed is None else args.seed
+    t0 = time.perf_counter()
+    runset = run_plans(plans, replicates=R, seed=seed, progress=not args.quiet)
+    # write everything into a fresh sibling folder, then move files into place
+    staging = out.parent / f".{out.name}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    write_run_dir(staging, runset)
+    report_files = []
+    if not args.no_report:
+        try:
+            from growthsim.report import build_report
+        except ImportError:  # report package not available
+            build_report = None
+        if build_report is not None:
+            report_files = build_report(staging)
+    out.mkdir(parents=True, exist_ok=True)
+    for item in staging.iterdir():
+        target = out / item.name
+        if target.is_dir() and item.is_dir():
+            shutil.rmtree(target)
+        item.replace(target)
+    staging.rmdir()
+    elapsed = time.perf_counter() - t0
+    if not args.quiet:
+        print(f"{first.name}: {len(plans)} plan(s) x {R} replicates x {first.horizon_days} days, "
+              f"seed {seed}, {elapsed:.1f} s")
+        print(f"medians (P10–P90) at day {first.horizon_days - 1}, totals over the horizon, "
+              f"money in {first.economics.currency}:")
+        print(result_table(summary(runset)))
+        print(f"wrote {out}/ (timeseries.parquet/.csv, summary.json, scenario.resolved.yaml"
+              + (", report.html" if any(str(p).endswith("report.html") for p in report_files) else "") + ")")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    sf = ScenarioFile(args.scenario)
+    base = sf.base
+    print(f"{sf.path}: OK — plan '{base.name}', {base.horizon_days} days, {base.replicates} replicates, "
+          f"market of {base.market.size:,} ({base.market.graph.model}), {base.members.initial} initial members")
+    levers = []
+    for section in ("channels", "campaigns", "kols", "staff"):
+        items = getattr(base, section)
+        if items:
+            levers.append(f"{section}: {', '.join(items)}")
+    if levers:
+        print("levers: " + "; ".join(levers))
+    print(f"variants: {', '.join(sf.variants) if sf.variants else '(none)'}")
+    if not args.brief:
+        print("--- resolved plan (base)")
+        print(yaml.safe_dump(base.model_dump(mode="json"), sort_keys=False, allow_unicode=True), end="")
+        for name, over in sf.variant_overrides.items():
+            print(f"--- variant '{name}' overrides")
+            print(yaml.safe_dump(over, sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a scenario file's plan(s) and write a run folder")
+    p.add_argument("scenario", help="scenario YAML file")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--variant", help="run this variant instead of the base plan")
+    g.add_argument("--all-variants", action="store_true", help="run the base plan and every variant (common random numbers)")
+    p.add_argument("--replicates", type=_positive(int), help="Monte Carlo replicates (default: the file's)")
+    p.add_argument("--seed", type=_nonneg_int, help="base seed (default: the file's)")
+    p.add_argument("--out", help="output folder (default: runs/<scenario>-<timestamp>/)")
+    p.add_argument("--no-report", action="store_true", help="skip charts and report.html")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    p.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("check", help="validate a scenario file and print the resolved plan")
+    c.add_argument("scenario", help="scenario YAML file")
+    c.add_argument("--brief", action="store_true", help="only the one-line verdict and the variants")
+    c.set_defaults(func=cmd_check)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(0)
