@@ -9,7 +9,8 @@ Definitions (all money in the plan's ``economics.currency``; "horizon" = the sim
 days ``0 .. horizon_days-1``):
 
 Acquisition
-    ``members_ever`` = members at the end + members who left (everyone who was ever in).
+    ``members_ever`` = everyone who was ever in (engine scalar ``members_ever``; else members
+    at the end + members who left).
     ``new_members`` = joins during the horizon (all sources; the day-0 seed members are not
     joins). ``joins_<source>`` / ``joins_per_day_<source>`` per source (``organic``,
     ``referral``, ``replay`` or a channel name).
@@ -32,7 +33,8 @@ Retention
     ``churn_rate_daily`` = members who left / member-days (a daily hazard);
     ``churn_rate_30d`` = ``1 - (1 - churn_rate_daily)**30``.
     ``dormant_share`` = dormant / members at the end; ``recalled`` = dormant members won
-    back during the horizon (sum of the daily ``recalled`` counts).
+    back by staff or campaigns during the horizon (sum of the daily ``recalled`` counts);
+    ``woken`` = dormant members who became active again by themselves (daily ``woken``).
 Referral
     ``invites_sent``, ``invites_accepted``, ``invite_accept_rate`` = accepted / sent.
     ``viral_k`` = accepted invites per inviting member per viral cycle
@@ -41,8 +43,8 @@ Referral
     ``referrals_per_member`` = accepted invites / members ever.
     ``viral_cycle_days``: mean days from a member's joining to their first accepted invite.
 Revenue
-    ``paying`` = members who ever bought, at the end; ``conversion_rate`` = paying / members
-    ever; ``repurchase_rate`` = repeat orders / all orders; ``orders_per_payer``.
+    ``paying`` = members who ever bought, at the end; ``conversion_rate`` = members who ever
+    bought (engine scalar ``payers_ever``, else ``paying``) / members ever; ``repurchase_rate`` = repeat orders / all orders; ``orders_per_payer``.
     ``revenue``, ``gross_margin`` = horizon totals.
     ``ltv_realised`` = gross margin / members ever (within the horizon).
     ``ltv_projected`` = (gross margin + members at the end x margin per member-day over the
@@ -146,7 +148,9 @@ KPIS: dict[str, KPI] = {
         _K("churn_rate_30d", "Churn / 30 days", "share", -1, "1 - (1 - daily churn)^30"),
         _K("churned", "Members who left", "people", -1, "members who left during the horizon"),
         _K("dormant_share", "Dormant share", "share", -1, "dormant / members at the end"),
-        _K("recalled", "Recalled", "people", +1, "dormant members won back during the horizon"),
+        _K("recalled", "Recalled", "people", +1, "dormant members won back by staff or campaigns"),
+        _K("woken", "Came back by themselves", "people", +1,
+           "dormant members who became active again without a recall"),
         # referral
         _K("invites_sent", "Invites sent", "invites", +1, "referral invitations sent"),
         _K("invites_accepted", "Invites accepted", "people", +1, "invitations accepted (joins)"),
@@ -368,7 +372,9 @@ def replicate_kpis(
     # ---- acquisition
     members_final = _last(ts, "members", 0.0)
     churned = _last(ts, "churned", 0.0)
-    members_ever = members_final + churned
+    members_ever = _scalar(scalars, "members_ever")
+    if not np.isfinite(members_ever):
+        members_ever = members_final + churned
     new = _col(ts, "new_members")
     new_total = float(new.sum())
     out["members_final"] = members_final
@@ -428,6 +434,7 @@ def replicate_kpis(
     out["churned"] = churned
     out["dormant_share"] = _ratio(_last(ts, "dormant", 0.0), members_final)
     out["recalled"] = float(_col(ts, "recalled").sum())
+    out["woken"] = float(_col(ts, "woken").sum())
 
     # ---- referral
     sent = float(_col(ts, "invites_sent").sum())
@@ -449,7 +456,8 @@ def replicate_kpis(
     margin_daily = _col(ts, "gross_margin")
     margin = float(margin_daily.sum())
     out["paying"] = paying
-    out["conversion_rate"] = _ratio(paying, members_ever)
+    payers_ever = _scalar(scalars, "payers_ever")
+    out["conversion_rate"] = _ratio(payers_ever if np.isfinite(payers_ever) else paying, members_ever)
     out["repurchase_rate"] = _ratio(orders - first, orders)
     out["orders_per_payer"] = _ratio(orders, paying)
     out["orders"] = orders

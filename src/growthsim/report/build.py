@@ -88,38 +88,13 @@ def write_report(runset: "RunSet", run_dir: str | Path, title: str | None = None
 
 def read_run(run_dir: str | Path) -> "RunSet":
     """Read a run folder written by ``growthsim run`` / ``compare`` (via
-    :func:`growthsim.io.read_run_dir`); a missing or unreadable folder is an InputFileError."""
+    :func:`growthsim.io.read_run_dir`); a missing folder is an InputFileError."""
+    from growthsim.io import read_run_dir  # noqa: PLC0415
+
     path = Path(run_dir)
     if not path.is_dir():
         raise InputFileError(located(str(path), None, None, "no such run folder"))
-    try:
-        from growthsim.io import read_run_dir  # noqa: PLC0415
-    except ImportError:
-        read_run_dir = _read_run_dir_fallback
     return read_run_dir(path)
-
-
-def _read_run_dir_fallback(path: Path) -> "RunSet":
-    """Read the documented run-folder layout directly (parquet frames + resolved plans)."""
-    import yaml  # noqa: PLC0415
-
-    from growthsim.results import RunSet  # noqa: PLC0415
-    from growthsim.scenario.schema import Scenario  # noqa: PLC0415
-
-    need = ["timeseries.parquet", "scenario.resolved.yaml"]
-    for name in need:
-        if not (path / name).is_file():
-            raise InputFileError(located(str(path / name), None, None,
-                                         "missing: this folder is not a complete run folder"))
-    plans_raw = yaml.safe_load((path / "scenario.resolved.yaml").read_text(encoding="utf-8")) or {}
-    plans = {str(k): Scenario.model_validate(v) for k, v in plans_raw.items()}
-
-    def frame(name: str) -> pd.DataFrame:
-        p = path / name
-        return pd.read_parquet(p) if p.is_file() else pd.DataFrame()
-
-    return RunSet(plans=plans, timeseries=frame("timeseries.parquet"), scalars=frame("scalars.parquet"),
-                  cohorts=frame("cohorts.parquet"), ledger=frame("ledger.parquet"))
 
 
 def build_report(run_dir: str | Path, runset: "RunSet | None" = None, title: str | None = None) -> list[Path]:

@@ -26,7 +26,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                      "cac_all_in")),
     ("Activity", ("dau", "wau", "mau", "dau_mau", "active_share", "top20_share", "top1_share", "groups")),
     ("Retention", ("retention_d1", "retention_d7", "retention_d30", "retention_w1", "retention_w4",
-                   "churn_rate_daily", "churn_rate_30d", "churned", "dormant_share", "recalled")),
+                   "churn_rate_daily", "churn_rate_30d", "churned", "dormant_share", "recalled", "woken")),
     ("Referral", ("invites_sent", "invites_accepted", "invite_accept_rate", "viral_k",
                   "referrals_per_member", "viral_cycle_days")),
     ("Revenue", ("paying", "conversion_rate", "repurchase_rate", "orders", "orders_per_payer", "revenue",
@@ -41,6 +41,8 @@ def fmt(name: str, value: float | None, signed: bool = False) -> str:
     """Format a KPI value for people: shares as %, money with thousands separators, days as
     ``day N`` (NaN payback: "not within horizon")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
+        if signed:
+            return "–"
         if name in ("payback_day",):
             return NOT_WITHIN
         if name == "budget_exhausted_day":
