@@ -96,6 +96,7 @@ class CommunityModel(mesa.Model):
         replicate: int = 0,
         graph: Graph | None = None,
         overrides: dict[str, Any] | None = None,
+        rng: int | None = None,
         **kwargs: Any,
     ) -> None:
         if scenario is None:
@@ -105,6 +106,8 @@ class CommunityModel(mesa.Model):
         if overrides:
             scenario = apply_overrides(scenario, overrides)
         self.plan = scenario
+        if seed is None and isinstance(rng, (int, np.integer)):
+            seed = int(rng)
         self.base_seed = int(scenario.seed if seed is None else seed)
         self.replicate = int(replicate)
         ss = seed_sequence(self.base_seed, self.replicate)
