@@ -202,21 +202,17 @@ def _warmup(spec: RunSpec) -> str:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a hidden temporary name in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write under a temporary name in the same folder, then rename (growthsim.io)."""
+    from growthsim.io import atomic_write_bytes as _write
+
+    _write(path, data)
 
 
 def _frame_bytes(df: pd.DataFrame) -> bytes:
     import io
 
     df = df.copy()
+    df.attrs = {}
     for c in df.columns:
         if df[c].dtype == object and c != "error" and c != "status":
             if not all(isinstance(v, str) for v in df[c]):
@@ -358,7 +354,7 @@ class _Executor:
         self.spec = spec
         self.client = None
         self.cluster = None
-        self.n_workers = 1
+        self.n_workers = 0  # in this process
         if scheduler is None and workers == 0:
             return
         from distributed import Client, LocalCluster

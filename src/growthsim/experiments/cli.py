@@ -1,0 +1,127 @@
+"""``growthsim sweep`` and ``growthsim sensitivity``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from growthsim.errors import UserError
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes, found {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more workers, found {n}")
+    return n
+
+
+def _add_execution(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+                   help="worker processes of a local Dask cluster (default: one per core); "
+                        "0 = run in this process without Dask")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="use an existing Dask cluster, e.g. tcp://host:8786")
+    p.add_argument("--yes", action="store_true",
+                   help="allow more runs than the experiment's max_runs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``sweep`` and ``sensitivity`` to the growthsim command line."""
+    p = subparsers.add_parser(
+        "sweep",
+        help="run every point x replicate of an experiment (Dask), one tidy results table",
+        description="Expand an experiment's design and run every point x replicate on a "
+                    "local Dask cluster (or --scheduler ADDRESS). Writes OUT/results.parquet "
+                    "(one row per run) and OUT/series.parquet (daily series, when requested); "
+                    "checkpoints in OUT/parts so --resume OUT completes an interrupted sweep.",
+    )
+    p.add_argument("experiment", help="experiment file (YAML)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: sweeps/<experiment file name>)")
+    p.add_argument("--resume", default=None, metavar="DIR",
+                   help="complete an interrupted sweep in DIR (runs only the missing runs)")
+    _add_execution(p)
+    p.set_defaults(func=cmd_sweep)
+
+    s = subparsers.add_parser(
+        "sensitivity",
+        help="Sobol' / Morris sensitivity indices and tornado charts per KPI",
+        description="Sensitivity indices (Sobol' S1/ST or Morris mu*/sigma) of every KPI to "
+                    "the experiment's factors, bar charts, and a tornado chart from "
+                    "one-at-a-time runs. Runs the sweep into OUT/sweep unless --results DIR "
+                    "points at a finished sweep of the same experiment.",
+    )
+    s.add_argument("experiment", help="experiment file (YAML) with a sobol or morris design")
+    s.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: sensitivity/<experiment file name>)")
+    s.add_argument("--results", default=None, metavar="DIR", help="a finished sweep folder to analyse")
+    s.add_argument("--no-tornado", action="store_true", help="skip the one-at-a-time runs and tornado charts")
+    _add_execution(s)
+    s.set_defaults(func=cmd_sensitivity)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from growthsim.experiments.sweep import run_sweep
+
+    exp_path = Path(args.experiment)
+    out = Path(args.resume or args.out or Path("sweeps") / exp_path.stem)
+    if args.resume and args.out and Path(args.out) != Path(args.resume):
+        raise UserError("give either --out DIR (a new sweep) or --resume DIR (continue one), not both")
+    df = run_sweep(
+        exp_path, workers=args.workers, scheduler=args.scheduler,
+        out=None if args.resume else out, resume=args.resume, yes=args.yes,
+        progress=not args.no_progress,
+    )
+    o = df.attrs["outcome"]
+    rate = f", {o.runs_per_s:.2f} runs/s" if o.ran else ""
+    where = f"{o.workers} Dask workers" if o.workers else "in this process"
+    print(f"{o.n_runs} runs: {o.ran} run now, {o.resumed} from checkpoint, {o.failed} failed "
+          f"({where}, {o.wall_s:.1f} s{rate})")
+    _print_failures(df)
+    print(f"results: {out / 'results.parquet'}")
+    if "series" in df.attrs:
+        print(f"series:  {out / 'series.parquet'}")
+    return 0
+
+
+def _print_failures(df) -> None:  # type: ignore[no-untyped-def]
+    bad = df[df["status"] != "ok"]
+    for _, r in bad.head(5).iterrows():
+        print(f"  failed: run {r['run']} (point {r['point']}, replicate {r['replicate']}, "
+              f"seed {r['seed']}): {r['error']}", file=sys.stderr)
+    if len(bad) > 5:
+        print(f"  ... and {len(bad) - 5} more (see the error column)", file=sys.stderr)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from growthsim.experiments.sensitivity import sensitivity
+
+    exp_path = Path(args.experiment)
+    out = Path(args.out or Path("sensitivity") / exp_path.stem)
+    idx = sensitivity(
+        exp_path, results=args.results, out=out, tornado=not args.no_tornado,
+        workers=args.workers, scheduler=args.scheduler, yes=args.yes,
+        progress=not args.no_progress,
+    )
+    method = idx["method"].iloc[0] if len(idx) else ""
+    cols = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "mu_star_conf", "sigma"]
+    for kpi, d in idx.groupby("kpi", sort=False):
+        print(f"{kpi}:")
+        for _, r in d.iterrows():
+            vals = "  ".join(f"{c}={r[c]:.3g}" for c in cols)
+            print(f"  {r['factor']:<45} {vals}")
+        if d["note"].iloc[0]:
+            print(f"  note: {d['note'].iloc[0]}")
+    print(f"tables and charts: {out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from growthsim.cli import main
+
+    sys.exit(main())
