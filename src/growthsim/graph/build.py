@@ -141,9 +141,10 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
     elif model == "watts_strogatz":
         u, v = (gen.ws_numpy if big else gen.ws_nx)(n, spec.mean_degree, spec.rewire_prob, rng)
     elif model == "powerlaw_cluster":
-        u, v = (gen.plc_numpy if big else gen.plc_nx)(
-            n, spec.mean_degree, spec.triangle_prob, rng
-        )
+        if big:
+            indptr, indices = gen.plc_numpy(n, spec.mean_degree, spec.triangle_prob, rng)
+            return _finish(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
+        u, v = gen.plc_nx(n, spec.mean_degree, spec.triangle_prob, rng)
     elif model == "sbm":
         P = gen.sbm_probs(sizes, spec.mean_degree, spec.within_block_share)
         u, v = (gen.sbm_numpy if big else gen.sbm_nx)(sizes, P, rng)

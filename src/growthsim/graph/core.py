@@ -111,10 +111,55 @@ def _freeze(*arrays: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _csr_kernel(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Counting sort of both directions of each edge, then sort + dedupe every row."""
+def _sort_dedupe(n: int, indptr: np.ndarray, indices: np.ndarray) -> int:
+    """Sort every row and drop repeated entries, compacting ``indices`` in place (the
+    write position never passes the read position) and rewriting ``indptr``. Returns the
+    new number of entries. Short rows use insertion sort (most rows of a social graph
+    are short); long unsorted rows use numpy's sort."""
+    w = 0
+    start = 0
+    for i in range(n):
+        end = indptr[i + 1]
+        if end - start <= 48:
+            for j in range(start + 1, end):
+                x = indices[j]
+                k = j - 1
+                while k >= start and indices[k] > x:
+                    indices[k + 1] = indices[k]
+                    k -= 1
+                indices[k + 1] = x
+        else:
+            ordered = True
+            for j in range(start + 1, end):
+                if indices[j] < indices[j - 1]:
+                    ordered = False
+                    break
+            if not ordered:
+                indices[start:end].sort()
+        last = -1
+        for j in range(start, end):
+            x = indices[j]
+            if x != last:
+                indices[w] = x
+                w += 1
+                last = x
+        indptr[i + 1] = w
+        start = end
+    return w
+
+
+@njit(cache=True)
+def _csr_kernel(
+    n: int, u: np.ndarray, v: np.ndarray, old_ptr: np.ndarray, old_idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Counting sort of both directions of each edge after the rows of an existing CSR
+    (``old_ptr`` of length ``n + 1`` or length 0 for none), then sort + dedupe."""
     m = u.shape[0]
+    has_old = old_ptr.shape[0] > 0
     indptr = np.zeros(n + 1, dtype=np.int64)
+    if has_old:
+        for i in range(n):
+            indptr[i + 1] = old_ptr[i + 1] - old_ptr[i]
     for e in range(m):
         a = u[e]
         b = v[e]
@@ -125,6 +170,11 @@ def _csr_kernel(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.nd
         indptr[i + 1] += indptr[i]
     pos = indptr[:-1].copy()
     indices = np.empty(indptr[n], dtype=np.int32)
+    if has_old:
+        for i in range(n):
+            for j in range(old_ptr[i], old_ptr[i + 1]):
+                indices[pos[i]] = old_idx[j]
+                pos[i] += 1
     for e in range(m):
         a = u[e]
         b = v[e]
@@ -133,31 +183,24 @@ def _csr_kernel(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.nd
             pos[a] += 1
             indices[pos[b]] = a
             pos[b] += 1
-    # sort each row and drop duplicates, compacting in place (write index <= read index)
-    w = 0
-    start = 0
-    for i in range(n):
-        end = indptr[i + 1]
-        indices[start:end].sort()
-        last = -1
-        for j in range(start, end):
-            x = indices[j]
-            if x != last:
-                indices[w] = x
-                w += 1
-                last = x
-        indptr[i + 1] = w
-        start = end
+    w = _sort_dedupe(n, indptr, indices)
     return indptr, indices, w
 
 
-def csr_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def csr_from_edges(
+    n: int,
+    u: np.ndarray,
+    v: np.ndarray,
+    base: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Build symmetric CSR arrays from an undirected edge list.
 
     Args:
         n: number of nodes; every id in ``u`` and ``v`` must be in ``0..n-1``.
         u, v: endpoints of each edge (any integer dtype, same length). Self-loops and
             duplicate edges (in either orientation) are dropped.
+        base: optional ``(indptr, indices)`` of an existing symmetric CSR on ``n`` nodes
+            whose edges are kept (adding edges to a graph without re-sorting it all).
 
     Returns:
         ``(indptr, indices)``: int64 row pointers (length ``n + 1``) and int32 sorted
@@ -167,7 +210,15 @@ def csr_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np
     v = np.ascontiguousarray(v, dtype=np.int32)
     if u.shape != v.shape:
         raise ValueError("u and v must have the same length")
-    indptr, indices, w = _csr_kernel(int(n), u, v)
+    if base is None:
+        old_ptr = np.zeros(0, dtype=np.int64)
+        old_idx = np.zeros(0, dtype=np.int32)
+    else:
+        old_ptr = np.ascontiguousarray(base[0], dtype=np.int64)
+        old_idx = np.ascontiguousarray(base[1], dtype=np.int32)
+        if old_ptr.shape != (n + 1,):
+            raise ValueError("base indptr must have length n + 1")
+    indptr, indices, w = _csr_kernel(int(n), u, v, old_ptr, old_idx)
     if w < indices.shape[0]:
         indices = indices[:w].copy()  # release the slack left by dropped duplicates
     return indptr, indices

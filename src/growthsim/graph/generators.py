@@ -116,7 +116,7 @@ def plc_nx(n: int, mean_degree: float, triangle_prob: float, rng: np.random.Gene
 
 def plc_numpy(
     n: int, mean_degree: float, triangle_prob: float, rng: np.random.Generator
-) -> Edges:
+) -> tuple[np.ndarray, np.ndarray]:
     """Large-market stand-in for Holme–Kim: heavy-tailed configuration model plus triadic
     closure.
 
@@ -131,17 +131,19 @@ def plc_numpy(
        erasure dropped, so the mean degree lands near ``mean_degree``), a uniformly
        random person ``u`` links to a random neighbour ``w`` of a random neighbour ``v``
        of ``u`` (as a new Holme–Kim node links to a neighbour of the hub it just
-       attached to). This runs in up to 8 rounds on the growing graph, each topping up
-       edges lost to repeats, until the edge count is within 0.5% of the target.
+       attached to). Closures are drawn in rounds on the growing graph, each of at
+       most half the initial shortfall, until the edge count is within 0.5% of the
+       target (at most 8 rounds).
 
     Degrees keep a power-law tail with exponent about 3 and the graph gets clustering
-    that rises with ``triangle_prob``.
+    that rises with ``triangle_prob``. Returns CSR ``(indptr, indices)`` (not an edge
+    list: the closure rounds need the CSR anyway).
     """
     m = plc_m(mean_degree)
     close = triangle_prob * (m - 1) / m
     target = mean_degree * (1.0 - close)
     if n < 3:
-        return complete_edges(n)
+        return csr_from_edges(n, *complete_edges(n))
     xmin = target / 2.0
     d = xmin * (1.0 - rng.random(n)) ** -0.5  # Pareto, exponent 3 (alpha = 2)
     np.minimum(d, np.sqrt(n * mean_degree), out=d)
@@ -162,9 +164,9 @@ def plc_numpy(
     # on the growing graph (closing edges become paths for later ones, as in Holme-Kim);
     # each round tops up the edges lost to repeats, until within 0.5% of the target
     target_edges = int(round(n * mean_degree / 2))
-    step = max(1, int(np.ceil(close * target_edges / 3)))
-    us, vs = [u0], [v0]
     indptr, indices = csr_from_edges(n, u0, v0)
+    del u0, v0
+    step = max(1, int(np.ceil((target_edges - int(indptr[-1] // 2)) / 2)))
     for _ in range(8):
         deficit = target_edges - int(indptr[-1] // 2)
         if deficit <= 0.005 * target_edges:
@@ -177,10 +179,79 @@ def plc_numpy(
         cu = has[rng.integers(0, has.shape[0], size=k)]
         cv = indices[indptr[cu] + (rng.random(k) * deg[cu]).astype(np.int64)]
         cw = indices[indptr[cv] + (rng.random(k) * deg[cv]).astype(np.int64)]
-        us.append(cu.astype(np.int32))
-        vs.append(cw)
-        del indptr, indices, deg, has, cu, cv
-        u0, v0 = np.concatenate(us), np.concatenate(vs)
-        us, vs = [u0], [v0]
-        indptr, indices = csr_from_edges(n, u0, v0)
-    return u0, v0
+        del deg, has
+        indptr, indices = csr_from_edges(n, cu, cw, base=(indptr, indices))
+    return indptr, indices
+
+
+# --------------------------------------------------------------------------- SBM
+
+
+def sbm_probs(sizes: np.ndarray, mean_degree: float, within_share: float) -> np.ndarray:
+    """Edge probability between blocks so that each person expects ``mean_degree``
+    contacts, ``within_share`` of them in their own block.
+
+    Within block ``a``: ``mean_degree * within / (s_a - 1)``. Between ``a`` and ``b``: a
+    person of ``a`` spreads ``mean_degree * (1 - within)`` contacts over the other blocks
+    in proportion to their sizes, i.e. ``mean_degree (1 - within) / (n - s_a)`` per
+    person; the matrix must be symmetric, so the two directions are averaged (exact for
+    equal blocks). With one block (or nobody outside a block) all contacts are within.
+    Probabilities are capped at 1.
+    """
+    s = sizes.astype(float)
+    n = s.sum()
+    B = s.shape[0]
+    outside = n - s
+    within = np.where(outside > 0, within_share, 1.0)
+    p_in = np.where(s > 1, mean_degree * within / np.maximum(s - 1, 1), 0.0)
+    out_rate = np.where(outside > 0, mean_degree * (1 - within) / np.maximum(outside, 1), 0.0)
+    P = (out_rate[:, None] + out_rate[None, :]) / 2.0
+    P[np.arange(B), np.arange(B)] = p_in
+    return np.clip(P, 0.0, 1.0)
+
+
+def sbm_nx(sizes: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> Edges:
+    """``networkx.stochastic_block_model`` with nodes in block order."""
+    G = nx.stochastic_block_model(
+        [int(x) for x in sizes], P.tolist(), seed=_nx_seed(rng), sparse=True
+    )
+    return _nx_edges(G)
+
+
+def sbm_numpy(
+    sizes: np.ndarray, P: np.ndarray, rng: np.random.Generator, chunk: int = 1 << 21
+) -> Edges:
+    """Block-pair sampling: for each block pair ``M_ab ~ Binomial(pairs_ab, P_ab)`` edges,
+    each a uniform random pair with one end in each block (distinct people within a
+    block). Repeated pairs (a fraction about ``P_ab / 2``) are dropped. Edges are drawn
+    in chunks of about ``chunk`` to bound temporary memory."""
+    s = sizes.astype(np.int64)
+    B = s.shape[0]
+    start = np.concatenate(([0], np.cumsum(s)[:-1]))
+    a_idx, b_idx = np.triu_indices(B)
+    sa, sb = s[a_idx], s[b_idx]
+    pairs = np.where(a_idx == b_idx, sa * (sa - 1) // 2, sa * sb)
+    m = rng.binomial(pairs, P[a_idx, b_idx])
+    csum = np.concatenate(([0], np.cumsum(m)))
+    total = int(csum[-1])
+    u = np.empty(total, dtype=np.int32)
+    v = np.empty(total, dtype=np.int32)
+    lo = 0
+    while lo < a_idx.shape[0]:
+        # pairs lo..hi-1 hold about `chunk` edges (at least one pair per chunk)
+        hi = int(np.searchsorted(csum, csum[lo] + chunk, side="right"))
+        hi = min(max(hi - 1, lo + 1), a_idx.shape[0])
+        which = np.repeat(np.arange(lo, hi), m[lo:hi])
+        e0, e1 = int(csum[lo]), int(csum[hi])
+        a, b = a_idx[which], b_idx[which]
+        del which
+        size_a = s[a]
+        same = a == b
+        ua = (rng.random(e1 - e0) * size_a).astype(np.int64)
+        # within a block the second end is a distinct member: offset 1..s_a-1 around the block
+        off = (rng.random(e1 - e0) * np.where(same, size_a - 1, s[b])).astype(np.int64)
+        vb = np.where(same, (ua + 1 + off) % np.maximum(size_a, 1), off)
+        u[e0:e1] = start[a] + ua
+        v[e0:e1] = start[b] + vb
+        lo = hi
+    return u, v
