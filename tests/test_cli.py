@@ -1,0 +1,70 @@
+"""The command line: run, check, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from growthsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "growthsim.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_check_prints_resolved_plan_and_variants(capsys):
+    assert main(["check", str(BASELINE)]) == 0
+    out = capsys.readouterr().out
+    assert "OK" in out and "double_invite_reward" in out and "two_more_admins" in out
+    assert "target_size: 150" in out  # resolved defaults are printed
+
+
+def test_run_writes_outputs(tmp_path):
+    out = tmp_path / "run"
+    rc = main(["run", str(BASELINE), "--replicates", "2", "--out", str(out), "--no-report", "--quiet", "--all-variants"])
+    assert rc == 0
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert set(ts["variant"]) == {"base", "double_invite_reward", "two_more_admins", "paid_ads"}
+    assert len(ts) == 4 * 2 * 180
+    csv = pd.read_csv(out / "timeseries.csv")
+    assert len(csv) == len(ts)
+    summ = json.loads((out / "summary.json").read_text())
+    f = summ["base"]["figures"]["members_end"]
+    assert f["p10"] <= f["p50"] <= f["p90"]
+    assert (out / "scenario.resolved.yaml").is_file()
+    assert not list(tmp_path.glob(".*partial*")) and not list(out.glob("*.tmp"))
+
+
+@pytest.mark.parametrize(
+    "content, expect",
+    [
+        ("name: x\nmembers:\n  initail: 3\n", "members.initail: unknown key"),
+        ("name: x\nhorizon_days: 0\n", "horizon_days"),
+        ("", "file is empty"),
+        ("name: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_input_exit_2_without_traceback(tmp_path, content, expect):
+    p = tmp_path / "bad.yaml"
+    p.write_text(content)
+    for cmd in ("run", "check"):
+        res = cli(cmd, str(p), cwd=tmp_path)
+        assert res.returncode == 2, res.stderr
+        assert "Traceback" not in res.stderr
+        assert "bad.yaml" in res.stderr and expect in res.stderr
+    assert not (tmp_path / "runs").exists()  # nothing written
+
+
+def test_bad_options_are_usage_errors(tmp_path):
+    res = cli("run", str(BASELINE), "--replicates", "0")
+    assert res.returncode == 2 and "expected a positive int" in res.stderr and "Traceback" not in res.stderr
+    res = cli("run", str(BASELINE), "--variant", "nope", "--quiet", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "no variant 'nope'" in res.stderr
