@@ -77,3 +77,34 @@ def font_rc() -> dict[str, object]:
     # glyph by glyph from the first family to the next
     families = ["DejaVu Sans"] + ([cjk] if cjk else [])
     return {"font.family": families, "axes.unicode_minus": False}
+
+
+def cjk_chars(text: str) -> str:
+    """The distinct East Asian characters of ``text`` (code points from U+2E80: CJK
+    radicals and punctuation, kana, ideographs, Hangul, full-width forms), sorted."""
+    return "".join(sorted({ch for ch in text if ord(ch) >= 0x2E80}))
+
+
+def cjk_webfont(text: str) -> bytes | None:
+    """A WOFF font holding just the CJK glyphs ``text`` needs (a few KB), cut from the CJK
+    font with fontTools' subsetter, for embedding in a self-contained HTML page; None when
+    ``text`` has no CJK characters or no CJK font is available."""
+    chars = cjk_chars(text)
+    path = cjk_font_path()
+    if not chars or path is None:
+        return None
+    import io  # noqa: PLC0415
+
+    from fontTools import subset  # noqa: PLC0415
+
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.notdef_outline = True
+    opts.font_number = 0  # first face of a collection (.ttc)
+    font = subset.load_font(str(path), opts, lazy=True)
+    sub = subset.Subsetter(opts)
+    sub.populate(text=chars)
+    sub.subset(font)
+    buf = io.BytesIO()
+    subset.save_font(font, buf, opts)
+    return buf.getvalue()

@@ -15,6 +15,7 @@ import pandas as pd
 
 from growthsim.metrics.kpis import HEADLINE_KPIS, KPIS, kpi_columns, kpi_info, paired_differences, summarise
 from growthsim.report.charts import CHART_TITLES, plan_colours
+from growthsim.report.fonts import cjk_webfont
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
@@ -174,8 +175,8 @@ def _kpi_rows(table: pd.DataFrame) -> list[tuple[str, list[str]]]:
 
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
- "DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1180px;color:#222;line-height:1.45;
+body{font-family:"growthsim CJK","DejaVu Sans","Helvetica Neue",Arial,"Noto Sans CJK SC",
+ "PingFang SC","Microsoft YaHei",sans-serif;margin:24px auto;max-width:1180px;color:#222;line-height:1.45;
  padding:0 16px;background:#fff}
 h1{font-size:1.6em;margin-bottom:4px} h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:32px}
 .meta{color:#666} .verdict{background:#f3f7fb;border-left:5px solid #1f77b4;padding:10px 16px;margin:16px 0}
@@ -209,7 +210,7 @@ def render_html(
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{_esc(title)}</title><style>{_CSS}</style>@@FONT@@</head><body>",
         f"<h1>{_esc(title)}</h1>",
         f'<p class="meta">{len(plans)} plan(s): {", ".join(_esc(n) for n in names)} · {n_rep} simulated '
         f"futures (replicates) each"
@@ -293,7 +294,21 @@ def render_html(
                      f"<td>{_esc(info.description)}</td></tr>")
     parts.append("</table></details>")
     parts.append('<p class="meta">Made by growthsim.</p></body></html>')
-    return "\n".join(parts)
+    page = "\n".join(parts)
+    return page.replace("@@FONT@@", _font_face(page), 1)
+
+
+def _font_face(page: str) -> str:
+    """An embedded ``@font-face`` with just the CJK glyphs the page uses, so Chinese names
+    show in any browser, whatever fonts the reader's machine has."""
+    woff = cjk_webfont(page)
+    if not woff:
+        return ""
+    data = base64.b64encode(woff).decode("ascii")
+    # first in the font list but limited to East Asian code points: Latin text keeps the
+    # Latin fonts, and the browser waits for this font before drawing any CJK text
+    return ('<style>@font-face{font-family:"growthsim CJK";unicode-range:U+2E80-FFFF,U+20000-3FFFF;'
+            f'src:url(data:font/woff;base64,{data}) format("woff");}}</style>')
 
 
 def _show(v: Any) -> str:
