@@ -3,8 +3,15 @@
 Fixed costs (salaries, stipends, tools, devices) are always paid. Discretionary spending
 (channel spend, campaign rewards, KOL fees, lecture costs, sale discounts) is granted only
 up to what the total budget and the current 30-day month's cap leave; the first day a
-request is cut is reported as ``exhausted_day``. The sum of all entries is the reported
-cost, by construction and by test.
+request is cut (or a lever stands idle for lack of money) is reported as
+``exhausted_day``. The sum of all entries is the reported cost, by construction and by test.
+
+Invariants (tested with hypothesis in ``tests/test_ledger.py``):
+
+- the sum of all entries equals ``spent`` equals ``fixed_spent + discretionary_spent``;
+- discretionary spending never exceeds ``total``, and within one 30-day month (days
+  ``30k .. 30k+29``) never exceeds ``monthly_cap``; fixed costs count against both limits
+  (they shrink what is left) but are always paid in full.
 """
 
 from __future__ import annotations
@@ -19,71 +26,110 @@ FIXED_CATEGORIES = ("staff", "volunteer_admins", "tools", "devices")
 
 MONTH_DAYS = 30
 
+EPS = 1e-9  # money below this is treated as zero (floating-point slack)
+
 
 class Ledger:
     """Daily payments by category, with an optional total budget and monthly cap.
 
     Args:
-        horizon: days in the run.
+        horizon: days in the run (payments are on days ``0 .. horizon-1``).
         total: total money available over the horizon (None: unlimited). Fixed costs count
             against it but are paid even past it.
         monthly_cap: money per 30-day month (None: unlimited), same rule.
     """
 
     def __init__(self, horizon: int, total: float | None = None, monthly_cap: float | None = None):
-        self.horizon = horizon
+        self.horizon = int(horizon)
         self.total = total
         self.monthly_cap = monthly_cap
-        self.by_category: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(horizon))
+        self.by_category: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.horizon))
         self.spent = 0.0
+        self.fixed_spent = 0.0
+        self.discretionary_spent = 0.0
         self.month_spent: dict[int, float] = defaultdict(float)
+        self.month_discretionary: dict[int, float] = defaultdict(float)
         self.exhausted_day: int | None = None
         self.blocked_days: set[int] = set()
 
-    def _record(self, day: int, category: str, amount: float) -> None:
+    # ------------------------------------------------------------------ internals
+    def _check(self, day: int, amount: float) -> None:
+        if not 0 <= day < self.horizon:
+            raise ValueError(f"payment day must be in 0..{self.horizon - 1}, got {day}")
+        if amount < 0 or not math.isfinite(amount):
+            raise ValueError(f"payment must be a non-negative amount, got {amount}")
+
+    def _record(self, day: int, category: str, amount: float, fixed: bool) -> None:
         if amount <= 0:
             return
         self.by_category[category][day] += amount
         self.spent += amount
         self.month_spent[day // MONTH_DAYS] += amount
+        if fixed:
+            self.fixed_spent += amount
+        else:
+            self.discretionary_spent += amount
+            self.month_discretionary[day // MONTH_DAYS] += amount
 
+    # ------------------------------------------------------------------ public API
     def pay_fixed(self, day: int, category: str, amount: float) -> None:
         """Pay a fixed cost in full (fixed costs keep groups running)."""
-        if amount < 0 or not math.isfinite(amount):
-            raise ValueError(f"payment must be a non-negative amount, got {amount}")
-        self._record(day, category, amount)
+        self._check(day, amount)
+        self._record(day, category, amount, fixed=True)
 
     def available(self, day: int) -> float:
-        """Discretionary money still available today."""
+        """Discretionary money still available on ``day`` (money, >= 0)."""
         room = math.inf
         if self.total is not None:
             room = min(room, self.total - self.spent)
         if self.monthly_cap is not None:
             room = min(room, self.monthly_cap - self.month_spent[day // MONTH_DAYS])
-        return max(0.0, room)
+        return room if room > EPS else 0.0
+
+    def mark_blocked(self, day: int) -> None:
+        """Record that discretionary spending was refused (or a lever stood idle) on ``day``."""
+        self.blocked_days.add(day)
+        if self.exhausted_day is None or day < self.exhausted_day:
+            self.exhausted_day = day
 
     def request(self, day: int, category: str, amount: float) -> float:
-        """Spend up to ``amount`` at discretion; return what was granted."""
-        if amount < 0 or not math.isfinite(amount):
-            raise ValueError(f"payment must be a non-negative amount, got {amount}")
+        """Spend up to ``amount`` at discretion; return what was granted (money)."""
+        self._check(day, amount)
         if amount == 0:
             return 0.0
         granted = min(amount, self.available(day))
-        if granted < amount - 1e-9:
-            self.blocked_days.add(day)
-            if self.exhausted_day is None:
-                self.exhausted_day = day
-        self._record(day, category, granted)
+        if granted < amount - EPS:
+            self.mark_blocked(day)
+        self._record(day, category, granted, fixed=False)
         return granted
 
+    def request_units(self, day: int, category: str, unit_cost: float, n: int) -> int:
+        """Spend on up to ``n`` whole units of ``unit_cost`` each (rewards, prizes, posts,
+        lectures): a unit is paid in full or not at all. Returns the units granted."""
+        self._check(day, unit_cost)
+        n = int(n)
+        if n < 0:
+            raise ValueError(f"number of units must be non-negative, got {n}")
+        if n == 0:
+            return 0
+        if unit_cost == 0:
+            return n
+        room = self.available(day)
+        k = n if room == math.inf else min(n, int(math.floor((room + EPS) / unit_cost)))
+        if k < n:
+            self.mark_blocked(day)
+        self._record(day, category, k * unit_cost, fixed=False)
+        return k
+
     def daily_total(self) -> np.ndarray:
+        """Money spent on each day, all categories (length ``horizon``)."""
         out = np.zeros(self.horizon)
         for arr in self.by_category.values():
             out += arr
         return out
 
     def frame(self) -> pd.DataFrame:
-        """Every non-zero (day, category) payment."""
+        """Every non-zero (day, category) payment: columns ``day, category, amount``."""
         rows = []
         for cat in sorted(self.by_category):
             arr = self.by_category[cat]

@@ -16,13 +16,14 @@ import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
-from growthsim.kernels.daily import MEMBER, streak_hits
+from growthsim.kernels.daily import DORMANT, MEMBER, streak_hits
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.model.community import CommunityModel
     from growthsim.scenario import schema as S
 
 MORNING = 0.5  # actions for day d fire at model time d + MORNING
+MIN_MONEY = 0.01  # a campaign paying in proportion to sales needs at least this much left (money)
 
 
 def fatigued(lift: float, k: int, fatigue: float, baseline: float = 1.0) -> float:
@@ -104,7 +105,13 @@ class ChannelAgent(Lever):
 
 
 class CampaignAgent(Lever):
-    """Base campaign: active between start and end day until its budget cap is spent."""
+    """Base campaign: active between start and end day until its budget cap is spent.
+
+    Money: a campaign stops for good once its own ``budget_cap`` cannot cover what it owes
+    (``stopped_day``). When the ledger refuses money (the plan's total budget or the
+    month's cap is used up) the campaign only pauses for the rest of that day and tries
+    again the next day, so a monthly cap cuts activities until the next month starts
+    instead of ending them."""
 
     category_prefix = "campaign"
 
@@ -113,40 +120,89 @@ class CampaignAgent(Lever):
         self.spec = spec
         self.spent = 0.0
         self.stopped_day: int | None = None
+        self.paused_day: int | None = None
         self.events = 0
 
     @property
     def running(self) -> bool:
-        return self.stopped_day is None
+        """Neither stopped at its cap nor paused today for lack of money."""
+        return self.stopped_day is None and self.paused_day != self.model.day
+
+    def cap_left(self) -> float:
+        """Money left under the campaign's own ``budget_cap`` (inf without a cap)."""
+        return math.inf if self.spec.budget_cap is None else max(0.0, self.spec.budget_cap - self.spent)
+
+    def can_afford(self, amount: float) -> bool:
+        """Whether ``amount`` can be paid today; stops or pauses the campaign if not (a
+        lever idle for lack of budget is reported as a blocked day by the ledger)."""
+        if not self.running:
+            return False
+        if amount <= 0:
+            return True
+        if self.cap_left() < amount - 1e-9:
+            self.stopped_day = self.model.day
+            return False
+        if self.model.ledger.available(self.model.day) < amount - 1e-9:
+            self.model.ledger.mark_blocked(self.model.day)
+            self.paused_day = self.model.day
+            return False
+        return True
 
     def pay(self, amount: float) -> float:
-        """Pay up to ``amount`` within the cap and the budget; stop when cut short."""
+        """Pay up to ``amount`` (money) within the cap and the budget; stop (own cap) or
+        pause for the day (budget) when cut short. Returns what was paid."""
         m = self.model
         if not self.running or amount <= 0:
             return 0.0
-        cap_left = math.inf if self.spec.budget_cap is None else self.spec.budget_cap - self.spent
-        want = min(amount, max(0.0, cap_left))
+        cap_left = self.cap_left()
+        want = min(amount, cap_left)
         granted = m.ledger.request(m.day, self.category, want) if want > 0 else 0.0
         self.spent += granted
         if granted < amount - 1e-9:
-            self.stopped_day = m.day
+            if cap_left < amount - 1e-9:
+                self.stopped_day = m.day
+            else:
+                self.paused_day = m.day
         return granted
+
+    def pay_units(self, unit_cost: float, n: int) -> int:
+        """Pay ``n`` whole units (rewards, prizes, events) of ``unit_cost`` each, as many as
+        the cap and the budget allow; each unit is paid in full or not at all. Stops or
+        pauses the campaign as :meth:`pay` does. Returns the units paid."""
+        m = self.model
+        if not self.running or n <= 0:
+            return 0
+        if unit_cost <= 0:
+            return n
+        cap_units = n if self.spec.budget_cap is None else min(
+            n, int(math.floor((self.cap_left() + 1e-9) / unit_cost))
+        )
+        k = m.ledger.request_units(m.day, self.category, unit_cost, cap_units) if cap_units > 0 else 0
+        self.spent += k * unit_cost
+        if k < n:
+            if cap_units < n:
+                self.stopped_day = m.day
+            else:
+                self.paused_day = m.day
+        return k
 
     def in_window(self, day: int) -> bool:
         return day >= self.spec.start_day and (self.spec.end_day is None or day <= self.spec.end_day)
 
 
 class InviteRewardAgent(CampaignAgent):
-    """Invite ``threshold`` friends who join -> ``reward``; invitations lifted while running."""
+    """Invite ``threshold`` friends who join -> ``reward``; invitations lifted while running
+    (only on days when at least one reward can still be paid)."""
 
     def __init__(self, model, name, spec: "S.InviteReward"):
         super().__init__(model, name, spec)
-        self.counts = np.zeros(model.pop.n, dtype=np.int32)
+        self.counts = np.zeros(model.pop.n, dtype=np.int64)
         self.rewards = 0
+        self.unpaid = 0
         self.every_day(self.run_day, spec.start_day, spec.end_day)
 
     def run_day(self) -> None:
-        if self.running:
+        if self.can_afford(self.spec.reward):
             self.model.today.m_invite *= self.spec.effective_multiplier()
             self.model.today.watch(self)
 
@@ -159,20 +215,23 @@ class InviteRewardAgent(CampaignAgent):
         self.counts[uniq] += n_acc
         due = int((self.counts[uniq] // t - before).sum())
         if due:
-            paid = self.pay(due * self.spec.reward)
-            self.rewards += int(paid // self.spec.reward) if self.spec.reward > 0 else due
+            paid = self.pay_units(self.spec.reward, due)
+            self.rewards += paid
+            self.unpaid += due - paid
 
 
 class CheckinAgent(CampaignAgent):
-    """``streak_days`` consecutive active days -> ``reward``; activity lifted while running."""
+    """``streak_days`` consecutive active days -> ``reward``; activity lifted while running
+    (only on days when at least one reward can still be paid)."""
 
     def __init__(self, model, name, spec: "S.CheckinCashback"):
         super().__init__(model, name, spec)
         self.rewards = 0
+        self.unpaid = 0
         self.every_day(self.run_day, spec.start_day, spec.end_day)
 
     def run_day(self) -> None:
-        if self.running:
+        if self.can_afford(self.spec.reward):
             self.model.today.m_act *= self.spec.activity_multiplier
             self.model.today.watch(self)
 
@@ -181,8 +240,9 @@ class CheckinAgent(CampaignAgent):
             return
         hits = int(streak_hits(active_ids, self.model.pop.streak, self.spec.streak_days))
         if hits:
-            self.pay(hits * self.spec.reward)
-            self.rewards += hits
+            paid = self.pay_units(self.spec.reward, hits)
+            self.rewards += paid
+            self.unpaid += hits - paid
 
 
 class EventCampaignAgent(CampaignAgent):
@@ -200,11 +260,17 @@ class EventCampaignAgent(CampaignAgent):
 
 
 class LotteryAgent(EventCampaignAgent):
-    """One-day peak: stimulus to every group, most active participants win a small prize,
-    buying lifted that day and the next."""
+    """One-day peak: stimulus to every group, each member active that day takes part and
+    wins a ``prize`` with ``win_prob``; buying lifted that day and the next. Held only when
+    at least one prize can be paid."""
+
+    def __init__(self, model, name, spec: "S.Lottery"):
+        super().__init__(model, name, spec)
+        self.participants = 0
+        self.winners = 0
 
     def event(self) -> None:
-        if not self.running:
+        if not self.can_afford(self.spec.prize):
             return
         t = self.model.today
         t.stimulus += self.lift(self.spec.engagement_lift, 0.0)
@@ -215,22 +281,25 @@ class LotteryAgent(EventCampaignAgent):
         self.events += 1
 
     def after_activity(self, active_ids: np.ndarray) -> None:
-        if not self.running or self.spec.prize <= 0:
+        if not self.running:
             return
-        winners = int(self.model.rng.binomial(len(active_ids), self.spec.win_prob)) if len(active_ids) else 0
-        self.pay(winners * self.spec.prize)
+        n = len(active_ids)
+        winners = int(self.model.rng.binomial(n, self.spec.win_prob)) if n else 0
+        self.participants += n
+        self.winners += self.pay_units(self.spec.prize, winners)
 
 
 class SaleAgent(EventCampaignAgent):
     """Flash sale / group buying: buying (and for group buying, invitations) lifted over
-    ``duration_days``; the discount on those days' revenue is the campaign's cost."""
+    ``duration_days``; the discount on those days' revenue is the campaign's cost. A sale
+    starts only when money is left under the cap and in the budget."""
 
     def __init__(self, model, name, spec: "S.FlashSale"):
         super().__init__(model, name, spec)
-        self._days_left = 0
+        self._k = 0
 
     def event(self) -> None:
-        if not self.running:
+        if not self.can_afford(MIN_MONEY):
             return
         self._k = self.events
         self.events += 1
@@ -254,16 +323,14 @@ class SaleAgent(EventCampaignAgent):
 
 
 class LectureAgent(EventCampaignAgent):
-    """Free lecture / trial: stimulus on the day (paid per event), then a discounted package
-    lifts buying for ``followup_days``."""
+    """Free lecture / trial: stimulus on the day (``cost_per_event`` each, paid in full or
+    the lecture is not held), then a discounted package lifts buying for ``followup_days``."""
 
     def event(self) -> None:
         if not self.running:
             return
-        if self.spec.cost_per_event > 0:
-            granted = self.pay(self.spec.cost_per_event)
-            if granted < self.spec.cost_per_event - 1e-9:
-                return  # not held: no money
+        if self.pay_units(self.spec.cost_per_event, 1) < 1:
+            return  # not held: no money
         t = self.model.today
         t.stimulus += self.lift(self.spec.engagement_lift, 0.0)
         t.m_invite *= self.lift(self.spec.invite_multiplier)
@@ -324,11 +391,19 @@ class VolunteerAdminsAgent(Lever):
             )
             self.every_day(self.work, spec.start_day, None, priority=Priority.HIGH)
 
+    def _drop_inactive(self) -> None:
+        """Volunteers who left or went silent (dormant) stop working; a silent one returns
+        to the ordinary members and may be promoted again later."""
+        if len(self.ids):
+            pop = self.model.pop
+            alive = pop.status[self.ids] == MEMBER
+            gone = self.ids[~alive]
+            pop.role[gone[pop.status[gone] == DORMANT]] = 0
+            self.ids = self.ids[alive]
+
     def promote(self) -> None:
         m, s, pop = self.model, self.spec, self.model.pop
-        # volunteers who left stop working
-        if len(self.ids):
-            self.ids = self.ids[pop.status[self.ids] == MEMBER]
+        self._drop_inactive()
         room = min(s.per_round, s.max_total - len(self.ids))
         if room <= 0:
             return
@@ -348,8 +423,7 @@ class VolunteerAdminsAgent(Lever):
 
     def work(self) -> None:
         m, s = self.model, self.spec
-        if len(self.ids):
-            self.ids = self.ids[m.pop.status[self.ids] == MEMBER]
+        self._drop_inactive()
         n = len(self.ids)
         if n:
             m.ledger.pay_fixed(m.day, "volunteer_admins", n * s.stipend_per_month / 30.0)
@@ -394,16 +468,17 @@ class KOLAgent(Lever):
         return True
 
     def post(self) -> None:
+        """Today's posts: one per KOL (external: ``count``; internal: the members currently
+        chosen), each paid ``cost_per_post`` in full or not made."""
         m, s = self.model, self.spec
         if s.kind == "internal" and not self._pick_internal():
             return
-        for _ in range(s.count if s.kind == "external" else 1):
-            if s.cost_per_post > 0:
-                granted = m.ledger.request(m.day, self.category, s.cost_per_post)
-                if granted < s.cost_per_post - 1e-9:
-                    return  # cannot pay: no post
+        n = s.count if s.kind == "external" else len(self.members)
+        if s.cost_per_post > 0:
+            n = m.ledger.request_units(m.day, self.category, s.cost_per_post, n)
+        for _ in range(n):
             m.today.kol_post(s.engagement_lift, s.referral_multiplier, s.groups_reached)
-            self.posts += 1
+        self.posts += n
 
 
 class VipProgram(Lever):
