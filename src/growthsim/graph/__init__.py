@@ -32,8 +32,9 @@ Models and the parameters they use:
 ``sbm`` (``mean_degree``, ``blocks``, ``block_shares``, ``within_block_share``)
     Stochastic block model: each person expects ``mean_degree`` contacts, a share
     ``within_block_share`` of them inside their own block, the rest spread over the other
-    blocks by size: networkx ``stochastic_block_model``; large markets sample each block
-    pair's edges in numpy.
+    blocks by size: networkx ``stochastic_block_model`` up to 10,000 people (it walks
+    all pairs of people, quadratic in n); larger markets sample each block pair's edges
+    in numpy.
 ``edge_list`` (``path``)
     A CSV of two integer person-id columns (0-based, below the market size; header
     optional); self-loops and repeats are dropped, edges made undirected. Problems raise
@@ -51,6 +52,7 @@ from growthsim.graph.build import (
     CACHE_SIZE,
     COMPLETE_MAX_N,
     NUMPY_THRESHOLD,
+    SBM_NETWORKX_MAX,
     build_graph,
     clear_graph_cache,
 )
@@ -71,6 +73,7 @@ __all__ = [
     "CACHE_SIZE",
     "COMPLETE_MAX_N",
     "NUMPY_THRESHOLD",
+    "SBM_NETWORKX_MAX",
     "Graph",
     "block_index",
     "block_labels",

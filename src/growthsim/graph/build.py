@@ -21,6 +21,7 @@ __all__ = [
     "graph_rng",
     "COMPLETE_MAX_N",
     "NUMPY_THRESHOLD",
+    "SBM_NETWORKX_MAX",
     "CACHE_SIZE",
 ]
 
@@ -28,6 +29,10 @@ __all__ = [
 COMPLETE_MAX_N = 20_000
 #: Markets larger than this are built with the vectorised numpy generators.
 NUMPY_THRESHOLD = 200_000
+#: networkx's stochastic_block_model walks all n^2/2 pairs of people (about 8 s for
+#: 20,000 people, quadratic beyond), so sbm uses the block-pair sampler above this size
+#: whatever ``numpy_threshold`` says.
+SBM_NETWORKX_MAX = 10_000
 #: Graphs kept by the in-process cache.
 CACHE_SIZE = 4
 
@@ -76,7 +81,8 @@ def build_graph(
         seed: the scenario seed; ``spec.seed`` takes precedence when set. The same
             (spec, n, seed) always gives the same graph.
         numpy_threshold: markets with ``n`` above this use the vectorised numpy
-            generators instead of networkx (see the package docstring).
+            generators instead of networkx (sbm also above :data:`SBM_NETWORKX_MAX`;
+            see the package docstring).
         cache: reuse one of the last :data:`CACHE_SIZE` graphs built in this process for
             the same inputs (an edge-list file is re-read if its size or mtime changed).
 
@@ -147,7 +153,8 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
         u, v = gen.plc_nx(n, spec.mean_degree, spec.triangle_prob, rng)
     elif model == "sbm":
         P = gen.sbm_probs(sizes, spec.mean_degree, spec.within_block_share)
-        u, v = (gen.sbm_numpy if big else gen.sbm_nx)(sizes, P, rng)
+        use_numpy = big or n > SBM_NETWORKX_MAX
+        u, v = (gen.sbm_numpy if use_numpy else gen.sbm_nx)(sizes, P, rng)
     elif model == "edge_list":
         assert spec.path is not None  # the schema requires it
         u, v = read_edge_list(spec.path, n)

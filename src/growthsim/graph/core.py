@@ -94,6 +94,17 @@ class Graph:
         members.setflags(write=False)
         return bptr, members
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_block_index", None)  # recomputed on demand
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # numpy does not pickle the writeable flag: a graph sent to a worker stays read-only
+        for name in ("indptr", "indices", "block"):
+            state[name].setflags(write=False)
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         kind = "well-mixed" if self.well_mixed else f"{self.edge_count} edges"
         return (
