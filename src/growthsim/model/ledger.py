@@ -114,8 +114,8 @@ class Ledger:
             return 0
         if unit_cost == 0:
             return n
-        room = self.available(day)
-        k = n if room == math.inf else min(n, int(math.floor((room + EPS) / unit_cost)))
+        affordable = (self.available(day) + EPS) / unit_cost  # may be inf for tiny units
+        k = n if affordable >= n else int(math.floor(affordable))
         if k < n:
             self.mark_blocked(day)
         self._record(day, category, k * unit_cost, fixed=False)
