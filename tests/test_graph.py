@@ -115,7 +115,9 @@ def test_sbm_within_block_share(threshold: int) -> None:
 
 
 def test_sbm_unequal_blocks_and_no_mixing() -> None:
-    spec = GraphSpec(model="sbm", mean_degree=10, blocks=2, block_shares=[1, 3], within_block_share=1.0)
+    spec = GraphSpec(
+        model="sbm", mean_degree=10, blocks=2, block_shares=[1, 3], within_block_share=1.0
+    )
     for thr in (NX, NP):
         g = build_graph(spec, 4000, 5, numpy_threshold=thr, cache=False)
         rows = np.repeat(np.arange(g.n), g.degree())
@@ -358,7 +360,8 @@ def test_pickled_graph_stays_read_only() -> None:
     g = build_graph(GraphSpec(model="sbm", mean_degree=4, blocks=2), 300, 1, cache=False)
     block_index(g)  # populate the per-graph block index before pickling
     h = pickle.loads(pickle.dumps(g))
-    assert np.array_equal(h.indices, g.indices) and h.n_blocks == 2 and h.mean_degree == g.mean_degree
+    assert np.array_equal(h.indices, g.indices) and h.n_blocks == 2
+    assert h.mean_degree == g.mean_degree
     for a in (h.indptr, h.indices, h.block):
         assert not a.flags.writeable
     assert np.array_equal(block_index(h)[1], block_index(g)[1])

@@ -2,7 +2,7 @@
 
 Every function returns ``(u, v)`` endpoint arrays of an undirected edge list (possibly
 with a few self-loops or duplicates, which :func:`growthsim.graph.core.csr_from_edges`
-drops). All randomness comes from the ``numpy.random.Generator`` passed in, so a seed
+drops), except :func:`plc_numpy`, which returns CSR arrays. All randomness comes from the ``numpy.random.Generator`` passed in, so a seed
 fixes the graph. Degrees are in people; probabilities in ``[0, 1]``.
 """
 
