@@ -1,0 +1,133 @@
+"""Docking with textbook diffusion models: Bass (well-mixed market) and SIR (EoN).
+
+Configurations and the derivations of what they must reproduce are in
+:mod:`growthsim.reference.docking`. Full-size versions with plots:
+``experiments/validation/``.
+"""
+
+from __future__ import annotations
+
+import EoN
+import numpy as np
+import pytest
+
+from growthsim.graph import build_graph, to_networkx
+from growthsim.model.community import CommunityModel
+from growthsim.reference.docking import bass_continuous, bass_plan, bass_recursion, sir_plan
+
+N_BASS = 10_000
+H_BASS = 30
+R = 20
+
+
+def _adoption(plan, reps: int, seed: int) -> np.ndarray:
+    """(replicates, days) cumulative adoption fraction (members at the end of each day)."""
+    out = []
+    for r in range(reps):
+        m = CommunityModel(plan, seed=seed, replicate=r)
+        m.run()
+        out.append(m.timeseries()["members"].to_numpy() / plan.market.size)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("p, q", [(0.03, 0.38), (0.01, 0.3), (0.002, 0.6), (0.05, 0.1)])
+def test_bass_matches_the_discrete_recursion(p, q):
+    """Mean adoption over 20 replicates vs the engine's exact discrete-time recursion
+    (not the continuous Bass curve: with daily steps and q ~ 0.4/day the two differ by up
+    to ~0.1, a property of the time step, not an error). Tolerance per day: 4 standard
+    errors of the replicate mean (fails by chance with p ~ 1e-4 per day) + 0.001 for the
+    O(1/n) = 1e-4 gap between the stochastic mean and the mean-field recursion and the
+    noise of a 20-sample SE. At n = 10,000 one SE is at most ~0.003 (mid-curve)."""
+    plan = bass_plan(N_BASS, p, q, H_BASS)
+    F = bass_recursion(N_BASS, p, q, H_BASS)
+    a = _adoption(plan, R, seed=7)
+    se = a.std(0, ddof=1) / np.sqrt(R)
+    gap = np.abs(a.mean(0) - F)
+    assert (gap <= 4 * se + 0.001).all(), gap.max()
+    assert F[-1] > 0.5  # the comparison covers the take-off, not just the start
+
+
+def test_continuous_bass_differs_by_more_than_the_tolerance():
+    """Why the discrete recursion is the right yardstick for a daily model."""
+    p, q = 0.03, 0.38
+    F = bass_recursion(N_BASS, p, q, H_BASS)
+    cont = bass_continuous(p, q, np.arange(1, H_BASS + 1))
+    assert np.abs(F - cont).max() > 0.05
+
+
+def test_bass_is_s_shaped_with_imitation_and_concave_without():
+    Fq = bass_recursion(N_BASS, 0.005, 0.5, 60)
+    Fp = bass_recursion(N_BASS, 0.05, 0.0, 60)
+    inc_q, inc_p = np.diff(Fq), np.diff(Fp)
+    assert inc_q.argmax() > 5 and (np.diff(inc_p) < 0).all()
+
+
+GRAPHS = {
+    "erdos_renyi": {"model": "erdos_renyi", "mean_degree": 6},
+    "powerlaw_cluster": {"model": "powerlaw_cluster", "mean_degree": 6, "triangle_prob": 0.3},
+}
+N_SIR, T, I0, H_SIR = 2000, 0.3, 20, 30
+
+
+@pytest.fixture(scope="module", params=list(GRAPHS))
+def sir_runs(request):
+    """Engine and EoN.basic_discrete_SIR on the same graph, the same initial infecteds per
+    replicate, independent randomness. Returns (engine I(t), EoN I(t), engine final
+    sizes, EoN final sizes, a model)."""
+    plan = sir_plan(N_SIR, GRAPHS[request.param], T, I0, H_SIR)
+    g = build_graph(plan.market.graph, N_SIR, plan.seed)
+    G = to_networkx(g)
+    eI, sI, ef, sf = [], [], [], []
+    for r in range(R):
+        m = CommunityModel(plan, seed=3, replicate=r, graph=g)
+        init = np.nonzero(m.pop.status == 1)[0].tolist()
+        m.run()
+        eI.append(m.timeseries()["active"].to_numpy())
+        ef.append(m.scalars()["members_ever"])
+        t, _, i, rec = EoN.basic_discrete_SIR(G, T, initial_infecteds=init, tmax=H_SIR - 1,
+                                              rng=np.random.default_rng(1000 + r))
+        curve = np.zeros(H_SIR)
+        keep = t < H_SIR
+        curve[t[keep].astype(int)] = i[keep]
+        sI.append(curve)
+        sf.append(rec[-1] + i[-1])
+    return np.array(eI, float), np.array(sI, float), np.array(ef), np.array(sf), m
+
+
+def _se_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sqrt(a.var(0, ddof=1) / len(a) + b.var(0, ddof=1) / len(b))
+
+
+def test_sir_final_size_matches_eon(sir_runs):
+    """Final size: difference of the means within 4 SE of the difference + 1% of n (the
+    SE of each mean is ~7 people at n = 2,000; 4 SE: chance failure ~1e-4)."""
+    _, _, ef, sf, _ = sir_runs
+    assert ef.mean() > 0.5 * N_SIR  # an epidemic, not a fizzle
+    assert abs(ef.mean() - sf.mean()) <= 4 * _se_diff(ef, sf) + 0.01 * N_SIR
+
+
+def test_sir_time_course_matches_eon(sir_runs):
+    """Infectious per day (engine: active members): per day within 4 SE of the difference
+    + 2 people + 3% of the peak. A one-day offset would miss by far more (checked)."""
+    eI, sI, _, _, _ = sir_runs
+    tol = 4 * _se_diff(eI, sI) + 2 + 0.03 * sI.mean(0).max()
+    assert (np.abs(eI.mean(0) - sI.mean(0)) <= tol).all()
+    shifted = np.roll(sI, 1, axis=1)
+    shifted[:, 0] = I0
+    assert (np.abs(eI.mean(0) - shifted.mean(0)) > tol).any()
+
+
+def test_sir_day_offsets(sir_runs):
+    """Joined on day d -> active (infectious) on day d + 1 -> gone that evening; the
+    initial members are active on day 0. An invitee joins on the day its referrer is
+    active, which is the referrer's last day."""
+    *_, m = sir_runs
+    pop = m.pop
+    ever = np.nonzero(pop.join_day >= 0)[0]
+    referred = ever[pop.referrer[ever] >= 0]
+    initial = ever[pop.referrer[ever] < 0]
+    assert len(initial) == I0 and (pop.join_day[initial] == 0).all() and (pop.leave_day[initial] == 0).all()
+    assert (pop.join_day[referred] == pop.leave_day[pop.referrer[referred]]).all()
+    done = referred[pop.join_day[referred] < H_SIR - 1]
+    assert (pop.leave_day[done] == pop.join_day[done] + 1).all()
+    assert (pop.active_days[done] == 1).all()
