@@ -334,6 +334,8 @@ class CommunityModel(mesa.Model):
                 K.SRC_CHANNEL0 + ch.index, e0, room, seed, day, ch.index,
             )
             c[f"new_{ch.name}"] += joins
+            if joins and spec.cost_per_join > 0:
+                self.ledger.request(day, ch.category, joins * spec.cost_per_join)
         if sc.replay is not None:
             i = day - sc.replay.start_day
             if 0 <= i < len(sc.replay.daily_joins):

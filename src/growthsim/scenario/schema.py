@@ -165,10 +165,10 @@ class Conversion(Strict):
     """Buying: active members place orders."""
 
     first_purchase_prob: Probability = Field(
-        0.01, description="daily probability an active, fully engaged non-payer buys"
+        0.005, description="daily probability an active, fully engaged non-payer buys"
     )
     repurchase_prob: Probability = Field(
-        0.02, description="daily probability an active, fully engaged payer orders again"
+        0.03, description="daily probability an active, fully engaged payer orders again"
     )
 
 
@@ -337,6 +337,9 @@ class Channel(Strict):
         300.0, gt=0, description="spend (money/day) at which 63% of max_reach is reached"
     )
     join_rate: Probability = Field(0.05, description="share of reached outsiders who join")
+    cost_per_join: NonNegFloat = Field(
+        0.0, description="money per member who joins through the channel (e.g. a welcome gift)"
+    )
     daily_intake_cap: int | None = Field(
         None, ge=0, description="platform limit on joins per day through this channel (people)"
     )
