@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import matplotlib
+import matplotlib.lines
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -134,14 +136,18 @@ def chart_cost_margin(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path
     with matplotlib.rc_context(_style()):
         fig, axes = _new_figure()
         ax = axes[0, 0]
+        never: list[str] = []
+        handles = []
         for label in plans:
             if label not in qc.index.get_level_values(0):
                 continue
             c, m = qc.loc[label], qm.loc[label]
             col = colours[label]
             ax.fill_between(m.index, m["p10"], m["p90"], color=col, alpha=0.15, linewidth=0)
-            ax.plot(m.index, m["p50"], color=col, linewidth=2, label=f"{label}: gross margin")
-            ax.plot(c.index, c["p50"], color=col, linewidth=2, linestyle="--", label=f"{label}: cost")
+            ax.fill_between(c.index, c["p10"], c["p90"], color=col, alpha=0.08, linewidth=0)
+            (line,) = ax.plot(m.index, m["p50"], color=col, linewidth=2, label=label)
+            ax.plot(c.index, c["p50"], color=col, linewidth=2, linestyle="--")
+            handles.append(line)
             pb = table.loc[table["variant"] == label, "payback_day"].to_numpy(dtype=float)
             med = _median_never_last(pb)
             if np.isfinite(med):
@@ -152,11 +158,20 @@ def chart_cost_margin(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path
                 ax.annotate(f"payback day {day}", (day, y), textcoords="offset points", xytext=(6, -14),
                             color=col, fontsize=10)
             else:
-                ax.plot([], [], " ", label=f"{label}: no payback within horizon (median)")
+                never.append(label)
+        style = [matplotlib.lines.Line2D([], [], color="#444", linewidth=2, label="gross margin"),
+                 matplotlib.lines.Line2D([], [], color="#444", linewidth=2, linestyle="--", label="cost")]
+        first = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                          title="plan (median,\nP10–P90 band)")
+        ax.add_artist(first)
+        if never:
+            style.append(matplotlib.lines.Line2D(
+                [], [], linestyle="none",
+                label="no payback within the horizon\n(median future):\n" + "\n".join(never)))
+        ax.legend(handles=style, loc="lower left", bbox_to_anchor=(1.01, 0.0))
         ax.set_xlabel("day")
         ax.set_ylabel(f"cumulative {cur}")
         ax.set_title(CHART_TITLES["cost_margin"])
-        ax.legend(loc="upper left", ncol=2 if len(plans) > 1 else 1)
         return _save(fig, path)
 
 

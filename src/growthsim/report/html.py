@@ -104,16 +104,33 @@ def _share_paid_back(table: pd.DataFrame, variant: str) -> float:
     return float(v.mean()) if len(v) else float("nan")
 
 
+def _payback_day(summary: pd.DataFrame, variant: str) -> float:
+    """Median payback day over futures (NaN: the median future does not pay back)."""
+    return _stat(summary, variant, "payback_day")["p50"]
+
+
 def _payback_words(summary: pd.DataFrame, table: pd.DataFrame, variant: str) -> str:
     """``pays back on day N`` (median over futures) or ``does not pay back within the
     horizon`` with the share of futures that do."""
-    p50 = _stat(summary, variant, "payback_day")["p50"]
+    p50 = _payback_day(summary, variant)
     share = _share_paid_back(table, variant)
     if np.isfinite(p50):
         return f"pays back on day {p50:.0f}"
     if np.isfinite(share) and share > 0:
         return f"does not pay back within the horizon in most futures (only {share * 100:.0f}% do)"
     return "does not pay back within the horizon"
+
+
+def _payback_compared(summary: pd.DataFrame, table: pd.DataFrame, base: str, other: str) -> str:
+    a, b = _payback_day(summary, base), _payback_day(summary, other)
+    words = _payback_words(summary, table, other)
+    if np.isfinite(a) and np.isfinite(b):
+        return f"{words} vs day {a:.0f} for {base}"
+    if np.isfinite(b):
+        return f"{words}, while {base} does not within the horizon"
+    if np.isfinite(a):
+        return f"{words}, while {base} pays back on day {a:.0f}"
+    return f"like {base}, {words}"
 
 
 def verdict(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame | None = None) -> list[str]:
@@ -148,8 +165,7 @@ def verdict(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame | None 
             f"Plan {other} {word} ~{fmt('members_final', abs(dm['mean_diff']))} members vs {base} "
             f"(P10–P90 {fmt('members_final', dm['p10_diff'], signed=True)} to "
             f"{fmt('members_final', dm['p90_diff'], signed=True)}) and "
-            f"{_payback_words(summary, table, other)} ({base}: "
-            f"{_payback_words(summary, table, base).replace('pays back on ', '')}); "
+            f"{_payback_compared(summary, table, base, other)}; "
             f"its profit differs by {fmt('profit', dp, signed=True)} on average and it is better "
             f"(more profit) in {better * 100:.0f}% of simulated futures."
         )
@@ -187,7 +203,7 @@ tr.section th{background:#e9eef4;font-size:1.05em} tr.diff td{background:#fff7e0
 small{color:#666} .better{color:#2a7d2a} .worse{color:#b03030}
 .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:middle}
 figure{margin:18px 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{color:#555;font-size:0.9em} details{margin:8px 0} code{font-size:0.95em}
+figcaption{color:#555;font-size:0.9em} .wide{overflow-x:auto;max-width:100%} details{margin:8px 0} code{font-size:0.95em}
 """
 
 
@@ -202,7 +218,6 @@ def render_html(
     summary = summarise(table) if summary is None else summary
     plans = list(runset.plans)
     colours = plan_colours(plans)
-    names = [runset.plans[p].name if runset.plans.get(p) is not None else p for p in plans]
     title = title or ("Comparison: " + " vs ".join(plans) if len(plans) > 1 else f"Forecast: {plans[0]}")
     n_rep = int(table.groupby("variant").size().max()) if len(table) else 0
     first = runset.plans.get(plans[0]) if plans else None
@@ -212,7 +227,7 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_esc(title)}</title><style>{_CSS}</style>@@FONT@@</head><body>",
         f"<h1>{_esc(title)}</h1>",
-        f'<p class="meta">{len(plans)} plan(s): {", ".join(_esc(n) for n in names)} · {n_rep} simulated '
+        f'<p class="meta">{len(plans)} plan(s) · {n_rep} simulated '
         f"futures (replicates) each"
         + (f" · horizon {first.horizon_days} days · money in {_esc(first.economics.currency)}" if first else "")
         + " · intervals are P10–P90 over replicates; replicate r of every plan shares its random numbers.</p>",
@@ -240,12 +255,12 @@ def render_html(
     if len(plans) > 1:
         if differ:
             parts.append("<p>Inputs that differ between the plans:</p>")
-            parts.append(f"<table><tr><th>input</th>{head}</tr>{input_rows(differ, False)}</table>")
+            parts.append(f'<div class="wide"><table><tr><th>input</th>{head}</tr>{input_rows(differ, False)}</table></div>')
         else:
             parts.append("<p>The plans' inputs are identical.</p>")
     parts.append(f"<details{'' if len(plans) > 1 else ' open'}><summary>All inputs "
                  f"({len(keys)} settings; differing ones highlighted)</summary>")
-    parts.append(f"<table><tr><th>input</th>{head}</tr>{input_rows(keys, True)}</table></details>")
+    parts.append(f'<div class="wide"><table><tr><th>input</th>{head}</tr>{input_rows(keys, True)}</table></div></details>')
 
     # --- KPI table
     parts.append("<h2>Key figures</h2>")
@@ -254,7 +269,7 @@ def render_html(
                     "in which the plan is better on that figure." if len(plans) > 1 else ".")
                  + " Hover a figure's name for its definition.</p>")
     diffs = {p: paired_differences(table, plans[0], p).set_index("kpi") for p in plans[1:]}
-    rows = [f"<table><tr><th>figure</th>{head}</tr>"]
+    rows = [f'<div class="wide"><table><tr><th>figure</th>{head}</tr>']
     headline = [k for k in HEADLINE_KPIS if k in table.columns]
     for sec_title, items in [("Headline", headline)] + _kpi_rows(table):
         rows.append(f'<tr class="section"><th colspan="{len(plans) + 1}">{_esc(sec_title)}</th></tr>')
@@ -274,7 +289,7 @@ def render_html(
                                 f" · better in {prob * 100:.0f}%</small>")
                 cells.append(f'<td class="num">{txt}</td>')
             rows.append(f'<tr><td title="{_esc(info.description)}">{_esc(info.label)}</td>{"".join(cells)}</tr>')
-    rows.append("</table>")
+    rows.append("</table></div>")
     parts.extend(rows)
 
     # --- charts
