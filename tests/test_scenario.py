@@ -70,7 +70,7 @@ def test_horizon_zero(tmp_path):
 
 def test_market_smaller_than_initial_members(tmp_path):
     msg = error_of(write(tmp_path, "name: x\nmarket: {size: 50}\nmembers: {initial: 100}\n"))
-    assert "members.initial (100) exceeds market.size (50)" in msg
+    assert "plan.yaml:3: members.initial: 100 initial members exceed market.size (50 people)" in msg
 
 
 def test_unknown_graph_model(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from growthsim.runner import run_plans
-from growthsim.scenario import ScenarioFile, apply_overrides
+from growthsim.scenario import ScenarioFile
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -22,11 +22,7 @@ def test_library_has_the_practice_plans():
 def test_scenario_runs_every_variant(path):
     sf = ScenarioFile(path)
     assert sf.variants, f"{path.name} should offer variants to compare"
-    short = {
-        label: apply_overrides(plan, {"horizon_days": min(plan.horizon_days, 45)})
-        for label, plan in sf.plans().items()
-    }
-    rs = run_plans(short, replicates=2)
+    rs = run_plans(sf.plans(), replicates=2)
     ts = rs.timeseries
     assert set(ts["variant"]) == set(sf.names)
     assert (ts.groupby("variant")["members"].last() > 0).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,21 @@ def _format_errors(
                 break
         path = ".".join(full) or "(top level)"
         kind = err["type"]
+        msg_text = err["msg"].removeprefix("Value error, ")
+        named = _PATH_AT_START.match(msg_text) if kind == "value_error" else None
+        if named:
+            # a cross-field check that names the field it is about: point at that field
+            full = prefix + tuple(named.group(1).split("."))
+            path = ".".join(full)
+            for cut in range(len(full), -1, -1):
+                if full[:cut] in lines:
+                    line = lines[full[:cut]]
+                    break
+            msgs.append(located(file, line, path, msg_text[len(named.group(0)):].lstrip(" :") or msg_text))
+            continue
+        if kind == "value_error" and not loc:
+            msgs.append(located(file, line, path, msg_text))
+            continue
         if kind == "extra_forbidden":
             msg = "unknown key (check the spelling; see docs/scenario.md for the fields)"
         elif kind == "missing":
@@ -112,6 +128,8 @@ def _format_errors(
         msgs.append(located(file, line, path, msg))
     return "\n".join(msgs)
 
+
+_PATH_AT_START = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[^\s:.]+)+):")
 
 _UNION_TAGS = {"invite_reward", "checkin_cashback", "lottery", "flash_sale", "group_buy", "lecture"}
 

@@ -596,18 +596,18 @@ class Scenario(Strict):
     def _cross_checks(self) -> "Scenario":
         if self.members.initial > self.market.size:
             raise ValueError(
-                f"members.initial ({self.members.initial}) exceeds market.size ({self.market.size})"
+                f"members.initial: {self.members.initial} initial members exceed market.size ({self.market.size} people)"
             )
         h = self.horizon_days
         names: dict[str, str] = {}
         for section in ("channels", "campaigns", "kols"):
             for key in getattr(self, section):
                 if key in names:
-                    raise ValueError(f"name '{key}' is used in both {names[key]} and {section}")
+                    raise ValueError(f"{section}.{key}: the name '{key}' is already used in {names[key]}; names must be unique")
                 names[key] = section
         def past(where: str, day: int | None) -> None:
             if day is not None and day >= h:
-                raise ValueError(f"{where} is day {day}, past the horizon (days 0..{h - 1})")
+                raise ValueError(f"{where}: day {day} is past the horizon (days 0..{h - 1})")
 
         for key, ch in self.channels.items():
             past(f"channels.{key}.start_day", ch.start_day)
@@ -615,7 +615,7 @@ class Scenario(Strict):
                 past(f"channels.{key}.budget_schedule.{i}.start_day", w.start_day)
             if ch.target_block is not None and ch.target_block >= self.market.graph.blocks:
                 raise ValueError(
-                    f"channels.{key}.target_block is {ch.target_block} but market.graph.blocks "
+                    f"channels.{key}.target_block: block {ch.target_block} does not exist, market.graph.blocks "
                     f"is {self.market.graph.blocks} (blocks are numbered 0..{self.market.graph.blocks - 1})"
                 )
         for key, c in self.campaigns.items():
