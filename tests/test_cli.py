@@ -33,7 +33,7 @@ def test_run_writes_outputs(tmp_path):
     assert rc == 0
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert set(ts["variant"]) == {"base", "double_invite_reward", "two_more_admins", "paid_ads"}
-    assert len(ts) == 4 * 2 * 180
+    assert len(ts) == 4 * 2 * 365
     csv = pd.read_csv(out / "timeseries.csv")
     assert len(csv) == len(ts)
     summ = json.loads((out / "summary.json").read_text())
