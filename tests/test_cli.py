@@ -52,19 +52,31 @@ def test_run_writes_outputs(tmp_path):
         ("name: [\n", "not valid YAML"),
     ],
 )
-def test_bad_input_exit_2_without_traceback(tmp_path, content, expect):
+def test_bad_input_exit_2_with_a_clear_message(tmp_path, monkeypatch, capsys, content, expect):
+    monkeypatch.chdir(tmp_path)
     p = tmp_path / "bad.yaml"
     p.write_text(content)
     for cmd in ("run", "check"):
-        res = cli(cmd, str(p), cwd=tmp_path)
-        assert res.returncode == 2, res.stderr
-        assert "Traceback" not in res.stderr
-        assert "bad.yaml" in res.stderr and expect in res.stderr
+        assert main([cmd, str(p)]) == 2
+        err = capsys.readouterr().err
+        assert "bad.yaml" in err and expect in err
     assert not (tmp_path / "runs").exists()  # nothing written
 
 
-def test_bad_options_are_usage_errors(tmp_path):
-    res = cli("run", str(BASELINE), "--replicates", "0")
-    assert res.returncode == 2 and "expected a positive int" in res.stderr and "Traceback" not in res.stderr
-    res = cli("run", str(BASELINE), "--variant", "nope", "--quiet", "--out", str(tmp_path / "o"))
-    assert res.returncode == 2 and "no variant 'nope'" in res.stderr
+def test_no_traceback_from_the_installed_command(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\nmarket: {size: 10}\nmembers: {initial: 50}\n")
+    res = cli("run", str(p), cwd=tmp_path)
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert "bad.yaml:3: members.initial: 50 initial members exceed market.size (10 people)" in res.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_bad_options_are_usage_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(BASELINE), "--replicates", "0"])
+    assert exc.value.code == 2 and "expected a positive int" in capsys.readouterr().err
+    assert main(["run", str(BASELINE), "--variant", "nope", "--quiet", "--out", str(tmp_path / "o")]) == 2
+    assert "no variant 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
