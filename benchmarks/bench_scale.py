@@ -1,0 +1,266 @@
+"""One replicate of a year at scale: wall time, peak memory, kernel throughput, phase shares.
+
+For each market size (default 10^5 and 10^6 people, Watts–Strogatz graph of mean degree
+20) a fresh child process builds the graph, builds a ``CommunityModel`` of a plan with every
+lever on (two channels, five campaign kinds, staff, volunteer admins, external and
+internal KOLs, VIP groups) and runs 365 days. The child reports
+
+* wall time of the graph build, the model build and the 365-day run (numba kernels loaded
+  from the cache and warmed on a tiny plan first, so no compilation is timed);
+* peak resident memory (``resource.getrusage``) after each stage and the bytes held by
+  the population arrays and the graph;
+* the share of a day's time spent in each phase, timed by wrapping the kernel functions of
+  ``growthsim.kernels.daily`` (which ``CommunityModel.step`` looks up at call time) and
+  the model's ``_prepare_groups`` and ``DataCollector.collect``; "mornings + glue" is
+  the rest (Mesa event scheduling, the levers' scheduled actions, Python between passes);
+* referral throughput: edges of active members visited per second of ``referral_pass``,
+  and people scanned per second by the full-population passes (activity, churn).
+
+The timing wrappers add one Python call per kernel call (~0.1 µs, a handful per day).
+
+    python benchmarks/bench_scale.py                       # 10^5 and 10^6
+    python benchmarks/bench_scale.py --sizes 100000 --days 180
+
+Not a pass/fail test: prints a table (the target for 10^6 x 365 is 20 s and 2 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+TARGET_SECONDS = 20.0
+TARGET_GB = 2.0
+
+
+def all_levers_plan(n: int, horizon: int = 365, mean_degree: float = 20.0,
+                    graph: str = "watts_strogatz", seed: int = 1):
+    """A plan with every lever on, scaled to a market of ``n`` people (the staff, reach and
+    budgets grow with ``n`` so that the community stays comparable across sizes)."""
+    from growthsim.scenario import Scenario
+
+    s = n / 100_000
+    return Scenario.model_validate({
+        "name": f"bench-{n}", "seed": seed, "horizon_days": horizon, "replicates": 1,
+        "market": {"size": n, "graph": {"model": graph, "mean_degree": mean_degree}},
+        "members": {
+            "initial": max(20, n // 200), "organic_join_prob": 0.0001,
+            "referral": {"invite_prob": 0.01, "accept_prob": 0.2},
+        },
+        "groups": {"target_size": 150, "vip": {"enabled": True, "start_day": 60}},
+        "staff": {
+            "admin": {"count": max(1, round(15 * s)), "groups_each": 3, "salary_per_month": 6000},
+            "part_time_admin": {"count": max(1, round(10 * s)), "groups_each": 2,
+                                "hours_per_day": 1, "salary_per_month": 2000},
+        },
+        "volunteer_admins": {"enabled": True, "start_day": 45, "max_total": max(2, round(20 * s))},
+        "kols": {
+            "expert": {"kind": "external", "schedule": {"per_week": 2}, "cost_per_post": 800},
+            "insiders": {"kind": "internal", "count": 5, "schedule": {"per_week": 3}},
+        },
+        "campaigns": {
+            "invite_reward": {"start_day": 14, "end_day": 120},
+            "checkin_cashback": {"start_day": 30, "end_day": 200},
+            "lottery": {"schedule": {"every_days": 30}},
+            "flash_sale": {"schedule": {"start_day": 20, "every_days": 45}, "duration_days": 2},
+            "lecture": {"schedule": {"start_day": 7, "every_days": 14}, "cost_per_event": 300},
+        },
+        "channels": {
+            "ads": {"daily_budget": 800 * s, "max_reach": 3000 * s, "half_saturation_spend": 500 * s,
+                    "join_rate": 0.05, "end_day": 180},
+            "content": {"kind": "content", "base_reach": 600 * s, "max_reach": 0, "join_rate": 0.03},
+        },
+    })
+
+
+PHASES = ["prepare groups", "acquisition", "activity", "referral", "conversion", "churn",
+          "placement", "collect", "mornings + glue"]
+
+
+class Profiler:
+    """Wraps the day's kernels with timers; ``seconds[phase]`` accumulates wall time."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.edge_visits = 0
+        self._undo: list[tuple[object, str, object]] = []
+
+    def _wrap(self, owner, name: str, phase) -> None:
+        fn = getattr(owner, name)
+        seconds = self.seconds
+
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            out = fn(*args, **kwargs)
+            seconds[phase(args) if callable(phase) else phase] += time.perf_counter() - t
+            return out
+
+        self._undo.append((owner, name, fn))
+        setattr(owner, name, timed)
+
+    def install(self, model) -> None:
+        from growthsim.kernels import daily as K
+        from growthsim.model import levers
+
+        for name in ("channel_pass", "replay_pass"):
+            self._wrap(K, name, "acquisition")
+        # outsider_pass: organic joins (acquisition) or well-mixed word of mouth (referral)
+        self._wrap(K, "outsider_pass", lambda a: "acquisition" if a[8] > 0 else "referral")
+        for name in ("invite_weights", "referral_pass", "credit_wellmixed_referrers"):
+            self._wrap(K, name, "referral")
+        self._wrap(K, "activity_pass", "activity")
+        self._wrap(levers, "streak_hits", "activity")
+        self._wrap(K, "conversion_pass", "conversion")
+        self._wrap(K, "churn_pass", "churn")
+        self._wrap(K, "place_members", "placement")
+        self._wrap(model, "_prepare_groups", "prepare groups")
+        self._wrap(model.datacollector, "collect", "collect")
+
+    def uninstall(self) -> None:
+        for owner, name, fn in reversed(self._undo):
+            setattr(owner, name, fn)
+        self._undo.clear()
+
+
+_CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from bench_scale import Profiler, all_levers_plan
+from growthsim.graph import build_graph
+from growthsim.model.community import CommunityModel
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+n, days, degree, graph = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+warm = all_levers_plan(3000, 120, 10.0, graph)
+CommunityModel(warm, graph=build_graph(warm.market.graph, 3000, 1, cache=False)).run()
+plan = all_levers_plan(n, days, degree, graph)
+out = {"n": n, "days": days, "rss_start_mb": rss_mb()}
+t = time.perf_counter()
+g = build_graph(plan.market.graph, n, plan.seed, cache=False)
+out["graph_s"] = time.perf_counter() - t
+out["edges"] = g.edge_count
+out["graph_mb"] = (g.indptr.nbytes + g.indices.nbytes + g.block.nbytes) / 2**20
+out["rss_graph_mb"] = rss_mb()
+t = time.perf_counter()
+m = CommunityModel(plan, graph=g)
+out["model_s"] = time.perf_counter() - t
+out["pop_mb"] = m.pop.nbytes() / 2**20
+out["rss_model_mb"] = rss_mb()
+prof = Profiler()
+prof.install(m)
+deg = g.degree()
+visits = 0
+day_s = []
+step = m._user_step  # Mesa runs the model's step through this attribute
+def counted_step():
+    global visits
+    t0 = time.perf_counter()
+    step()
+    day_s.append(time.perf_counter() - t0)
+    if m.counters:
+        k = int(m.counters["active"])
+        visits += int(deg[m._active[:k]].sum())
+m._user_step = counted_step
+t = time.perf_counter()
+m.run()
+out["run_s"] = time.perf_counter() - t
+prof.uninstall()
+out["rss_run_mb"] = rss_mb()
+out["phases"] = dict(prof.seconds)
+out["steps_s"] = sum(day_s)
+out["edge_visits"] = visits
+ts = m.timeseries()
+out["members_end"] = int(ts["members"].iloc[-1])
+out["members_max"] = int(ts["members"].max())
+out["active_mean"] = float(ts["active"].mean())
+out["members_ever"] = int(m.scalars()["members_ever"])
+print(json.dumps(out))
+"""
+
+
+def run_size(n: int, days: int, degree: float, graph: str) -> dict:
+    here = os.path.dirname(os.path.abspath(__file__))
+    res = subprocess.run([sys.executable, "-c", _CHILD, here, str(n), str(days), str(degree), graph],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.stderr.write(res.stderr)
+        raise SystemExit(f"benchmark child for n={n} failed")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    import mesa
+    import numba
+    import numpy
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{cpu}, {os.cpu_count()} CPUs; Python {platform.python_version()}, numpy {numpy.__version__}, "
+            f"numba {numba.__version__}, mesa {mesa.__version__}; NUMBA_NUM_THREADS="
+            f"{os.environ.get('NUMBA_NUM_THREADS', 'default')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--mean-degree", type=float, default=20.0)
+    ap.add_argument("--graph", default="watts_strogatz")
+    ap.add_argument("--json", help="also write the raw figures to this file")
+    args = ap.parse_args(argv)
+    print(f"machine: {machine()}")
+    print(f"plan: all levers on, graph {args.graph} mean degree {args.mean_degree:g}, {args.days} days\n")
+    rows = []
+    for n in args.sizes:
+        r = run_size(n, args.days, args.mean_degree, args.graph)
+        rows.append(r)
+        steps = r["steps_s"]
+        print(f"n = {n:,}: edges {r['edges']:,}; members at end {r['members_end']:,} "
+              f"(max {r['members_max']:,}, ever {r['members_ever']:,}), mean active/day {r['active_mean']:,.0f}")
+        print(f"  graph build {r['graph_s']:.2f} s | model build {r['model_s']:.2f} s | "
+              f"{args.days} days {r['run_s']:.2f} s ({1000 * r['run_s'] / args.days:.2f} ms/day) | "
+              f"total {r['graph_s'] + r['model_s'] + r['run_s']:.2f} s")
+        print(f"  peak RSS: start {r['rss_start_mb']:.0f} MB, after graph {r['rss_graph_mb']:.0f} MB, "
+              f"after model {r['rss_model_mb']:.0f} MB, after run {r['rss_run_mb']:.0f} MB "
+              f"(graph arrays {r['graph_mb']:.0f} MB, population arrays {r['pop_mb']:.0f} MB)")
+        ph = dict(r["phases"])
+        ph["mornings + glue"] = max(0.0, steps + (r["run_s"] - steps) - sum(ph.values()))
+        print(f"  {'phase':<16}{'seconds':>9}{'share':>8}{'ms/day':>9}")
+        for name in PHASES:
+            v = ph.get(name, 0.0)
+            print(f"  {name:<16}{v:9.2f}{100 * v / r['run_s']:7.1f}%{1000 * v / args.days:9.2f}")
+        ref = r["phases"].get("referral", 0.0)
+        if ref > 0:
+            print(f"  referral: {r['edge_visits']:,} edge visits, {r['edge_visits'] / ref / 1e6:.1f} M edge visits/s")
+        scans = n * args.days
+        for name in ("activity", "churn"):
+            v = r["phases"].get(name, 0.0)
+            if v > 0:
+                print(f"  {name}: {scans / v / 1e6:.0f} M people scanned/s")
+        if n >= 1_000_000:
+            total = r["graph_s"] + r["model_s"] + r["run_s"]
+            print(f"  target {TARGET_SECONDS:.0f} s / {TARGET_GB:.0f} GB for 10^6 x 365: run {r['run_s']:.1f} s "
+                  f"(with graph and model build {total:.1f} s), peak RSS {r['rss_run_mb'] / 1024:.2f} GB")
+        print()
+    if args.json:
+        with open(args.json + ".tmp", "w") as f:
+            json.dump({"machine": machine(), "rows": rows}, f, indent=1)
+        os.replace(args.json + ".tmp", args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
