@@ -122,7 +122,13 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"seed {seed}, {elapsed:.1f} s")
         print(f"medians (P10–P90) at day {first.horizon_days - 1}, totals over the horizon, "
               f"money in {first.economics.currency}:")
-        print(result_table(summary(runset)))
+        summ = summary(runset)
+        print(result_table(summ))
+        for label, s in summ.items():
+            b = s["budget_exhausted"]
+            if b["ran_out_share"] > 0:
+                print(f"{label}: the budget ran out in {b['ran_out_share']:.0%} of futures "
+                      f"(median day {b['day_p50']:.0f}); discretionary spending stopped there")
         print(f"wrote {out}/ (timeseries.parquet/.csv, summary.json, scenario.resolved.yaml"
               + (", report.html" if any(str(p).endswith("report.html") for p in report_files) else "") + ")")
     return 0

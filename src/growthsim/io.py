@@ -104,7 +104,17 @@ def summary(runset: RunSet) -> dict[str, Any]:
             figures[f"{col}_total"] = band(totals[col].to_numpy())
         profit = totals["gross_margin"] - totals["cost"]
         figures["profit_total"] = band(profit.to_numpy())
+        sc = runset.scalars[runset.scalars["variant"] == label] if len(runset.scalars) else runset.scalars
+        budget = {"ran_out_share": 0.0, "day_p50": None}
+        if "budget_exhausted_day" in sc:
+            days = sc["budget_exhausted_day"].to_numpy(dtype=float)
+            hit = np.isfinite(days)
+            budget = {
+                "ran_out_share": float(hit.mean()) if len(days) else 0.0,
+                "day_p50": float(np.median(days[hit])) if hit.any() else None,
+            }
         out[label] = {
+            "budget_exhausted": budget,
             "replicates": int(t["replicate"].nunique()),
             "horizon_days": plan.horizon_days,
             "currency": plan.economics.currency,
