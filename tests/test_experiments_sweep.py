@@ -84,9 +84,24 @@ def test_sweep_table_and_exact_reproduction(exp_file: Path, tmp_path: Path) -> N
         assert k[name] == row[name]
 
 
-def test_same_results_with_one_and_two_dask_workers(exp_file: Path) -> None:
+@pytest.fixture(scope="module")
+def cluster():  # noqa: ANN201
+    """An existing two-worker cluster, reached through its scheduler address, set up as
+    the sweep sets up its own (one task per worker at a time); one retry per task
+    (default 3) keeps the worker-crash test short."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as c:
+            yield c
+
+
+def test_same_results_with_one_and_two_dask_workers(exp_file: Path, cluster) -> None:  # noqa: ANN001
+    # one worker: the default path (a local cluster started and stopped by the sweep)
     one = run_sweep(exp_file, workers=1, batch_size=2)
-    two = run_sweep(exp_file, workers=2, batch_size=1)
+    two = run_sweep(exp_file, scheduler=cluster.scheduler_address, batch_size=1)
     assert one.attrs["outcome"].workers == 1 and two.attrs["outcome"].workers == 2
     pd.testing.assert_frame_equal(one, two)
     pd.testing.assert_frame_equal(one.attrs["series"], two.attrs["series"])
@@ -113,6 +128,27 @@ def test_failed_runs_are_recorded_and_the_sweep_continues(exp_file: Path, tmp_pa
     assert df.attrs["outcome"].failed == 4
     # no series rows for failed runs
     assert set(df.attrs["series"]["run"]) == set(good["run"])
+
+
+def crashing_simulate(scenario, seed, replicate=0):  # noqa: ANN001, ANN201
+    """simulate, except that reward 20 with 2 admins kills the worker process."""
+    if scenario.campaigns["invite_reward"].reward == 20 and scenario.staff["part_time_admin"].count == 2:
+        os._exit(3)
+    return simulate(scenario, seed=seed, replicate=replicate)
+
+
+def test_a_run_that_kills_its_worker_fails_alone(exp_file: Path, cluster) -> None:  # noqa: ANN001
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    df = run_sweep(exp_file, scheduler=cluster.scheduler_address, run_fn=crashing_simulate, batch_size=3)
+    bad = df[df["status"] == "error"]
+    assert list(bad["point"]) == [5, 5]  # reward 20 x 2 admins, both replicates
+    assert bad["error"].str.contains("worker process died").all()
+    # the other runs of the crashed batch were retried one by one and succeeded
+    ok = df[df["status"] == "ok"]
+    ref = run_sweep(exp_file, workers=0)
+    pd.testing.assert_frame_equal(ok, ref[ref["point"] != 5])
 
 
 SLOW_SWEEP = """\

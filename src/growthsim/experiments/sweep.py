@@ -366,10 +366,15 @@ class _Executor:
                 raise SweepError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc})") from None
         else:
             n = workers if workers is not None else (os.cpu_count() or 1)
-            self.cluster = LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR,
-            )
+            import dask
+
+            # worker-saturation 1.0: a worker holds only the task it runs, so a worker
+            # that dies (a crashing run, out of memory) takes no queued bystander with it
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                self.cluster = LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True,
+                    dashboard_address=":0", silence_logs=logging.ERROR,
+                )
             self.client = Client(self.cluster)
         info = self.client.scheduler_info()
         self.n_workers = max(1, len(info.get("workers", {})))
@@ -383,19 +388,31 @@ class _Executor:
             return
         from distributed import as_completed
 
-        spec_f = self.client.scatter(self.spec, broadcast=True)
-        futures = {}
+        # The spec travels with each task (a few kB) rather than being scattered once:
+        # scattered data dies with a worker and would take healthy tasks down with it.
+        batch_of = {}
         for b in batches:
-            f = self.client.submit(run_batch, spec_f, b, pure=False)
-            futures[f] = b
-        for f in as_completed(list(futures)):
-            b = futures.pop(f)
+            f = self.client.submit(run_batch, self.spec, b, pure=False)
+            batch_of[f] = b
+        ac = as_completed(list(batch_of))
+        for f in ac:
+            b = batch_of.pop(f)
             try:
                 rows, series = f.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker fails its batch only
-                msg = f"{type(exc).__name__}: {exc}"[:2000]
+                f.release()
+                if len(b) > 1:
+                    # find the run that kills its worker: retry the batch run by run
+                    for t in b:
+                        g = self.client.submit(run_batch, self.spec, [t], pure=False)
+                        batch_of[g] = [t]
+                        ac.add(g)
+                    continue
+                msg = f"{type(exc).__name__}: {exc}"
+                if type(exc).__name__ == "KilledWorker":
+                    msg = "the worker process died running this run (a crash, or out of memory): " + msg
                 rows = [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3],
-                         "status": "error", "error": msg} for t in b]
+                         "status": "error", "error": msg[:2000]} for t in b]
                 series = None
             f.release()
             yield b, rows, series
