@@ -1,0 +1,147 @@
+"""The calibration spec: which scenario parameters to fit, within which bounds, on which series.
+
+A YAML file (validated like scenario files: unknown keys are errors naming file, line and
+field), or the equivalent ``--param`` / ``--replay-joins`` command-line options::
+
+    parameters:                              # dotted scenario paths -> bounds
+      members.referral.invite_prob: {min: 0.002, max: 0.05, scale: log}
+      members.churn.base_hazard:    {min: 0.001, max: 0.05}
+    series: {members: 1, active_members: 1}  # weights; default: every history column, weight 1
+    joins: fit                               # fit | replay
+    replicates: 4                            # simulations per candidate (common random numbers)
+    seed: 7                                  # default: the scenario's seed
+    method: differential_evolution           # or nelder_mead
+    max_evaluations: 300                     # candidate parameter sets at most
+    bootstrap: 8                             # parametric-bootstrap refits (0: no uncertainty)
+
+Every parameter not listed keeps its scenario value. Bounds act as a uniform prior
+(uniform in the logarithm with ``scale: log``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from growthsim.calibrate.history import SERIES
+from growthsim.errors import ScenarioError, located
+from growthsim.scenario.loader import _format_errors, apply_overrides, read_yaml, scenario_to_dict
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class ParamSpec(_Strict):
+    """Bounds of one fitted parameter (in the parameter's own unit)."""
+
+    min: float = Field(description="lower bound")
+    max: float = Field(description="upper bound")
+    scale: Literal["linear", "log"] = Field("linear", description="search uniformly in the value or its log")
+    start: float | None = Field(None, description="starting value (Nelder–Mead); default the scenario's value")
+
+    @model_validator(mode="after")
+    def _check(self) -> "ParamSpec":
+        if not self.min < self.max:
+            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+        if self.scale == "log" and self.min <= 0:
+            raise ValueError(f"scale 'log' needs min > 0, found {self.min:g}")
+        if self.start is not None and not self.min <= self.start <= self.max:
+            raise ValueError(f"start ({self.start:g}) is outside [{self.min:g}, {self.max:g}]")
+        return self
+
+
+class FitSpec(_Strict):
+    """What to fit and how (see the module docstring)."""
+
+    parameters: dict[str, ParamSpec] = Field(default_factory=dict, description="dotted scenario path -> bounds")
+    series: dict[str, float] | None = Field(None, description="history series -> weight (>= 0)")
+    joins: Literal["fit", "replay"] = Field(
+        "fit", description="fit: joins are simulated (and compared); replay: observed joins are replayed "
+        "as they happened and are the only joins during the history")
+    replicates: int = Field(4, ge=1, le=64, description="simulations per candidate, seeds fixed across candidates")
+    seed: int | None = Field(None, ge=0, description="base seed of the fit; default the scenario's")
+    method: Literal["differential_evolution", "nelder_mead"] = "differential_evolution"
+    max_evaluations: int = Field(300, ge=10, le=20000, description="candidate parameter sets at most")
+    bootstrap: int = Field(8, ge=0, le=200, description="parametric-bootstrap refits for uncertainty")
+
+    @model_validator(mode="after")
+    def _check(self) -> "FitSpec":
+        if len(self.parameters) > 8:
+            raise ValueError(f"at most 8 parameters can be fitted at once, found {len(self.parameters)}")
+        for name, w in (self.series or {}).items():
+            if name not in SERIES:
+                raise ValueError(f"series '{name}' is not a history series ({', '.join(SERIES)})")
+            if w < 0:
+                raise ValueError(f"series weight of '{name}' must be >= 0, found {w:g}")
+        if self.joins == "replay" and any(p.startswith("members.organic_join_prob") for p in self.parameters):
+            raise ValueError("members.organic_join_prob cannot be fitted when joins are replayed")
+        return self
+
+
+def load_fit_spec(path: str | Path) -> tuple[FitSpec, dict[tuple, int]]:
+    """Read and validate a calibration spec YAML file."""
+    try:
+        data, lines = read_yaml(path)
+    except ScenarioError as exc:
+        raise ScenarioError(str(exc).replace("scenario mapping", "calibration spec mapping")) from None
+    try:
+        return FitSpec.model_validate(data), lines
+    except ValidationError as exc:
+        raise ScenarioError(_format_errors(exc, str(path), lines)) from None
+
+
+def parse_param_option(text: str) -> tuple[str, ParamSpec]:
+    """``PATH=MIN:MAX[:log]`` (the ``--param`` option) -> (path, bounds)."""
+    if "=" not in text:
+        raise ScenarioError(f"--param {text}: expected PATH=MIN:MAX or PATH=MIN:MAX:log")
+    path, rng = text.split("=", 1)
+    parts = rng.split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("log", "linear")):
+        raise ScenarioError(f"--param {text}: expected PATH=MIN:MAX or PATH=MIN:MAX:log")
+    try:
+        lo, hi = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ScenarioError(f"--param {text}: bounds must be numbers, found {parts[0]!r}, {parts[1]!r}") from None
+    try:
+        return path.strip(), ParamSpec(min=lo, max=hi, scale=parts[2] if len(parts) == 3 else "linear")
+    except ValidationError as exc:
+        msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ScenarioError(f"--param {text}: {msg}") from None
+
+
+def _get(data: dict[str, Any], dotted: str) -> Any:
+    cur: Any = data
+    for key in dotted.split("."):
+        if isinstance(cur, dict) and key in cur:
+            cur = cur[key]
+        else:
+            return None
+    return cur
+
+
+def check_against_scenario(spec: FitSpec, scenario, file: str | None = None,
+                           lines: dict[tuple, int] | None = None) -> dict[str, bool]:
+    """Check every fitted path exists, is numeric and accepts both bounds.
+
+    Returns path -> whether the field is an integer (candidates are then rounded)."""
+    data = scenario_to_dict(scenario)
+    lines = lines or {}
+    ints: dict[str, bool] = {}
+    for path, ps in spec.parameters.items():
+        line = lines.get(("parameters", path))
+        where = f"parameters.{path}"
+        cur = _get(data, path)
+        if cur is None or isinstance(cur, (dict, list, str)) or isinstance(cur, bool):
+            found = "not a field of the scenario" if cur is None else f"not a number (found {cur!r})"
+            raise ScenarioError(located(file, line, where, f"{found}; expected a numeric scenario field "
+                                        "such as members.referral.invite_prob"))
+        ints[path] = isinstance(cur, int)
+        for bound in (ps.min, ps.max):
+            try:
+                apply_overrides(scenario, {path: int(round(bound)) if ints[path] else bound})
+            except ScenarioError as exc:
+                raise ScenarioError(located(file, line, where, f"bound {bound:g} is not a valid value: {exc}")) from None
+    return ints
