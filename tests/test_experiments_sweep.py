@@ -82,6 +82,22 @@ def test_sweep_table_and_exact_reproduction(exp_file: Path, tmp_path: Path) -> N
     k = compute_kpis(simulate(plan, seed=int(row["seed"]), replicate=0))
     for name in ("members_final", "paying", "cost"):
         assert k[name] == row[name]
+    # ... and by the command line: the point's plan saved to a file, run with the row's seed
+    import yaml
+
+    from growthsim.cli import main
+    from growthsim.experiments import point_plan
+    from growthsim.scenario import scenario_to_dict
+
+    plan_file = tmp_path / "point.yaml"
+    plan_file.write_text(yaml.safe_dump(scenario_to_dict(point_plan(exp_file, int(row["point"])))))
+    rc = main(["run", str(plan_file), "--seed", str(int(row["seed"])), "--replicates", "1",
+               "--out", str(tmp_path / "single"), "--no-report", "--quiet"])
+    assert rc == 0
+    ts = pd.read_parquet(tmp_path / "single" / "timeseries.parquet")
+    mine = series[series["run"] == row["run"]]
+    assert ts["members"].tolist() == mine["members"].tolist()
+    assert ts["active"].tolist() == mine["active"].tolist()
 
 
 @pytest.fixture(scope="module")

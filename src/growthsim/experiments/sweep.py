@@ -596,6 +596,18 @@ def _check_resume(out_dir: Path, plan: SweepPlan) -> None:
         )
 
 
+def point_plan(experiment: Experiment | str | Path, point: int) -> Any:
+    """The scenario one point of an experiment runs (base plan + fixed overrides + the
+    point's factor values). Saved with ``yaml.safe_dump(scenario_to_dict(plan))`` it
+    reproduces any run of the point with ``growthsim run FILE --seed SEED --replicates 1``
+    (SEED from the run's row)."""
+    plan = plan_sweep(experiment, yes=True)
+    if not 0 <= int(point) < plan.design.n_points:
+        raise SweepError(f"point {point} is not in the design (points 0..{plan.design.n_points - 1})")
+    ov = plan.design.overrides(int(point), plan.experiment.factor_names)
+    return apply_overrides(plan.experiment.base, ov)
+
+
 def read_sweep(path: str | Path) -> pd.DataFrame:
     """``results.parquet`` of a finished sweep folder (series in ``attrs["series"]``)."""
     p = Path(path)
