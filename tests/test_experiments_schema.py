@@ -159,3 +159,12 @@ def test_max_runs_guard_stops_before_running(tmp_path: Path) -> None:
         run_sweep(exp, workers=0, out=tmp_path / "o", run_fn=must_not_run)
     assert not (tmp_path / "o").exists()
     assert plan_sweep(exp, yes=True).n_runs == 12
+
+
+def test_common_random_numbers_share_seeds_across_points(tmp_path: Path) -> None:
+    exp = load_experiment(write(tmp_path, BASE + "common_random_numbers: true\n"))
+    runs = run_table(exp, expand(exp))
+    per_rep = runs.groupby("replicate")["seed"].nunique()
+    assert (per_rep == 1).all()  # every point's replicate r has the same seed
+    assert runs.loc[runs.replicate == 1, "seed"].iloc[0] == run_seed(5, 0, 1)
+    assert runs["seed"].nunique() == 2

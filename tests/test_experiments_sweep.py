@@ -236,3 +236,17 @@ def test_cli_sweep(exp_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     text = capsys.readouterr().out
     assert "12 runs: 12 run now, 0 from checkpoint, 0 failed" in text
     assert (tmp_path / "c" / "results.parquet").exists() and (tmp_path / "c" / "series.parquet").exists()
+
+
+def test_cli_show_point_prints_the_plan(exp_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    from growthsim.cli import main
+    from growthsim.scenario import validate_plan
+
+    assert main(["sweep", str(exp_file), "--show-point", "5"]) == 0
+    plan = validate_plan(yaml.safe_load(capsys.readouterr().out))
+    assert plan.campaigns["invite_reward"].reward == 20.0
+    assert plan.staff["part_time_admin"].count == 2
+    assert main(["sweep", str(exp_file), "--show-point", "6"]) == 2  # points are 0..5
+    assert "point 6 is not in the design (points 0..5)" in capsys.readouterr().err

@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="output folder (default: sweeps/<experiment file name>)")
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="complete an interrupted sweep in DIR (runs only the missing runs)")
+    p.add_argument("--show-point", type=_workers, default=None, metavar="P",
+                   help="print the scenario (YAML) that point P runs, and exit: save it and "
+                        "`growthsim run FILE --seed SEED --replicates 1` reproduces a run of P")
     _add_execution(p)
     p.set_defaults(func=cmd_sweep)
 
@@ -61,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="output folder (default: sensitivity/<experiment file name>)")
     s.add_argument("--results", default=None, metavar="DIR", help="a finished sweep folder to analyse")
     s.add_argument("--no-tornado", action="store_true", help="skip the one-at-a-time runs and tornado charts")
+    s.add_argument("--tornado-replicates", type=_workers, default=None, metavar="N",
+                   help="replicates per one-at-a-time point (default: the experiment's)")
     _add_execution(s)
     s.set_defaults(func=cmd_sensitivity)
 
@@ -69,6 +74,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from growthsim.experiments.sweep import run_sweep
 
     exp_path = Path(args.experiment)
+    if args.show_point is not None:
+        import yaml
+
+        from growthsim.experiments.sweep import point_plan
+        from growthsim.scenario import scenario_to_dict
+
+        plan = point_plan(exp_path, args.show_point)
+        sys.stdout.write(yaml.safe_dump(scenario_to_dict(plan), sort_keys=False, allow_unicode=True))
+        return 0
     out = Path(args.resume or args.out or Path("sweeps") / exp_path.stem)
     if args.resume and args.out and Path(args.out) != Path(args.resume):
         raise UserError("give either --out DIR (a new sweep) or --resume DIR (continue one), not both")
@@ -105,6 +119,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("sensitivity") / exp_path.stem)
     idx = sensitivity(
         exp_path, results=args.results, out=out, tornado=not args.no_tornado,
+        tornado_replicates=args.tornado_replicates or None,
         workers=args.workers, scheduler=args.scheduler, yes=args.yes,
         progress=not args.no_progress,
     )

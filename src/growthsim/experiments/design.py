@@ -200,12 +200,14 @@ def expected_points(exp: Experiment) -> int:
 
 
 def run_table(exp: Experiment, design: DesignTable) -> pd.DataFrame:
-    """One row per run: ``run, point, replicate, seed`` (runs numbered point-major)."""
+    """One row per run: ``run, point, replicate, seed`` (runs numbered point-major).
+    With ``common_random_numbers`` the seed of (point, replicate) is that of (0, replicate)."""
     reps = exp.spec.replicates
     n = design.n_points
     point = np.repeat(np.arange(n, dtype=np.int64), reps)
     rep = np.tile(np.arange(reps, dtype=np.int64), n)
-    seeds = [run_seed(exp.spec.seed, p, r) for p, r in zip(point, rep)]
+    crn = exp.spec.common_random_numbers
+    seeds = [run_seed(exp.spec.seed, 0 if crn else p, r) for p, r in zip(point, rep)]
     return pd.DataFrame(
         {"run": np.arange(n * reps, dtype=np.int64), "point": point, "replicate": rep,
          "seed": np.array(seeds, dtype=np.int64)}

@@ -178,6 +178,11 @@ class ExperimentSpec(_Strict):
     replicates: int = Field(1, ge=1, le=100_000)
     outputs: Outputs = Field(default_factory=Outputs)
     seed: int = Field(20261122, ge=0, le=2**63 - 1)
+    common_random_numbers: bool = Field(
+        False,
+        description="replicate r of every point uses the same seed, so differences between "
+        "points are due to the factors, not to chance (default: every run its own seed)",
+    )
     max_runs: int = Field(DEFAULT_MAX_RUNS, ge=1)
 
 
@@ -218,12 +223,12 @@ class Experiment:
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def with_design(self, design: Design, max_runs: int | None = None) -> "Experiment":
-        """The same experiment under another design (e.g. ``oat`` for a tornado chart)."""
+    def with_design(self, design: Design, **changes: Any) -> "Experiment":
+        """The same experiment under another design (e.g. ``oat`` for a tornado chart),
+        optionally with other top-level fields changed (``replicates=20``, ...)."""
         data = self.spec.model_dump()
         data["design"] = design.model_dump()
-        if max_runs is not None:
-            data["max_runs"] = max_runs
+        data.update({k: v for k, v in changes.items() if v is not None})
         return Experiment(
             spec=ExperimentSpec.model_validate(data),
             path=self.path,

@@ -279,6 +279,7 @@ def sensitivity(
     results: pd.DataFrame | str | Path | None = None,
     out: str | Path | None = None,
     tornado: bool = True,
+    tornado_replicates: int | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     yes: bool = False,
@@ -294,7 +295,10 @@ def sensitivity(
         results: the sweep's results (a DataFrame or a sweep folder); default: run the
             sweep (into ``OUT/sweep``, resuming whatever is already there).
         out: folder for tables and charts; None writes nothing.
-        tornado: also run the one-at-a-time design and compute the tornado table.
+        tornado: also run the one-at-a-time design and compute the tornado table. Its
+            runs use common random numbers (replicate r of every point shares a seed),
+            so each bar shows the factor's effect rather than chance.
+        tornado_replicates: replicates per one-at-a-time point (default: the experiment's).
         workers, scheduler, yes, progress, run_fn: as for :func:`run_sweep`.
         num_resamples, conf_level: bootstrap of the confidence intervals.
 
@@ -316,7 +320,8 @@ def sensitivity(
     indices = sensitivity_indices(exp, plan.design, res, num_resamples, conf_level)
     table = None
     if tornado:
-        oat = exp.with_design(Design(type="oat"))
+        oat = exp.with_design(Design(type="oat"), replicates=tornado_replicates,
+                              common_random_numbers=True)
         oat_res = _sweep_into(oat, out_dir / "tornado" if out_dir else None, **kw)
         table = tornado_table(oat, oat_res)
         indices.attrs["tornado"] = table
