@@ -289,6 +289,21 @@ def test_checkin_cashback_pays_for_streaks_and_lifts_activity():
     assert m.timeseries()["cost_campaign:checkin_cashback"].sum() == pytest.approx(3 * streaks)
 
 
+def test_checkin_streaks_count_from_the_campaign_start():
+    """Days active before the campaign began do not count towards its first streak."""
+    camp = {"checkin_cashback": {"start_day": 30, "end_day": 60, "streak_days": 5, "reward": 3}}
+    m = model_for(plan(campaigns=camp))
+    streaks = 0
+    for d in range(m.horizon):
+        m.run_until(d + 1)
+        if 30 <= d <= 60:
+            run = np.minimum(m.pop.streak, d - 30 + 1)
+            streaks += int(((m.pop.last_active == d) & (run > 0) & (run % 5 == 0)).sum())
+    cost = m.timeseries()["cost_campaign:checkin_cashback"].to_numpy()
+    assert cost[:34].sum() == 0 and cost[61:].sum() == 0  # first reward on day 34 at the earliest
+    assert streaks > 0 and cost.sum() == pytest.approx(3 * streaks)
+
+
 # --------------------------------------------------------------------------- lottery
 
 
@@ -347,6 +362,17 @@ def test_sales_lift_purchases_and_cost_the_discount(kind):
     on_sale = ts["day"].isin(days)
     np.testing.assert_allclose(ts.loc[on_sale, "cost_campaign:sale"], 0.2 * ts.loc[on_sale, "revenue"])
     assert ts.loc[~on_sale, "cost_campaign:sale"].sum() == 0
+
+
+def test_sale_does_not_run_past_the_campaign_end():
+    sale = {"kind": "flash_sale", "schedule": {"days": [20]}, "duration_days": 5, "end_day": 22,
+            "conversion_multiplier": 2.0}
+    sc = plan(**_buyers(campaigns={"sale": sale}))
+    lifted = [d for d, x in enumerate(_morning_lifts(sc)) if x["m_conv"] != 1.0]
+    assert lifted == [20, 21, 22]
+    rs = run_plans({"on": sc}, replicates=1)
+    cost = series(rs, "on", "cost_campaign:sale")[0]
+    assert cost[[20, 21, 22]].min() > 0 and cost.sum() == cost[[20, 21, 22]].sum()
 
 
 # --------------------------------------------------------------------------- lecture

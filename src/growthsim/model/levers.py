@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
-from growthsim.kernels.daily import DORMANT, MEMBER, streak_hits
+from growthsim.kernels.daily import DORMANT, MEMBER
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.model.community import CommunityModel
@@ -222,7 +222,8 @@ class InviteRewardAgent(CampaignAgent):
 
 class CheckinAgent(CampaignAgent):
     """``streak_days`` consecutive active days -> ``reward``; activity lifted while running
-    (only on days when at least one reward can still be paid)."""
+    (only on days when at least one reward can still be paid). Streaks count from the
+    campaign's first day: days active before it started earn nothing."""
 
     def __init__(self, model, name, spec: "S.CheckinCashback"):
         super().__init__(model, name, spec)
@@ -235,10 +236,17 @@ class CheckinAgent(CampaignAgent):
             self.model.today.m_act *= self.spec.activity_multiplier
             self.model.today.watch(self)
 
+    def streaks_completed(self, active_ids: np.ndarray) -> int:
+        """Members active today whose run of active days inside the campaign reached a
+        multiple of ``streak_days`` today."""
+        days_in = self.model.day - self.spec.start_day + 1
+        run = np.minimum(self.model.pop.streak[active_ids], days_in)
+        return int(((run > 0) & (run % self.spec.streak_days == 0)).sum())
+
     def after_activity(self, active_ids: np.ndarray) -> None:
         if not self.running:
             return
-        hits = int(streak_hits(active_ids, self.model.pop.streak, self.spec.streak_days))
+        hits = self.streaks_completed(active_ids)
         if hits:
             paid = self.pay_units(self.spec.reward, hits)
             self.rewards += paid
@@ -304,9 +312,10 @@ class SaleAgent(EventCampaignAgent):
         self._k = self.events
         self.events += 1
         self.sale_day()
+        last = self.model.horizon - 1 if self.spec.end_day is None else min(self.spec.end_day, self.model.horizon - 1)
         for offset in range(1, self.spec.duration_days):
             d = self.model.day + offset
-            if d < self.model.horizon:
+            if d <= last:  # a sale does not run past the campaign's end_day
                 self.model.schedule_event(self.sale_day, at=d + MORNING)
 
     def sale_day(self) -> None:
