@@ -51,7 +51,15 @@ def _apply(ledger: Ledger, ops) -> tuple[list, list]:
             unit, n = arg
             k_units = ledger.request_units(day, cat, unit, n)
             assert 0 <= k_units <= n
-            disc.append((day, k_units * unit))
+            g = k_units * unit
+            disc.append((day, g))
+        if kind != "fixed" and g > 0:
+            # money granted at discretion is only what the fixed costs paid so far left
+            slack = 1e-6 * (1.0 + ledger.spent)
+            if ledger.total is not None:
+                assert ledger.spent <= ledger.total + slack
+            if ledger.monthly_cap is not None:
+                assert ledger.month_spent[day // MONTH_DAYS] <= ledger.monthly_cap + slack
     return fixed, disc
 
 

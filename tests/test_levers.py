@@ -195,6 +195,11 @@ def test_monthly_cap_holds_per_30_day_month_and_spending_resumes():
         total = ts.groupby(month)["cost"].sum()
         fixed = ts[list(FIXED)].sum(axis=1).groupby(month).sum()
         assert ((total - fixed) <= 9000.0 + 1e-6).all()
+        # fixed costs come first: on a day with discretionary spending, the month's spending
+        # so far (fixed included) is within the cap
+        disc = ts["cost"].to_numpy() - ts[list(FIXED)].sum(axis=1).to_numpy()
+        month_cum = ts.groupby(month)["cost"].cumsum().to_numpy()
+        assert (month_cum[disc > 0] <= 9000.0 + 1e-6).all()
         # fixed costs (6,300 a month) are not cut; the cap binds in every month (the plan
         # wants ~4,500 ads + ~900 lectures + rewards + fixed) ...
         assert (fixed >= 6300.0 - 1e-6).all()

@@ -114,7 +114,8 @@ class Ledger:
             return 0
         if unit_cost == 0:
             return n
-        affordable = (self.available(day) + EPS) / unit_cost  # may be inf for tiny units
+        # units the money left covers; the small relative slack keeps 0.3 / 0.1 at 3 units
+        affordable = self.available(day) / unit_cost * (1.0 + 1e-12) + 1e-9
         k = n if affordable >= n else int(math.floor(affordable))
         if k < n:
             self.mark_blocked(day)
