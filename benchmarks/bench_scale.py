@@ -92,7 +92,9 @@ class Profiler:
         self._undo: list[tuple[object, str, object]] = []
 
     def _wrap(self, owner, name: str, phase) -> None:
-        fn = getattr(owner, name)
+        fn = getattr(owner, name, None)
+        if fn is None:  # not used by this version of the engine
+            return
         seconds = self.seconds
 
         def timed(*args, **kwargs):

@@ -262,6 +262,8 @@ class ReferenceModel(CommunityModel):
                         joins += 1
                         room -= 1
             c[f"new_{ch.name}"] += joins
+            if joins and spec.cost_per_join > 0:
+                self.ledger.request(day, ch.category, joins * spec.cost_per_join)
         if sc.replay is not None:
             i = day - sc.replay.start_day
             if 0 <= i < len(sc.replay.daily_joins):
