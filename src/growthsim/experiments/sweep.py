@@ -174,8 +174,9 @@ def run_batch(spec: RunSpec, tasks: list[Task]) -> tuple[list[dict[str, Any]], p
 
 
 def _warmup(spec: RunSpec) -> str:
-    """Once per worker: one thread per numba kernel and a tiny run so kernels compile
-    (or load from numba's on-disk cache) before the first timed task."""
+    """Once per worker: one thread per numba kernel, a tiny run so kernels compile (or
+    load from numba's on-disk cache), and the base plan's market graph built into the
+    process's graph cache when no factor changes the market."""
     try:
         import numba
 
@@ -193,6 +194,10 @@ def _warmup(spec: RunSpec) -> str:
         except UserError:  # schedules past a short horizon: keep the plan's horizon
             tiny = apply_overrides(b, small)
         default_run_fn(tiny, seed=0, replicate=0)
+        if not any(f.startswith("market.") for f in spec.factor_names):
+            from growthsim.runner import graph_for
+
+            graph_for(b)
         return "ok"
     except Exception as exc:  # noqa: BLE001 - warm-up is best effort
         return f"failed: {exc}"
