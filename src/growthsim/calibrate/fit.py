@@ -15,8 +15,8 @@ levels; periods with no observation are left out. The search runs in the unit cu
 
 Uncertainty is a parametric bootstrap: ``spec.bootstrap`` synthetic histories are simulated
 from the fitted θ̂ with seeds unused by the fit (same observation mask as the real
-history), each is re-fitted by the same method (half the evaluation budget, started
-from θ̂), and the spread of the re-fits is
+history), each is re-fitted by the same method (half the evaluation budget; differential
+evolution from a fresh population, Nelder–Mead from θ̂), and the spread of the re-fits is
 reported (standard deviation and the P5–P95 interval).
 """
 
@@ -287,7 +287,8 @@ def fit(scenario: Scenario, history: History, spec: FitSpec, ints: dict[str, boo
             one = problem.simulate(values, replicates=1, seed=synth_seed)
             synth = {s: np.where(np.isnan(problem.observed[s]), np.nan, v[0]) for s, v in one.items()}
             fb = problem.objective(synth)
-            ub = _search(problem, fb, spec.method, max(20, spec.max_evaluations // 2), u_hat, seed + b + 1)
+            start = None if spec.method == "differential_evolution" else u_hat
+            ub = _search(problem, fb, spec.method, max(20, spec.max_evaluations // 2), start, seed + b + 1)
             refits.append(problem.to_values(ub))
         if log and spec.bootstrap:
             log(f"bootstrap: {spec.bootstrap} re-fits, {problem.evaluations} candidates in all")

@@ -1,0 +1,159 @@
+"""Backtests: fit on the history without its last days, forecast those days, score the
+forecast against what happened and against simple baselines computed in the same run.
+
+Scores per series on the held-out periods (point forecast: the simulated median):
+
+- ``mape_pct``: mean absolute percentage error of per-period values (periods with a
+  positive observation);
+- ``mape_cum_pct`` (flows only): the same on running totals from the holdout's start;
+- ``mase``: mean absolute error over the training part's mean absolute one-period change
+  (the in-sample naive forecast's error; < 1 beats a naive forecast made with hindsight);
+- ``coverage_p10_p90`` (engine only): share of held-out periods inside the simulated band.
+
+Baselines: ``naive`` (last training value carried forward), ``seasonal_naive`` (daily
+histories with two weeks or more of training: the last training week repeated) and, for
+``members``, ``bass`` — the Bass diffusion curve
+``N(t) = N0 + M (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})`` fitted to the training
+members with :func:`scipy.optimize.curve_fit`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+
+from growthsim.calibrate.fit import FitResult, coverage, fit, mape
+from growthsim.calibrate.history import FLOW_SERIES, History, periods_from_columns, sim_column
+from growthsim.calibrate.sim import run_columns, with_horizon, with_replay
+from growthsim.calibrate.spec import FitSpec
+from growthsim.errors import InputFileError, located
+from growthsim.scenario.loader import apply_overrides
+from growthsim.scenario.schema import Scenario
+
+
+def bass_curve(t: np.ndarray, M: float, p: float, q: float, n0: float) -> np.ndarray:
+    """Bass cumulative adopters at time ``t`` (periods) on top of ``n0`` initial ones."""
+    e = np.exp(-(p + q) * t)
+    return n0 + M * (1.0 - e) / (1.0 + (q / p) * e)
+
+
+def fit_bass(y: np.ndarray, ceiling: float) -> tuple[np.ndarray, dict[str, float]] | None:
+    """Fit :func:`bass_curve` to observed members ``y`` (periods 1..n); None if it fails.
+
+    Returns (a function of period index -> members, the fitted parameters)."""
+    t = np.arange(1, len(y) + 1, dtype=float)
+    ok = ~np.isnan(y)
+    if ok.sum() < 4:
+        return None
+    n0 = float(y[ok][0])
+    room = max(ceiling - n0, 1.0)
+    growth = max(float(np.nanmax(y) - n0), 1.0)
+    p0 = [min(room, 3 * growth), 0.01, 0.1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            popt, _ = optimize.curve_fit(
+                lambda tt, M, p, q: bass_curve(tt, M, p, q, n0),
+                t[ok] - 1.0, y[ok], p0=p0, bounds=([0.0, 1e-6, 0.0], [room, 1.0, 5.0]), maxfev=5000)
+        except (RuntimeError, ValueError, optimize.OptimizeWarning):
+            return None
+    M, p, q = (float(x) for x in popt)
+    return (lambda tt: bass_curve(np.asarray(tt, dtype=float) - 1.0, M, p, q, n0)), {"M": M, "p": p, "q": q, "n0": n0}
+
+
+def baseline_forecasts(train: np.ndarray, h: int, series: str, period_days: int,
+                       ceiling: float) -> dict[str, np.ndarray]:
+    """Baseline forecasts of the next ``h`` periods from the training values."""
+    obs = train[~np.isnan(train)]
+    out: dict[str, np.ndarray] = {}
+    if len(obs):
+        out["naive"] = np.full(h, obs[-1])
+    if period_days == 1 and len(train) >= 14 and not np.isnan(train[-7:]).any():
+        out["seasonal_naive"] = np.asarray([train[len(train) - 7 + (k % 7)] for k in range(h)])
+    if series == "members":
+        b = fit_bass(train, ceiling)
+        if b is not None:
+            f, _ = b
+            n = len(train)
+            out["bass"] = f(np.arange(n + 1, n + h + 1))
+    return out
+
+
+def scores(y: np.ndarray, f: np.ndarray, train: np.ndarray, series: str) -> dict[str, float]:
+    """Error measures of forecast ``f`` against held-out ``y`` (see the module docstring)."""
+    ok = ~np.isnan(y)
+    diffs = np.abs(np.diff(train))
+    diffs = diffs[~np.isnan(diffs)]
+    scale = float(diffs.mean()) if len(diffs) else math.nan
+    mae = float(np.mean(np.abs(f[ok] - y[ok]))) if ok.any() else math.nan
+    out = {
+        "mae": mae,
+        "mape_pct": mape(y, f),
+        "mase": mae / scale if scale and scale > 0 and math.isfinite(mae) else math.nan,
+    }
+    if series in FLOW_SERIES:
+        yc = np.cumsum(np.where(ok, y, 0.0))
+        fc = np.cumsum(np.where(ok, f, 0.0))
+        out["mape_cum_pct"] = mape(np.where(ok, yc, np.nan), fc)
+    return out
+
+
+def holdout_periods(history: History, holdout_days: int) -> int:
+    """Held-out periods for ``--holdout DAYS``, checked."""
+    f = history.path
+    if holdout_days <= 0:
+        raise InputFileError(located(f, None, None, f"--holdout must be at least 1 day, found {holdout_days}"))
+    if holdout_days % history.period_days:
+        raise InputFileError(located(f, None, None, f"--holdout {holdout_days}: the history has weekly rows, "
+                                     "so hold out a multiple of 7 days"))
+    h = holdout_days // history.period_days
+    if history.n_periods - h < 3:
+        raise InputFileError(located(f, None, None, f"--holdout {holdout_days} leaves {history.n_periods - h} "
+                                     f"period(s) to fit; keep at least 3 (the history has {history.n_periods})"))
+    return h
+
+
+def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: int,
+             ints: dict[str, bool] | None = None, replicates: int = 20, log=None) -> tuple[FitResult, dict[str, Any]]:
+    """Fit on all but the last ``holdout_days`` and score the forecast of those days.
+
+    Returns the fit on the training part and a report: ``{"holdout_days", "train_periods",
+    "series": {name: {"engine": scores, "<baseline>": scores, ...}}, "not_beaten": [...],
+    "bands": {name: (3, periods) over the whole history}, "baselines": {name: {...: forecast}}}``.
+    """
+    h = holdout_periods(history, holdout_days)
+    n_train = history.n_periods - h
+    train = history.head(n_train)
+    result = fit(scenario, train, spec, ints, quality_replicates=replicates, log=log)
+    seed = scenario.seed if spec.seed is None else spec.seed
+    plan = with_horizon(scenario, history.days)
+    plan = with_replay(plan, train.daily_joins() if spec.joins == "replay" else None)
+    if result.values:
+        plan = apply_overrides(plan, result.values)
+    cols = sorted({sim_column(s, history.period_days) for s in history.series})
+    arr = run_columns(plan, cols, replicates, seed)
+    sims = periods_from_columns(arr, history.series, history.period_days, history.n_periods)
+    report: dict[str, Any] = {"holdout_days": holdout_days, "holdout_periods": h, "train_periods": n_train,
+                              "series": {}, "not_beaten": [], "bands": {}, "baselines": {}}
+    ceiling = float(scenario.market.size)
+    for s in history.series:
+        y_all = history.data[s].to_numpy(dtype=float)
+        y_tr, y_ho = y_all[:n_train], y_all[n_train:]
+        q = np.quantile(sims[s], [0.1, 0.5, 0.9], axis=0)
+        report["bands"][s] = q
+        eng = scores(y_ho, q[1, n_train:], y_tr, s)
+        eng["coverage_p10_p90"] = coverage(y_ho, q[0, n_train:], q[2, n_train:])
+        row = {"engine": eng}
+        base = baseline_forecasts(y_tr, h, s, history.period_days, ceiling)
+        report["baselines"][s] = base
+        for name, fc in base.items():
+            row[name] = scores(y_ho, fc, y_tr, s)
+            if math.isfinite(row[name]["mae"]) and math.isfinite(eng["mae"]) and row[name]["mae"] <= eng["mae"]:
+                report["not_beaten"].append({"series": s, "baseline": name, "engine_mae": eng["mae"],
+                                             "baseline_mae": row[name]["mae"]})
+        report["series"][s] = row
+    return result, report

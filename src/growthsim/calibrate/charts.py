@@ -1,0 +1,92 @@
+"""Charts of calibration and forecasts (matplotlib Agg, PNG, about 1100 x 600 px)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from growthsim.io import atomic_write_bytes
+from growthsim.report.fonts import font_rc
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+LABELS = {
+    "new_members": "new members per period",
+    "active_members": "active members (DAU / weekly actives)",
+    "members": "members",
+    "purchases": "orders per period",
+    "revenue": "revenue per period",
+    "spend": "spend per period",
+}
+
+
+def _rc() -> dict:
+    rc = {"axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+          "font.size": 11, "axes.titlesize": 13, "legend.fontsize": 10}
+    rc.update(font_rc())
+    return rc
+
+
+def _figure() -> tuple[Figure, object]:
+    fig = Figure(figsize=(10.0, 5.5), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots()
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def period_dates(start: _dt.date | None, period_days: int, n: int, offset: int = 0) -> list:
+    """x values: dates when the history's start is known, else day numbers."""
+    if start is None:
+        return [(offset + i) * period_days for i in range(n)]
+    return [start + _dt.timedelta(days=(offset + i) * period_days) for i in range(n)]
+
+
+def chart_fit(path: Path, series: str, x: list, observed: np.ndarray, bands: np.ndarray,
+              title: str, split: int | None = None, baselines: dict[str, np.ndarray] | None = None) -> Path:
+    """Observed series against the simulated median and P10–P90 band; with ``split`` the
+    periods from ``split`` on are held out (marked, and baseline forecasts drawn there)."""
+    with matplotlib.rc_context(_rc()):
+        fig, ax = _figure()
+        ax.fill_between(x, bands[0], bands[2], color=PALETTE[0], alpha=0.2, linewidth=0, label="simulated P10–P90")
+        ax.plot(x, bands[1], color=PALETTE[0], linewidth=2, label="simulated median")
+        ax.plot(x, observed, color="black", linewidth=1.2, marker=".", markersize=4, label="observed")
+        if split is not None and split < len(x):
+            ax.axvline(x[split], color="grey", linestyle="--", linewidth=1)
+            ax.annotate("held out →", (x[split], ax.get_ylim()[1]), ha="left", va="top", fontsize=10, color="grey")
+            for i, (name, fc) in enumerate((baselines or {}).items()):
+                ax.plot(x[split:], fc, color=PALETTE[2 + i], linewidth=1.5, linestyle=":", label=f"baseline: {name}")
+        ax.set_title(title)
+        ax.set_ylabel(LABELS.get(series, series))
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper left")
+        return _save(fig, path)
+
+
+def chart_forecast(path: Path, series: str, x_hist: list, observed: np.ndarray | None, x_fc: list,
+                   bands: dict[str, np.ndarray], title: str) -> Path:
+    """Fan chart: observed history, then per plan the forecast median and P10–P90 band."""
+    with matplotlib.rc_context(_rc()):
+        fig, ax = _figure()
+        if observed is not None:
+            ax.plot(x_hist, observed, color="black", linewidth=1.2, marker=".", markersize=3, label="observed history")
+        for i, (label, q) in enumerate(bands.items()):
+            c = PALETTE[i % len(PALETTE)]
+            ax.fill_between(x_fc, q[0], q[2], color=c, alpha=0.18, linewidth=0)
+            ax.plot(x_fc, q[1], color=c, linewidth=2, label=f"{label}: median, P10–P90")
+        if x_fc:
+            ax.axvline(x_fc[0], color="grey", linestyle="--", linewidth=1)
+        ax.set_title(title)
+        ax.set_ylabel(LABELS.get(series, series))
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper left")
+        return _save(fig, path)

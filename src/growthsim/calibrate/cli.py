@@ -1,0 +1,349 @@
+"""The ``calibrate`` and ``forecast`` commands.
+
+``growthsim calibrate SCENARIO --history FILE [--events FILE] [--fit SPEC | --param P=MIN:MAX]
+[--replay-joins] [--holdout DAYS] [--out DIR]`` writes into DIR: ``calibrated.yaml``,
+``history.csv``, ``fit_report.md``, ``diagnostics.json`` and ``fit_<series>.png``.
+
+``growthsim forecast CALIBRATED --days N [--variant V | --all-variants] [--out DIR]`` writes
+``forecast.csv``, ``forecast.json``, ``forecast.md``, ``timeseries.parquet`` and
+``forecast_<series>.png``.
+
+Both write into a hidden staging folder next to DIR and move the files in at the end, so
+a failed or interrupted command leaves nothing half written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from growthsim.calibrate import spec as S
+from growthsim.calibrate.backtest import backtest
+from growthsim.calibrate.charts import chart_fit, chart_forecast, period_dates
+from growthsim.calibrate.fit import fit
+from growthsim.calibrate.forecast import FORECAST_SERIES, end_summary, forecast, forecast_bands
+from growthsim.calibrate.history import (
+    History,
+    check_against_scenario,
+    merge_histories,
+    read_events,
+    read_history,
+)
+from growthsim.calibrate.report import calibration_markdown, forecast_markdown
+from growthsim.errors import ScenarioError, UserError
+from growthsim.io import atomic_write_text, write_csv, write_json, write_parquet
+from growthsim.scenario.loader import ScenarioFile, apply_overrides, scenario_to_dict
+
+HISTORY_SIDECAR = "history.csv"
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[\s/\\:*?\"<>|]+", "-", text.strip()).strip("-.")
+    return s or "scenario"
+
+
+def _default_out(kind: str, name: str) -> Path:
+    return Path("runs") / f"{kind}-{_slug(name)}-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+
+class Staging:
+    """Write into ``.<out>.partial`` and move the files into ``out`` on success."""
+
+    def __init__(self, out: Path):
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {out}: exists and is not a folder")
+        self.out = out
+        self.dir = out.parent / f".{out.name}.partial"
+
+    def __enter__(self) -> Path:
+        if self.dir.exists():
+            shutil.rmtree(self.dir)
+        self.dir.mkdir(parents=True)
+        return self.dir
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        for item in self.dir.iterdir():
+            target = self.out / item.name
+            if target.is_dir():
+                shutil.rmtree(target)
+            item.replace(target)
+        self.dir.rmdir()
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+def load_inputs(args: argparse.Namespace) -> tuple[ScenarioFile, Any, History, S.FitSpec, dict[str, bool]]:
+    """Read and check everything before anything is computed or written."""
+    sf = ScenarioFile(args.scenario)
+    plan = sf.plan(args.variant)
+    if args.fit and args.param:
+        raise UserError("give either --fit SPEC or --param options, not both")
+    lines: dict = {}
+    if args.fit:
+        spec, lines = S.load_fit_spec(args.fit)
+    else:
+        spec = S.FitSpec(parameters=dict(S.parse_param_option(p) for p in (args.param or [])))
+    update: dict[str, Any] = {}
+    if args.replay_joins:
+        update["joins"] = "replay"
+    if args.seed is not None:
+        update["seed"] = args.seed
+    if args.bootstrap is not None:
+        update["bootstrap"] = args.bootstrap
+    if args.max_evaluations is not None:
+        update["max_evaluations"] = args.max_evaluations
+    if update:
+        spec = S.FitSpec.model_validate({**spec.model_dump(), **update})
+    ints = S.check_against_scenario(spec, plan, args.fit, lines)
+    if not args.history and not args.events:
+        raise UserError("give --history FILE (and/or --events FILE)")
+    hist = read_history(args.history) if args.history else None
+    events = read_events(args.events, plan.members.initial) if args.events else None
+    history = merge_histories(hist, events)
+    check_against_scenario(history, plan)
+    if spec.joins == "replay":
+        history.daily_joins()  # checks the column is there and complete
+    return sf, plan, history, spec, ints
+
+
+def calibrated_document(sf: ScenarioFile, plan, values: dict[str, Any], history: History,
+                        spec: S.FitSpec, note: str) -> tuple[dict[str, Any], list[str]]:
+    """The calibrated scenario file's content: the resolved plan with the fitted values, the
+    history's horizon, replayed joins (when chosen) and the original file's variants."""
+    notes = []
+    cal = apply_overrides(plan, values) if values else plan
+    doc = scenario_to_dict(cal)
+    doc["name"] = f"{plan.name} (calibrated)"
+    doc["description"] = note
+    doc["replay"] = ({"daily_joins": history.daily_joins(), "start_day": 0} if spec.joins == "replay" else None)
+    variants = {k: v for k, v in sf.variant_overrides.items()}
+    for horizon in (history.days, plan.horizon_days):
+        trial = {**doc, "horizon_days": horizon}
+        if variants:
+            trial["variants"] = variants
+        try:
+            _validate_document(trial)
+        except ScenarioError as exc:
+            if horizon == plan.horizon_days:
+                raise
+            notes.append(f"horizon_days kept at {plan.horizon_days} (a lever is scheduled after the history: {exc})")
+            continue
+        if trial.get("replay") is None:
+            trial.pop("replay")
+        return trial, notes
+    raise AssertionError("unreachable")
+
+
+def _validate_document(doc: dict[str, Any]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "calibrated.yaml"
+        p.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        ScenarioFile(p)
+
+
+def _history_info(history: History) -> dict[str, Any]:
+    return {"file": history.path, "period_days": history.period_days, "periods": history.n_periods,
+            "days": history.days, "first_date": history.dates[0].isoformat(),
+            "last_date": history.end_date.isoformat(), "series": history.series}
+
+
+def run_calibration(args: argparse.Namespace, log=print) -> Path:
+    """The ``calibrate`` command's work; returns the output folder."""
+    sf, plan, history, spec, ints = load_inputs(args)
+    out = Path(args.out) if args.out else _default_out("calibration", plan.name)
+    staging = Staging(out)
+    t0 = time.perf_counter()
+    bt = None
+    if args.holdout:
+        result, bt = backtest(plan, history, spec, args.holdout, ints, log=log)
+        fitted_periods = bt["train_periods"]
+    else:
+        result = fit(plan, history, spec, ints, log=log)
+        fitted_periods = history.n_periods
+    fitted = ", ".join(f"{k}={v:.6g}" for k, v in result.values.items()) or "nothing fitted"
+    note = (f"Calibrated on {Path(history.path).name} ({history.dates[0]}..{history.end_date}, day 0 = "
+            f"{history.dates[0]}; {fitted_periods} of {history.n_periods} periods fitted); {fitted}.")
+    doc, notes = calibrated_document(sf, plan, result.values, history, spec, note)
+    problem_start = {}
+    for name in spec.parameters:
+        cur: Any = scenario_to_dict(plan)
+        for k in name.split("."):
+            cur = cur[k]
+        problem_start[name] = cur
+    diag: dict[str, Any] = {
+        "scenario": {"file": str(sf.path), "name": plan.name, "variant": args.variant or "base"},
+        "history": _history_info(history),
+        "spec": spec.model_dump(mode="json"),
+        "fit": {
+            "values": result.values, "start": problem_start, "distance": result.distance,
+            "evaluations": result.evaluations, "seconds": result.seconds, "seed": plan.seed if spec.seed is None else spec.seed,
+            "uncertainty": result.uncertainty, "quality": result.quality, "weights": result.weights,
+            "fitted_periods": fitted_periods,
+        },
+        "notes": notes,
+    }
+    with staging as tmp:
+        header = (f"# {doc['description']}\n# Written by `growthsim calibrate`; day 0 is {history.dates[0]}.\n")
+        atomic_write_text(tmp / "calibrated.yaml", header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+        write_csv(tmp / HISTORY_SIDECAR, history.to_frame())
+        charts = []
+        x = period_dates(history.dates[0], history.period_days, history.n_periods)
+        for s in history.series:
+            y = history.data[s].to_numpy(dtype=float)
+            name = f"fit_{s}.png"
+            if bt is not None:
+                split = bt["train_periods"]
+                chart_fit(tmp / name, s, x, y, bt["bands"][s], f"{s}: observed vs simulated (fit on the first "
+                          f"{split} periods, rest held out)", split, bt["baselines"].get(s))
+            else:
+                chart_fit(tmp / name, s, x, y, result.bands[s], f"{s}: observed vs simulated at the fit")
+            charts.append(name)
+        if bt is not None:
+            diag["backtest"] = {k: v for k, v in bt.items() if k not in ("bands", "baselines")}
+        write_json(tmp / "diagnostics.json", diag)
+        atomic_write_text(tmp / "fit_report.md", calibration_markdown(diag, charts))
+    if log:
+        log(f"calibrated in {time.perf_counter() - t0:.1f} s: {fitted}")
+        for s, q in result.quality.items():
+            log(f"  {s:15s} NRMSE {q['nrmse']:.3f}  MAPE {q['mape_pct']:.1f}%  P10–P90 coverage {q['coverage_p10_p90']:.2f}")
+        if bt is not None:
+            for s, row in bt["series"].items():
+                cells = "  ".join(f"{k} MASE {v['mase']:.2f}" for k, v in row.items())
+                log(f"  holdout {s:15s} {cells}")
+            for nb in bt["not_beaten"]:
+                log(f"  engine not better than {nb['baseline']} on {nb['series']}")
+        log(f"wrote {out}/ (calibrated.yaml, fit_report.md, diagnostics.json, history.csv, charts)")
+    return out
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    run_calibration(args, log=None if args.quiet else print)
+    return 0
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    sf = ScenarioFile(args.scenario)
+    plans = sf.plans() if args.all_variants else {args.variant or "base": sf.plan(args.variant)}
+    base = next(iter(plans.values()))
+    hist_path = Path(args.history) if args.history else sf.path.parent / HISTORY_SIDECAR
+    history = read_history(hist_path) if (args.history or hist_path.is_file()) else None
+    if history is not None:
+        history_days = history.days
+        check_against_scenario(history, base)
+    elif base.replay is not None:
+        history_days = base.replay.start_day + len(base.replay.daily_joins)
+    else:
+        history_days = base.horizon_days
+    period = history.period_days if history is not None else 1
+    out = Path(args.out) if args.out else _default_out("forecast", base.name)
+    staging = Staging(out)
+    R = args.replicates or base.replicates
+    seed = base.seed if args.seed is None else args.seed
+    t0 = time.perf_counter()
+    rs = forecast(plans, history_days, args.days, period, R, seed)
+    bands, table = forecast_bands(rs, history_days, args.days, period)
+    n_fc = len(table["period"].unique())
+    summary = end_summary(table, history)
+    meta = {"scenario": base.name, "file": str(sf.path), "days": args.days, "history_days": history_days,
+            "history_end": history.end_date.isoformat() if history else None, "period_days": period,
+            "replicates": R, "seed": seed, "replay": base.replay is not None, "plans": list(plans)}
+    with staging as tmp:
+        start = history.dates[0] if history is not None else None
+        n_hist = history_days // period
+        x_hist = period_dates(start, period, n_hist)
+        x_fc = period_dates(start, period, n_fc, offset=n_hist)
+        charts = []
+        for s in FORECAST_SERIES:
+            obs = history.data[s].to_numpy(dtype=float) if history is not None and s in history.data else None
+            name = f"forecast_{s}.png"
+            chart_forecast(tmp / name, s, x_hist, obs, x_fc, bands[s],
+                           f"{s}: history and {args.days}-day forecast (median, P10–P90)")
+            charts.append(name)
+        write_csv(tmp / "forecast.csv", table)
+        write_parquet(tmp / "timeseries.parquet", rs.timeseries)
+        write_json(tmp / "forecast.json", {"meta": meta, "last_period": summary})
+        atomic_write_text(tmp / "forecast.md", forecast_markdown(meta, summary, charts))
+    if not args.quiet:
+        print(f"{base.name}: {len(plans)} plan(s) x {R} replicates, {history_days} history days + {args.days} "
+              f"forecast days, {time.perf_counter() - t0:.1f} s")
+        for label, s in summary.items():
+            cells = "  ".join(f"{k} {v['p50']:.0f} ({v['p10']:.0f}–{v['p90']:.0f})" for k, v in s.items())
+            print(f"  {label}: {cells}")
+        print(f"wrote {out}/ (forecast.csv, forecast.json, forecast.md, timeseries.parquet, charts)")
+    return 0
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def _int(lo: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, found {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, found {text!r}")
+        return v
+
+    return parse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("calibrate", help="fit a scenario's parameters to a community's own history",
+                       description="Fit scenario parameters to observed series by simulation; write the "
+                       "calibrated scenario, a fit report and diagnostics (see docs/calibration.md).")
+    c.add_argument("scenario", help="scenario YAML file (day 0 = the history's first day)")
+    c.add_argument("--history", help="history CSV: date + some of new_members, active_members, members, "
+                   "purchases, revenue, spend; daily or weekly rows")
+    c.add_argument("--events", help="member event log CSV: member_id, date, event (join/active/purchase/leave), amount")
+    c.add_argument("--fit", help="calibration spec YAML: parameters with bounds, series weights, method")
+    c.add_argument("--param", action="append", metavar="PATH=MIN:MAX[:log]",
+                   help="fit this scenario field within bounds (repeatable; instead of --fit)")
+    c.add_argument("--replay-joins", action="store_true", help="replay the observed joins instead of fitting them")
+    c.add_argument("--holdout", type=_int(1), metavar="DAYS", help="keep the last DAYS out of the fit and score the forecast")
+    c.add_argument("--variant", help="calibrate this variant of the scenario file instead of the base plan")
+    c.add_argument("--seed", type=_int(0), help="base seed of the fit (default: the spec's, else the scenario's)")
+    c.add_argument("--bootstrap", type=_int(0), help="bootstrap re-fits for uncertainty (default: the spec's, 8)")
+    c.add_argument("--max-evaluations", type=_int(10), help="candidate parameter sets at most (default 300)")
+    c.add_argument("--out", help="output folder (default: runs/calibration-<name>-<timestamp>/)")
+    c.add_argument("--quiet", action="store_true", help="print nothing on success")
+    c.set_defaults(func=cmd_calibrate)
+
+    f = sub.add_parser("forecast", help="forecast from a calibrated scenario, after its history",
+                       description="Simulate the history as it happened, then the plan (and its variants) "
+                       "for --days more days; fan charts with P10–P90 (see docs/calibration.md).")
+    f.add_argument("scenario", help="calibrated scenario YAML (from growthsim calibrate)")
+    f.add_argument("--days", type=_int(1), required=True, help="days to forecast after the history")
+    g = f.add_mutually_exclusive_group()
+    g.add_argument("--variant", help="forecast this variant instead of the base plan")
+    g.add_argument("--all-variants", action="store_true", help="forecast the base plan and every variant")
+    f.add_argument("--history", help=f"history CSV drawn before the forecast (default: {HISTORY_SIDECAR} next to the scenario)")
+    f.add_argument("--replicates", type=_int(1), help="Monte Carlo replicates (default: the scenario's)")
+    f.add_argument("--seed", type=_int(0), help="base seed (default: the scenario's)")
+    f.add_argument("--out", help="output folder (default: runs/forecast-<name>-<timestamp>/)")
+    f.add_argument("--quiet", action="store_true", help="print nothing on success")
+    f.set_defaults(func=cmd_forecast)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(0)

@@ -1,0 +1,104 @@
+"""Markdown summaries of a calibration and of a forecast."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def _f(x: Any, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    if isinstance(x, int):
+        return f"{x:,}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
+    """The fit report: fitted values with uncertainty, fit quality, backtest, charts."""
+    fit = diag["fit"]
+    out = [f"# Calibration of '{diag['scenario']['name']}'", ""]
+    h = diag["history"]
+    out.append(f"History: `{h['file']}` — {h['periods']} {'daily' if h['period_days'] == 1 else 'weekly'} rows, "
+               f"{h['first_date']} .. {h['last_date']} ({h['days']} days); series: {', '.join(h['series'])}.")
+    out.append(f"Joins: **{diag['spec']['joins']}**; fitted on {fit['fitted_periods']} periods with "
+               f"{diag['spec']['replicates']} replicates per candidate (seed {fit['seed']}, common random numbers), "
+               f"{diag['spec']['method']}, {fit['evaluations']} candidates in {fit['seconds']:.1f} s; "
+               f"distance {_f(fit['distance'])} (weighted normalised RMSE).")
+    out.append("")
+    out.append("## Fitted parameters")
+    if fit["values"]:
+        rows = []
+        for name, v in fit["values"].items():
+            u = fit["uncertainty"].get(name, {})
+            b = diag["spec"]["parameters"][name]
+            rows.append([f"`{name}`", _f(fit["start"].get(name)), _f(v), _f(u.get("sd")),
+                         f"{_f(u.get('p5'))} – {_f(u.get('p95'))}", f"[{_f(b['min'])}, {_f(b['max'])}] {b['scale']}"])
+        out.append(_table(["parameter", "scenario value", "fitted", "bootstrap SD", "bootstrap P5–P95", "bounds"], rows))
+        out.append("")
+        out.append(f"Uncertainty: parametric bootstrap, {diag['spec']['bootstrap']} synthetic histories simulated "
+                   "from the fitted values and re-fitted.")
+    else:
+        out.append("No parameters fitted: the scenario is evaluated as it is.")
+    out.append("")
+    out.append("## Fit quality per series")
+    rows = []
+    for s, q in fit["quality"].items():
+        rows.append([s, f"{_f(fit['weights'].get(s, 0))}", _f(q["nrmse"]), q["nrmse_basis"], _f(q["mape_pct"]),
+                     _f(q["bias_pct"]), _f(q["coverage_p10_p90"])])
+    out.append(_table(["series", "weight", "NRMSE", "compared as", "MAPE %", "bias %", "P10–P90 coverage"], rows))
+    out.append("")
+    bt = diag.get("backtest")
+    if bt:
+        out.append(f"## Backtest: last {bt['holdout_days']} days held out")
+        out.append("Point forecast = simulated median; MASE scales the error by the training part's mean "
+                   "one-period change.")
+        out.append("")
+        rows = []
+        for s, row in bt["series"].items():
+            for name, sc in row.items():
+                rows.append([s, name, _f(sc["mape_pct"]), _f(sc.get("mape_cum_pct")), _f(sc["mase"]),
+                             _f(sc.get("coverage_p10_p90"))])
+        out.append(_table(["series", "forecast", "MAPE %", "cumulative MAPE %", "MASE", "P10–P90 coverage"], rows))
+        out.append("")
+        if bt["not_beaten"]:
+            out.append("**Where the engine does not beat a baseline** (baseline MAE ≤ engine MAE):")
+            for nb in bt["not_beaten"]:
+                out.append(f"- {nb['series']}: {nb['baseline']} (MAE {_f(nb['baseline_mae'])} vs engine {_f(nb['engine_mae'])})")
+        else:
+            out.append("The engine beats every baseline on every series (lower MAE on the held-out periods).")
+        out.append("")
+    out.append("## Charts")
+    out += [f"![{c}]({c})" for c in charts]
+    out.append("")
+    out.append("## Files")
+    out.append("- `calibrated.yaml`: the scenario with the fitted values (usable by run / compare / sweep / forecast)")
+    out.append("- `history.csv`: the history as used (read by `growthsim forecast`)")
+    out.append("- `diagnostics.json`: everything above as data")
+    return "\n".join(out) + "\n"
+
+
+def forecast_markdown(meta: dict[str, Any], summary: dict[str, Any], charts: list[str]) -> str:
+    out = [f"# Forecast: {meta['scenario']}", ""]
+    out.append(f"{meta['days']} days after the history ({meta['history_days']} days"
+               + (f", to {meta['history_end']}" if meta.get("history_end") else "") + f"), {meta['replicates']} "
+               f"replicates, seed {meta['seed']}. The history is simulated as it happened"
+               + (" (observed joins replayed)" if meta.get("replay") else "") + ", then each plan goes on.")
+    out.append("")
+    out.append(f"## Last forecast {'day' if meta['period_days'] == 1 else 'week'}: median (P10–P90)")
+    series = list(next(iter(summary.values())).keys()) if summary else []
+    rows = []
+    for label, s in summary.items():
+        rows.append([label] + [f"{_f(s[k]['p50'])} ({_f(s[k]['p10'])}–{_f(s[k]['p90'])})" for k in series])
+    out.append(_table(["plan"] + series, rows))
+    out.append("")
+    out += [f"![{c}]({c})" for c in charts]
+    return "\n".join(out) + "\n"
