@@ -118,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         note = f"reference: first {dref} days measured, {args.days} extrapolated" if partial else "measured"
         note += f"; fastest of {args.repeats} engine / {reps} reference runs"
         print(f"| {n:,} | {1e3 * ed:.3f} | {1e3 * rd:.1f} | {rd / ed:.0f}x | {1e6 * cpm:.2f} | {note} |")
+    for a, b in zip(rows, rows[1:]):
+        d_eng, d_ref = b[2] - a[2], b[4] - a[4]
+        if d_eng > 0:
+            print(f"marginal cost {a[0]:,} -> {b[0]:,} people: engine +{1e3 * d_eng:.3f} ms/day, "
+                  f"reference +{1e3 * d_ref:.1f} ms/day ({d_ref / d_eng:.0f}x)")
     print()
     print("model construction (s): " + "; ".join(
         f"{n:,}: engine {eb:.2f}, reference {rb:.2f}" for n, eb, ed, rb, rd, *_ in rows))
