@@ -39,7 +39,6 @@ import random
 from collections import defaultdict
 from typing import Any
 
-import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
@@ -57,7 +56,7 @@ from growthsim.kernels.daily import (
 from growthsim.model.community import CommunityModel, Today
 from growthsim.scenario.schema import Scenario
 
-__all__ = ["Person", "ReferenceModel", "MIRRORED_FIELDS"]
+__all__ = ["Person", "ReferenceModel", "MIRRORED_FIELDS", "simulate_reference"]
 
 #: Person attributes copied into ``model.pop`` arrays at the end of each day.
 MIRRORED_FIELDS = (
@@ -68,7 +67,7 @@ MIRRORED_FIELDS = (
 
 
 class Person(FixedAgent):
-    """One person of the market.
+    """One person of the market (a ``mesa.Agent`` fixed to its node's cell).
 
     Attributes:
         pid: person id, ``0..n-1`` (the graph node).
@@ -492,6 +491,3 @@ def simulate_reference(scenario: Scenario, seed: int | None = None, replicate: i
         scalars=model.scalars(), cohorts=model.cohorts(), ledger=model.ledger.frame(),
     )
 
-
-__all__ += ["simulate_reference"]
-_ = mesa  # Person and ReferenceModel are mesa.Agent / mesa.Model subclasses
