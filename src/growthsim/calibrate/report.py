@@ -40,9 +40,9 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
         for name, v in fit["values"].items():
             u = fit["uncertainty"].get(name, {})
             b = diag["spec"]["parameters"][name]
-            rows.append([f"`{name}`", _f(fit["start"].get(name)), _f(v), _f(u.get("sd")),
+            rows.append([f"`{name}`", _f(fit["start"].get(name)), _f(v), _f(u.get("sd")), _f(u.get("bias")),
                          f"{_f(u.get('p5'))} – {_f(u.get('p95'))}", f"[{_f(b['min'])}, {_f(b['max'])}] {b['scale']}"])
-        out.append(_table(["parameter", "scenario value", "fitted", "bootstrap SD", "bootstrap P5–P95", "bounds"], rows))
+        out.append(_table(["parameter", "scenario value", "fitted", "bootstrap SD", "bootstrap bias", "bootstrap P5–P95", "bounds"], rows))
         out.append("")
         out.append(f"Uncertainty: parametric bootstrap, {diag['spec']['bootstrap']} synthetic histories simulated "
                    "from the fitted values and re-fitted.")
