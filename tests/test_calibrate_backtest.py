@@ -76,7 +76,7 @@ def test_backtest_with_the_true_model_and_known_future():
     result, rep = backtest(truth, history, spec, holdout_days=10, replicates=30)
     assert rep["train_periods"] == 30 and rep["holdout_periods"] == 10
     assert set(rep["series"]) == {"new_members", "active_members", "members"}
-    assert set(rep["series"]["members"]) == {"engine", "naive", "seasonal_naive", "bass"}
+    assert set(rep["series"]["members"]) == {"engine", "engine_anchored", "naive", "seasonal_naive", "bass"}
     # the scores are what the bands and the known future say
     y = history.data["members"].to_numpy()[30:]
     q = rep["bands"]["members"][:, 30:]
@@ -85,11 +85,16 @@ def test_backtest_with_the_true_model_and_known_future():
     assert eng["coverage_p10_p90"] == pytest.approx(np.mean((y >= q[0]) & (y <= q[2])))
     assert rep["bands"]["members"].shape == (3, 40)
     # every 'not beaten' entry is a baseline with MAE <= the engine's, and only those
-    listed = {(d["series"], d["baseline"]) for d in rep["not_beaten"]}
+    listed = {(d["series"], d["engine"], d["baseline"]) for d in rep["not_beaten"]}
     for s, row in rep["series"].items():
         for name, sc in row.items():
-            if name != "engine" and math.isfinite(sc["mae"]):
-                assert ((s, name) in listed) == (sc["mae"] <= row["engine"]["mae"])
+            if not name.startswith("engine") and math.isfinite(sc["mae"]):
+                for e in ("engine", "engine_anchored"):
+                    if e in row:
+                        assert ((s, e, name) in listed) == (sc["mae"] <= row[e]["mae"])
+    # anchoring: the anchored forecast is the median shifted to the last training value
+    shift = history.data["members"].to_numpy()[29] - rep["bands"]["members"][1, 29]
+    assert rep["series"]["members"]["engine_anchored"]["mae"] == pytest.approx(np.mean(np.abs(q[1] + shift - y)))
     # a backtest ranks the true model ahead of a badly wrong one on the same known future
     wrong = apply_overrides(truth, {"members.churn.base_hazard": 0.06})
     _, rep_wrong = backtest(wrong, history, spec, holdout_days=10, replicates=30)

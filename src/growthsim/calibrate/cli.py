@@ -227,7 +227,7 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
                 cells = "  ".join(f"{k} MASE {v['mase']:.2f}" for k, v in row.items())
                 log(f"  holdout {s:15s} {cells}")
             for nb in bt["not_beaten"]:
-                log(f"  engine not better than {nb['baseline']} on {nb['series']}")
+                log(f"  {nb['engine']} not better than {nb['baseline']} on {nb['series']}")
         log(f"wrote {out}/ (calibrated.yaml, fit_report.md, diagnostics.json, history.csv, charts)")
     return out
 

@@ -72,7 +72,8 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
         if bt["not_beaten"]:
             out.append("**Where the engine does not beat a baseline** (baseline MAE ≤ engine MAE):")
             for nb in bt["not_beaten"]:
-                out.append(f"- {nb['series']}: {nb['baseline']} (MAE {_f(nb['baseline_mae'])} vs engine {_f(nb['engine_mae'])})")
+                out.append(f"- {nb['series']}: {nb['baseline']} vs {nb['engine']} (MAE {_f(nb['baseline_mae'])} "
+                           f"vs {_f(nb['engine_mae'])})")
         else:
             out.append("The engine beats every baseline on every series (lower MAE on the held-out periods).")
         out.append("")
