@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
 from growthsim.calibrate import spec as S
@@ -262,7 +261,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     rs = forecast(plans, history_days, args.days, period, R, seed)
     bands, table = forecast_bands(rs, history_days, args.days, period)
     n_fc = len(table["period"].unique())
-    summary = end_summary(table, history)
+    summary = end_summary(table)
     meta = {"scenario": base.name, "file": str(sf.path), "days": args.days, "history_days": history_days,
             "history_end": history.end_date.isoformat() if history else None, "period_days": period,
             "replicates": R, "seed": seed, "replay": base.replay is not None, "plans": list(plans)}

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from growthsim.calibrate.history import History, simulated_periods
+from growthsim.calibrate.history import simulated_periods
 from growthsim.calibrate.sim import simulate, with_horizon
 from growthsim.errors import UserError
 from growthsim.results import RunSet
@@ -79,8 +79,8 @@ def forecast_bands(runset: RunSet, history_days: int, days: int, period_days: in
     return bands, table
 
 
-def end_summary(table: pd.DataFrame, history: History | None) -> dict[str, Any]:
-    """Last forecast period per plan and series, and totals of flows over the forecast."""
+def end_summary(table: pd.DataFrame) -> dict[str, Any]:
+    """P10 / P50 / P90 of the last forecast period, per plan and series."""
     out: dict[str, Any] = {}
     for label, t in table.groupby("variant", sort=False):
         last = t[t["period"] == t["period"].max()]
