@@ -142,7 +142,8 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
     arr = run_columns(plan, cols, replicates, seed)
     sims = periods_from_columns(arr, history.series, history.period_days, history.n_periods)
     report: dict[str, Any] = {"holdout_days": holdout_days, "holdout_periods": h, "train_periods": n_train,
-                              "series": {}, "not_beaten": [], "bands": {}, "baselines": {}}
+                              "series": {}, "not_beaten": [], "bands": {}, "baselines": {},
+                              "anchored": {}}
     ceiling = float(scenario.market.size)
     for s in history.series:
         y_all = history.data[s].to_numpy(dtype=float)
@@ -160,6 +161,7 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
             anch = scores(y_ho, q[1, n_train:] + shift, y_tr, s)
             anch["coverage_p10_p90"] = coverage(y_ho, q[0, n_train:] + shift, q[2, n_train:] + shift)
             row["engine_anchored"] = anch
+            report["anchored"][s] = q[1, n_train:] + shift
             engines.append("engine_anchored")
         base = baseline_forecasts(y_tr, h, s, history.period_days, ceiling)
         report["baselines"][s] = base

@@ -52,7 +52,8 @@ def period_dates(start: _dt.date | None, period_days: int, n: int, offset: int =
 
 
 def chart_fit(path: Path, series: str, x: list, observed: np.ndarray, bands: np.ndarray,
-              title: str, split: int | None = None, baselines: dict[str, np.ndarray] | None = None) -> Path:
+              title: str, split: int | None = None, baselines: dict[str, np.ndarray] | None = None,
+              anchored: np.ndarray | None = None) -> Path:
     """Observed series against the simulated median and P10–P90 band; with ``split`` the
     periods from ``split`` on are held out (marked, and baseline forecasts drawn there)."""
     with matplotlib.rc_context(_rc()):
@@ -63,6 +64,9 @@ def chart_fit(path: Path, series: str, x: list, observed: np.ndarray, bands: np.
         if split is not None and split < len(x):
             ax.axvline(x[split], color="grey", linestyle="--", linewidth=1)
             ax.annotate("held out →", (x[split], ax.get_ylim()[1]), ha="left", va="top", fontsize=10, color="grey")
+            if anchored is not None:
+                ax.plot(x[split:], anchored, color=PALETTE[0], linewidth=1.5, linestyle="--",
+                        label="simulated median, anchored at the last training value")
             for i, (name, fc) in enumerate((baselines or {}).items()):
                 ax.plot(x[split:], fc, color=PALETTE[2 + i], linewidth=1.5, linestyle=":", label=f"baseline: {name}")
         ax.set_title(title)

@@ -209,12 +209,13 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
             if bt is not None:
                 split = bt["train_periods"]
                 chart_fit(tmp / name, s, x, y, bt["bands"][s], f"{s}: observed vs simulated (fit on the first "
-                          f"{split} periods, rest held out)", split, bt["baselines"].get(s))
+                          f"{split} periods, rest held out)", split, bt["baselines"].get(s),
+                          bt["anchored"].get(s))
             else:
                 chart_fit(tmp / name, s, x, y, result.bands[s], f"{s}: observed vs simulated at the fit")
             charts.append(name)
         if bt is not None:
-            diag["backtest"] = {k: v for k, v in bt.items() if k not in ("bands", "baselines")}
+            diag["backtest"] = {k: v for k, v in bt.items() if k not in ("bands", "baselines", "anchored")}
         write_json(tmp / "diagnostics.json", diag)
         atomic_write_text(tmp / "fit_report.md", calibration_markdown(diag, charts))
     if log:
