@@ -146,7 +146,7 @@ def expand(exp: Experiment) -> DesignTable:
         if d.type == "lhs":
             from scipy.stats import qmc
 
-            unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(exp.spec.seed)).random(d.n)
+            unit = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(exp.spec.seed)).random(d.n)
             lo = np.array([b[0] for b in problem["bounds"]])
             hi = np.array([b[1] for b in problem["bounds"]])
             sample = qmc.scale(unit, lo, hi) if len(names) else unit
