@@ -498,8 +498,8 @@ def test_internal_kols_are_chosen_among_members_with_tenure():
             assert (m.pop.role[ids] == 1).all() and np.allclose(m.pop.boost[ids], 2.0)
             posts += len(ids)
         m.run_until(d + 1)
-    assert agent.posts == posts  # each internal KOL posts on each schedule day
-    assert int((m.pop.role == 1).sum()) <= 3 + 0  # former KOLs who left keep no role
+    assert agent.posts == posts > 0  # each internal KOL posts on each schedule day
+    assert len(agent.members) <= 3 and set(agent.members.tolist()) <= set(np.nonzero(m.pop.role == 1)[0].tolist())
     assert m.timeseries().filter(like="cost_kol").sum().sum() == 0  # no fee set
 
 
