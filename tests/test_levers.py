@@ -440,6 +440,25 @@ def test_lottery_fatigue_weakens_the_stimulus():
     assert [stim[10], stim[20], stim[30]] == pytest.approx([2.0, 1.0, 0.5])
 
 
+def test_event_lifts_land_on_their_days():
+    """Exact schedule of each event's multipliers (no fatigue): lottery buying lift on the
+    day and the next, lecture follow-up days, group-buying days with invitations."""
+    camps = {
+        "draw": {"kind": "lottery", "start_day": 40, "engagement_lift": 2.0, "conversion_multiplier": 1.5, "fatigue": 1.0},
+        "lec": {"kind": "lecture", "start_day": 20, "engagement_lift": 1.5, "followup_days": 3,
+                "conversion_multiplier": 2.0, "invite_multiplier": 1.3, "fatigue": 1.0},
+        "team": {"kind": "group_buy", "start_day": 60, "duration_days": 2, "conversion_multiplier": 2.0,
+                 "invite_multiplier": 1.5, "fatigue": 1.0},
+    }
+    lifts = _morning_lifts(plan(campaigns=camps))
+    conv = {d: x["m_conv"] for d, x in enumerate(lifts) if x["m_conv"] != 1.0}
+    inv = {d: x["m_invite"] for d, x in enumerate(lifts) if x["m_invite"] != 1.0}
+    stim = {d: x["stimulus"] for d, x in enumerate(lifts) if x["stimulus"] != 0.0}
+    assert conv == pytest.approx({21: 2.0, 22: 2.0, 23: 2.0, 40: 1.5, 41: 1.5, 60: 2.0, 61: 2.0})
+    assert inv == pytest.approx({20: 1.3, 60: 1.5, 61: 1.5})
+    assert stim == pytest.approx({20: 1.5, 40: 2.0})
+
+
 # --------------------------------------------------------------------------- budget cap of a campaign
 
 
