@@ -174,9 +174,10 @@ class CampaignAgent(Lever):
             return 0
         if unit_cost <= 0:
             return n
-        cap_units = n if self.spec.budget_cap is None else min(
-            n, int(math.floor((self.cap_left() + 1e-9) / unit_cost))
-        )
+        cap_units = n
+        if self.spec.budget_cap is not None:
+            affordable = (self.cap_left() + 1e-9) / unit_cost  # inf for a tiny unit
+            cap_units = n if affordable >= n else int(math.floor(affordable))
         k = m.ledger.request_units(m.day, self.category, unit_cost, cap_units) if cap_units > 0 else 0
         self.spent += k * unit_cost
         if k < n:
