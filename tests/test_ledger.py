@@ -236,3 +236,46 @@ def test_run_cost_equals_ledger_object():
     # the same replicate through the runner gives the same money
     res = simulate(plan, seed=3, replicate=0)
     assert float(res.timeseries["cost"].sum()) == pytest.approx(model.ledger.spent, rel=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    total=st.one_of(st.none(), st.floats(0.0, 20000.0, allow_nan=False)),
+    monthly=st.one_of(st.none(), st.floats(0.0, 8000.0, allow_nan=False)),
+    ads=st.floats(0.0, 400.0, allow_nan=False),
+    reward=st.floats(0.0, 20.0, allow_nan=False),
+    cap=st.one_of(st.none(), st.floats(0.0, 500.0, allow_nan=False)),
+    seed=st.integers(0, 2**31),
+)
+def test_random_plans_keep_money_consistent(total, monthly, ads, reward, cap, seed):
+    """Whole runs of random budgets and lever settings: the three views of money agree,
+    discretionary spending stays under the total and each month's cap, fixed costs are
+    paid every day."""
+    from growthsim.model.community import CommunityModel
+
+    plan = _all_levers_plan(
+        horizon_days=60,
+        budget={"total": total, "monthly_cap": monthly},
+        channels={"ads": {"daily_budget": ads, "max_reach": 100, "half_saturation_spend": 100}},
+        campaigns={
+            "invite_reward": {"reward": reward, "threshold": 2, "budget_cap": cap},
+            "lecture": {"kind": "lecture", "schedule": {"start_day": 5, "every_days": 10}, "budget_cap": cap},
+        },
+    )
+    model = CommunityModel(plan, seed=seed, replicate=0)
+    model.run()
+    ts = model.timeseries()
+    _check_run_money(ts, model.ledger.frame())
+    fixed_cols = ["cost_staff", "cost_volunteer_admins", "cost_tools", "cost_devices"]
+    fixed = ts[fixed_cols].sum(axis=1).to_numpy()
+    disc = ts["cost"].to_numpy() - fixed
+    assert (fixed[1:] >= 200.0 + 10.0 - 1e-9).all()  # 2 admins' salaries + tools, every day
+    if total is not None:
+        assert disc.sum() <= total + 1e-6
+    if monthly is not None:
+        month = ts["day"].to_numpy() // MONTH_DAYS
+        for k in np.unique(month):
+            assert disc[month == k].sum() <= monthly + 1e-6
+    if cap is not None:
+        for name in ("invite_reward", "lecture"):
+            assert ts[f"cost_campaign:{name}"].sum() <= cap + 1e-6
