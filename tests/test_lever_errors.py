@@ -38,7 +38,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
             start_day: 30
             end_day: 10       # <-
         """,
-        ["campaigns.lec", "end_day", "10", "30"],
+        ["campaigns.lec.end_day", "10", "30"],
     ),
     "channel_ends_before_start": (
         """
@@ -48,7 +48,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
             start_day: 20
             end_day: 5        # <-
         """,
-        ["channels.ads", "end_day", "5", "20"],
+        ["channels.ads.end_day", "5", "20"],
     ),
     "negative_channel_budget": (
         """
@@ -76,6 +76,53 @@ CASES: dict[str, tuple[str, list[str]]] = {
             budget_cap: -100  # <-
         """,
         ["campaigns.invite_reward.budget_cap", "-100"],
+    ),
+    "lottery_named_lottery_negative_budget_cap": (
+        """
+        campaigns:
+          lottery:
+            start_day: 3
+            budget_cap: -7    # <-
+        """,
+        ["campaigns.lottery.budget_cap", "-7"],
+    ),
+    "campaign_named_like_another_kind": (
+        """
+        campaigns:
+          lottery:
+            kind: lecture
+            cost_per_event: -40   # <-
+        """,
+        ["campaigns.lottery.cost_per_event", "-40"],
+    ),
+    "campaign_named_like_its_kind_ends_before_start": (
+        """
+        campaigns:
+          lottery:
+            start_day: 30
+            end_day: 12       # <-
+        """,
+        ["campaigns.lottery.end_day", "12", "30"],
+    ),
+    "schedule_ends_before_start": (
+        """
+        kols:
+          star:
+            schedule:
+              start_day: 20
+              end_day: 4      # <-
+              per_week: 2
+        """,
+        ["kols.star.schedule.end_day", "4", "20"],
+    ),
+    "budget_window_ends_before_start": (
+        """
+        channels:
+          ads:
+            budget_schedule:
+              - {start_day: 30, end_day: 10, daily_budget: 5}   # <-
+        """,
+        ["channels.ads.budget_schedule.0.end_day", "10", "30"],
     ),
     "negative_lecture_budget_cap": (
         """
@@ -194,13 +241,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
 }
 
 # Known defects (strict xfail: the marker must go when the defect is fixed).
-KNOWN = {
-    # pydantic puts the discriminator tag after the campaign's name in the error location
-    # (campaigns.invite_reward.invite_reward.budget_cap); the loader drops every location
-    # part equal to a kind, so a campaign *named* like its kind loses its name:
-    # "campaigns.budget_cap" at the line of "campaigns:".
-    "negative_campaign_budget_cap": "loader drops a campaign name equal to a campaign kind",
-}
+KNOWN: dict[str, str] = {}
 
 
 def cases() -> list:
@@ -302,3 +343,34 @@ def test_every_campaign_kind_is_known_to_the_engine():
     from growthsim.scenario.schema import CAMPAIGN_KINDS
 
     assert set(CAMPAIGN_AGENTS) == set(CAMPAIGN_KINDS)
+
+
+def test_campaign_ending_before_its_start_points_at_end_day(tmp_path):
+    """The error names the end-day field and sits on its line, not on the campaign's."""
+    text = HEAD + textwrap.dedent(
+        """
+        campaigns:
+          spring:
+            kind: flash_sale
+            start_day: 40
+            end_day: 25
+        """
+    )
+    path = tmp_path / "ends_early.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    end_line = next(i for i, l in enumerate(text.splitlines(), 1) if "end_day: 25" in l)
+    assert f"{path}:{end_line}: campaigns.spring.end_day:" in msg, msg
+    assert "start_day (40)" in msg and "found 25" in msg
+
+
+def test_campaign_key_equal_to_a_kind_is_kept_in_the_path():
+    """Only the discriminator tag pydantic inserts is dropped from an error's path; a
+    campaign whose name is a kind keeps its name."""
+    data = yaml.safe_load(HEAD + "campaigns:\n  group_buy: {kind: flash_sale, discount: 2}\n")
+    with pytest.raises(ScenarioError) as err:
+        validate_plan(data)
+    assert "campaigns.group_buy.discount:" in str(err.value)
+    assert "campaigns.discount" not in str(err.value)

@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from growthsim.errors import ScenarioError, located
-from growthsim.scenario.schema import Scenario
+from growthsim.scenario.schema import CAMPAIGN_KINDS, Scenario
 
 FILE_KEYS = ("variants",)  # keys of a scenario file that are not part of one plan
 
@@ -87,9 +87,7 @@ def _format_errors(
 ) -> str:
     msgs = []
     for err in exc.errors():
-        loc = tuple(str(x) for x in err["loc"])
-        # drop discriminator tags that pydantic inserts into the location
-        loc = tuple(x for x in loc if x not in _UNION_TAGS)
+        loc = _drop_union_tag(tuple(str(x) for x in err["loc"]))
         full = prefix + loc
         line = None
         for cut in range(len(full), -1, -1):
@@ -131,7 +129,18 @@ def _format_errors(
 
 _PATH_AT_START = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[^\s:.]+)+):")
 
-_UNION_TAGS = {"invite_reward", "checkin_cashback", "lottery", "flash_sale", "group_buy", "lecture"}
+# Sections holding a mapping of name -> tagged union member. In an error inside a member,
+# pydantic puts the member's tag right after its name: ``campaigns.<name>.<kind>.<field>``.
+_TAGGED_SECTIONS: dict[str, tuple[str, ...]] = {"campaigns": CAMPAIGN_KINDS}
+
+
+def _drop_union_tag(loc: tuple[str, ...]) -> tuple[str, ...]:
+    """Remove the discriminator tag pydantic inserts after a tagged member's name, and
+    nothing else: a user's key that happens to equal a tag (``campaigns.lottery``) stays."""
+    tags = _TAGGED_SECTIONS.get(loc[0]) if loc else None
+    if tags is not None and len(loc) >= 3 and loc[2] in tags:
+        return loc[:2] + loc[3:]
+    return loc
 
 
 def validate_plan(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
@@ -24,6 +24,19 @@ class Strict(BaseModel):
     """Base model: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class EndNotBeforeStart(BaseModel):
+    """Mixin for models with ``start_day`` and an optional ``end_day`` (declared in that
+    order): an ``end_day`` before ``start_day`` is an error located at ``end_day``."""
+
+    @field_validator("end_day", check_fields=False)
+    @classmethod
+    def _end_not_before_start(cls, end: int | None, info: ValidationInfo) -> int | None:
+        start = info.data.get("start_day")
+        if end is not None and start is not None and end < start:
+            raise ValueError(f"must not be before start_day ({start})")
+        return end
 
 
 # --------------------------------------------------------------------------- market
@@ -265,7 +278,7 @@ class Groups(Strict):
 # --------------------------------------------------------------------------- schedules
 
 
-class ScheduleSpec(Strict):
+class ScheduleSpec(EndNotBeforeStart, Strict):
     """When a recurring action happens. Give one of ``every_days``, ``posts_per_week`` or
     ``days``; with none, the action happens once on ``start_day``."""
 
@@ -282,8 +295,6 @@ class ScheduleSpec(Strict):
         given = [x for x in (self.every_days, self.per_week, self.days) if x is not None]
         if len(given) > 1:
             raise ValueError("give only one of every_days, per_week, days")
-        if self.end_day is not None and self.end_day < self.start_day:
-            raise ValueError(f"end_day ({self.end_day}) is before start_day ({self.start_day})")
         return self
 
     def action_days(self, horizon: int) -> list[int]:
@@ -307,19 +318,13 @@ class ScheduleSpec(Strict):
 # --------------------------------------------------------------------------- levers
 
 
-class BudgetWindow(Strict):
+class BudgetWindow(EndNotBeforeStart, Strict):
     start_day: Day = 0
     end_day: Day | None = None
     daily_budget: NonNegFloat = Field(description="spend per day in this window (money/day)")
 
-    @model_validator(mode="after")
-    def _check(self) -> "BudgetWindow":
-        if self.end_day is not None and self.end_day < self.start_day:
-            raise ValueError(f"end_day ({self.end_day}) is before start_day ({self.start_day})")
-        return self
 
-
-class Channel(Strict):
+class Channel(EndNotBeforeStart, Strict):
     """An acquisition channel. Reach per day = ``base_reach + max_reach * (1 -
     exp(-spend / half_saturation_spend))`` people; each reached outsider joins with
     ``join_rate``. Cost per acquired member is an output, never an input."""
@@ -350,12 +355,6 @@ class Channel(Strict):
         None, description="engagement of members joining via this channel; default members.engagement.initial"
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> "Channel":
-        if self.end_day is not None and self.end_day < self.start_day:
-            raise ValueError(f"end_day ({self.end_day}) is before start_day ({self.start_day})")
-        return self
-
     def budget_on(self, day: int) -> float:
         if day < self.start_day or (self.end_day is not None and day > self.end_day):
             return 0.0
@@ -367,7 +366,7 @@ class Channel(Strict):
         return self.daily_budget
 
 
-class CampaignBase(Strict):
+class CampaignBase(EndNotBeforeStart, Strict):
     start_day: Day = 0
     end_day: Day | None = Field(None, description="last day (inclusive); default: horizon end")
     budget_cap: NonNegFloat | None = Field(
@@ -378,12 +377,6 @@ class CampaignBase(Strict):
         description="effect kept at each repetition: the k-th event's lift is "
         "(lift - 1) * fatigue**k + 1; 1 = no fatigue",
     )
-
-    @model_validator(mode="after")
-    def _check_days(self) -> "CampaignBase":
-        if self.end_day is not None and self.end_day < self.start_day:
-            raise ValueError(f"end_day ({self.end_day}) is before start_day ({self.start_day})")
-        return self
 
 
 class InviteReward(CampaignBase):
