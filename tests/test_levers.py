@@ -576,11 +576,6 @@ def test_groups_by_block_keep_regions_apart():
     assert set(m.g_cat[: m.n_groups].tolist()) == {0, 1, 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="placement counts VIP groups against groups.max_groups and overflows ordinary "
-    "members into VIP groups (CommunityModel._place/_room, kernels.daily.place_members)",
-)
 def test_vip_groups_with_max_groups_keep_caps():
     """VIP groups must not use up ``max_groups`` nor receive ordinary members: VIP
     selection starts (day 20) while only 3 of the 5 allowed ordinary groups exist."""

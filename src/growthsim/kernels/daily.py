@@ -101,6 +101,40 @@ def outsider_pass(
 
 
 @njit(cache=True)
+def organic_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_new, p, e0, room, seed, day):
+    """Organic joins: each outsider joins with probability ``p`` independently.
+
+    Visits only the selected people: the gaps between successive selections over the whole
+    market are geometric (inverse-CDF draws ``k`` of purpose ``P_ORGANIC``), so the cost is
+    ``O(n p)``, not ``O(n)``; a selected person who is not an outsider is passed over, which
+    thins the selection to outsiders with the same ``p``. Returns (n_new, joins, room_left)."""
+    n = status.shape[0]
+    joins = 0
+    if p <= 0.0 or room <= 0:
+        return n_new, 0, room
+    log_q = np.log1p(-p) if p < 1.0 else -np.inf
+    j = -1
+    k = 0
+    while room > 0:
+        if p >= 1.0:
+            j += 1
+        else:
+            u = uniform(seed, day, P_ORGANIC, k, 1)
+            k += 1
+            j += 1 + int(np.floor(np.log1p(-u) / log_q))
+        if j >= n:
+            break
+        if status[j] != OUTSIDER:
+            continue
+        _join(j, day, SRC_ORGANIC, -1, e0, status, eng, join_day, last_seen, source, referrer)
+        new_ids[n_new] = j
+        n_new += 1
+        joins += 1
+        room -= 1
+    return n_new, joins, room
+
+
+@njit(cache=True)
 def channel_pass(
     status, eng, join_day, last_seen, source, referrer, new_ids, n_new,
     n_reach, candidates, join_rate, intake_cap, src, e0, room, seed, day, channel_index,
@@ -150,18 +184,20 @@ def replay_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_n
 
 @njit(cache=True)
 def activity_pass(
-    status, prop, eng, group, last_active, last_seen, active_days, streak,
+    roster, n_roster, status, prop, eng, group, last_active, last_seen, active_days, streak,
     g_resp, g_decay, act_mult, dormant_factor, habit, seed, day, active_out,
 ):
     """Engagement update and today's activity for members placed in a group.
 
     ``e <- e + g_resp[g]*(1-e) - g_decay[g]*e``; active with probability
     ``prop * e * act_mult`` (times ``dormant_factor`` when dormant); an active day adds
-    ``habit*(1-e)`` and wakes a dormant member. Returns (n_active, n_woken)."""
-    n = status.shape[0]
+    ``habit*(1-e)`` and wakes a dormant member. Visits the ``n_roster`` people of
+    ``roster`` (the placed members, any order); ``active_out[:n_active]`` is written in
+    ascending person order. Returns (n_active, n_woken)."""
     k = 0
     woken = 0
-    for i in range(n):
+    for r in range(n_roster):
+        i = roster[r]
         s = status[i]
         if s != MEMBER and s != DORMANT:
             continue
@@ -191,6 +227,7 @@ def activity_pass(
         elif e > 1.0:
             e = 1.0
         eng[i] = e
+    active_out[:k].sort()
     return k, woken
 
 
@@ -301,7 +338,7 @@ def conversion_pass(
 
 @njit(cache=True)
 def churn_pass(
-    status, eng, group, join_day, last_active, last_seen, leave_day, active_days, vip, paying,
+    roster, n_roster, status, eng, group, join_day, last_active, last_seen, leave_day, active_days, vip, paying,
     g_churn, g_recall, g_size,
     base_hazard, theta, silent_days, dormant_hazard, max_active_days, vip_churn_mult,
     recall_boost, seed, day,
@@ -313,10 +350,11 @@ def churn_pass(
     ``base_hazard * exp(-theta * e) * g_churn[g]`` (dormant: ``dormant_hazard * g_churn[g]``),
     times ``vip_churn_mult`` for VIP members; with ``max_active_days > 0`` a member leaves
     after that many active days. Returns (churned, to_dormant, recalled, members, dormant,
-    wau, mau, payers, vips) where the last six are end-of-day counts (today's unplaced
-    joiners count as members)."""
-    n = status.shape[0]
+    wau, mau, payers, vips, n_roster_left) where members..vips are end-of-day counts of
+    the placed members (today's joiners are placed after this pass). Visits the ``n_roster``
+    people of ``roster`` and removes those who leave, keeping the others' order."""
     churned = 0
+    w = 0
     to_dormant = 0
     recalled = 0
     members = 0
@@ -325,14 +363,12 @@ def churn_pass(
     mau = 0
     payers = 0
     vips = 0
-    for i in range(n):
+    for r in range(n_roster):
+        i = roster[r]
         s = status[i]
         if s != MEMBER and s != DORMANT:
             continue
         g = group[i]
-        if g < 0:
-            members += 1
-            continue
         if max_active_days > 0 and active_days[i] >= max_active_days:
             status[i] = CHURNED
             leave_day[i] = day
@@ -362,6 +398,8 @@ def churn_pass(
             g_size[g] -= 1
             churned += 1
             continue
+        roster[w] = i
+        w += 1
         members += 1
         if s == DORMANT:
             dormant += 1
@@ -375,20 +413,27 @@ def churn_pass(
                 wau += 1
             if day - la < 30:
                 mau += 1
-    return churned, to_dormant, recalled, members, dormant, wau, mau, payers, vips
+    return churned, to_dormant, recalled, members, dormant, wau, mau, payers, vips, w
 
 
 @njit(cache=True)
 def place_members(
     ids, cats, group, eng, g_size, g_cat, g_managed, state, open_ptr,
-    target, max_size, max_groups, onboarding,
+    target, max_size, max_groups, vip_cat, onboarding,
 ):
     """Put people ``ids`` (with categories ``cats``) into groups: the category's open group
     while it is below ``target``; else any group of the category below ``target``; else a
-    new group (up to ``max_groups``); else the least-full group of the category below
-    ``max_size``. Newcomers to a managed group get ``onboarding * (1 - e)`` engagement.
+    new group (ordinary groups: up to ``max_groups``; VIP groups, category ``vip_cat``, do
+    not count against it); else the least-full group of the category below ``max_size``;
+    else (category full everywhere) the least-full ordinary group of any category for an
+    ordinary member, the least-full group of any category for a VIP member.
+    Newcomers to a managed group get ``onboarding * (1 - e)`` engagement.
     ``state[0]`` holds the number of groups. Returns the number of people placed."""
     placed = 0
+    n_ord = 0
+    for h in range(state[0]):
+        if g_cat[h] != vip_cat:
+            n_ord += 1
     for k in range(ids.shape[0]):
         i = ids[k]
         c = cats[k]
@@ -399,22 +444,24 @@ def place_members(
                 if g_cat[h] == c and g_size[h] < target:
                     g = h
                     break
-            if g < 0 and state[0] < max_groups and state[0] < g_size.shape[0]:
+            if g < 0 and state[0] < g_size.shape[0] and (c == vip_cat or n_ord < max_groups):
                 g = state[0]
                 state[0] += 1
                 g_cat[g] = c
                 g_size[g] = 0
                 g_managed[g] = 0
+                if c != vip_cat:
+                    n_ord += 1
             if g < 0:
                 best = max_size
                 for h in range(state[0]):
                     if g_cat[h] == c and g_size[h] < best:
                         best = g_size[h]
                         g = h
-            if g < 0:  # category full everywhere: least-full group of any category
+            if g < 0:  # category full everywhere
                 best = 1 << 30
                 for h in range(state[0]):
-                    if g_size[h] < best:
+                    if (c == vip_cat or g_cat[h] != vip_cat) and g_size[h] < best:
                         best = g_size[h]
                         g = h
             open_ptr[c] = g
@@ -424,6 +471,87 @@ def place_members(
             eng[i] = eng[i] + onboarding * (1.0 - eng[i])
         placed += 1
     return placed
+
+
+@njit(cache=True)
+def roster_add(roster, n_roster, ids):
+    """Append ``ids`` to the roster of placed members. Returns the new length."""
+    for k in range(ids.shape[0]):
+        roster[n_roster] = ids[k]
+        n_roster += 1
+    return n_roster
+
+
+@njit(cache=True)
+def group_levels(
+    g_size, g_cat, vip_cat, n_groups, slot_n, slot_h, target, stim0, stim_per_hour,
+    kol_lift, kol_ref, daily_decay, crowding, unm_decay, unm_churn,
+    recall_per_hour, stim, decay, churn, recall, ref, g_managed,
+):
+    """Today's per-group levels for the first ``G = max(n_groups, 1)`` groups.
+
+    Staff attention: ``slot_n[s]`` group-slots of ``slot_h[s]`` hours; slots, longest first,
+    go round the groups in priority order (non-empty VIP groups, non-empty ordinary groups,
+    then empty VIP and empty ordinary groups; oldest first within each). A group with hours
+    is managed. With ``size/target`` the fill ratio, ``crowd = max(0, fill - 1)`` and
+    ``dilution = max(1, fill)``:
+
+    - stimulus ``stim0 + stim_per_hour * hours / dilution`` plus each KOL post's lift
+      (``kol_lift[p, g]``), and the referral multiplier the product of ``kol_ref[p, g]``;
+    - engagement decay ``daily_decay * (1 + crowding * crowd) * unm_decay`` (the last factor
+      only when unmanaged), churn multiplier ``(1 + crowding * crowd) * unm_churn``
+      (likewise) and recall probability ``min(1, recall_per_hour * hours / dilution)``.
+
+    The caller turns ``stim`` into today's response ``stimulus_response * (1 - exp(-stim))``.
+    Returns the number of managed groups."""
+    G = max(n_groups, 1)
+    hours = np.zeros(G)
+    n_slots = 0
+    for s in range(slot_n.shape[0]):
+        n_slots += slot_n[s]
+    if n_slots > 0 and n_groups > 0:
+        order = np.empty(G, dtype=np.int64)
+        q = 0
+        for empty in range(2):
+            for want_vip in range(1, -1, -1):
+                for h in range(G):
+                    if (g_size[h] == 0) == (empty == 1) and (g_cat[h] == vip_cat) == (want_vip == 1):
+                        order[q] = h
+                        q += 1
+        by_h = np.argsort(-slot_h, kind="mergesort")
+        k = 0
+        for s in by_h:
+            for _ in range(slot_n[s]):
+                hours[order[k % G]] += slot_h[s]
+                k += 1
+    managed = 0
+    P = kol_lift.shape[0]
+    for g in range(G):
+        fill = g_size[g] / target
+        crowd = fill - 1.0
+        if crowd < 0.0:
+            crowd = 0.0
+        dil = fill if fill > 1.0 else 1.0
+        x = stim0 + stim_per_hour * hours[g] / dil
+        rm = 1.0
+        for p in range(P):
+            x += kol_lift[p, g]
+            rm *= kol_ref[p, g]
+        stim[g] = x
+        ref[g] = rm
+        cm = 1.0 + crowding * crowd
+        if hours[g] > 0.0:
+            managed += 1
+            g_managed[g] = 1
+            decay[g] = daily_decay * cm * 1.0
+            churn[g] = cm * 1.0
+        else:
+            g_managed[g] = 0
+            decay[g] = daily_decay * cm * unm_decay
+            churn[g] = cm * unm_churn
+        r = recall_per_hour * hours[g] / dil
+        recall[g] = r if r < 1.0 else 1.0
+    return managed
 
 
 @njit(cache=True)
@@ -446,5 +574,5 @@ __all__ = [
     "SRC_INITIAL", "SRC_ORGANIC", "SRC_REFERRAL", "SRC_REPLAY", "SRC_CHANNEL0",
     "outsider_pass", "channel_pass", "replay_pass", "activity_pass", "invite_weights",
     "referral_pass", "credit_wellmixed_referrers", "conversion_pass", "churn_pass",
-    "place_members", "streak_hits", "uint64",
+    "place_members", "roster_add", "group_levels", "organic_pass", "streak_hits", "uint64",
 ]

@@ -27,6 +27,7 @@ import pandas as pd
 from growthsim.graph import Graph, build_graph, hubs
 from growthsim.kernels import daily as K
 from growthsim.model.ledger import Ledger
+from growthsim.model.series import DailySeries
 from growthsim.model.levers import (
     CAMPAIGN_AGENTS,
     MORNING,
@@ -142,7 +143,15 @@ class CommunityModel(mesa.Model):
         self.g_state = np.zeros(1, dtype=np.int64)  # number of groups
         self.open_ptr = np.full(self.n_cats + 1, -1, dtype=np.int64)
         self.max_groups = g.max_groups if g.max_groups is not None else cap
+        # the placed members (status member or dormant), in no particular order: the daily
+        # activity and churn passes visit these, not the whole market
+        self.roster = np.empty(n, dtype=np.int64)
+        self.n_roster = 0
         self._place(initial)
+        self.n_roster = K.roster_add(self.roster, self.n_roster, np.asarray(initial, dtype=np.int64))
+        # per-group buffers of the day's levels (see kernels.daily.group_levels)
+        self._lv = {k: np.zeros(cap) for k in ("stim", "decay", "churn", "recall", "ref")}
+        self._no_posts = np.zeros((0, cap))
 
         # levers (scheduled actors) ------------------------------------------------------
         self.ledger = Ledger(self.horizon, sc.budget.total, sc.budget.monthly_cap)
@@ -161,6 +170,8 @@ class CommunityModel(mesa.Model):
             priority=mesa.time.Priority.HIGH,
         )
         self._candidates_all = np.arange(n, dtype=np.int64)
+        self._no_slots_n = np.zeros(0, dtype=np.int64)
+        self._no_slots_h = np.zeros(0, dtype=np.float64)
         self._block_candidates: dict[int, np.ndarray] = {}
 
         # buffers -------------------------------------------------------------------------
@@ -168,17 +179,18 @@ class CommunityModel(mesa.Model):
         self._active = np.zeros(n, dtype=np.int64)
         self._acc_ref = np.zeros(n, dtype=np.int64)
         self.churned_total = 0
-        self.counters: dict[str, float] = {}
         self.source_names = ["organic", "referral", "replay", *self.channel_names]
         self.cost_categories = ["staff", "volunteer_admins", "tools", "devices"]
         self.cost_categories += [f"channel:{k}" for k in sc.channels]
         self.cost_categories += [f"campaign:{k}" for k in sc.campaigns]
         self.cost_categories += [f"kol:{k}" for k in sc.kols]
-        reporters = {
-            name: (lambda m, name=name: m.counters[name])
-            for name in self.counter_names()
-        }
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        names = self.counter_names()
+        floats = ["revenue", "gross_margin", "cost", *(f"cost_{c}" for c in self.cost_categories)]
+        self.datacollector = DailySeries(names, floats, capacity=self.horizon)
+        ix = self.datacollector.index
+        self._ix = ix
+        self._ix_channel = [ix[f"new_{k}"] for k in self.channel_names]
+        self._ix_cost = [(cat, ix[f"cost_{cat}"]) for cat in self.cost_categories]
         self.running = True
 
     # ------------------------------------------------------------------------ basics
@@ -194,6 +206,11 @@ class CommunityModel(mesa.Model):
     @property
     def n_groups(self) -> int:
         return int(self.g_state[0])
+
+    @property
+    def counters(self) -> dict[str, float]:
+        """The last collected day's counters (empty before the first day)."""
+        return self.datacollector.last()
 
     def counter_names(self) -> list[str]:
         names = ["day", "members", "active", "wau", "mau", "dormant", "churned", "new_members"]
@@ -231,13 +248,10 @@ class CommunityModel(mesa.Model):
             return
         g = self.plan.groups
         cats = self._cats(ids) if cats is None else cats
-        vip = cats == self.vip_cat
         K.place_members(
             np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(cats, dtype=np.int64),
             self.pop.group, self.pop.eng, self.g_size, self.g_cat, self.g_managed,
-            self.g_state, self.open_ptr, g.target_size, g.max_size,
-            # VIP groups do not count against max_groups
-            self.g_size.shape[0] if vip.any() else self.max_groups,
+            self.g_state, self.open_ptr, g.target_size, g.max_size, self.max_groups, self.vip_cat,
             self.plan.operations.onboarding_boost,
         )
 
@@ -260,44 +274,42 @@ class CommunityModel(mesa.Model):
 
     # ------------------------------------------------------------------------ the day
     def _prepare_groups(self) -> dict[str, np.ndarray]:
+        """Today's per-group levels (views of the first ``max(n_groups, 1)`` groups)."""
         sc, t = self.plan, self.today
         G = max(self.n_groups, 1)
-        size = self.g_size[:G].astype(np.float64)
-        target = sc.groups.target_size
-        crowd = np.maximum(0.0, size / target - 1.0)
-        dilution = np.maximum(1.0, size / target)
-        hours = np.zeros(G)
-        if t.slots and self.n_groups:
-            slot_hours = np.concatenate([np.full(n, h) for n, h in t.slots])
-            slot_hours = np.sort(slot_hours)[::-1]
-            # priority: VIP groups, then non-empty groups oldest first, then empty ones
-            is_vip = self.g_cat[:G] == self.vip_cat
-            empty = size == 0
-            order = np.lexsort((np.arange(G), ~is_vip, empty))
-            np.add.at(hours, order[np.arange(len(slot_hours)) % G], slot_hours)
-        managed = hours > 0
-        self.g_managed[:G] = managed
-        stim = np.full(G, sc.members.engagement.baseline_stimulus + t.stimulus)
-        stim += sc.operations.stimulus_per_hour * hours / dilution
-        ref = np.ones(G)
-        for lift, mult, reach in t.kol_posts:
-            if reach is None or reach >= G:
-                stim += lift
-                ref *= mult
-            else:
-                pick = self.rng.choice(G, size=reach, replace=False)
-                stim[pick] += lift
-                ref[pick] *= mult
-        eng = sc.members.engagement
-        unmanaged_d = np.where(managed, 1.0, sc.groups.unmanaged_decay_multiplier)
-        unmanaged_c = np.where(managed, 1.0, sc.groups.unmanaged_churn_multiplier)
-        crowd_mult = 1.0 + sc.groups.crowding_penalty * crowd
+        lv = self._lv
+        posts = self._no_posts
+        post_ref = self._no_posts
+        if t.kol_posts:
+            posts = np.zeros((len(t.kol_posts), G))
+            post_ref = np.ones((len(t.kol_posts), G))
+            for p, (lift, mult, reach) in enumerate(t.kol_posts):
+                if reach is None or reach >= G:
+                    posts[p] = lift
+                    post_ref[p] = mult
+                else:
+                    pick = self.rng.choice(G, size=reach, replace=False)
+                    posts[p, pick] = lift
+                    post_ref[p, pick] = mult
+        if t.slots:
+            slot_n = np.array([n for n, _ in t.slots], dtype=np.int64)
+            slot_h = np.array([h for _, h in t.slots], dtype=np.float64)
+        else:
+            slot_n, slot_h = self._no_slots_n, self._no_slots_h
+        eng, gr = sc.members.engagement, sc.groups
+        managed = K.group_levels(
+            self.g_size, self.g_cat, self.vip_cat, self.n_groups, slot_n, slot_h, gr.target_size,
+            eng.baseline_stimulus + t.stimulus, sc.operations.stimulus_per_hour, posts, post_ref,
+            eng.daily_decay, gr.crowding_penalty, gr.unmanaged_decay_multiplier,
+            gr.unmanaged_churn_multiplier, sc.operations.recall_prob_per_hour,
+            lv["stim"], lv["decay"], lv["churn"], lv["recall"], lv["ref"], self.g_managed,
+        )
         return {
-            "resp": eng.stimulus_response * (1.0 - np.exp(-stim)),
-            "decay": eng.daily_decay * crowd_mult * unmanaged_d,
-            "churn": crowd_mult * unmanaged_c,
-            "recall": np.minimum(1.0, sc.operations.recall_prob_per_hour * hours / dilution),
-            "ref": ref,
+            "resp": eng.stimulus_response * (1.0 - np.exp(-lv["stim"][:G])),
+            "decay": lv["decay"][:G],
+            "churn": lv["churn"][:G],
+            "recall": lv["recall"][:G],
+            "ref": lv["ref"][:G],
             "managed": managed,
         }
 
@@ -318,8 +330,10 @@ class CommunityModel(mesa.Model):
         seed = self.kernel_seed
         t.m_conv *= self._conv_boosts.pop(day, 1.0)
         grp = self._prepare_groups()
-        c = {name: 0.0 for name in self.counter_names()}
-        c["day"] = day
+        ix = self._ix
+        row = self.datacollector.row
+        row[:] = 0.0
+        row[ix["day"]] = day
         room = self._room()
 
         # 2. acquisition --------------------------------------------------------------
@@ -333,7 +347,7 @@ class CommunityModel(mesa.Model):
                 spec.join_rate, -1 if spec.daily_intake_cap is None else spec.daily_intake_cap,
                 K.SRC_CHANNEL0 + ch.index, e0, room, seed, day, ch.index,
             )
-            c[f"new_{ch.name}"] += joins
+            row[self._ix_channel[ch.index]] += joins
             if joins and spec.cost_per_join > 0:
                 self.ledger.request(day, ch.category, joins * spec.cost_per_join)
         if sc.replay is not None:
@@ -343,26 +357,23 @@ class CommunityModel(mesa.Model):
                     pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
                     self._new_ids, n_new, sc.replay.daily_joins[i], self.e0, room, seed, day,
                 )
-                c["new_replay"] += joins
-        empty_f = np.zeros(0, dtype=np.float64)
-        empty_i = np.zeros(0, dtype=np.int64)
+                row[ix["new_replay"]] += joins
         if m.organic_join_prob > 0:
-            n_new, organic, _, _, room = K.outsider_pass(
+            n_new, organic, room = K.organic_pass(
                 pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
-                self._new_ids, n_new, m.organic_join_prob, 0.0, 0.0, empty_i, empty_f, 0.0,
-                self.e0, room, seed, day,
+                self._new_ids, n_new, m.organic_join_prob, self.e0, room, seed, day,
             )
-            c["new_organic"] += organic
+            row[ix["new_organic"]] += organic
 
         # 3. activity -----------------------------------------------------------------
         n_act, woken = K.activity_pass(
-            pop.status, pop.prop, pop.eng, pop.group, pop.last_active, pop.last_seen,
+            self.roster, self.n_roster, pop.status, pop.prop, pop.eng, pop.group, pop.last_active, pop.last_seen,
             pop.active_days, pop.streak, grp["resp"], grp["decay"], t.m_act,
             m.churn.dormant_activity_factor, m.engagement.habit_gain, seed, day, self._active,
         )
         active = self._active[:n_act]
-        c["active"] = n_act
-        c["woken"] = woken
+        row[ix["active"]] = n_act
+        row[ix["woken"]] = woken
         for a in list(t.watchers.values()):
             a.after_activity(active)
 
@@ -386,9 +397,9 @@ class CommunityModel(mesa.Model):
                 pop.accepted, self._new_ids, n_new, self._acc_ref, p_inv, p_acc,
                 m.referral.social_reinforcement, self.e0, room, seed, day,
             )
-        c["invites_sent"] = invites
-        c["invites_accepted"] = n_acc
-        c["new_referral"] = n_acc
+        row[ix["invites_sent"]] = invites
+        row[ix["invites_accepted"]] = n_acc
+        row[ix["new_referral"]] = n_acc
         referrers = self._acc_ref[:n_acc]
         for a in list(t.watchers.values()):
             a.after_referral(referrers)
@@ -400,17 +411,17 @@ class CommunityModel(mesa.Model):
             min(1.0, cv.first_purchase_prob * t.m_conv), min(1.0, cv.repurchase_prob * t.m_conv),
             sc.groups.vip.conversion_multiplier, econ.order_value, econ.order_value_sigma, seed, day,
         )
-        c["first_purchases"] = first
-        c["purchases"] = orders
-        c["revenue"] = rev
-        c["gross_margin"] = rev * econ.gross_margin
+        row[ix["first_purchases"]] = first
+        row[ix["purchases"]] = orders
+        row[ix["revenue"]] = rev
+        row[ix["gross_margin"]] = rev * econ.gross_margin
         for a in list(t.watchers.values()):
             a.after_conversion(rev)
 
         # 6. churn --------------------------------------------------------------------
         ch = m.churn
-        churned, _, recalled, members, dormant, wau, mau, payers, vips = K.churn_pass(
-            pop.status, pop.eng, pop.group, pop.join_day, pop.last_active, pop.last_seen,
+        churned, _, recalled, members, dormant, wau, mau, payers, vips, self.n_roster = K.churn_pass(
+            self.roster, self.n_roster, pop.status, pop.eng, pop.group, pop.join_day, pop.last_active, pop.last_seen,
             pop.leave_day, pop.active_days, pop.vip, pop.paying, grp["churn"], grp["recall"],
             self.g_size, ch.base_hazard, ch.engagement_sensitivity, ch.silent_days,
             ch.dormant_hazard, ch.max_active_days or 0, sc.groups.vip.churn_multiplier,
@@ -419,22 +430,27 @@ class CommunityModel(mesa.Model):
         self.churned_total += churned
 
         # 7. groups -------------------------------------------------------------------
-        self._place(self._new_ids[:n_new])
+        joined = self._new_ids[:n_new]
+        self._place(joined)
+        self.n_roster = K.roster_add(self.roster, self.n_roster, joined)
 
         # 8. collect ------------------------------------------------------------------
-        c.update(
-            members=members, dormant=dormant, wau=wau, mau=mau, paying=payers, vip_members=vips,
-            churned=self.churned_total, recalled=recalled, new_members=n_new,
-            groups=self.n_groups, managed_groups=int(grp["managed"].sum()),
-            budget_blocked=1 if day in self.ledger.blocked_days else 0,
-        )
+        # today's joiners count as members (they were placed after the churn pass)
+        for name, v in (
+            ("members", members + n_new), ("dormant", dormant), ("wau", wau), ("mau", mau),
+            ("paying", payers), ("vip_members", vips), ("churned", self.churned_total),
+            ("recalled", recalled), ("new_members", n_new), ("groups", self.n_groups),
+            ("managed_groups", grp["managed"]),
+            ("budget_blocked", 1 if day in self.ledger.blocked_days else 0),
+        ):
+            row[ix[name]] = v
         total_cost = 0.0
-        for cat in self.cost_categories:
-            v = float(self.ledger.by_category[cat][day]) if cat in self.ledger.by_category else 0.0
-            c[f"cost_{cat}"] = v
+        by_cat = self.ledger.by_category
+        for cat, j in self._ix_cost:
+            v = float(by_cat[cat][day]) if cat in by_cat else 0.0
+            row[j] = v
             total_cost += v
-        c["cost"] = total_cost
-        self.counters = c
+        row[ix["cost"]] = total_cost
         self.datacollector.collect(self)
         self.today = Today()
         if day + 1 >= self.horizon:

@@ -460,7 +460,7 @@ class ReferenceModel(CommunityModel):
         c.update(
             members=members, dormant=dormant, wau=wau, mau=mau, paying=payers, vip_members=vips,
             churned=self.churned_total, recalled=recalled, new_members=len(new),
-            groups=self.n_groups, managed_groups=int(grp["managed"].sum()),
+            groups=self.n_groups, managed_groups=grp["managed"],
             budget_blocked=1 if day in self.ledger.blocked_days else 0,
         )
         total_cost = 0.0
@@ -469,8 +469,9 @@ class ReferenceModel(CommunityModel):
             c[f"cost_{cat}"] = v
             total_cost += v
         c["cost"] = total_cost
-        self.counters = c
-        self.datacollector.collect(self)
+        dc = self.datacollector
+        dc.row[:] = [c[name] for name in dc.names]
+        dc.collect(self)
         self.today = Today()
         if day + 1 >= self.horizon:
             self.running = False
