@@ -19,7 +19,8 @@ plans = st.builds(
         "horizon_days": 25,
         "market": {"size": size, "graph": {"model": graph, "mean_degree": deg, "blocks": blocks}},
         "members": {
-            "initial": min(init, size),
+            # the schema rejects initial members that cannot all be placed within the caps
+            "initial": min(init, size, maxg * max(target, 60) if maxg else size),
             "organic_join_prob": org,
             "referral": {"invite_prob": inv, "accept_prob": acc},
             "conversion": {"first_purchase_prob": fp, "repurchase_prob": rp},

@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from growthsim.errors import ScenarioError
-from growthsim.scenario import Scenario, ScenarioFile, apply_overrides, deep_merge, load_scenario
+from growthsim.scenario import (
+    Scenario,
+    ScenarioFile,
+    apply_overrides,
+    deep_merge,
+    load_scenario,
+    validate_plan,
+)
 from growthsim.scenario.schema import ScheduleSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +78,39 @@ def test_horizon_zero(tmp_path):
 def test_market_smaller_than_initial_members(tmp_path):
     msg = error_of(write(tmp_path, "name: x\nmarket: {size: 50}\nmembers: {initial: 100}\n"))
     assert "plan.yaml:3: members.initial: 100 initial members exceed market.size (50 people)" in msg
+
+
+def test_initial_members_beyond_group_caps(tmp_path):
+    msg = error_of(write(tmp_path, """\
+        name: x
+        market: {size: 1000}
+        members:
+          initial: 130
+        groups: {target_size: 40, max_size: 60, max_groups: 2}
+        """))
+    assert (
+        "plan.yaml:4: members.initial: 130 initial members do not fit in the groups: expected at most "
+        "groups.max_groups * groups.max_size = 2 * 60 = 120 people, found 130"
+    ) in msg
+
+
+def test_initial_members_within_group_caps(tmp_path):
+    # exactly full is allowed; without max_groups there is no limit from the groups
+    p = write(tmp_path, """\
+        name: x
+        market: {size: 1000}
+        members: {initial: 120}
+        groups: {target_size: 40, max_size: 60, max_groups: 2}
+        """)
+    assert load_scenario(p).members.initial == 120
+    s = Scenario(name="x", market={"size": 1000}, members={"initial": 900}, groups={"target_size": 40, "max_size": 60})
+    assert s.groups.max_groups is None
+
+
+def test_initial_members_beyond_group_caps_by_default_initial(tmp_path):
+    # members.initial left at its default (200) still counts; the error points at members
+    msg = error_of(write(tmp_path, "name: x\nmembers: {}\ngroups: {target_size: 50, max_size: 100, max_groups: 1}\n"))
+    assert "plan.yaml:2: members.initial: 200 initial members" in msg and "= 100 people, found 200" in msg
 
 
 def test_unknown_graph_model(tmp_path):
@@ -196,3 +236,24 @@ def test_library_scenarios_validate():
     for f in files:
         sf = ScenarioFile(f)
         assert sf.base.name
+
+
+@given(
+    initial=st.integers(0, 2000),
+    max_groups=st.one_of(st.none(), st.integers(1, 10)),
+    max_size=st.integers(2, 200),
+)
+@settings(max_examples=60, deadline=None)
+def test_initial_members_accepted_iff_they_fit_the_group_caps(initial, max_groups, max_size):
+    data = {
+        "name": "x",
+        "market": {"size": 5000},
+        "members": {"initial": initial},
+        "groups": {"target_size": 2, "max_size": max_size, "max_groups": max_groups},
+    }
+    fits = max_groups is None or initial <= max_groups * max_size
+    if fits:
+        assert validate_plan(data).members.initial == initial
+    else:
+        with pytest.raises(ScenarioError, match=rf"members.initial: .*found {initial}$"):
+            validate_plan(data)

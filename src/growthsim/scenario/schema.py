@@ -591,6 +591,14 @@ class Scenario(Strict):
             raise ValueError(
                 f"members.initial: {self.members.initial} initial members exceed market.size ({self.market.size} people)"
             )
+        g = self.groups
+        if g.max_groups is not None and self.members.initial > g.max_groups * g.max_size:
+            room = g.max_groups * g.max_size
+            raise ValueError(
+                f"members.initial: {self.members.initial} initial members do not fit in the groups: "
+                f"expected at most groups.max_groups * groups.max_size = {g.max_groups} * {g.max_size} "
+                f"= {room} people, found {self.members.initial}"
+            )
         h = self.horizon_days
         names: dict[str, str] = {}
         for section in ("channels", "campaigns", "kols"):
