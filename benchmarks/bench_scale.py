@@ -14,7 +14,8 @@ internal KOLs, VIP groups) and runs 365 days. The child reports
   the model's ``_prepare_groups`` and ``DataCollector.collect``; "mornings + glue" is
   the rest (Mesa event scheduling, the levers' scheduled actions, Python between passes);
 * referral throughput: edges of active members visited per second of ``referral_pass``,
-  and people scanned per second by the full-population passes (activity, churn).
+  and members visited per second by the activity and churn passes (which visit the roster
+  of placed members, not the whole market).
 
 The timing wrappers add one Python call per kernel call (~0.1 µs, a handful per day).
 
@@ -110,7 +111,7 @@ class Profiler:
         from growthsim.kernels import daily as K
         from growthsim.model import levers
 
-        for name in ("channel_pass", "replay_pass"):
+        for name in ("channel_pass", "replay_pass", "organic_pass"):
             self._wrap(K, name, "acquisition")
         # outsider_pass: organic joins (acquisition) or well-mixed word of mouth (referral)
         self._wrap(K, "outsider_pass", lambda a: "acquisition" if a[8] > 0 else "referral")
@@ -121,6 +122,7 @@ class Profiler:
         self._wrap(K, "conversion_pass", "conversion")
         self._wrap(K, "churn_pass", "churn")
         self._wrap(K, "place_members", "placement")
+        self._wrap(K, "roster_add", "placement")
         self._wrap(model, "_prepare_groups", "prepare groups")
         self._wrap(model.datacollector, "collect", "collect")
 
@@ -161,10 +163,12 @@ prof = Profiler()
 prof.install(m)
 deg = g.degree()
 visits = 0
+member_visits = 0
 day_s = []
 step = m._user_step  # Mesa runs the model's step through this attribute
 def counted_step():
-    global visits
+    global visits, member_visits
+    member_visits += int(getattr(m, "n_roster", n))
     t0 = time.perf_counter()
     step()
     day_s.append(time.perf_counter() - t0)
@@ -180,6 +184,7 @@ out["rss_run_mb"] = rss_mb()
 out["phases"] = dict(prof.seconds)
 out["steps_s"] = sum(day_s)
 out["edge_visits"] = visits
+out["member_visits"] = member_visits
 ts = m.timeseries()
 out["members_end"] = int(ts["members"].iloc[-1])
 out["members_max"] = int(ts["members"].max())
@@ -253,11 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         ref = r["phases"].get("referral", 0.0)
         if ref > 0:
             print(f"  referral: {r['edge_visits']:,} edge visits, {r['edge_visits'] / ref / 1e6:.1f} M edge visits/s")
-        scans = n * args.days
+        scans = r["member_visits"]
         for name in ("activity", "churn"):
             v = r["phases"].get(name, 0.0)
             if v > 0:
-                print(f"  {name}: {scans / v / 1e6:.0f} M people scanned/s")
+                print(f"  {name}: {scans:,} member visits, {scans / v / 1e6:.0f} M members/s")
         if n >= 1_000_000:
             total = r["graph_s"] + r["model_s"] + r["run_s"]
             print(f"  target {TARGET_SECONDS:.0f} s / {TARGET_GB:.0f} GB for 10^6 x 365: run {r['run_s']:.1f} s "

@@ -192,8 +192,8 @@ def activity_pass(
     ``e <- e + g_resp[g]*(1-e) - g_decay[g]*e``; active with probability
     ``prop * e * act_mult`` (times ``dormant_factor`` when dormant); an active day adds
     ``habit*(1-e)`` and wakes a dormant member. Visits the ``n_roster`` people of
-    ``roster`` (the placed members, any order); ``active_out[:n_active]`` is written in
-    ascending person order. Returns (n_active, n_woken)."""
+    ``roster`` (the placed members, ascending); ``active_out[:n_active]`` is written in the
+    same order. Returns (n_active, n_woken)."""
     k = 0
     woken = 0
     for r in range(n_roster):
@@ -227,7 +227,6 @@ def activity_pass(
         elif e > 1.0:
             e = 1.0
         eng[i] = e
-    active_out[:k].sort()
     return k, woken
 
 
@@ -352,7 +351,7 @@ def churn_pass(
     after that many active days. Returns (churned, to_dormant, recalled, members, dormant,
     wau, mau, payers, vips, n_roster_left) where members..vips are end-of-day counts of
     the placed members (today's joiners are placed after this pass). Visits the ``n_roster``
-    people of ``roster`` and removes those who leave, keeping the others' order."""
+    people of ``roster`` (ascending) and removes those who leave, keeping the others' order."""
     churned = 0
     w = 0
     to_dormant = 0
@@ -475,11 +474,25 @@ def place_members(
 
 @njit(cache=True)
 def roster_add(roster, n_roster, ids):
-    """Append ``ids`` to the roster of placed members. Returns the new length."""
-    for k in range(ids.shape[0]):
-        roster[n_roster] = ids[k]
-        n_roster += 1
-    return n_roster
+    """Merge people ``ids`` (not yet in it) into the ascending roster of placed members,
+    keeping it ascending so that the daily passes read the member arrays in memory order.
+    ``roster`` has room for everyone. Returns the new length."""
+    m = ids.shape[0]
+    if m == 0:
+        return n_roster
+    new = np.sort(ids)
+    i = n_roster - 1
+    j = m - 1
+    k = n_roster + m - 1
+    while j >= 0:
+        if i >= 0 and roster[i] > new[j]:
+            roster[k] = roster[i]
+            i -= 1
+        else:
+            roster[k] = new[j]
+            j -= 1
+        k -= 1
+    return n_roster + m
 
 
 @njit(cache=True)

@@ -143,8 +143,8 @@ class CommunityModel(mesa.Model):
         self.g_state = np.zeros(1, dtype=np.int64)  # number of groups
         self.open_ptr = np.full(self.n_cats + 1, -1, dtype=np.int64)
         self.max_groups = g.max_groups if g.max_groups is not None else cap
-        # the placed members (status member or dormant), in no particular order: the daily
-        # activity and churn passes visit these, not the whole market
+        # the placed members (status member or dormant), ascending: the daily activity and
+        # churn passes visit these, in memory order, not the whole market
         self.roster = np.empty(n, dtype=np.int64)
         self.n_roster = 0
         self._place(initial)
@@ -154,6 +154,16 @@ class CommunityModel(mesa.Model):
         self._no_posts = np.zeros((0, cap))
 
         # levers (scheduled actors) ------------------------------------------------------
+        # daily standing orders run in two morning rounds, each one recurring Mesa event:
+        # the high round with high-priority events, the default round after the day's
+        # one-off events (see growthsim.model.levers)
+        self._standing: dict[int, list[tuple[int, int, Any]]] = {
+            mesa.time.Priority.HIGH: [], mesa.time.Priority.DEFAULT: [],
+        }
+        if self.horizon > 0:
+            every_morning = mesa.time.Schedule(interval=1, start=MORNING, end=self.horizon - 1 + MORNING)
+            self.schedule_recurring(self._morning_high, every_morning, priority=mesa.time.Priority.HIGH)
+            self.schedule_recurring(self._morning_default, every_morning, priority=mesa.time.Priority.LOW)
         self.ledger = Ledger(self.horizon, sc.budget.total, sc.budget.monthly_cap)
         self.today = Today()
         self._conv_boosts: dict[int, float] = defaultdict(lambda: 1.0)
@@ -164,11 +174,7 @@ class CommunityModel(mesa.Model):
         self.volunteers = VolunteerAdminsAgent(self, sc.volunteer_admins)
         self.kols = [KOLAgent(self, k, s) for k, s in sc.kols.items()]
         self.vip_program = VipProgram(self, sc.groups.vip)
-        self._fixed_costs_gen = self.schedule_recurring(
-            self._pay_fixed_costs,
-            mesa.time.Schedule(interval=1, start=MORNING, end=self.horizon - 1 + MORNING),
-            priority=mesa.time.Priority.HIGH,
-        )
+        self.standing_order(self._pay_fixed_costs, 0, None, mesa.time.Priority.HIGH)
         self._candidates_all = np.arange(n, dtype=np.int64)
         self._no_slots_n = np.zeros(0, dtype=np.int64)
         self._no_slots_h = np.zeros(0, dtype=np.float64)
@@ -222,6 +228,28 @@ class CommunityModel(mesa.Model):
         names += [f"cost_{c}" for c in self.cost_categories]
         names += ["groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked"]
         return names
+
+    def standing_order(self, fn, start: int, end: int | None, priority=mesa.time.Priority.DEFAULT) -> None:
+        """Call ``fn`` on the morning of each day ``start..end`` (``None``: to the horizon)
+        in the morning round of ``priority`` (``HIGH`` or ``DEFAULT``), after the orders
+        given before it."""
+        if priority not in self._standing:
+            raise ValueError(f"standing orders run at HIGH or DEFAULT priority, not {priority!r}")
+        end = self.horizon - 1 if end is None else min(int(end), self.horizon - 1)
+        if start <= end:
+            self._standing[priority].append((int(start), end, fn))
+
+    def _run_standing(self, priority) -> None:
+        d = self.day
+        for start, end, fn in self._standing[priority]:
+            if start <= d <= end:
+                fn()
+
+    def _morning_high(self) -> None:
+        self._run_standing(mesa.time.Priority.HIGH)
+
+    def _morning_default(self) -> None:
+        self._run_standing(mesa.time.Priority.DEFAULT)
 
     def boost_tomorrow_conversion(self, mult: float) -> None:
         self.boost_conversion_on(self.day + 1, mult)

@@ -2,7 +2,13 @@
 
 Each is a ``mesa.Agent`` whose scheduled actions (Mesa event scheduling: ``schedule_event``
 and ``schedule_recurring``) fire on the morning of their day — model time ``day + 0.5`` —
-and only set that day's stimulus, multipliers and spend. The per-member work happens in
+and only set that day's stimulus, multipliers and spend. Actions repeated every day of a
+window (a channel's spend, a campaign's daily terms, staff at work) are standing orders
+of the model's two daily morning rounds (:meth:`CommunityModel.standing_order`: one Mesa
+recurring event per round, not one per actor per day). A morning runs, in this order:
+high-priority events (the high round — staff, volunteer admins, fixed costs — and the VIP
+selection and volunteer promotion rounds), one-off events (KOL posts, lottery, sale and lecture
+days) in the order they were scheduled, then the default round (channels, campaigns). The per-member work happens in
 the day's kernel passes, which call back the hooks ``after_activity``,
 ``after_referral`` and ``after_conversion`` where money depends on what members did.
 """
@@ -45,14 +51,9 @@ class Lever(mesa.Agent):
         return f"{self.category_prefix}:{self.name}"
 
     # schedule helpers ---------------------------------------------------------------
-    def every_day(self, fn, start: int, end: int | None, priority: Priority = Priority.DEFAULT):
-        h = self.model.horizon
-        end = h - 1 if end is None else min(end, h - 1)
-        if start > end:
-            return None
-        return self.model.schedule_recurring(
-            fn, Schedule(interval=1, start=start + MORNING, end=end + MORNING), priority=priority
-        )
+    def every_day(self, fn, start: int, end: int | None, priority: Priority = Priority.DEFAULT) -> None:
+        """Call ``fn`` each morning of days ``start..end`` (``None``: to the horizon)."""
+        self.model.standing_order(fn, start, end, priority)
 
     def on_days(self, fn, days: list[int], priority: Priority = Priority.DEFAULT) -> None:
         for d in days:
