@@ -666,3 +666,30 @@ def test_volunteer_admins_add_managed_groups_and_cost_their_stipend():
     assert per_rep(rs, "off", "cost_volunteer_admins").sum() == 0
     promoted = rs.scalars[rs.scalars["variant"] == "on"]["promoted_admins"]
     assert (promoted > 0).all()
+
+
+# ------------------------------------------------------------------- cost per join
+
+
+def test_cost_per_join_is_paid_in_full_before_each_join():
+    """A welcome gift of 10 per join with 205 of discretionary money: at most 20 people
+    join through the channel, each paid in full (cost = 10 x joins exactly), and the day
+    the money runs short is marked blocked. Without the budget more join."""
+    ch = {"gift": {"daily_budget": 0, "base_reach": 200, "max_reach": 0, "join_rate": 0.5,
+                   "cost_per_join": 10}}
+    tight = plan(staff={}, horizon_days=10, channels=ch, budget={"total": 205})
+    free = plan(staff={}, horizon_days=10, channels=ch)
+    for r in range(2):
+        m = CommunityModel(scenario=tight, replicate=r)
+        m.run()
+        ts = m.timeseries()
+        joins = int(ts["new_gift"].sum())
+        assert joins == 20
+        assert ts["cost_channel:gift"].sum() == pytest.approx(10.0 * joins)
+        assert int((m.pop.source == SRC_CHANNEL0).sum()) == joins
+        first_short = int(np.nonzero(ts["new_gift"].cumsum().to_numpy() >= 20)[0][0])
+        assert ts["budget_blocked"].iloc[first_short] == 1
+        assert m.ledger.exhausted_day is not None and m.ledger.exhausted_day <= first_short + 1
+        f = CommunityModel(scenario=free, replicate=r)
+        f.run()
+        assert f.timeseries()["new_gift"].sum() > 100

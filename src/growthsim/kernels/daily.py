@@ -121,7 +121,10 @@ def organic_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_
         else:
             u = uniform(seed, day, P_ORGANIC, k, 1)
             k += 1
-            j += 1 + int(np.floor(np.log1p(-u) / log_q))
+            gap = np.floor(np.log1p(-u) / log_q)  # failures before the next selection
+            if gap >= n - j - 1:  # (a float: may be huge for a tiny p)
+                break
+            j += 1 + int(gap)
         if j >= n:
             break
         if status[j] != OUTSIDER:

@@ -372,12 +372,10 @@ class CommunityModel(mesa.Model):
             n_new, joins, room = K.channel_pass(
                 pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
                 self._new_ids, n_new, ch.reach_today, self._candidates(spec.target_block),
-                spec.join_rate, -1 if spec.daily_intake_cap is None else spec.daily_intake_cap,
-                K.SRC_CHANNEL0 + ch.index, e0, room, seed, day, ch.index,
+                spec.join_rate, ch.intake_cap(), K.SRC_CHANNEL0 + ch.index, e0, room, seed, day, ch.index,
             )
             row[self._ix_channel[ch.index]] += joins
-            if joins and spec.cost_per_join > 0:
-                self.ledger.request(day, ch.category, joins * spec.cost_per_join)
+            ch.pay_joins(joins)
         if sc.replay is not None:
             i = day - sc.replay.start_day
             if 0 <= i < len(sc.replay.daily_joins):

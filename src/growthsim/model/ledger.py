@@ -103,6 +103,13 @@ class Ledger:
         self._record(day, category, granted, fixed=False)
         return granted
 
+    def affordable_units(self, day: int, unit_cost: float) -> int:
+        """Whole units of ``unit_cost`` (> 0) the discretionary money left on ``day`` covers
+        (a large number when the plan sets no limit)."""
+        # the small relative slack keeps 0.3 / 0.1 at 3 units
+        units = self.available(day) / unit_cost * (1.0 + 1e-12) + 1e-9
+        return 1 << 62 if units >= 2.0**62 else int(math.floor(units))
+
     def request_units(self, day: int, category: str, unit_cost: float, n: int) -> int:
         """Spend on up to ``n`` whole units of ``unit_cost`` each (rewards, prizes, posts,
         lectures): a unit is paid in full or not at all. Returns the units granted."""
@@ -114,9 +121,7 @@ class Ledger:
             return 0
         if unit_cost == 0:
             return n
-        # units the money left covers; the small relative slack keeps 0.3 / 0.1 at 3 units
-        affordable = self.available(day) / unit_cost * (1.0 + 1e-12) + 1e-9
-        k = n if affordable >= n else int(math.floor(affordable))
+        k = min(n, self.affordable_units(day, unit_cost))
         if k < n:
             self.mark_blocked(day)
         self._record(day, category, k * unit_cost, fixed=False)

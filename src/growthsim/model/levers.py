@@ -85,6 +85,7 @@ class ChannelAgent(Lever):
         self.index = index
         self.reach_today = 0
         self.spend_total = 0.0
+        self._money_cap = -1
         self.every_day(self.open_day, spec.start_day, spec.end_day)
 
     def open_day(self) -> None:
@@ -100,6 +101,29 @@ class ChannelAgent(Lever):
         frac = reach - whole
         self.reach_today = whole + (1 if m.rng.random() < frac else 0)
         m.today.channels.append(self)
+
+    def intake_cap(self) -> int:
+        """Most joins allowed through the channel now (-1: no limit): the platform's
+        ``daily_intake_cap`` and, with a ``cost_per_join``, the joins the money left can
+        pay for (each join's cost is paid in full, before the join)."""
+        s, m = self.spec, self.model
+        cap = -1 if s.daily_intake_cap is None else int(s.daily_intake_cap)
+        self._money_cap = -1
+        if s.cost_per_join > 0:
+            afford = m.ledger.affordable_units(m.day, s.cost_per_join)
+            if cap < 0 or afford < cap:
+                cap = self._money_cap = afford
+        return cap
+
+    def pay_joins(self, joins: int) -> None:
+        """Pay ``cost_per_join`` for ``joins`` people let in under :meth:`intake_cap`; a day
+        on which the money, not the platform, capped the intake is marked blocked."""
+        s, m = self.spec, self.model
+        if s.cost_per_join > 0:
+            if joins:
+                m.ledger.request_units(m.day, self.category, s.cost_per_join, joins)
+            if self._money_cap >= 0 and joins >= self._money_cap:
+                m.ledger.mark_blocked(m.day)
 
 
 # ----------------------------------------------------------------------------- campaigns

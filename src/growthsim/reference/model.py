@@ -175,20 +175,23 @@ class ReferenceModel(CommunityModel):
 
     def _place_people(self, people: list[Person], cats: list[int]) -> None:
         """Fill the category's open group to the target size; else any group of the
-        category below target; else open a new group (within ``max_groups``); else the
-        least-full group of the category below ``max_size``; else the least-full group.
-        A newcomer to a managed group is welcomed (onboarding engagement)."""
+        category below target; else open a new group (ordinary groups within
+        ``max_groups``; VIP groups do not count against it); else the least-full group of
+        the category below ``max_size``; else the least-full ordinary group (for a VIP
+        member: the least-full group). A newcomer to a managed group is welcomed
+        (onboarding engagement)."""
         g_spec = self.plan.groups
         size, gcat, managed = self.g_size, self.g_cat, self.g_managed
         cap = size.shape[0]
-        max_groups = cap if self.vip_cat in cats else self.max_groups
+        vip = self.vip_cat
         onboarding = self.plan.operations.onboarding_boost
         for p, c in zip(people, cats):
             g = int(self.open_ptr[c])
             if g < 0 or size[g] >= g_spec.target_size:
                 G = int(self.g_state[0])
+                n_ord = sum(1 for h in range(G) if gcat[h] != vip)
                 g = next((h for h in range(G) if gcat[h] == c and size[h] < g_spec.target_size), -1)
-                if g < 0 and G < max_groups and G < cap:
+                if g < 0 and G < cap and (c == vip or n_ord < self.max_groups):
                     g = G
                     self.g_state[0] = G + 1
                     gcat[g], size[g], managed[g] = c, 0, 0
@@ -199,7 +202,8 @@ class ReferenceModel(CommunityModel):
                         if gcat[h] == c and size[h] < best:
                             best, g = size[h], h
                 if g < 0:
-                    g = int(np.argmin(size[:G]))
+                    allowed = [h for h in range(G) if c == vip or gcat[h] != vip]
+                    g = min(allowed, key=lambda h: (size[h], h))
                 self.open_ptr[c] = g
             p.group = g
             size[g] += 1
@@ -248,9 +252,10 @@ class ReferenceModel(CommunityModel):
             e0 = self.e0 if spec.join_engagement is None else spec.join_engagement
             cands = self._candidate_people(spec.target_block)
             joins = 0
+            cap = ch.intake_cap()
             if cands:
                 for _ in range(ch.reach_today):
-                    if room <= 0 or (spec.daily_intake_cap is not None and joins >= spec.daily_intake_cap):
+                    if room <= 0 or (cap >= 0 and joins >= cap):
                         break
                     p = R.choice(cands)
                     if p.status != OUTSIDER:
@@ -261,8 +266,7 @@ class ReferenceModel(CommunityModel):
                         joins += 1
                         room -= 1
             c[f"new_{ch.name}"] += joins
-            if joins and spec.cost_per_join > 0:
-                self.ledger.request(day, ch.category, joins * spec.cost_per_join)
+            ch.pay_joins(joins)
         if sc.replay is not None:
             i = day - sc.replay.start_day
             if 0 <= i < len(sc.replay.daily_joins):
