@@ -13,7 +13,8 @@ internal KOLs, VIP groups) and runs 365 days. The child reports
   ``growthsim.kernels.daily`` (which ``CommunityModel.step`` looks up at call time) and
   the model's ``_prepare_groups`` and ``DataCollector.collect``; "mornings + glue" is
   the rest (Mesa event scheduling, the levers' scheduled actions, Python between passes);
-* referral throughput: edges of active members visited per second of ``referral_pass``,
+* referral throughput: edges of active members covered per second of ``referral_pass``
+  (the pass draws only the invited neighbours, so these are edges covered, not each read),
   and members visited per second by the activity and churn passes (which visit the roster
   of placed members, not the whole market).
 
@@ -257,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<16}{v:9.2f}{100 * v / r['run_s']:7.1f}%{1000 * v / args.days:9.2f}")
         ref = r["phases"].get("referral", 0.0)
         if ref > 0:
-            print(f"  referral: {r['edge_visits']:,} edge visits, {r['edge_visits'] / ref / 1e6:.1f} M edge visits/s")
+            print(f"  referral: {r['edge_visits']:,} edges of active members covered, "
+                  f"{r['edge_visits'] / ref / 1e6:.1f} M edges/s")
         scans = r["member_visits"]
         for name in ("activity", "churn"):
             v = r["phases"].get(name, 0.0)
