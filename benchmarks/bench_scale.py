@@ -110,16 +110,12 @@ class Profiler:
 
     def install(self, model) -> None:
         from growthsim.kernels import daily as K
-        from growthsim.model import levers
 
         for name in ("channel_pass", "replay_pass", "organic_pass"):
             self._wrap(K, name, "acquisition")
-        # outsider_pass: organic joins (acquisition) or well-mixed word of mouth (referral)
-        self._wrap(K, "outsider_pass", lambda a: "acquisition" if a[8] > 0 else "referral")
-        for name in ("invite_weights", "referral_pass", "credit_wellmixed_referrers"):
+        for name in ("invite_weights", "referral_pass", "wellmixed_referral_pass", "credit_wellmixed_referrers"):
             self._wrap(K, name, "referral")
         self._wrap(K, "activity_pass", "activity")
-        self._wrap(levers, "streak_hits", "activity")
         self._wrap(K, "conversion_pass", "conversion")
         self._wrap(K, "churn_pass", "churn")
         self._wrap(K, "place_members", "placement")

@@ -56,48 +56,54 @@ def _join(i, day, src, ref, e0, status, eng, join_day, last_seen, source, referr
 
 
 @njit(cache=True)
-def outsider_pass(
+def wellmixed_referral_pass(
     status, eng, join_day, last_seen, source, referrer, new_ids, n_new,
-    p_organic, p_invite, p_accept, active_ids, cum_weight, total_weight, e0,
-    room, seed, day,
+    p_invite, p_accept, active_ids, cum_weight, total_weight, e0, room, seed, day,
 ):
-    """Scan outsiders once: organic joins with ``p_organic``; in a well-mixed market also
-    word of mouth — an outsider is invited at least once with ``p_invite`` (= 1 - exp(-λ),
-    λ = expected invitations per person) and accepts with ``p_accept``; the referrer is drawn
-    among today's active members in proportion to their invitation weight.
+    """Word of mouth in a well-mixed market: each outsider is invited at least once with
+    ``p_invite`` (= 1 - exp(-λ), λ = expected invitations per person) and accepts with
+    ``p_accept``; the referrer is drawn among today's active members in proportion to
+    their invitation weight (``cum_weight``, total ``total_weight``).
 
-    Returns (n_new, organic_joins, invites, referral_joins, room_left)."""
+    Visits only the people it selects: the gaps between selections over the market are
+    geometric (draws ``(P_WOM, k)``); a selected person who is not an outsider is passed
+    over, so each outsider is invited with ``p_invite``. Returns (n_new, invites,
+    referral_joins, room_left)."""
     n = status.shape[0]
-    organic = 0
     invites = 0
     referred = 0
     n_act = active_ids.shape[0]
-    for j in range(n):
-        if room <= 0:
+    if p_invite <= 0.0 or n_act == 0:
+        return n_new, 0, 0, room
+    log_q = np.log1p(-p_invite) if p_invite < 1.0 else 0.0
+    j = -1
+    k = 0
+    while room > 0:
+        if p_invite >= 1.0:
+            j += 1
+        else:
+            u = uniform(seed, day, P_WOM, k, 1)
+            k += 1
+            gap = np.floor(np.log1p(-u) / log_q)  # people passed over (a float)
+            if gap >= n - j - 1:
+                break
+            j += 1 + int(gap)
+        if j >= n:
             break
         if status[j] != OUTSIDER:
             continue
-        if p_organic > 0.0 and uniform(seed, day, P_ORGANIC, j, 0) < p_organic:
-            _join(j, day, SRC_ORGANIC, -1, e0, status, eng, join_day, last_seen, source, referrer)
+        invites += 1
+        if uniform(seed, day, P_WOM_ACCEPT, j, 0) < p_accept:
+            x = uniform(seed, day, P_REFERRER, j, 0) * total_weight
+            r = np.searchsorted(cum_weight, x, side="right")
+            if r >= n_act:
+                r = n_act - 1
+            _join(j, day, SRC_REFERRAL, active_ids[r], e0, status, eng, join_day, last_seen, source, referrer)
             new_ids[n_new] = j
             n_new += 1
-            organic += 1
+            referred += 1
             room -= 1
-            continue
-        if p_invite > 0.0 and uniform(seed, day, P_WOM, j, 0) < p_invite:
-            invites += 1
-            if uniform(seed, day, P_WOM_ACCEPT, j, 0) < p_accept:
-                # referrer: weighted draw among today's active members
-                x = uniform(seed, day, P_REFERRER, j, 0) * total_weight
-                k = np.searchsorted(cum_weight, x, side="right")
-                if k >= n_act:
-                    k = n_act - 1
-                _join(j, day, SRC_REFERRAL, active_ids[k], e0, status, eng, join_day, last_seen, source, referrer)
-                new_ids[n_new] = j
-                n_new += 1
-                referred += 1
-                room -= 1
-    return n_new, organic, invites, referred, room
+    return n_new, invites, referred, room
 
 
 @njit(cache=True)
@@ -588,17 +594,6 @@ def group_levels(
     return managed
 
 
-@njit(cache=True)
-def streak_hits(active_ids, streak, streak_days):
-    """Active members whose consecutive-active-day streak reached a multiple of ``streak_days``."""
-    hits = 0
-    for k in range(active_ids.shape[0]):
-        s = streak[active_ids[k]]
-        if s > 0 and s % streak_days == 0:
-            hits += 1
-    return hits
-
-
 def _seed64(seed: int) -> np.uint64:
     return np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
 
@@ -606,7 +601,7 @@ def _seed64(seed: int) -> np.uint64:
 __all__ = [
     "OUTSIDER", "MEMBER", "DORMANT", "CHURNED",
     "SRC_INITIAL", "SRC_ORGANIC", "SRC_REFERRAL", "SRC_REPLAY", "SRC_CHANNEL0",
-    "outsider_pass", "channel_pass", "replay_pass", "activity_pass", "invite_weights",
+    "wellmixed_referral_pass", "channel_pass", "replay_pass", "activity_pass", "invite_weights",
     "referral_pass", "credit_wellmixed_referrers", "conversion_pass", "churn_pass",
-    "place_members", "roster_add", "group_levels", "organic_pass", "streak_hits", "uint64",
+    "place_members", "roster_add", "group_levels", "organic_pass", "uint64",
 ]

@@ -410,9 +410,9 @@ class CommunityModel(mesa.Model):
             cum, total = K.invite_weights(active, pop.eng, pop.group, pop.boost, grp["ref"], p_inv * self.graph.mean_degree)
             lam = total / max(1, pop.n - 1)
             start = n_new
-            n_new, _, invites, referred, room = K.outsider_pass(
+            n_new, invites, _, room = K.wellmixed_referral_pass(
                 pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
-                self._new_ids, n_new, 0.0, -math.expm1(-lam) if total > 0 else 0.0, p_acc,
+                self._new_ids, n_new, -math.expm1(-lam) if total > 0 else 0.0, p_acc,
                 active, cum, total, self.e0, room, seed, day,
             )
             n_acc = K.credit_wellmixed_referrers(self._new_ids, start, n_new, pop.referrer, pop.accepted, self._acc_ref)
