@@ -488,10 +488,8 @@ class CommunityModel(mesa.Model):
 
     # ------------------------------------------------------------------------ results
     def timeseries(self) -> pd.DataFrame:
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        ints = [c for c in df.columns if c not in ("revenue", "gross_margin", "cost") and not c.startswith("cost_")]
-        df[ints] = df[ints].astype(np.int64)
-        return df
+        # counts come out as int64, money as float64 (see DailySeries)
+        return self.datacollector.get_model_vars_dataframe()
 
     def scalars(self) -> dict[str, float]:
         pop, H = self.pop, self.horizon
@@ -540,20 +538,18 @@ class CommunityModel(mesa.Model):
         week ``join_week + week``."""
         pop, H = self.pop, self.horizon
         ever = np.nonzero(pop.join_day >= 0)[0]
-        jw = pop.join_day[ever] // 7
-        leave = pop.leave_day[ever]
+        jw = pop.join_day[ever].astype(np.int64) // 7
+        leave = pop.leave_day[ever].astype(np.int64)
         n_weeks = (H + 6) // 7
+        # a member of cohort w is retained at the end of week w + k (day (w+k+1)*7 - 1)
+        # while k < leave // 7 - w, i.e. for the first `kept_weeks` values of k
+        kept_weeks = np.where(leave < 0, n_weeks, leave // 7 - jw).clip(0, n_weeks)
+        counts = np.zeros((n_weeks, n_weeks + 1), dtype=np.int64)
+        np.add.at(counts, (jw, kept_weeks), 1)
+        kept = counts[:, ::-1].cumsum(axis=1)[:, ::-1]  # kept[w, k]: members with kept_weeks >= k
         rows = []
-        for w in range(n_weeks):
-            sel = jw == w
-            size = int(sel.sum())
-            if size == 0:
-                continue
-            lv = leave[sel]
-            for k in range(n_weeks - w):
-                t_end = (w + k + 1) * 7 - 1
-                if t_end > H - 1:
-                    break
-                kept = int(((lv < 0) | (lv > t_end)).sum())
-                rows.append((w, k, size, kept))
+        for w in np.nonzero(kept[:, 0])[0].tolist():
+            last_k = (H // 7) - w - 1  # weeks that end within the horizon
+            for k in range(max(0, last_k + 1)):
+                rows.append((w, k, int(kept[w, 0]), int(kept[w, k + 1])))
         return pd.DataFrame(rows, columns=["join_week", "week", "size", "retained"])
