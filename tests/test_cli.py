@@ -80,3 +80,21 @@ def test_bad_options_are_usage_errors(tmp_path, capsys):
     assert main(["run", str(BASELINE), "--variant", "nope", "--quiet", "--out", str(tmp_path / "o")]) == 2
     assert "no variant 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_run_says_when_and_why_money_ran_short(tmp_path, capsys):
+    """A channel spending 100 a day against a total budget of 1,000: the run's summary says
+    money ran short from day 10 on, by the total budget."""
+    sc = tmp_path / "tight.yaml"
+    sc.write_text(
+        "name: tight\nhorizon_days: 20\nreplicates: 2\n"
+        "market: {size: 2000, graph: {model: watts_strogatz, mean_degree: 6}}\n"
+        "members: {initial: 50}\n"
+        "budget: {total: 1000}\n"
+        "channels: {ads: {daily_budget: 100, max_reach: 50, join_rate: 0.05}}\n"
+    )
+    assert main(["run", str(sc), "--out", str(tmp_path / "run"), "--no-report"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("base: money ran short"))
+    assert "100% of futures, first on day 10 (median), on 10 days in all" in line
+    assert "total 1,000" in line and "monthly cap" not in line

@@ -85,6 +85,23 @@ def result_table(summ: dict) -> str:
     return "\n".join(lines)
 
 
+def _budget_note(plan, exhausted: dict, ts, label: str) -> str | None:
+    """One line on money running short, or None when it never did."""
+    if exhausted["ran_out_share"] <= 0:
+        return None
+    bud = plan.budget
+    rows = ts[ts["variant"] == label] if "variant" in ts.columns else ts
+    short_days = rows.groupby("replicate")["budget_blocked"].sum().median()
+    limits = []
+    if bud.monthly_cap is not None:
+        limits.append(f"monthly cap {bud.monthly_cap:,.0f} per 30-day month")
+    if bud.total is not None:
+        limits.append(f"total {bud.total:,.0f}, which once spent stops discretionary spending for good")
+    return (f"money ran short in {exhausted['ran_out_share']:.0%} of futures, first on day "
+            f"{exhausted['day_p50']:.0f} (median), on {short_days:.0f} days in all (median): channels, "
+            f"campaigns and KOL fees were cut on those days ({'; '.join(limits)}; fixed costs are paid first)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     sf = ScenarioFile(args.scenario)
     plans = select_plans(sf, args.variant, args.all_variants)
@@ -125,10 +142,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         summ = summary(runset)
         print(result_table(summ))
         for label, s in summ.items():
-            b = s["budget_exhausted"]
-            if b["ran_out_share"] > 0:
-                print(f"{label}: the budget ran out in {b['ran_out_share']:.0%} of futures "
-                      f"(median day {b['day_p50']:.0f}); discretionary spending stopped there")
+            note = _budget_note(plans[label], s["budget_exhausted"], runset.timeseries, label)
+            if note:
+                print(f"{label}: {note}")
         print(f"wrote {out}/ (timeseries.parquet/.csv, summary.json, scenario.resolved.yaml"
               + (", report.html" if any(str(p).endswith("report.html") for p in report_files) else "") + ")")
     return 0
