@@ -76,7 +76,9 @@ def test_backtest_with_the_true_model_and_known_future():
     result, rep = backtest(truth, history, spec, holdout_days=10, replicates=30)
     assert rep["train_periods"] == 30 and rep["holdout_periods"] == 10
     assert set(rep["series"]) == {"new_members", "active_members", "members"}
-    assert set(rep["series"]["members"]) == {"engine", "engine_anchored", "naive", "seasonal_naive", "bass"}
+    assert set(rep["series"]["members"]) == {"engine", "engine_unconditioned", "engine_anchored", "naive",
+                                             "seasonal_naive", "bass"}
+    assert rep["conditioning"]["pool"] == 150 and len(rep["conditioning"]["selected_replicates"]) == 30
     # the scores are what the bands and the known future say
     y = history.data["members"].to_numpy()[30:]
     q = rep["bands"]["members"][:, 30:]
@@ -89,12 +91,16 @@ def test_backtest_with_the_true_model_and_known_future():
     for s, row in rep["series"].items():
         for name, sc in row.items():
             if not name.startswith("engine") and math.isfinite(sc["mae"]):
-                for e in ("engine", "engine_anchored"):
+                for e in ("engine", "engine_unconditioned", "engine_anchored"):
                     if e in row:
                         assert ((s, e, name) in listed) == (sc["mae"] <= row[e]["mae"])
-    # anchoring: the anchored forecast is the median shifted to the last training value
-    shift = history.data["members"].to_numpy()[29] - rep["bands"]["members"][1, 29]
-    assert rep["series"]["members"]["engine_anchored"]["mae"] == pytest.approx(np.mean(np.abs(q[1] + shift - y)))
+    # anchoring: the anchored forecast is the unconditioned median shifted to the last training value
+    qu = rep["bands_unconditioned"]["members"]
+    shift = history.data["members"].to_numpy()[29] - qu[1, 29]
+    assert rep["series"]["members"]["engine_anchored"]["mae"] == pytest.approx(np.mean(np.abs(qu[1, 30:] + shift - y)))
+    # conditioning brings the drawn histories' end (day 29) nearer the observed one
+    gap = lambda band: abs(band[1, 29] - history.data["members"].to_numpy()[29])  # noqa: E731
+    assert gap(rep["bands"]["members"]) <= gap(qu)
     # a backtest ranks the true model ahead of a badly wrong one on the same known future
     wrong = apply_overrides(truth, {"members.churn.base_hazard": 0.06})
     _, rep_wrong = backtest(wrong, history, spec, holdout_days=10, replicates=30)

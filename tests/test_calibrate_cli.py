@@ -79,12 +79,18 @@ def test_calibrate_then_forecast(tmp_path, capsys):
     assert {"members", "active_members", "purchases", "revenue"} == set(table["series"])
     assert (fc / "forecast_members.png").stat().st_size > 10_000
     series = pd.read_parquet(fc / "timeseries.parquet")
-    base0 = series[(series["variant"] == "base") & (series["replicate"] == 0)]
+    meta = json.loads((fc / "forecast.json").read_text())
+    drawn = meta["conditioning"]["selected_replicates"]
+    assert meta["meta"]["conditioned"] and len(drawn) == 3 and meta["conditioning"]["pool"] == 15
+    assert set(series["replicate"]) == set(drawn)  # the drawn replicates, each once, every plan
+    assert set(series.loc[series["variant"] == "more_reach", "replicate"]) == set(drawn)
+    base0 = series[(series["variant"] == "base") & (series["replicate"] == drawn[0])]
     # the history's joins are replayed exactly, then the plan goes on
     assert base0["new_members"].iloc[:25].tolist() == ts["new_members"].tolist()
     assert base0["day"].max() == 34
-    meta = json.loads((fc / "forecast.json").read_text())["meta"]
+    meta = meta["meta"]
     assert meta["history_days"] == 25 and meta["history_end"] == "2026-04-25"
+    assert "Effective sample size" in (fc / "forecast.md").read_text()
 
 
 def test_calibrate_needs_history_and_writes_nothing_on_a_bad_spec(tmp_path, capsys):

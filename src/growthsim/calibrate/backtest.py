@@ -10,9 +10,15 @@ Scores per series on the held-out periods (point forecast: the simulated median)
   (the in-sample naive forecast's error; < 1 beats a naive forecast made with hindsight);
 - ``coverage_p10_p90`` (engine only): share of held-out periods inside the simulated band.
 
-For stocks (members, active members) ``engine_anchored`` is the engine's forecast shifted
-so that its last training period equals the observation (the simulation starts at day 0
-and is not conditioned on the state at the end of the training part).
+Engine forecasts:
+
+- ``engine``: conditioned on the end of the training part
+  (:mod:`growthsim.calibrate.forecast`): ``pool`` candidate runs (default 5 x replicates)
+  are weighed by their closeness to the observed end-of-training state, ``replicates`` are
+  drawn by systematic resampling, and their held-out days are the forecast;
+- ``engine_unconditioned``: replicates 0..R-1, simulated from day 0 and not conditioned;
+- ``engine_anchored`` (stocks: members, active members): the unconditioned forecast
+  shifted so that its last training period equals the observation.
 
 Baselines: ``naive`` (last training value carried forward), ``seasonal_naive`` (daily
 histories with two weeks or more of training: the last training week repeated) and, for
@@ -31,6 +37,14 @@ import numpy as np
 from scipy import optimize
 
 from growthsim.calibrate.fit import FitResult, coverage, fit, mape
+from growthsim.calibrate.forecast import (
+    DEFAULT_TOLERANCE,
+    end_targets,
+    pool_size,
+    select,
+    simulated_targets,
+    target_columns,
+)
 from growthsim.calibrate.history import FLOW_SERIES, History, periods_from_columns, sim_column
 from growthsim.calibrate.sim import run_columns, with_horizon, with_replay
 from growthsim.calibrate.spec import FitSpec
@@ -122,12 +136,15 @@ def holdout_periods(history: History, holdout_days: int) -> int:
 
 
 def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: int,
-             ints: dict[str, bool] | None = None, replicates: int = 20, log=None) -> tuple[FitResult, dict[str, Any]]:
+             ints: dict[str, bool] | None = None, replicates: int = 20, log=None, pool: int | None = None,
+             tolerance: float = DEFAULT_TOLERANCE) -> tuple[FitResult, dict[str, Any]]:
     """Fit on all but the last ``holdout_days`` and score the forecast of those days.
 
     Returns the fit on the training part and a report: ``{"holdout_days", "train_periods",
-    "series": {name: {"engine": scores, "<baseline>": scores, ...}}, "not_beaten": [...],
-    "bands": {name: (3, periods) over the whole history}, "baselines": {name: {...: forecast}}}``.
+    "series": {name: {"engine": scores, "engine_unconditioned": ..., "<baseline>": scores, ...}},
+    "not_beaten": [...], "conditioning": selection summary, "bands": {name: (3, periods) of
+    the conditioned draws over the whole history}, "bands_unconditioned": {...},
+    "baselines": {name: {...: forecast}}, "anchored": {name: forecast}}``.
     """
     h = holdout_periods(history, holdout_days)
     n_train = history.n_periods - h
@@ -138,25 +155,38 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
     plan = with_replay(plan, train.daily_joins() if spec.joins == "replay" else None)
     if result.values:
         plan = apply_overrides(plan, result.values)
-    cols = sorted({sim_column(s, history.period_days) for s in history.series})
-    arr = run_columns(plan, cols, replicates, seed)
-    sims = periods_from_columns(arr, history.series, history.period_days, history.n_periods)
+    targets = end_targets(train, spec.joins == "replay")
+    cols = sorted({sim_column(s, history.period_days) for s in history.series}
+                  | set(target_columns(targets, history.period_days)))
+    # the pool of candidates: replicates 0..K-1 over the whole history (replicates 0..R-1
+    # are the unconditioned forecast), weighed on the training part's end only
+    arr = run_columns(plan, cols, pool_size(replicates, pool), seed)
+    sel = select(simulated_targets(arr, targets, history.period_days), targets, replicates, seed, tolerance)
+    every = periods_from_columns(arr, history.series, history.period_days, history.n_periods)
+    conditioned = {s: v[sel.indices] for s, v in every.items()}
+    unconditioned = {s: v[:replicates] for s, v in every.items()}
     report: dict[str, Any] = {"holdout_days": holdout_days, "holdout_periods": h, "train_periods": n_train,
-                              "series": {}, "not_beaten": [], "bands": {}, "baselines": {},
-                              "anchored": {}}
+                              "series": {}, "not_beaten": [], "conditioning": sel.summary(), "bands": {},
+                              "bands_unconditioned": {}, "baselines": {}, "anchored": {}}
+    if log and sel.warning():
+        log(f"warning: {sel.warning()}")
     ceiling = float(scenario.market.size)
     for s in history.series:
         y_all = history.data[s].to_numpy(dtype=float)
         y_tr, y_ho = y_all[:n_train], y_all[n_train:]
-        q = np.quantile(sims[s], [0.1, 0.5, 0.9], axis=0)
-        report["bands"][s] = q
-        eng = scores(y_ho, q[1, n_train:], y_tr, s)
-        eng["coverage_p10_p90"] = coverage(y_ho, q[0, n_train:], q[2, n_train:])
-        row = {"engine": eng}
-        engines = ["engine"]
+        row = {}
+        engines = []
+        for name, sims in (("engine", conditioned), ("engine_unconditioned", unconditioned)):
+            q = np.quantile(sims[s], [0.1, 0.5, 0.9], axis=0)
+            report["bands" if name == "engine" else "bands_unconditioned"][s] = q
+            eng = scores(y_ho, q[1, n_train:], y_tr, s)
+            eng["coverage_p10_p90"] = coverage(y_ho, q[0, n_train:], q[2, n_train:])
+            row[name] = eng
+            engines.append(name)
         if s not in FLOW_SERIES and not np.isnan(y_tr[-1]):
-            # the same forecast shifted so that the last training period matches the
-            # observation: the simulation is not conditioned on the end of the history
+            # the unconditioned forecast shifted so that the last training period matches
+            # the observation
+            q = report["bands_unconditioned"][s]
             shift = y_tr[-1] - q[1, n_train - 1]
             anch = scores(y_ho, q[1, n_train:] + shift, y_tr, s)
             anch["coverage_p10_p90"] = coverage(y_ho, q[0, n_train:] + shift, q[2, n_train:] + shift)

@@ -29,7 +29,15 @@ from growthsim.calibrate import spec as S
 from growthsim.calibrate.backtest import backtest
 from growthsim.calibrate.charts import chart_fit, chart_forecast, period_dates
 from growthsim.calibrate.fit import fit
-from growthsim.calibrate.forecast import FORECAST_SERIES, end_summary, forecast, forecast_bands
+from growthsim.calibrate.forecast import (
+    DEFAULT_TOLERANCE,
+    FORECAST_SERIES,
+    POOL_FACTOR,
+    end_summary,
+    forecast,
+    forecast_bands,
+    pool_size,
+)
 from growthsim.calibrate.history import (
     History,
     check_against_scenario,
@@ -215,7 +223,8 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
                 chart_fit(tmp / name, s, x, y, result.bands[s], f"{s}: observed vs simulated at the fit")
             charts.append(name)
         if bt is not None:
-            diag["backtest"] = {k: v for k, v in bt.items() if k not in ("bands", "baselines", "anchored")}
+            diag["backtest"] = {k: v for k, v in bt.items()
+                                if k not in ("bands", "bands_unconditioned", "baselines", "anchored")}
         write_json(tmp / "diagnostics.json", diag)
         atomic_write_text(tmp / "fit_report.md", calibration_markdown(diag, charts))
     if log:
@@ -226,6 +235,9 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
             for s, row in bt["series"].items():
                 cells = "  ".join(f"{k} MASE {v['mase']:.2f}" for k, v in row.items())
                 log(f"  holdout {s:15s} {cells}")
+            c = bt["conditioning"]
+            log(f"  holdout forecast conditioned on the end of the training part: effective sample size "
+                f"{c['ess']:.1f} of {c['pool']} candidates")
             for nb in bt["not_beaten"]:
                 log(f"  {nb['engine']} not better than {nb['baseline']} on {nb['series']}")
         log(f"wrote {out}/ (calibrated.yaml, fit_report.md, diagnostics.json, history.csv, charts)")
@@ -258,14 +270,25 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     staging = Staging(out)
     R = args.replicates or base.replicates
     seed = base.seed if args.seed is None else args.seed
+    if args.tolerance is not None and args.tolerance <= 0:
+        raise UserError(f"--tolerance must be above 0, found {args.tolerance}")
+    pool_size(R, args.pool)  # checked before anything runs
     t0 = time.perf_counter()
-    rs = forecast(plans, history_days, args.days, period, R, seed)
-    bands, table = forecast_bands(rs, history_days, args.days, period)
+    conditioned = history is not None and not args.unconditioned
+    fc = forecast(plans, history_days, args.days, period, R, seed, history=history if conditioned else None,
+                  pool=args.pool, tolerance=args.tolerance or DEFAULT_TOLERANCE)
+    bands, table = forecast_bands(fc, args.days, period)
     n_fc = len(table["period"].unique())
     summary = end_summary(table)
+    sel = fc.selection.summary() if fc.selection is not None else None
+    why = None
+    if sel is None:
+        why = ("--unconditioned" if history is not None else
+               f"no history ({hist_path} not found; give --history FILE)")
     meta = {"scenario": base.name, "file": str(sf.path), "days": args.days, "history_days": history_days,
             "history_end": history.end_date.isoformat() if history else None, "period_days": period,
-            "replicates": R, "seed": seed, "replay": base.replay is not None, "plans": list(plans)}
+            "replicates": R, "seed": seed, "replay": base.replay is not None, "plans": list(plans),
+            "conditioned": sel is not None, "not_conditioned_because": why, "notes": fc.notes}
     with staging as tmp:
         start = history.dates[0] if history is not None else None
         n_hist = history_days // period
@@ -279,12 +302,21 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                            f"{s}: history and {args.days}-day forecast (median, P10–P90)")
             charts.append(name)
         write_csv(tmp / "forecast.csv", table)
-        write_parquet(tmp / "timeseries.parquet", rs.timeseries)
-        write_json(tmp / "forecast.json", {"meta": meta, "last_period": summary})
-        atomic_write_text(tmp / "forecast.md", forecast_markdown(meta, summary, charts))
+        write_parquet(tmp / "timeseries.parquet", fc.runset.timeseries)
+        write_json(tmp / "forecast.json", {"meta": meta, "conditioning": sel, "last_period": summary})
+        atomic_write_text(tmp / "forecast.md", forecast_markdown(meta, summary, charts, sel))
+    if sel is not None and sel["warning"]:
+        print(f"warning: {sel['warning']}", file=sys.stderr)
     if not args.quiet:
         print(f"{base.name}: {len(plans)} plan(s) x {R} replicates, {history_days} history days + {args.days} "
               f"forecast days, {time.perf_counter() - t0:.1f} s")
+        if sel is not None:
+            print(f"  conditioned on the end of the history: {sel['distinct']} distinct of {sel['pool']} candidates "
+                  f"drawn, effective sample size {sel['ess']:.1f}")
+        else:
+            print(f"  not conditioned on the end of the history: {why}")
+        for note in fc.notes:
+            print(f"  note: {note}")
         for label, s in summary.items():
             cells = "  ".join(f"{k} {v['p50']:.0f} ({v['p10']:.0f}–{v['p90']:.0f})" for k, v in s.items())
             print(f"  {label}: {cells}")
@@ -330,8 +362,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=cmd_calibrate)
 
     f = sub.add_parser("forecast", help="forecast from a calibrated scenario, after its history",
-                       description="Simulate the history as it happened, then the plan (and its variants) "
-                       "for --days more days; fan charts with P10–P90 (see docs/calibration.md).")
+                       description="Continue the simulated histories that end nearest the observed state "
+                       "under the plan (and its variants) for --days more days; fan charts with P10–P90 "
+                       "(see docs/calibration.md).")
     f.add_argument("scenario", help="calibrated scenario YAML (from growthsim calibrate)")
     f.add_argument("--days", type=_int(1), required=True, help="days to forecast after the history")
     g = f.add_mutually_exclusive_group()
@@ -340,6 +373,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--history", help=f"history CSV drawn before the forecast (default: {HISTORY_SIDECAR} next to the scenario)")
     f.add_argument("--replicates", type=_int(1), help="Monte Carlo replicates (default: the scenario's)")
     f.add_argument("--seed", type=_int(0), help="base seed (default: the scenario's)")
+    f.add_argument("--pool", type=_int(1), metavar="K", help="candidate histories simulated to condition on the "
+                   f"end of the history (default: {POOL_FACTOR} x replicates)")
+    f.add_argument("--tolerance", type=float, metavar="H", help="relative tolerance of the conditioning kernel "
+                   f"(default {DEFAULT_TOLERANCE})")
+    f.add_argument("--unconditioned", action="store_true", help="do not condition on the end of the history: "
+                   "replicates 0..R-1 simulated from day 0")
     f.add_argument("--out", help="output folder (default: runs/forecast-<name>-<timestamp>/)")
     f.add_argument("--quiet", action="store_true", help="print nothing on success")
     f.set_defaults(func=cmd_forecast)

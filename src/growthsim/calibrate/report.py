@@ -60,8 +60,22 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
     if bt:
         out.append(f"## Backtest: last {bt['holdout_days']} days held out")
         out.append("Point forecast = simulated median; MASE scales the error by the training part's mean "
-                   "one-period change.")
+                   "one-period change. `engine` continues the simulated histories drawn for their closeness "
+                   "to the observed end of the training part; `engine_unconditioned` is simulated from day 0 "
+                   "without that selection; `engine_anchored` is the unconditioned median shifted to the last "
+                   "training value.")
         out.append("")
+        c = bt.get("conditioning")
+        if c:
+            gaps = ", ".join(f"{t['name']} {100 * t['median_gap_unconditioned']:+.1f}% → "
+                             f"{100 * t['median_gap_conditioned']:+.1f}%" for t in c["targets"])
+            out.append(f"Conditioning: {c['replicates']} of {c['pool']} candidates drawn ({c['distinct']} distinct), "
+                       f"effective sample size {c['ess']:.1f} ({c['ess_share']:.0%}); median gap to the observed "
+                       f"end state, all candidates → drawn: {gaps or 'nothing observed'}.")
+            if c["warning"]:
+                out.append("")
+                out.append(f"**Warning:** {c['warning']}.")
+            out.append("")
         rows = []
         for s, row in bt["series"].items():
             for name, sc in row.items():
@@ -87,12 +101,38 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def forecast_markdown(meta: dict[str, Any], summary: dict[str, Any], charts: list[str]) -> str:
+def forecast_markdown(meta: dict[str, Any], summary: dict[str, Any], charts: list[str],
+                      conditioning: dict[str, Any] | None = None) -> str:
     out = [f"# Forecast: {meta['scenario']}", ""]
     out.append(f"{meta['days']} days after the history ({meta['history_days']} days"
                + (f", to {meta['history_end']}" if meta.get("history_end") else "") + f"), {meta['replicates']} "
-               f"replicates, seed {meta['seed']}. The history is simulated as it happened"
-               + (" (observed joins replayed)" if meta.get("replay") else "") + ", then each plan goes on.")
+               f"replicates, seed {meta['seed']}. The history is simulated"
+               + (" with the observed joins replayed" if meta.get("replay") else "") + ", then each plan goes on.")
+    out.append("")
+    c = conditioning
+    out.append("## Conditioning on the end of the history")
+    if c is None:
+        out.append(f"Not conditioned ({meta.get('not_conditioned_because') or 'no history'}): replicates "
+                   f"0..{meta['replicates'] - 1} simulated from day 0, so the band also holds the spread the "
+                   "model allows over the history itself.")
+    else:
+        out.append(f"{c['pool']} candidate histories of the first plan were simulated and weighed by their "
+                   f"closeness to the observed end state (kernel, relative tolerance {_f(c['tolerance'])}); "
+                   f"{c['replicates']} were drawn by systematic resampling ({c['distinct']} distinct) and continued. "
+                   f"Every plan continues the same drawn replicates. **Effective sample size: {c['ess']:.1f} of "
+                   f"{c['pool']}** ({c['ess_share']:.0%}).")
+        out.append("")
+        rows = [[t["name"], _f(t["observed"]), f"{100 * t['median_gap_unconditioned']:+.1f}%",
+                 f"{100 * t['median_gap_conditioned']:+.1f}%"] for t in c["targets"]]
+        out.append(_table(["end state", "observed", "median gap, all candidates", "median gap, drawn"], rows))
+        if c["warning"]:
+            out.append("")
+            out.append(f"**Warning:** {c['warning']}.")
+        for n in c.get("notes", []):
+            out.append(f"- {n}")
+    for n in meta.get("notes", []):
+        out.append("")
+        out.append(f"Note: {n}.")
     out.append("")
     out.append(f"## Last forecast {'day' if meta['period_days'] == 1 else 'week'}: median (P10–P90)")
     series = list(next(iter(summary.values())).keys()) if summary else []
