@@ -55,6 +55,19 @@ def _join(i, day, src, ref, e0, status, eng, join_day, last_seen, source, referr
     referrer[i] = ref
 
 
+@njit(inline="always", cache=True)
+def _next_selected(pos, stop, p, log_q, seed, day, purpose, a, b):
+    """The next index after ``pos`` when each index of ``pos+1 .. stop-1`` is selected
+    independently with probability ``p`` (``log_q = log(1 - p)``), or ``stop`` when none
+    is: the gap is geometric, drawn by inverting one keyed uniform ``(purpose, a, b)``."""
+    if p >= 1.0:
+        return pos + 1
+    gap = np.floor(np.log1p(-uniform(seed, day, purpose, a, b)) / log_q)  # a float: may be huge
+    if gap >= stop - pos - 1:
+        return stop
+    return pos + 1 + int(gap)
+
+
 @njit(cache=True)
 def wellmixed_referral_pass(
     status, eng, join_day, last_seen, source, referrer, new_ids, n_new,
@@ -79,15 +92,8 @@ def wellmixed_referral_pass(
     j = -1
     k = 0
     while room > 0:
-        if p_invite >= 1.0:
-            j += 1
-        else:
-            u = uniform(seed, day, P_WOM, k, 1)
-            k += 1
-            gap = np.floor(np.log1p(-u) / log_q)  # people passed over (a float)
-            if gap >= n - j - 1:
-                break
-            j += 1 + int(gap)
+        j = _next_selected(j, n, p_invite, log_q, seed, day, P_WOM, k, 1)
+        k += 1
         if j >= n:
             break
         if status[j] != OUTSIDER:
@@ -118,19 +124,12 @@ def organic_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_
     joins = 0
     if p <= 0.0 or room <= 0:
         return n_new, 0, room
-    log_q = np.log1p(-p) if p < 1.0 else -np.inf
+    log_q = np.log1p(-p) if p < 1.0 else 0.0
     j = -1
     k = 0
     while room > 0:
-        if p >= 1.0:
-            j += 1
-        else:
-            u = uniform(seed, day, P_ORGANIC, k, 1)
-            k += 1
-            gap = np.floor(np.log1p(-u) / log_q)  # failures before the next selection
-            if gap >= n - j - 1:  # (a float: may be huge for a tiny p)
-                break
-            j += 1 + int(gap)
+        j = _next_selected(j, n, p, log_q, seed, day, P_ORGANIC, k, 1)
+        k += 1
         if j >= n:
             break
         if status[j] != OUTSIDER:
@@ -279,15 +278,8 @@ def referral_pass(
         log_q = np.log1p(-pi) if pi < 1.0 else 0.0
         draw = 0
         while True:
-            if pi >= 1.0:
-                ptr += 1
-            else:
-                u = uniform(seed, day, P_INVITE, i, draw)
-                draw += 1
-                gap = np.floor(np.log1p(-u) / log_q)  # neighbours passed over (a float)
-                if gap >= hi - ptr - 1:
-                    break
-                ptr += 1 + int(gap)
+            ptr = _next_selected(ptr, hi, pi, log_q, seed, day, P_INVITE, i, draw)
+            draw += 1
             if ptr >= hi:
                 break
             j = indices[ptr]
