@@ -53,20 +53,22 @@ def period_dates(start: _dt.date | None, period_days: int, n: int, offset: int =
 
 def chart_fit(path: Path, series: str, x: list, observed: np.ndarray, bands: np.ndarray,
               title: str, split: int | None = None, baselines: dict[str, np.ndarray] | None = None,
-              anchored: np.ndarray | None = None) -> Path:
+              anchored: np.ndarray | None = None, conditioned: bool = False) -> Path:
     """Observed series against the simulated median and P10–P90 band; with ``split`` the
-    periods from ``split`` on are held out (marked, and baseline forecasts drawn there)."""
+    periods from ``split`` on are held out (marked, and baseline forecasts drawn there);
+    ``conditioned``: the band is of runs drawn for their end-of-training state."""
     with matplotlib.rc_context(_rc()):
         fig, ax = _figure()
-        ax.fill_between(x, bands[0], bands[2], color=PALETTE[0], alpha=0.2, linewidth=0, label="simulated P10–P90")
-        ax.plot(x, bands[1], color=PALETTE[0], linewidth=2, label="simulated median")
+        what = "simulated, drawn to match the end of training" if conditioned else "simulated"
+        ax.fill_between(x, bands[0], bands[2], color=PALETTE[0], alpha=0.2, linewidth=0, label=f"{what}: P10–P90")
+        ax.plot(x, bands[1], color=PALETTE[0], linewidth=2, label=f"{what}: median")
         ax.plot(x, observed, color="black", linewidth=1.2, marker=".", markersize=4, label="observed")
         if split is not None and split < len(x):
             ax.axvline(x[split], color="grey", linestyle="--", linewidth=1)
             ax.annotate("held out →", (x[split], ax.get_ylim()[1]), ha="left", va="top", fontsize=10, color="grey")
             if anchored is not None:
                 ax.plot(x[split:], anchored, color=PALETTE[0], linewidth=1.5, linestyle="--",
-                        label="simulated median, anchored at the last training value")
+                        label="unconditioned median, anchored at the last training value")
             for i, (name, fc) in enumerate((baselines or {}).items()):
                 ax.plot(x[split:], fc, color=PALETTE[2 + i], linewidth=1.5, linestyle=":", label=f"baseline: {name}")
         ax.set_title(title)

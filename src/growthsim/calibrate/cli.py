@@ -218,7 +218,7 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
                 split = bt["train_periods"]
                 chart_fit(tmp / name, s, x, y, bt["bands"][s], f"{s}: observed vs simulated (fit on the first "
                           f"{split} periods, rest held out)", split, bt["baselines"].get(s),
-                          bt["anchored"].get(s))
+                          bt["anchored"].get(s), conditioned=True)
             else:
                 chart_fit(tmp / name, s, x, y, result.bands[s], f"{s}: observed vs simulated at the fit")
             charts.append(name)
