@@ -2,9 +2,11 @@
 
 ``growthsim calibrate SCENARIO --history FILE [--events FILE] [--fit SPEC | --param P=MIN:MAX]
 [--replay-joins] [--holdout DAYS] [--out DIR]`` writes into DIR: ``calibrated.yaml``,
-``history.csv``, ``fit_report.md``, ``diagnostics.json`` and ``fit_<series>.png``.
+``history.csv``, ``parameter_draws.csv`` (point estimate and bootstrap re-fits, when there
+are re-fits), ``fit_report.md``, ``diagnostics.json`` and ``fit_<series>.png``.
 
-``growthsim forecast CALIBRATED --days N [--variant V | --all-variants] [--out DIR]`` writes
+``growthsim forecast CALIBRATED --days N [--variant V | --all-variants] [--point-estimate]
+[--out DIR]`` reads ``history.csv`` and ``parameter_draws.csv`` next to the scenario and writes
 ``forecast.csv``, ``forecast.json``, ``forecast.md``, ``timeseries.parquet`` and
 ``forecast_<series>.png``.
 
@@ -28,6 +30,7 @@ import yaml
 from growthsim.calibrate import spec as S
 from growthsim.calibrate.backtest import backtest
 from growthsim.calibrate.charts import chart_fit, chart_forecast, period_dates
+from growthsim.calibrate.draws import DRAWS_SIDECAR, ParameterDraws
 from growthsim.calibrate.fit import fit
 from growthsim.calibrate.forecast import (
     DEFAULT_TOLERANCE,
@@ -184,6 +187,7 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
         result = fit(plan, history, spec, ints, log=log)
         fitted_periods = history.n_periods
     fitted = ", ".join(f"{k}={v:.6g}" for k, v in result.values.items()) or "nothing fitted"
+    draws = ParameterDraws.from_fit(result.values, result.uncertainty)
     note = (f"Calibrated on {Path(history.path).name} ({history.dates[0]}..{history.end_date}, day 0 = "
             f"{history.dates[0]}; {fitted_periods} of {history.n_periods} periods fitted); {fitted}.")
     doc, notes = calibrated_document(sf, plan, result.values, history, spec, note)
@@ -202,6 +206,8 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
             "evaluations": result.evaluations, "seconds": result.seconds, "seed": plan.seed if spec.seed is None else spec.seed,
             "uncertainty": result.uncertainty, "quality": result.quality, "weights": result.weights,
             "fitted_periods": fitted_periods,
+            "parameter_draws": ({"file": DRAWS_SIDECAR, "sets": len(draws), "refits": len(draws) - 1}
+                                if draws is not None else None),
         },
         "notes": notes,
     }
@@ -209,6 +215,8 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
         header = (f"# {doc['description']}\n# Written by `growthsim calibrate`; day 0 is {history.dates[0]}.\n")
         atomic_write_text(tmp / "calibrated.yaml", header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
         write_csv(tmp / HISTORY_SIDECAR, history.to_frame())
+        if draws is not None:
+            draws.write(tmp / DRAWS_SIDECAR)
         charts = []
         x = period_dates(history.dates[0], history.period_days, history.n_periods)
         for s in history.series:
@@ -240,7 +248,8 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
                 f"{c['ess']:.1f} of {c['pool']} candidates")
             for nb in bt["not_beaten"]:
                 log(f"  {nb['engine']} not better than {nb['baseline']} on {nb['series']}")
-        log(f"wrote {out}/ (calibrated.yaml, fit_report.md, diagnostics.json, history.csv, charts)")
+        log(f"wrote {out}/ (calibrated.yaml, fit_report.md, diagnostics.json, history.csv"
+            + (f", {DRAWS_SIDECAR}" if draws is not None else "") + ", charts)")
     return out
 
 
@@ -250,6 +259,31 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- forecast
+
+
+def _load_draws(args: argparse.Namespace, sf: ScenarioFile) -> tuple[ParameterDraws | None, str | None, str | None]:
+    """The parameter sets to forecast with: (draws, why none, warning).
+
+    ``--draws FILE`` or ``parameter_draws.csv`` next to the scenario; none with
+    ``--point-estimate``. A file whose point estimate differs from the scenario's values is
+    an error when given with ``--draws``; the sidecar is then left out with a warning (the
+    scenario was edited after calibrating)."""
+    if args.point_estimate:
+        return None, "--point-estimate", None
+    path = Path(args.draws) if args.draws else sf.path.parent / DRAWS_SIDECAR
+    if not args.draws and not path.is_file():
+        return None, f"no parameter draws ({path} not found; give --draws FILE)", None
+    draws = ParameterDraws.read(path)
+    why = draws.mismatch(sf.base)
+    if why is not None:
+        msg = (f"{path}: its point estimate does not match {sf.path} ({why}); the parameter draws belong to "
+               "another calibration")
+        if args.draws:
+            raise UserError(msg)
+        return None, "parameter draws do not match the scenario", msg + ", so they are not used"
+    if len(draws) < 2:
+        return None, f"{path} holds the point estimate only (no bootstrap re-fits)", None
+    return draws, None, None
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -273,10 +307,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     if args.tolerance is not None and args.tolerance <= 0:
         raise UserError(f"--tolerance must be above 0, found {args.tolerance}")
     pool_size(R, args.pool)  # checked before anything runs
+    draws, no_draws_because, draws_warning = _load_draws(args, sf)
     t0 = time.perf_counter()
     conditioned = history is not None and not args.unconditioned
     fc = forecast(plans, history_days, args.days, period, R, seed, history=history if conditioned else None,
-                  pool=args.pool, tolerance=args.tolerance or DEFAULT_TOLERANCE)
+                  pool=args.pool, tolerance=args.tolerance or DEFAULT_TOLERANCE, draws=draws)
     bands, table = forecast_bands(fc, args.days, period)
     n_fc = len(table["period"].unique())
     summary = end_summary(table)
@@ -288,7 +323,10 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     meta = {"scenario": base.name, "file": str(sf.path), "days": args.days, "history_days": history_days,
             "history_end": history.end_date.isoformat() if history else None, "period_days": period,
             "replicates": R, "seed": seed, "replay": base.replay is not None, "plans": list(plans),
-            "conditioned": sel is not None, "not_conditioned_because": why, "notes": fc.notes}
+            "conditioned": sel is not None, "not_conditioned_because": why,
+            "parameter_uncertainty": fc.parameters is not None,
+            "no_parameter_uncertainty_because": None if fc.parameters is not None else no_draws_because,
+            "notes": fc.notes + ([draws_warning] if draws_warning else [])}
     with staging as tmp:
         start = history.dates[0] if history is not None else None
         n_hist = history_days // period
@@ -303,10 +341,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             charts.append(name)
         write_csv(tmp / "forecast.csv", table)
         write_parquet(tmp / "timeseries.parquet", fc.runset.timeseries)
-        write_json(tmp / "forecast.json", {"meta": meta, "conditioning": sel, "last_period": summary})
-        atomic_write_text(tmp / "forecast.md", forecast_markdown(meta, summary, charts, sel))
+        write_json(tmp / "forecast.json", {"meta": meta, "conditioning": sel, "parameter_sets": fc.parameters,
+                                           "last_period": summary})
+        atomic_write_text(tmp / "forecast.md", forecast_markdown(meta, summary, charts, sel, fc.parameters))
     if sel is not None and sel["warning"]:
         print(f"warning: {sel['warning']}", file=sys.stderr)
+    if draws_warning:
+        print(f"warning: {draws_warning}", file=sys.stderr)
     if not args.quiet:
         print(f"{base.name}: {len(plans)} plan(s) x {R} replicates, {history_days} history days + {args.days} "
               f"forecast days, {time.perf_counter() - t0:.1f} s")
@@ -315,6 +356,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                   f"drawn, effective sample size {sel['ess']:.1f}")
         else:
             print(f"  not conditioned on the end of the history: {why}")
+        ps = fc.parameters
+        if ps is not None:
+            ranges = ", ".join(f"{k} {v['selected_min']:.4g}–{v['selected_max']:.4g}" for k, v in ps["parameters"].items())
+            print(f"  parameter uncertainty: {ps['sets']} parameter sets (point estimate + {ps['refits']} bootstrap "
+                  f"re-fits), {ps['distinct_selected']} in the forecast's runs; {ranges}")
+        else:
+            print(f"  parameters at the point estimate only: {no_draws_because}")
         for note in fc.notes:
             print(f"  note: {note}")
         for label, s in summary.items():
@@ -363,8 +411,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     f = sub.add_parser("forecast", help="forecast from a calibrated scenario, after its history",
                        description="Continue the simulated histories that end nearest the observed state "
-                       "under the plan (and its variants) for --days more days; fan charts with P10–P90 "
-                       "(see docs/calibration.md).")
+                       "under the plan (and its variants) for --days more days; fan charts with P10–P90. "
+                       f"With {DRAWS_SIDECAR} next to the scenario (written by calibrate), the runs spread over "
+                       "the fitted parameters and their bootstrap re-fits, so the band carries the parameters' "
+                       "uncertainty too (see docs/calibration.md).")
     f.add_argument("scenario", help="calibrated scenario YAML (from growthsim calibrate)")
     f.add_argument("--days", type=_int(1), required=True, help="days to forecast after the history")
     g = f.add_mutually_exclusive_group()
@@ -379,6 +429,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    f"(default {DEFAULT_TOLERANCE})")
     f.add_argument("--unconditioned", action="store_true", help="do not condition on the end of the history: "
                    "replicates 0..R-1 simulated from day 0")
+    d = f.add_mutually_exclusive_group()
+    d.add_argument("--draws", metavar="FILE", help="parameter sets to propagate: point estimate and bootstrap "
+                   f"re-fits (default: {DRAWS_SIDECAR} next to the scenario, written by calibrate); the run with "
+                   "replicate index r uses set r mod D, in every plan, and the conditioning weighs the sets too")
+    d.add_argument("--point-estimate", action="store_true", help="ignore the parameter draws: every run at the "
+                   "scenario's (fitted) values, so the band holds the simulation's randomness only")
     f.add_argument("--out", help="output folder (default: runs/forecast-<name>-<timestamp>/)")
     f.add_argument("--quiet", action="store_true", help="print nothing on success")
     f.set_defaults(func=cmd_forecast)

@@ -21,6 +21,13 @@ rejuvenation):
 The effective sample size ``ESS = 1 / Σ w_k²`` (weights summing to 1) says how many
 candidates carry the weight; a small ESS (below :data:`LOW_ESS_SHARE` of ``K``) means the
 plan's parameters rarely reproduce the observed end state.
+
+**Parameter uncertainty.** With :class:`~growthsim.calibrate.draws.ParameterDraws` (the
+point estimate and the bootstrap re-fits of ``growthsim calibrate``), the run with
+replicate index ``r`` uses parameter set ``r mod D``, for the candidates and for every
+plan alike. The kernel weights then weigh (path, parameter set) pairs, so the selection
+also favours the parameter sets that reproduce the observed end state: an approximate
+Bayesian update of the bootstrap's spread by the end of the history.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from growthsim.calibrate.draws import ParameterDraws
 from growthsim.calibrate.history import History, periods_from_columns, sim_column, simulated_periods
 from growthsim.calibrate.sim import run_columns, simulate, with_horizon
 from growthsim.errors import UserError
@@ -168,6 +176,8 @@ class Selection:
         targets: the observed aggregates conditioned on.
         simulated: (K, targets) the candidates' values.
         tolerance: the kernel's relative tolerance h.
+        draws: the parameter sets of the candidates (candidate k uses set k mod D), or None
+            when every candidate runs at the point estimate.
     """
 
     indices: np.ndarray
@@ -177,6 +187,7 @@ class Selection:
     simulated: np.ndarray
     tolerance: float
     notes: list[str] = field(default_factory=list)
+    draws: ParameterDraws | None = None
 
     @property
     def pool(self) -> int:
@@ -216,6 +227,7 @@ class Selection:
                          "median_gap_unconditioned": before[t.name], "median_gap_conditioned": after[t.name]}
                         for t in self.targets],
             "warning": self.warning(), "notes": list(self.notes),
+            "parameter_sets": self.draws.summary(self.indices, self.weights) if self.draws is not None else None,
         }
 
 
@@ -238,14 +250,19 @@ def pool_size(replicates: int, pool: int | None = None) -> int:
 
 
 def condition(plan: Scenario, history: History, replicates: int, seed: int, pool: int | None = None,
-              tolerance: float = DEFAULT_TOLERANCE, horizon: int | None = None) -> Selection:
+              tolerance: float = DEFAULT_TOLERANCE, horizon: int | None = None,
+              draws: ParameterDraws | None = None) -> Selection:
     """Simulate ``pool`` candidates (replicates 0..K-1) of ``plan`` over the history's days
-    (or ``horizon`` days) and draw ``replicates`` of them by their closeness to its end state."""
+    (or ``horizon`` days) and draw ``replicates`` of them by their closeness to its end state.
+    With ``draws``, candidate k runs parameter set k mod D."""
     K = pool_size(replicates, pool)
     targets = end_targets(history, plan.replay is not None)
     p = with_horizon(plan, history.days if horizon is None else horizon)
-    cols = run_columns(p, target_columns(targets, history.period_days) or ["members"], K, seed)
-    return select(simulated_targets(cols, targets, history.period_days), targets, replicates, seed, tolerance)
+    runs = draws.plans(p) if draws is not None else p
+    cols = run_columns(runs, target_columns(targets, history.period_days) or ["members"], K, seed)
+    sel = select(simulated_targets(cols, targets, history.period_days), targets, replicates, seed, tolerance)
+    sel.draws = draws
+    return sel
 
 
 # --------------------------------------------------------------------------- forecast
@@ -262,7 +279,10 @@ class Forecast:
         selection: the conditioning, or None when the forecast is not conditioned
             (no history, or asked not to): then ``draws`` is 0..R-1.
         history_days: the day the forecast starts.
-        notes: plans whose simulated history differs from the first plan's.
+        notes: plans whose simulated history differs from the first plan's, plans that
+            keep their own value of a fitted parameter.
+        parameters: the parameter sets the forecast's runs used (see
+            :meth:`ParameterDraws.summary`), or None at the point estimate.
     """
 
     runset: RunSet
@@ -270,12 +290,13 @@ class Forecast:
     selection: Selection | None
     history_days: int
     notes: list[str] = field(default_factory=list)
+    parameters: dict[str, Any] | None = None
 
 
 def forecast(plans: dict[str, Scenario], history_days: int, days: int, period_days: int = 1,
              replicates: int | None = None, seed: int | None = None, progress=None,
              history: History | None = None, pool: int | None = None,
-             tolerance: float = DEFAULT_TOLERANCE) -> Forecast:
+             tolerance: float = DEFAULT_TOLERANCE, draws: ParameterDraws | None = None) -> Forecast:
     """Continue each plan from the end of the history for ``days`` (whole periods).
 
     Args:
@@ -288,6 +309,8 @@ def forecast(plans: dict[str, Scenario], history_days: int, days: int, period_da
         history: the observed history (None: no conditioning, replicates 0..R-1).
         pool: candidates simulated over the history (default 5 x replicates).
         tolerance: the kernel's relative tolerance h.
+        draws: parameter sets (point estimate first): the run with replicate index r uses
+            set r mod D, in every plan; None (or a single set): every run at the plan's values.
     """
     if days < 1:
         raise UserError(f"--days must be at least 1, found {days}")
@@ -297,36 +320,53 @@ def forecast(plans: dict[str, Scenario], history_days: int, days: int, period_da
     total = history_days + math.ceil(days / period_days) * period_days
     if total > 3650:
         raise UserError(f"history ({history_days} days) + forecast ({days} days) exceeds the 3650-day limit of a scenario")
+    if draws is not None and len(draws) < 2:
+        draws = None
     full = {k: with_horizon(v, total) for k, v in plans.items()}
+    sets = {k: (draws.plans(v) if draws is not None else [v]) for k, v in full.items()}
+    kept_notes = []
+    if draws is not None:
+        for label, plan in plans.items():
+            _, kept = draws.held(plan)
+            if kept:
+                kept_notes.append(f"{label}: sets {', '.join(kept)} to a value of its own, which all its runs "
+                                  "keep (no parameter draws for it)")
     selection = None
     if history is not None:
         if history.days != history_days:
             raise UserError(f"the history covers {history.days} days, the forecast was asked to start on day {history_days}")
-        selection = condition(first, history, R, seed, pool, tolerance)
-    results = _continue(full, selection, R, seed, period_days, progress)
+        selection = condition(first, history, R, seed, pool, tolerance, draws=draws)
+    results = _continue(sets, selection, R, seed, period_days, progress)
     if results is None:
         # a run's first days changed with its horizon: select among full-length candidates
-        selection = condition(first, history, R, seed, pool, tolerance, horizon=total)
+        selection = condition(first, history, R, seed, pool, tolerance, horizon=total, draws=draws)
         selection.notes.append("candidates simulated over the whole forecast horizon (the simulated "
                                "history depended on the run's length)")
-        results = _continue(full, selection, R, seed, period_days, progress)
+        results = _continue(sets, selection, R, seed, period_days, progress)
         assert results is not None
-    draws = selection.indices if selection is not None else np.arange(R)
-    notes = _diverging(results, history_days)
-    return Forecast(RunSet.from_results(full, results), np.asarray(draws), selection, history_days, notes)
+    runs = selection.indices if selection is not None else np.arange(R)
+    notes = _diverging(results, history_days) + kept_notes
+    runset = RunSet.from_results(full, results)
+    parameters = None
+    if draws is not None:
+        ts = runset.timeseries
+        ts.insert(ts.columns.get_loc("replicate") + 1, "parameter_set", ts["replicate"].to_numpy() % len(draws))
+        parameters = draws.summary(runs, selection.weights if selection is not None else None)
+    return Forecast(runset, np.asarray(runs), selection, history_days, notes, parameters)
 
 
-def _continue(full: dict[str, Scenario], selection: Selection | None, R: int, seed: int, period_days: int,
+def _continue(sets: dict[str, list[Scenario]], selection: Selection | None, R: int, seed: int, period_days: int,
               progress) -> dict[str, list] | None:
-    """Full runs of every plan for the distinct drawn replicates; None if the first plan's
-    runs do not have the simulated history the selection saw."""
+    """Full runs of every plan for the distinct drawn replicates (replicate r with parameter
+    set r mod D); None if the first plan's runs do not have the simulated history the
+    selection saw."""
     draws = selection.indices if selection is not None else np.arange(R)
     distinct = [int(r) for r in np.unique(draws)]
     results: dict[str, list] = {}
-    for i, (label, plan) in enumerate(full.items()):
+    for i, (label, plans) in enumerate(sets.items()):
         runs = []
         for r in distinct:
-            runs.append(simulate(plan, seed, r))
+            runs.append(simulate(plans[r % len(plans)], seed, r))
             if progress:
                 progress()
         results[label] = runs

@@ -46,6 +46,11 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
         out.append("")
         out.append(f"Uncertainty: parametric bootstrap, {diag['spec']['bootstrap']} synthetic histories simulated "
                    "from the fitted values and re-fitted.")
+        pd_ = fit.get("parameter_draws")
+        if pd_:
+            out.append(f"The point estimate and the {pd_['refits']} re-fits are in `{pd_['file']}`: "
+                       "`growthsim forecast` spreads its runs over them (`--point-estimate` to use the fitted "
+                       "values only).")
     else:
         out.append("No parameters fitted: the scenario is evaluated as it is.")
     out.append("")
@@ -72,6 +77,9 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
             out.append(f"Conditioning: {c['replicates']} of {c['pool']} candidates drawn ({c['distinct']} distinct), "
                        f"effective sample size {c['ess']:.1f} ({c['ess_share']:.0%}); median gap to the observed "
                        f"end state, all candidates → drawn: {gaps or 'nothing observed'}.")
+            if c.get("parameter_sets"):
+                out.append("")
+                out.append(parameter_sets_markdown(c["parameter_sets"]))
             if c["warning"]:
                 out.append("")
                 out.append(f"**Warning:** {c['warning']}.")
@@ -97,12 +105,29 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
     out.append("## Files")
     out.append("- `calibrated.yaml`: the scenario with the fitted values (usable by run / compare / sweep / forecast)")
     out.append("- `history.csv`: the history as used (read by `growthsim forecast`)")
+    if fit.get("parameter_draws"):
+        out.append(f"- `{fit['parameter_draws']['file']}`: the point estimate and the bootstrap re-fits (read by "
+                   "`growthsim forecast`)")
     out.append("- `diagnostics.json`: everything above as data")
     return "\n".join(out) + "\n"
 
 
+def parameter_sets_markdown(ps: dict[str, Any]) -> str:
+    """The parameter sets a forecast's runs used: how many survived, each parameter's range."""
+    head = (f"Parameter uncertainty: the runs spread round-robin over {ps['sets']} parameter sets (the point "
+            f"estimate and {ps['refits']} bootstrap re-fits); **{ps['distinct_selected']} of {ps['sets']}** are "
+            "among the forecast's runs.")
+    w = ps.get("weight_by_set")
+    if w:
+        head += " Conditioning weight per set: " + ", ".join(f"{i}: {x:.0%}" for i, x in enumerate(w)) + "."
+    rows = [[f"`{k}`", _f(v["point_estimate"]), f"{_f(v['draws_min'])} – {_f(v['draws_max'])}",
+             f"{_f(v['selected_min'])} – {_f(v['selected_max'])}", _f(v["selected_median"])]
+            for k, v in ps["parameters"].items()]
+    return head + "\n\n" + _table(["parameter", "point estimate", "all sets", "forecast's runs", "median of runs"], rows)
+
+
 def forecast_markdown(meta: dict[str, Any], summary: dict[str, Any], charts: list[str],
-                      conditioning: dict[str, Any] | None = None) -> str:
+                      conditioning: dict[str, Any] | None = None, parameters: dict[str, Any] | None = None) -> str:
     out = [f"# Forecast: {meta['scenario']}", ""]
     out.append(f"{meta['days']} days after the history ({meta['history_days']} days"
                + (f", to {meta['history_end']}" if meta.get("history_end") else "") + f"), {meta['replicates']} "
@@ -130,6 +155,14 @@ def forecast_markdown(meta: dict[str, Any], summary: dict[str, Any], charts: lis
             out.append(f"**Warning:** {c['warning']}.")
         for n in c.get("notes", []):
             out.append(f"- {n}")
+    out.append("")
+    out.append("## Parameters")
+    if parameters:
+        out.append(parameter_sets_markdown(parameters))
+    else:
+        out.append("Every run at the scenario's values (the point estimate): "
+                   f"{meta.get('no_parameter_uncertainty_because') or 'no parameter draws'}. The band holds the "
+                   "simulation's randomness only, not the parameters' uncertainty.")
     for n in meta.get("notes", []):
         out.append("")
         out.append(f"Note: {n}.")

@@ -67,15 +67,19 @@ def run_timeseries(scenario: Scenario, replicates: int, seed: int, first_replica
     return pd.concat(frames, ignore_index=True)
 
 
-def run_columns(scenario: Scenario, columns: list[str], replicates: int, seed: int,
+def run_columns(scenario: Scenario | list[Scenario], columns: list[str], replicates: int, seed: int,
                 first_replicate: int = 0) -> dict[str, np.ndarray]:
     """The fast path of the fit: simulated daily ``columns``, each (replicates, days),
-    read straight from the model's collector (no frames, no member-level outputs)."""
-    cls = ReplayModel if scenario.replay is not None else CommunityModel
-    graph = graph_for(scenario)
+    read straight from the model's collector (no frames, no member-level outputs).
+
+    ``scenario`` may be a list of D plans (parameter sets): replicate ``r`` then runs plan
+    ``r mod D`` (see :mod:`growthsim.calibrate.draws`); all must share the horizon."""
+    plans = scenario if isinstance(scenario, list) else [scenario]
     out: dict[str, list] = {c: [] for c in columns}
     for r in range(first_replicate, first_replicate + replicates):
-        model = cls(scenario=scenario, seed=seed, replicate=r, graph=graph)
+        scenario = plans[r % len(plans)]
+        cls = ReplayModel if scenario.replay is not None else CommunityModel
+        model = cls(scenario=scenario, seed=seed, replicate=r, graph=graph_for(scenario))
         model.run()
         mv = model.datacollector.model_vars
         for c in columns:
