@@ -8,15 +8,22 @@ Scores per series on the held-out periods (point forecast: the simulated median)
 - ``mape_cum_pct`` (flows only): the same on running totals from the holdout's start;
 - ``mase``: mean absolute error over the training part's mean absolute one-period change
   (the in-sample naive forecast's error; < 1 beats a naive forecast made with hindsight);
-- ``coverage_p10_p90`` (engine only): share of held-out periods inside the simulated band.
+- ``coverage_p10_p90`` (engine only): share of held-out periods inside the simulated band;
+- ``band_width`` (engine only): mean P90 − P10 over the held-out periods.
 
 Engine forecasts:
 
 - ``engine``: conditioned on the end of the training part
   (:mod:`growthsim.calibrate.forecast`): ``pool`` candidate runs (default 5 x replicates)
   are weighed by their closeness to the observed end-of-training state, ``replicates`` are
-  drawn by systematic resampling, and their held-out days are the forecast;
-- ``engine_unconditioned``: replicates 0..R-1, simulated from day 0 and not conditioned;
+  drawn by systematic resampling, and their held-out days are the forecast. When the
+  training fit has bootstrap re-fits, candidate k runs parameter set k mod D (the point
+  estimate and the re-fits; :mod:`growthsim.calibrate.draws`), as ``growthsim forecast``
+  does;
+- ``engine_point_estimate`` (only with re-fits): the same, every candidate at the point
+  estimate (``growthsim forecast --point-estimate``);
+- ``engine_unconditioned``: replicates 0..R-1 at the point estimate, simulated from day 0
+  and not conditioned;
 - ``engine_anchored`` (stocks: members, active members): the unconditioned forecast
   shifted so that its last training period equals the observation.
 
@@ -36,6 +43,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from growthsim.calibrate.draws import ParameterDraws
 from growthsim.calibrate.fit import FitResult, coverage, fit, mape
 from growthsim.calibrate.forecast import (
     DEFAULT_TOLERANCE,
@@ -137,8 +145,12 @@ def holdout_periods(history: History, holdout_days: int) -> int:
 
 def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: int,
              ints: dict[str, bool] | None = None, replicates: int = 20, log=None, pool: int | None = None,
-             tolerance: float = DEFAULT_TOLERANCE) -> tuple[FitResult, dict[str, Any]]:
+             tolerance: float = DEFAULT_TOLERANCE,
+             parameter_uncertainty: bool = True) -> tuple[FitResult, dict[str, Any]]:
     """Fit on all but the last ``holdout_days`` and score the forecast of those days.
+
+    With ``parameter_uncertainty`` and bootstrap re-fits in the training fit, the engine's
+    candidates spread over the parameter sets (see the module docstring).
 
     Returns the fit on the training part and a report: ``{"holdout_days", "train_periods",
     "series": {name: {"engine": scores, "engine_unconditioned": ..., "<baseline>": scores, ...}},
@@ -160,14 +172,30 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
                   | set(target_columns(targets, history.period_days)))
     # the pool of candidates: replicates 0..K-1 over the whole history (replicates 0..R-1
     # are the unconditioned forecast), weighed on the training part's end only
-    arr = run_columns(plan, cols, pool_size(replicates, pool), seed)
-    sel = select(simulated_targets(arr, targets, history.period_days), targets, replicates, seed, tolerance)
-    every = periods_from_columns(arr, history.series, history.period_days, history.n_periods)
+    draws = ParameterDraws.from_fit(result.values, result.uncertainty) if parameter_uncertainty else None
+    K = pool_size(replicates, pool)
+
+    def pool_runs(d: ParameterDraws | None):
+        arr = run_columns(d.plans(plan) if d is not None else plan, cols, K, seed)
+        sel = select(simulated_targets(arr, targets, history.period_days), targets, replicates, seed, tolerance)
+        sel.draws = d
+        return sel, periods_from_columns(arr, history.series, history.period_days, history.n_periods)
+
+    sel, every = pool_runs(draws)
     conditioned = {s: v[sel.indices] for s, v in every.items()}
-    unconditioned = {s: v[:replicates] for s, v in every.items()}
+    engines_sims = [("engine", conditioned)]
     report: dict[str, Any] = {"holdout_days": holdout_days, "holdout_periods": h, "train_periods": n_train,
                               "series": {}, "not_beaten": [], "conditioning": sel.summary(), "bands": {},
                               "bands_unconditioned": {}, "baselines": {}, "anchored": {}}
+    if draws is not None:
+        sel_pe, every_pe = pool_runs(None)
+        engines_sims.append(("engine_point_estimate", {s: v[sel_pe.indices] for s, v in every_pe.items()}))
+        report["conditioning_point_estimate"] = sel_pe.summary()
+    else:
+        every_pe = every
+    # the unconditioned (and anchored) reference forecasts stay at the point estimate
+    unconditioned = {s: v[:replicates] for s, v in every_pe.items()}
+    engines_sims.append(("engine_unconditioned", unconditioned))
     if log and sel.warning():
         log(f"warning: {sel.warning()}")
     ceiling = float(scenario.market.size)
@@ -176,11 +204,13 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
         y_tr, y_ho = y_all[:n_train], y_all[n_train:]
         row = {}
         engines = []
-        for name, sims in (("engine", conditioned), ("engine_unconditioned", unconditioned)):
+        for name, sims in engines_sims:
             q = np.quantile(sims[s], [0.1, 0.5, 0.9], axis=0)
-            report["bands" if name == "engine" else "bands_unconditioned"][s] = q
+            if name in ("engine", "engine_unconditioned"):
+                report["bands" if name == "engine" else "bands_unconditioned"][s] = q
             eng = scores(y_ho, q[1, n_train:], y_tr, s)
             eng["coverage_p10_p90"] = coverage(y_ho, q[0, n_train:], q[2, n_train:])
+            eng["band_width"] = float(np.mean(q[2, n_train:] - q[0, n_train:]))
             row[name] = eng
             engines.append(name)
         if s not in FLOW_SERIES and not np.isnan(y_tr[-1]):

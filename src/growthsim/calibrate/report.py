@@ -68,7 +68,10 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
                    "one-period change. `engine` continues the simulated histories drawn for their closeness "
                    "to the observed end of the training part; `engine_unconditioned` is simulated from day 0 "
                    "without that selection; `engine_anchored` is the unconditioned median shifted to the last "
-                   "training value.")
+                   "training value."
+                   + (" The engine's runs spread over the training fit's point estimate and bootstrap re-fits "
+                      "(below); `engine_point_estimate` is the conditioned engine with every run at the point "
+                      "estimate." if (bt.get("conditioning") or {}).get("parameter_sets") else ""))
         out.append("")
         c = bt.get("conditioning")
         if c:
