@@ -59,6 +59,10 @@ def test_calibrate_then_forecast(tmp_path, capsys):
     assert diag["spec"]["joins"] == "replay"
     assert diag["backtest"]["holdout_days"] == 7 and diag["fit"]["fitted_periods"] == 18
     assert "members" in diag["backtest"]["series"] and "bass" in diag["backtest"]["series"]["members"]
+    # the training fit's re-fits: the engine spreads over them, the point-estimate engine is kept
+    assert {"engine", "engine_point_estimate"} <= set(diag["backtest"]["series"]["members"])
+    assert diag["backtest"]["conditioning"]["parameter_sets"]["sets"] == 3
+    assert diag["backtest"]["conditioning_point_estimate"]["parameter_sets"] is None
     assert 0.002 <= diag["fit"]["values"]["members.churn.base_hazard"] <= 0.1
     report = (out / "fit_report.md").read_text()
     assert "Backtest: last 7 days held out" in report and "bootstrap" in report
