@@ -45,7 +45,7 @@ def test_draws_from_a_fit_round_trip_through_the_file(tmp_path):
     # bad files are errors naming file, line and column
     bad = tmp_path / "bad.csv"
     bad.write_text(f"draw,source,{NAMES[0]}\n0,fit,0.05\n1,bootstrap,x\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match=rf"bad.csv:3: {NAMES[0]}: not a number"):
+    with pytest.raises(InputFileError, match=rf"bad.csv:3: {NAMES[0]}: expected a number, found"):
         ParameterDraws.read(bad)
     bad.write_text(f"draw,source,{NAMES[0]}\n0,bootstrap,0.05\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="bad.csv:2: source: expected 'fit'"):

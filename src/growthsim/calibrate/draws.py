@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from growthsim.calibrate.history import finite_number
 from growthsim.errors import InputFileError, ScenarioError, located
 from growthsim.io import atomic_write_text
 from growthsim.scenario.loader import apply_overrides, scenario_to_dict
@@ -116,16 +117,7 @@ class ParameterDraws:
             want = "fit" if not values else "bootstrap"
             if src != want:
                 raise InputFileError(located(f, line, "source", f"expected {want!r}, found {src!r}"))
-            vals = []
-            for name, cell in zip(names, row[2:]):
-                try:
-                    v = float(cell)
-                except ValueError:
-                    raise InputFileError(located(f, line, name, f"not a number: {cell!r}")) from None
-                if not math.isfinite(v):
-                    raise InputFileError(located(f, line, name, f"not a finite number: {cell!r}"))
-                vals.append(v)
-            values.append(vals)
+            values.append([finite_number(cell, f, line, name) for name, cell in zip(names, row[2:])])
             sources.append(src)
         if not values:
             raise InputFileError(located(f, None, None, "no parameter sets"))

@@ -162,16 +162,23 @@ def parse_date(text: str, file: str, line: int, column: str = "date") -> _dt.dat
         raise InputFileError(located(file, line, column, f"expected a date like 2026-01-31, found {s!r}")) from None
 
 
-def _number(text: str, file: str, line: int, column: str, integer: bool) -> float:
-    s = text.strip().replace(",", "") if text is not None else ""
-    if s == "":
-        return math.nan
+def finite_number(text: str, file: str, line: int, column: str) -> float:
+    """``text`` (thousands separators allowed) as a finite float, or a located
+    :class:`InputFileError` saying what was expected and what was found."""
     try:
-        v = float(s)
+        v = float(text.strip().replace(",", ""))
     except ValueError:
         raise InputFileError(located(file, line, column, f"expected a number, found {text.strip()!r}")) from None
     if not math.isfinite(v):
         raise InputFileError(located(file, line, column, f"expected a finite number, found {text.strip()!r}"))
+    return v
+
+
+def _number(text: str, file: str, line: int, column: str, integer: bool) -> float:
+    s = text.strip().replace(",", "") if text is not None else ""
+    if s == "":
+        return math.nan
+    v = finite_number(text, file, line, column)
     if v < 0:
         raise InputFileError(located(file, line, column, f"expected a count or amount >= 0, found {v:g}"))
     if integer and v != int(v):
