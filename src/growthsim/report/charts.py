@@ -285,8 +285,11 @@ def chart_cohort_retention(runset: "RunSet", path: Path) -> Path:
                               interpolation="nearest")
             ax.set_xlabel("weeks since join week")
             ax.set_ylabel("join week")
-            ax.set_xticks(range(mat.shape[1]), [str(c) for c in mat.columns])
-            ax.set_yticks(range(mat.shape[0]), [str(r) for r in mat.index])
+            # at most ~13 labelled ticks per axis (every week up to 13 weeks, then every k-th)
+            for set_ticks, labels in ((ax.set_xticks, mat.columns), (ax.set_yticks, mat.index)):
+                step = max(1, int(np.ceil(len(labels) / 13)))
+                pos = range(0, len(labels), step)
+                set_ticks(list(pos), [str(labels[k]) for k in pos])
             ax.tick_params(labelsize=8)
         for j in range(n, nrows * ncols):
             axes[j // ncols, j % ncols].set_visible(False)
