@@ -7,10 +7,11 @@ window (a channel's spend, a campaign's daily terms, staff at work) are standing
 of the model's two daily morning rounds (:meth:`CommunityModel.standing_order`: one Mesa
 recurring event per round, not one per actor per day). A morning runs, in this order:
 high-priority events (the high round — staff, volunteer admins, fixed costs — and the VIP
-selection and volunteer promotion rounds), one-off events (KOL posts, lottery, sale and lecture
-days) in the order they were scheduled, then the default round (channels, campaigns). The per-member work happens in
-the day's kernel passes, which call back the hooks ``after_activity``,
-``after_referral`` and ``after_conversion`` where money depends on what members did.
+selection and volunteer promotion rounds), one-off events (KOL posts, lottery, sale and
+lecture days) in the order they were scheduled, then the default round (channels,
+campaigns). The per-member work happens in the day's kernel passes, which call back the
+hooks ``after_activity``, ``after_referral`` and ``after_conversion`` where money depends
+on what members did.
 """
 
 from __future__ import annotations
