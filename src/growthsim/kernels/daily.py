@@ -145,16 +145,17 @@ def organic_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_
 @njit(cache=True)
 def channel_pass(
     status, eng, join_day, last_seen, source, referrer, new_ids, n_new,
-    n_reach, candidates, join_rate, intake_cap, src, e0, room, seed, day, channel_index,
+    n_reach, candidates, join_rate, intake_cap, src, e0, room, seed, day, stream,
 ):
     """``n_reach`` people are reached, each a uniform draw from ``candidates`` (everyone, or
     one graph block); a reached outsider joins with ``join_rate``, at most ``intake_cap``
-    joins (negative: no cap). Returns (n_new, joins, room_left)."""
+    joins (negative: no cap). ``stream`` is the channel's stream key (a hash of its name,
+    so its draws do not depend on the other channels). Returns (n_new, joins, room_left)."""
     joins = 0
     m = candidates.shape[0]
     if m == 0:
         return n_new, 0, room
-    purpose = P_CHANNEL + 1000 * (channel_index + 1)
+    purpose = P_CHANNEL + 1000 * (stream + 1)
     for k in range(n_reach):
         if room <= 0 or (intake_cap >= 0 and joins >= intake_cap):
             break

@@ -26,6 +26,7 @@ import pandas as pd
 
 from growthsim.graph import Graph, build_graph, hubs
 from growthsim.kernels import daily as K
+from growthsim.kernels import rng as KR
 from growthsim.model.ledger import Ledger
 from growthsim.model.series import DailySeries
 from growthsim.model.levers import (
@@ -62,7 +63,7 @@ class Today:
         self.channels: list[ChannelAgent] = []
         self.watchers: dict[int, Any] = {}
         self.slots: list[tuple[int, float]] = []
-        self.kol_posts: list[tuple[float, float, int | None]] = []
+        self.kol_posts: list[tuple[float, float, int | None, int]] = []
 
     def watch(self, agent) -> None:
         """Call ``agent``'s after_* hooks today (once, however often asked)."""
@@ -73,8 +74,9 @@ class Today:
         if n > 0 and hours > 0:
             self.slots.append((int(n), float(hours)))
 
-    def kol_post(self, lift: float, ref_mult: float, groups: int | None) -> None:
-        self.kol_posts.append((lift, ref_mult, groups))
+    def kol_post(self, lift: float, ref_mult: float, groups: int | None, key: int = 0) -> None:
+        """A KOL post today; ``key`` keys the draw of the groups it reaches."""
+        self.kol_posts.append((lift, ref_mult, groups, key))
 
 
 class CommunityModel(mesa.Model):
@@ -311,12 +313,14 @@ class CommunityModel(mesa.Model):
         if t.kol_posts:
             posts = np.zeros((len(t.kol_posts), G))
             post_ref = np.ones((len(t.kol_posts), G))
-            for p, (lift, mult, reach) in enumerate(t.kol_posts):
+            for p, (lift, mult, reach, key) in enumerate(t.kol_posts):
                 if reach is None or reach >= G:
                     posts[p] = lift
                     post_ref[p] = mult
                 else:
-                    pick = self.rng.choice(G, size=reach, replace=False)
+                    # the `reach` groups with the smallest keyed draws (common random numbers)
+                    u = KR.uniform_keys(self.kernel_seed, self.day, KR.P_KOL_REACH, G, key)
+                    pick = np.argsort(u, kind="stable")[:reach]
                     posts[p, pick] = lift
                     post_ref[p, pick] = mult
         if t.slots:
@@ -372,7 +376,7 @@ class CommunityModel(mesa.Model):
             n_new, joins, room = K.channel_pass(
                 pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
                 self._new_ids, n_new, ch.reach_today, self._candidates(spec.target_block),
-                spec.join_rate, ch.intake_cap(), K.SRC_CHANNEL0 + ch.index, e0, room, seed, day, ch.index,
+                spec.join_rate, ch.intake_cap(), K.SRC_CHANNEL0 + ch.index, e0, room, seed, day, ch.stream,
             )
             row[self._ix_channel[ch.index]] += joins
             ch.pay_joins(joins)
