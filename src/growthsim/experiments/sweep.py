@@ -45,6 +45,7 @@ import pandas as pd
 from growthsim.errors import UserError, located
 from growthsim.experiments.design import DesignTable, expand, expected_points, run_table
 from growthsim.experiments.schema import Experiment, load_experiment
+from growthsim.io import atomic_write_bytes
 from growthsim.scenario import apply_overrides
 
 RunFn = Callable[..., Any]  # (scenario, seed=int, replicate=int) -> RunResult
@@ -204,13 +205,6 @@ def _warmup(spec: RunSpec) -> str:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write under a temporary name in the same folder, then rename (growthsim.io)."""
-    from growthsim.io import atomic_write_bytes as _write
-
-    _write(path, data)
 
 
 def _frame_bytes(df: pd.DataFrame) -> bytes:
