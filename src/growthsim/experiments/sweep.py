@@ -178,12 +178,9 @@ def _warmup(spec: RunSpec) -> str:
     """Once per worker: one thread per numba kernel, a tiny run so kernels compile (or
     load from numba's on-disk cache), and the base plan's market graph built into the
     process's graph cache when no factor changes the market."""
-    try:
-        import numba
+    import numba
 
-        numba.set_num_threads(1)
-    except Exception:  # noqa: BLE001 - optional
-        pass
+    numba.set_num_threads(1)
     if spec.run_fn is not default_run_fn:
         return "skipped"
     try:
