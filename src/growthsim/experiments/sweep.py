@@ -27,7 +27,6 @@ Reproducing one run: row ``seed`` = S and the point's factor values V give
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -46,17 +45,10 @@ from growthsim.errors import UserError, located
 from growthsim.experiments.design import DesignTable, expand, expected_points, run_table
 from growthsim.experiments.schema import Experiment, load_experiment
 from growthsim.io import atomic_write_bytes
+from growthsim.metrics.kpis import replicate_kpis
 from growthsim.scenario import apply_overrides
 
 RunFn = Callable[..., Any]  # (scenario, seed=int, replicate=int) -> RunResult
-
-# Level columns report their end-of-horizon value, flow columns their horizon total
-# (used when growthsim.metrics.kpis is not available).
-_LEVEL_COLUMNS = ("members", "active", "dormant", "churned", "paying", "groups", "managed_groups", "vip_members")
-_FLOW_COLUMNS = (
-    "new_members", "invites_sent", "invites_accepted", "first_purchases", "purchases",
-    "revenue", "gross_margin", "cost", "recalled",
-)
 
 
 class SweepError(UserError):
@@ -73,38 +65,10 @@ def default_run_fn(scenario: Any, seed: int, replicate: int = 0) -> Any:
     return simulate(scenario, seed=seed, replicate=replicate)
 
 
-def _end_of_horizon_kpis(result: Any) -> dict[str, float]:
-    ts = result.timeseries
-    out: dict[str, float] = {}
-    for c in _LEVEL_COLUMNS:
-        if c in ts.columns and len(ts):
-            out[f"{c}_end"] = float(ts[c].iloc[-1])
-    for c in _FLOW_COLUMNS:
-        if c in ts.columns:
-            out[f"{c}_total"] = float(ts[c].sum())
-    if "cost_total" in out and "gross_margin_total" in out:
-        cost = out["cost_total"]
-        out["roi"] = (out["gross_margin_total"] - cost) / cost if cost > 0 else float("nan")
-    for k, v in (result.scalars or {}).items():
-        try:
-            out[k] = float(v)
-        except (TypeError, ValueError):
-            continue
-    return out
-
-
 def compute_kpis(result: Any) -> dict[str, float]:
-    """KPIs of one run: ``growthsim.metrics.kpis.replicate_kpis`` when that module
-    exists, else end-of-horizon levels (``<col>_end``), horizon totals (``<col>_total``),
-    ``roi`` and the run's scalars."""
-    if importlib.util.find_spec("growthsim.metrics.kpis") is not None:
-        from growthsim.metrics.kpis import replicate_kpis
-
-        k = replicate_kpis(
-            result.timeseries, result.scalars, result.cohorts, result.scenario, ledger=result.ledger
-        )
-        return {str(n): _as_float(v) for n, v in dict(k).items()}
-    return _end_of_horizon_kpis(result)
+    """KPIs of one run: :func:`growthsim.metrics.kpis.replicate_kpis` as floats."""
+    k = replicate_kpis(result.timeseries, result.scalars, result.cohorts, result.scenario, ledger=result.ledger)
+    return {str(n): _as_float(v) for n, v in dict(k).items()}
 
 
 def _as_float(v: Any) -> float:
