@@ -13,11 +13,20 @@ replicates, numba threads). A replicate's draws are keyed by its own seed (the r
 child seed), the day, the purpose and the person, and replicates share no state, so the
 results are the same, bit for bit, whatever the number of threads, the batch size or the
 order in which threads take the replicates.
+
+Threads: numba's (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``); OpenMP threads wait
+passively between passes (``OMP_WAIT_POLICY=PASSIVE`` unless set).
 """
 
 from __future__ import annotations
 
+import os
 import types
+
+# Threads waiting between the many short parallel passes of a day sleep instead of spinning
+# (OpenMP's default spins, which on a machine shared with other work burns the cores the
+# other threads need); set OMP_WAIT_POLICY before the first parallel call to override.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 from numba import njit, prange

@@ -70,6 +70,8 @@ class CommunityBatch:
                 counts[r:r + 1],
             )
             m._batch = self
+            # the batch runs the days: the model's own step event (a no-op now) is dropped
+            m._default_schedule.stop()
         self.state = DayState(
             [m.kernel_seed for m in self.models], mem, grp, lv, work, counts, n, cap, nc1,
             first.rules, first.graph, parallel=parallel and R > 1,
@@ -82,8 +84,10 @@ class CommunityBatch:
         if d >= self.horizon:
             return
         for m in self.models:
-            m.run_until(d + 1)  # the morning's events (and the model's own step, a no-op)
+            m.run_until(d + 1)  # the morning's events; then the time of the day's step
         run_day(self.models, self.state, d)
+        for m in self.models:
+            m.steps += 1
         self.day = d + 1
 
     def run(self) -> None:
