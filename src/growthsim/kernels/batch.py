@@ -7,6 +7,11 @@ one-replicate kernel of :mod:`growthsim.kernels.daily` on the replicate's slices
 member rules exist once. Per-replicate inputs (today's multipliers, reach, caps, seeds) are
 arrays of length ``R``; per-replicate outputs go to arrays or to the ``counts`` table.
 
+The records cross from Python as plain tuples (``tuple(record)``; numba types a plain
+tuple in its C fast path, a ``NamedTuple`` field by field in Python, ~7 µs a call) and
+each function turns them back into their record type on entry (``Members(*mem_t)``), so
+the bodies still read every field by name.
+
 Every function comes twice, compiled from the same source: ``serial.<name>`` (a plain loop,
 used for a batch of one: no thread start-up) and ``parallel.<name>`` (``prange`` over the
 replicates, numba threads). A replicate's draws are keyed by its own seed (the replicate's
@@ -54,6 +59,8 @@ from growthsim.kernels.state import (
     Groups,
     Levels,
     Members,
+    Rules,
+    Work,
 )
 
 
@@ -87,8 +94,10 @@ def groups_of(grp, r, cap, n_cats1):
 
 
 # --------------------------------------------------------------------------- acquisition
-def channel(mem, work, counts, n, reach, candidates, join_rate, caps, src, e0, seeds, day, stream, joins):
+def channel(mem_t, work_t, counts, n, reach, candidates, join_rate, caps, src, e0, seeds, day, stream, joins):
     """One channel for every replicate (``reach[r]`` people reached, ``caps[r]`` intake cap)."""
+    mem = Members(*mem_t)
+    work = Work(*work_t)
     for r in prange(seeds.shape[0]):
         o = r * n
         nn, j, room = channel_pass(
@@ -100,7 +109,9 @@ def channel(mem, work, counts, n, reach, candidates, join_rate, caps, src, e0, s
         joins[r] = j
 
 
-def replay(mem, work, counts, n, target, e0, seeds, day, joins):
+def replay(mem_t, work_t, counts, n, target, e0, seeds, day, joins):
+    mem = Members(*mem_t)
+    work = Work(*work_t)
     for r in prange(seeds.shape[0]):
         o = r * n
         nn, j, room = replay_pass(
@@ -112,7 +123,9 @@ def replay(mem, work, counts, n, target, e0, seeds, day, joins):
         joins[r] = j
 
 
-def organic(mem, work, counts, n, p, e0, seeds, day, joins):
+def organic(mem_t, work_t, counts, n, p, e0, seeds, day, joins):
+    mem = Members(*mem_t)
+    work = Work(*work_t)
     for r in prange(seeds.shape[0]):
         o = r * n
         nn, j, room = organic_pass(
@@ -125,7 +138,11 @@ def organic(mem, work, counts, n, p, e0, seeds, day, joins):
 
 
 # --------------------------------------------------------------------------- member passes
-def activity(mem, work, counts, lv, n, cap, act_mult, rules, seeds, day, woken):
+def activity(mem_t, work_t, counts, lv_t, n, cap, act_mult, rules_t, seeds, day, woken):
+    mem = Members(*mem_t)
+    work = Work(*work_t)
+    lv = Levels(*lv_t)
+    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
         o = r * n
         k, w = activity_pass(
@@ -136,8 +153,12 @@ def activity(mem, work, counts, lv, n, cap, act_mult, rules, seeds, day, woken):
         woken[r] = w
 
 
-def referral(indptr, indices, mem, work, counts, lv, n, cap, p_inv, p_acc, rules, seeds, day, invites):
+def referral(indptr, indices, mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, rules_t, seeds, day, invites):
     """Word of mouth along the graph's edges (the graph is shared by the batch)."""
+    mem = Members(*mem_t)
+    work = Work(*work_t)
+    lv = Levels(*lv_t)
+    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
         o = r * n
         active = work.active[o:o + counts[r, C_ACTIVE]]
@@ -152,8 +173,12 @@ def referral(indptr, indices, mem, work, counts, lv, n, cap, p_inv, p_acc, rules
         invites[r] = inv
 
 
-def wellmixed(mem, work, counts, lv, n, cap, p_inv, p_acc, mean_degree, rules, seeds, day, invites):
+def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, rules_t, seeds, day, invites):
     """Word of mouth in a well-mixed market: invitation weights, invitations, credits."""
+    mem = Members(*mem_t)
+    work = Work(*work_t)
+    lv = Levels(*lv_t)
+    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
         o = r * n
         m = members_of(mem, r, n)
@@ -174,7 +199,10 @@ def wellmixed(mem, work, counts, lv, n, cap, p_inv, p_acc, mean_degree, rules, s
         invites[r] = inv
 
 
-def conversion(mem, work, counts, n, p_first, p_repeat, rules, seeds, day, ints, rev):
+def conversion(mem_t, work_t, counts, n, p_first, p_repeat, rules_t, seeds, day, ints, rev):
+    mem = Members(*mem_t)
+    work = Work(*work_t)
+    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
         o = r * n
         first, orders, v = conversion_pass(
@@ -186,9 +214,14 @@ def conversion(mem, work, counts, n, p_first, p_repeat, rules, seeds, day, ints,
         rev[r] = v
 
 
-def churn(mem, work, counts, lv, grp, n, cap, rules, seeds, day, out):
+def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
     """Churn, dormancy and recall; ``out[r]``: churned, to_dormant, recalled, members,
     dormant, wau, mau, payers, vips."""
+    mem = Members(*mem_t)
+    work = Work(*work_t)
+    lv = Levels(*lv_t)
+    grp = Groups(*grp_t)
+    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
         o = r * n
         res = churn_pass(
@@ -200,8 +233,12 @@ def churn(mem, work, counts, lv, grp, n, cap, rules, seeds, day, out):
         counts[r, C_ROSTER] = res[9]
 
 
-def place(mem, work, counts, grp, n, cap, n_cats1, rules, R):
+def place(mem_t, work_t, counts, grp_t, n, cap, n_cats1, rules_t, R):
     """Today's joiners into groups, then into the roster of placed members."""
+    mem = Members(*mem_t)
+    work = Work(*work_t)
+    grp = Groups(*grp_t)
+    rules = Rules(*rules_t)
     for r in prange(R):
         o = r * n
         m = members_of(mem, r, n)

@@ -35,6 +35,7 @@ from growthsim.kernels.rng import (
     randint,
     uniform,
 )
+from growthsim.kernels.state import Groups, Levels
 from growthsim.vocab import (
     CHURNED,
     DORMANT,
@@ -525,7 +526,7 @@ def roster_add(roster, n_roster, ids):
 
 @njit(cache=True)
 def group_levels(
-    grp, lv, vip_cat, slot_n, slot_h, target, stim0, stim_per_hour,
+    grp_t, lv_t, vip_cat, slot_n, slot_h, target, stim0, stim_per_hour,
     kol_lift, kol_ref, daily_decay, crowding, unm_decay, unm_churn, recall_per_hour,
 ):
     """Today's per-group levels for the first ``G = max(n_groups, 1)`` groups.
@@ -543,7 +544,10 @@ def group_levels(
       (likewise) and recall probability ``min(1, recall_per_hour * hours / dilution)``.
 
     The caller turns ``stim`` into today's response ``stimulus_response * (1 - exp(-stim))``.
-    Returns the number of managed groups."""
+    ``grp_t`` and ``lv_t`` are a ``Groups`` and a ``Levels`` record as plain tuples (cheap
+    to pass, see kernels.batch). Returns the number of managed groups."""
+    grp = Groups(*grp_t)
+    lv = Levels(*lv_t)
     g_size, g_cat, g_managed, n_groups = grp.size, grp.cat, grp.managed, grp.count[0]
     stim, decay, churn, recall, ref = lv.stim, lv.decay, lv.churn, lv.recall, lv.ref
     G = max(n_groups, 1)

@@ -363,7 +363,7 @@ class CommunityModel(mesa.Model):
             slot_n, slot_h = self._no_slots_n, self._no_slots_h
         eng, gr = sc.members.engagement, sc.groups
         managed = K.group_levels(
-            self._grp, lv, self.vip_cat, slot_n, slot_h, gr.target_size,
+            self._state.grp_t, self._state.lv_t, self.vip_cat, slot_n, slot_h, gr.target_size,
             eng.baseline_stimulus + t.stimulus, sc.operations.stimulus_per_hour, posts, post_ref,
             eng.daily_decay, gr.crowding_penalty, gr.unmanaged_decay_multiplier,
             gr.unmanaged_churn_multiplier, sc.operations.recall_prob_per_hour,
@@ -481,6 +481,10 @@ class DayState:
         self.R, self.n, self.cap, self.n_cats1 = R, int(n), int(cap), int(n_cats1)
         self.seeds = np.asarray(seeds, dtype=np.uint64)
         self.mem, self.grp, self.lv, self.work, self.counts, self.rules = mem, grp, lv, work, counts, rules
+        # what the kernels are passed: the records as plain tuples (see kernels.batch)
+        self.mem_t, self.grp_t, self.lv_t, self.work_t, self.rules_t = (
+            tuple(mem), tuple(grp), tuple(lv), tuple(work), tuple(rules)
+        )
         self.graph = graph
         self.kern = KB.parallel if parallel else KB.serial
         self.joins = np.zeros(R, dtype=np.int64)
@@ -524,7 +528,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         reach = np.array([ch.reach_today for ch in chans], dtype=np.int64)
         caps = np.array([ch.intake_cap() for ch in chans], dtype=np.int64)
         kern.channel(
-            st.mem, st.work, counts, n, reach, m0._candidates(spec.target_block), float(spec.join_rate),
+            st.mem_t, st.work_t, counts, n, reach, m0._candidates(spec.target_block), float(spec.join_rate),
             caps, K.SRC_CHANNEL0 + ch0.index, e0, st.seeds, day, ch0.stream, joins,
         )
         j_ix = m0._ix_channel[ch0.index]
@@ -534,17 +538,17 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     if sc.replay is not None:
         i = day - sc.replay.start_day
         if 0 <= i < len(sc.replay.daily_joins):
-            kern.replay(st.mem, st.work, counts, n, int(sc.replay.daily_joins[i]), st.rules.e0, st.seeds, day, joins)
+            kern.replay(st.mem_t, st.work_t, counts, n, int(sc.replay.daily_joins[i]), st.rules.e0, st.seeds, day, joins)
             for r in range(R):
                 rows[r][ix["new_replay"]] += joins[r]
     if mm.organic_join_prob > 0:
-        kern.organic(st.mem, st.work, counts, n, float(mm.organic_join_prob), st.rules.e0, st.seeds, day, joins)
+        kern.organic(st.mem_t, st.work_t, counts, n, float(mm.organic_join_prob), st.rules.e0, st.seeds, day, joins)
         for r in range(R):
             rows[r][ix["new_organic"]] += joins[r]
 
     # 3. activity -----------------------------------------------------------------
     act_mult = np.array([m.today.m_act for m in models], dtype=np.float64)
-    kern.activity(st.mem, st.work, counts, st.lv, n, cap, act_mult, st.rules, st.seeds, day, st.woken)
+    kern.activity(st.mem_t, st.work_t, counts, st.lv_t, n, cap, act_mult, st.rules_t, st.seeds, day, st.woken)
     for r, m in enumerate(models):
         n_act = int(counts[r, C_ACTIVE])
         rows[r][ix["active"]] = n_act
@@ -557,11 +561,11 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     p_inv = np.array([min(1.0, mm.referral.invite_prob * m.today.m_invite) for m in models], dtype=np.float64)
     p_acc = np.array([min(1.0, mm.referral.accept_prob * m.today.m_accept) for m in models], dtype=np.float64)
     if st.graph.well_mixed:
-        kern.wellmixed(st.mem, st.work, counts, st.lv, n, cap, p_inv, p_acc, float(st.graph.mean_degree),
-                       st.rules, st.seeds, day, st.invites)
+        kern.wellmixed(st.mem_t, st.work_t, counts, st.lv_t, n, cap, p_inv, p_acc, float(st.graph.mean_degree),
+                       st.rules_t, st.seeds, day, st.invites)
     else:
-        kern.referral(st.graph.indptr, st.graph.indices, st.mem, st.work, counts, st.lv, n, cap, p_inv, p_acc,
-                      st.rules, st.seeds, day, st.invites)
+        kern.referral(st.graph.indptr, st.graph.indices, st.mem_t, st.work_t, counts, st.lv_t, n, cap, p_inv, p_acc,
+                      st.rules_t, st.seeds, day, st.invites)
     for r, m in enumerate(models):
         n_acc = int(counts[r, C_ACC])
         row = rows[r]
@@ -576,7 +580,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     cv, econ = mm.conversion, sc.economics
     p_first = np.array([min(1.0, cv.first_purchase_prob * m.today.m_conv) for m in models], dtype=np.float64)
     p_rep = np.array([min(1.0, cv.repurchase_prob * m.today.m_conv) for m in models], dtype=np.float64)
-    kern.conversion(st.mem, st.work, counts, n, p_first, p_rep, st.rules, st.seeds, day, st.ints, st.rev)
+    kern.conversion(st.mem_t, st.work_t, counts, n, p_first, p_rep, st.rules_t, st.seeds, day, st.ints, st.rev)
     for r, m in enumerate(models):
         row = rows[r]
         rev = float(st.rev[r])
@@ -589,10 +593,10 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
 
     # 6. churn --------------------------------------------------------------------
     out = st.churn_out
-    kern.churn(st.mem, st.work, counts, st.lv, st.grp, n, cap, st.rules, st.seeds, day, out)
+    kern.churn(st.mem_t, st.work_t, counts, st.lv_t, st.grp_t, n, cap, st.rules_t, st.seeds, day, out)
 
     # 7. groups -------------------------------------------------------------------
-    kern.place(st.mem, st.work, counts, st.grp, n, cap, st.n_cats1, st.rules, R)
+    kern.place(st.mem_t, st.work_t, counts, st.grp_t, n, cap, st.n_cats1, st.rules_t, R)
 
     # 8. collect ------------------------------------------------------------------
     for r, m in enumerate(models):
