@@ -137,6 +137,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{first.name}: {len(plans)} plan(s) x {R} replicates x {first.horizon_days} days, "
               f"seed {seed}, {elapsed:.1f} s")
+        from growthsim.metrics.targets import format_targets, target_results
+
+        tt = target_results(runset).table
+        if len(tt):
+            print("stage targets: share of futures hitting each (95% Wilson interval):")
+            print(format_targets(tt))
         print(f"medians (P10–P90) at day {first.horizon_days - 1}, totals over the horizon, "
               f"money in {first.economics.currency}:")
         summ = summary(runset)
