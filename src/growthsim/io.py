@@ -146,7 +146,9 @@ def write_run_dir(out_dir: str | Path, runset: RunSet) -> Path:
     write_csv(out / "checkpoints.csv", tr.checkpoint_summary())
     if len(tr.table):
         write_csv(out / "targets.csv", tr.table)
-    write_json(out / "summary.json", summary(runset))
+    from growthsim.decide import verdict_of
+
+    write_json(out / "summary.json", {**summary(runset), "decision": verdict_of(runset).to_dict()})
     return out
 
 
