@@ -164,8 +164,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     res = optimize(exp_path, out=out, resume=bool(args.resume), trials=args.trials or None,
                    workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     s = res.summary
-    print(f"{s['trials']} trials ({s['feasible_trials']} feasible), finalists on {s['finalist_replicates']} "
-          f"fresh replicates, {s['wall_s']:.1f} s")
+    print(f"{s['plans_run']} plans run ({s['trials']} proposals, {s['feasible_trials']} feasible), finalists on "
+          f"{s['finalist_replicates']} fresh replicates, {s['wall_s']:.1f} s")
     text = (out / "summary.md").read_text(encoding="utf-8").split("\n")
     for line in text[2:5]:
         if line.strip():

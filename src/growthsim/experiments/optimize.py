@@ -6,7 +6,7 @@ An optimisation file is an experiment file (:mod:`growthsim.experiments.schema`:
 ``values`` to choose from) plus an ``optimize:`` section::
 
     optimize:
-      trials: 60                    # candidate plans to evaluate
+      trials: 60                    # candidate plans to run (a repeated proposal is free)
       batch_size: 8                 # candidates per batch (run together on Dask)
       objectives:                   # one (TPE) or two (NSGA-II, a Pareto front)
         - {metric: monthly_spend, direction: minimize}
@@ -118,7 +118,7 @@ class Constraints(_Strict):
 
 
 class OptimizeSection(_Strict):
-    trials: int = Field(40, ge=1, le=100_000, description="candidate plans to evaluate")
+    trials: int = Field(40, ge=1, le=100_000, description="distinct candidate plans to run")
     batch_size: int = Field(8, ge=1, le=10_000, description="candidates evaluated together")
     objectives: list[Objective] = Field(min_length=1, max_length=2)
     constraints: Constraints = Field(default_factory=Constraints)
@@ -210,8 +210,10 @@ def optimize_kpis(result: Any) -> dict[str, float]:
             d = t.checkpoint
             if d not in at:
                 at[d] = checkpoint_kpis(ts, result.scalars, result.cohorts, plan, d, result.ledger)
-            hit = t.hit(at[d].get(t.kpi, float("nan")))
+            value = at[d].get(t.kpi, float("nan"))
+            hit = t.hit(value)
             out[f"target_{i}"] = float(hit)
+            out[f"value_target_{i}"] = float(value)
             all_hit &= hit
         out["all_targets"] = float(all_hit)
     return out
@@ -237,9 +239,21 @@ def candidate_metrics(rows: pd.DataFrame, opt: Optimization) -> dict[str, float]
     m["monthly_spend"] = m["total_cost"] / months
     if "all_targets" in ok:
         m["chance_all_targets"] = float(ok["all_targets"].mean()) if len(ok) else float("nan")
-        for c in ok.columns:
-            if c.startswith("target_"):
+        gap = 0.0
+        for i, t in enumerate(base.targets):
+            c = f"target_{i}"
+            if c in ok:
                 m[f"chance_{c}"] = float(ok[c].mean())
+                v = _stat(ok[f"value_{c}"].to_numpy(float), "median")
+                m[f"median_{c}"] = v
+                # how far the median future is from the bound, relative to the bound
+                if not math.isfinite(v):
+                    gap += 1.0
+                elif t.at_least is not None and v < t.at_least:
+                    gap += (t.at_least - v) / max(abs(t.at_least), 1e-9)
+                elif t.at_most is not None and v > t.at_most:
+                    gap += (v - t.at_most) / max(abs(t.at_most), 1e-9)
+        m["target_gap"] = gap
     for c in ("profit", "members_final", "groups", "paying"):
         if c in ok:
             m[c] = _stat(ok[c].to_numpy(float), "median")
@@ -330,7 +344,7 @@ def _param_value(opt: Optimization, name: str, v: Any) -> Any:
     return float(v)
 
 
-def _sampler(opt: Optimization, trial_number: int):
+def _sampler(opt: Optimization, trial_number: int, for_tell: bool = False):
     import optuna
 
     sec = opt.section
@@ -344,7 +358,7 @@ def _sampler(opt: Optimization, trial_number: int):
                                           multivariate=True)
     if kind == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed, population_size=sec.population_size, constraints_func=cons)
-    if kind == "random":
+    if kind == "random" or for_tell:  # a grid sampler stops the study when told the last point
         return optuna.samplers.RandomSampler(seed=seed)
     space = {n: list(d.choices) if hasattr(d, "choices") else list(range(d.low, d.high + 1))
              for n, d in _distributions(opt).items()}
@@ -453,18 +467,20 @@ def optimize(
         # 1. trials a killed session asked but did not finish: evaluate their stored values
         running = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING]
         if running:
-            _evaluate_and_tell(opt, study, executor, running, R)
-        # 2. new trials, in batches
+            _process_batch(opt, study, executor, running, R)
+        # 2. new trials, in batches, until `trials` candidates have been run (a proposal
+        # that repeats a plan already run takes its figures without running it again)
         while True:
-            done = len(study.get_trials(deepcopy=False))
-            if done >= n_trials:
+            all_trials = study.get_trials(deepcopy=False)
+            evaluated = sum(1 for t in all_trials if "repeat_of" not in t.user_attrs)
+            if evaluated >= n_trials or len(all_trials) >= 10 * n_trials:
                 break
-            k = min(sec.batch_size, n_trials - done)
+            k = min(sec.batch_size, n_trials - evaluated)
             asked = []
             for _ in range(k):
                 study.sampler = _sampler(opt, len(study.get_trials(deepcopy=False)))
                 asked.append(study.ask(dists))
-            _evaluate_and_tell(opt, study, executor, asked, R)
+            _process_batch(opt, study, executor, asked, R)
             if progress:
                 print(_progress_line(opt, study, n_trials), file=sys.stderr, flush=True)
         table = trials_table(opt, study)
@@ -473,6 +489,41 @@ def optimize(
         executor.close()
     wall = time.perf_counter() - t0
     return _write_outputs(opt, out, table, finalists, wall, charts=charts)
+
+
+def _key(params: dict[str, Any]) -> str:
+    return json.dumps({k: params[k] for k in sorted(params)}, sort_keys=True, default=str)
+
+
+def _process_batch(opt: Optimization, study: Any, executor: _Executor, trials: list[Any], R: int) -> None:
+    """Run the batch's new plans; a trial repeating a plan already run (before, or earlier
+    in this batch) gets that trial's figures, marked ``repeat_of``, and runs nothing."""
+    import optuna
+
+    def completed() -> dict[str, Any]:
+        return {_key(t.params): t for t in study.get_trials(deepcopy=False)
+                if t.state == optuna.trial.TrialState.COMPLETE}
+
+    done = completed()
+    to_run, repeats, seen = [], [], set()
+    for t in trials:
+        k = _key(t.params)
+        if k in done or k in seen:
+            repeats.append(t)
+        else:
+            seen.add(k)
+            to_run.append(t)
+    if to_run:
+        _evaluate_and_tell(opt, study, executor, to_run, R)
+    done = completed()
+    storage = study._storage
+    for t in repeats:
+        src = done[_key(t.params)]
+        for name in ("metrics", "constraints", "values"):
+            storage.set_trial_user_attr(t._trial_id, name, src.user_attrs[name])
+        storage.set_trial_user_attr(t._trial_id, "repeat_of", src.number)
+        study.sampler = _sampler(opt, t.number, for_tell=True)
+        study.tell(t.number, list(src.values))
 
 
 def _evaluate_and_tell(opt: Optimization, study: Any, executor: _Executor, trials: list[Any], R: int) -> None:
@@ -486,7 +537,7 @@ def _evaluate_and_tell(opt: Optimization, study: Any, executor: _Executor, trial
         storage.set_trial_user_attr(tid, "metrics", m)
         storage.set_trial_user_attr(tid, "constraints", cons)
         storage.set_trial_user_attr(tid, "values", cands[trials.index(t)])
-        study.sampler = _sampler(opt, t.number)
+        study.sampler = _sampler(opt, t.number, for_tell=True)
         study.tell(t.number, _objective_values(m, opt))
 
 
@@ -496,7 +547,8 @@ def _feasible(cons: list[float]) -> bool:
 
 def trials_table(opt: Optimization, study: Any) -> pd.DataFrame:
     """One row per finished trial: ``trial``, factor values, metrics, objective values,
-    ``violation`` (sum of positive constraint values) and ``feasible``."""
+    ``repeat_of`` (the trial whose plan it repeats and whose figures it took, or -1 for a
+    plan that was run), ``violation`` (sum of positive constraint values), ``feasible``."""
     rows = []
     for t in study.get_trials(deepcopy=False):
         if t.state.name != "COMPLETE":
@@ -507,6 +559,7 @@ def trials_table(opt: Optimization, study: Any) -> pd.DataFrame:
         for o, v in zip(opt.section.objectives, t.values):
             r[f"objective_{o.label}"] = v
         cons = t.user_attrs.get("constraints", [])
+        r["repeat_of"] = t.user_attrs.get("repeat_of", -1)
         r["violation"] = float(sum(max(0.0, c) for c in cons))
         r["feasible"] = _feasible(cons)
         rows.append(r)
@@ -547,7 +600,7 @@ def _finalists(opt: Optimization, table: pd.DataFrame, executor: _Executor) -> p
         return pd.DataFrame()
     ranked = rank_trials(opt, table)
     if not len(ranked):  # nothing feasible: the closest plans, to show what blocks them
-        ranked = table.sort_values(["violation", "trial"])
+        ranked = _closest(table)
     # the same plan proposed twice is one finalist
     names = opt.experiment.factor_names
     ranked = ranked.drop_duplicates(subset=names, keep="first").head(sec.finalists)
@@ -572,6 +625,14 @@ def _finalists(opt: Optimization, table: pd.DataFrame, executor: _Executor) -> p
     return pd.DataFrame(rows)
 
 
+def _closest(table: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """Plans run, closest to feasible first: the smallest constraint violation, then the
+    smallest gap between the median future and the targets' bounds, then the cheapest."""
+    t = table[table["repeat_of"] == -1] if "repeat_of" in table else table
+    keys = [k for k in (f"{prefix}violation", f"{prefix}target_gap", f"{prefix}monthly_spend") if k in t]
+    return t.sort_values(keys + ["trial"], kind="stable")
+
+
 def _pick(opt: Optimization, finalists: pd.DataFrame) -> tuple[dict[str, Any] | None, bool]:
     """The recommended finalist (on fresh replicates) and whether it meets the constraints."""
     if not len(finalists):
@@ -582,7 +643,7 @@ def _pick(opt: Optimization, finalists: pd.DataFrame) -> tuple[dict[str, Any] | 
     if len(ok):
         best = ok.sort_values([col, "trial"], ascending=[o.direction == "minimize", True]).iloc[0]
         return best.to_dict(), True
-    best = finalists.sort_values(["fresh_violation", "trial"]).iloc[0]
+    best = _closest(finalists, "fresh_").iloc[0]
     return best.to_dict(), False
 
 
@@ -631,9 +692,11 @@ def _write_outputs(opt: Optimization, out: Path, table: pd.DataFrame, finalists:
         data["description"] = (f"found by growthsim optimize ({opt.experiment.name}, trial {int(best['trial'])}); "
                                + ("meets" if feasible else "does NOT meet") + " the constraints on fresh replicates")
         atomic_write_text(out / "best.yaml", yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    closest = table.sort_values(["violation", "trial"]).head(5) if len(table) and not table["feasible"].any() else None
+    closest = (_closest(table).head(5) if len(table) and not table["feasible"].any() else None)
     summary = {
         "experiment": opt.experiment.name, "trials": int(len(table)),
+        "plans_run": int((table["repeat_of"] == -1).sum()) if len(table) else 0,
+        "runs": int((table["repeat_of"] == -1).sum()) * opt.experiment.spec.replicates if len(table) else 0,
         "feasible_trials": int(table["feasible"].sum()) if len(table) else 0,
         "feasible": bool(feasible), "objectives": [o.model_dump() for o in sec.objectives],
         "constraints": sec.constraints.model_dump(), "replicates": opt.experiment.spec.replicates,
@@ -670,7 +733,8 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
     o = sec.objectives[0]
     lines = [f"# {opt.experiment.name}: optimisation summary", ""]
     cons = {k: v for k, v in sec.constraints.model_dump().items() if v is not None}
-    lines.append(f"{len(table)} candidate plans x {opt.experiment.spec.replicates} replicates (common random "
+    n_run = int((table["repeat_of"] == -1).sum()) if len(table) else 0
+    lines.append(f"{n_run} candidate plans x {opt.experiment.spec.replicates} replicates (common random "
                  f"numbers); objective(s): {', '.join(f'{x.direction} {x.label}' for x in sec.objectives)}; "
                  f"constraints: {', '.join(f'{k} = {_fmt(v)}' for k, v in cons.items()) or 'none'}. "
                  f"Finalists re-run on {R_fresh} fresh replicates; the figures below are from those runs.")
@@ -702,7 +766,8 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
     if closest is not None:
         lines.append("## Closest candidates (none feasible in the search)")
         lines.append("")
-        show = ["trial", *names, "monthly_spend", "chance_all_targets", "violation"]
+        show = ["trial", *names, "monthly_spend", "chance_all_targets",
+                *[c for c in closest.columns if c.startswith("median_target_")], "violation"]
         show = [c for c in show if c in closest.columns]
         lines.append("| " + " | ".join(show) + " |")
         lines.append("|" + "---|" * len(show))
@@ -712,9 +777,18 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
         if misses:
             t0 = closest.iloc[0]
             tg = opt.experiment.base.targets
-            worst = sorted(((t0[c], tg[int(c.rsplit("_", 1)[1])].label) for c in misses))[:2]
+            worst = sorted(((t0[c], int(c.rsplit("_", 1)[1])) for c in misses))[:2]
+            why = []
+            for v, i in worst:
+                t = tg[i]
+                bound = t.at_least if t.at_least is not None else t.at_most
+                med = t0.get(f"median_target_{i}", float("nan"))
+                best_med = closest[f"median_target_{i}"].max() if t.at_least is not None else closest[f"median_target_{i}"].min()
+                why.append(f"'{t.label}' is hit in {v:.0%} of futures (the closest plan's median "
+                           f"{t.kpi} at day {t.checkpoint} is {_fmt(med)} against {_fmt(bound)}; the best of "
+                           f"these plans reaches {_fmt(best_med)})")
             lines.append("")
-            lines.append("What blocks it: " + "; ".join(f"'{lab}' is hit in {v:.0%} of futures" for v, lab in worst) + ".")
+            lines.append("What blocks it: " + "; ".join(why) + ".")
         lines.append("")
     lines.append(f"Files: trials.csv / trials.parquet (every candidate), finalists.csv"
                  + (", pareto.csv" if len(sec.objectives) == 2 else "") + ", best.yaml, convergence.png"
