@@ -270,3 +270,46 @@ def test_larger_space_optimiser_beats_random_search_of_the_same_budget(tmp_path)
     tpe, rnd = np.array(got).T
     assert tpe.mean() >= rnd.mean(), got
     assert (tpe >= 0.95 * rnd).all(), got
+
+
+@pytest.mark.slow
+def test_sigkilled_process_resumes_to_the_uninterrupted_study(tmp_path):
+    """A real kill (SIGKILL of a `growthsim optimize` process mid-study), then --resume."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    f = study_file(tmp_path, trials=12, batch=3, replicates=2, finalists=1)
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-m", "growthsim.cli", "optimize", str(f), "--out", str(cut),
+                             "--workers", "0", "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = cut / "study.journal"
+
+    def told() -> int:  # trials finished so far, from the journal's log lines
+        if not journal.exists():
+            return 0
+        n = 0
+        for line in journal.read_text().splitlines():
+            try:
+                op = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            n += op.get("op_code") == 6 and op.get("state") == 1  # SET_TRIAL_STATE_VALUES -> COMPLETE
+        return n
+
+    deadline = time.time() + 240
+    while told() < 4 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the study finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    n_cut = told()
+    assert 4 <= n_cut < 12
+    resumed = optimize(f, out=cut, resume=True, workers=0, charts=False)
+    full = optimize(f, out=tmp_path / "full", workers=0, charts=False)
+    cols = ["trial", "repeat_of", "staff.admin.count", "channels.ads.daily_budget", "monthly_spend",
+            "chance_all_targets", "feasible"]
+    pd.testing.assert_frame_equal(full.trials[cols], resumed.trials[cols])
