@@ -247,29 +247,55 @@ def test_small_space_optimiser_is_within_noise_of_the_exhaustive_grid(tmp_path):
     assert np.isfinite(g) and t <= g + 600.0 + 1e-6, (t, g)
 
 
+MANY_LEVERS = """\
+  staff.admin.count: {low: 0, high: 4}
+  staff.admin.hours_per_day: {low: 0.5, high: 4.0}
+  channels.ads.daily_budget: {low: 0, high: 80}
+  channels.ads2.daily_budget: {low: 0, high: 80}
+  campaigns.invite_reward.reward: {low: 0.0, high: 20.0}
+  campaigns.checkin.reward: {low: 0.0, high: 10.0}
+  campaigns.checkin.streak_days: {low: 1, high: 7}
+"""
+EXTRA_LEVERS = """\
+  ads2: {kind: paid_ads, daily_budget: 20, max_reach: 30, half_saturation_spend: 60, join_rate: 0.02}
+"""
+CHECKIN = """\
+  checkin: {kind: checkin_cashback, start_day: 0, streak_days: 3, reward: 5, budget_cap: 5000}
+"""
+
+
 @pytest.mark.slow
 def test_larger_space_optimiser_beats_random_search_of_the_same_budget(tmp_path):
-    """4 factors (2 continuous): the most members by day 60 for at most 2,000 CNY/month.
-    32 plans each, the same replicate seeds and the same per-trial sampler seeds (so the
-    first 10 TPE trials equal random search's). Tolerance: none on the mean over three
-    experiment seeds — TPE's best feasible plan, averaged, must have at least as many
-    members as random search's; and it must never be more than 5% behind on one seed
-    (about the spread of the median members between replicate sets on this market)."""
+    """Seven levers (five continuous) and a tight budget: the most members by day 60 for
+    at most 2,000 CNY/month, where a weak second ad channel and a check-in cashback cost
+    money for little effect. 40 plans each, the same replicate seeds and the same
+    per-trial sampler seeds (the first 10 TPE trials equal random search's), on the
+    benchmark's experiment seeds 1 and 2 (fixed before the comparison was run). Tolerance:
+    none — TPE's best feasible plan must have at least as many members as random search's
+    on each seed (measured: 204 vs 75 and 169 vs 164 members; benchmarks/bench_optimize.py
+    prints the runs each needs)."""
     got = []
-    for seed in (5, 6, 7):
-        kw = dict(factors=LARGE_SPACE, trials=32, batch=8, replicates=3, finalists=0,
-                  objectives="[{metric: members_final, direction: maximize}]",
-                  constraints="{max_monthly_spend: 2000}")
+    for seed in (1, 2):
         best = {}
         for method in ("tpe", "random"):
-            f = study_file(tmp_path, sampler=method, name=f"{method}{seed}", **kw)
+            f = study_file(tmp_path, factors=MANY_LEVERS, sampler=method, name=f"{method}{seed}", trials=40,
+                           batch=10, replicates=3, finalists=0,
+                           objectives="[{metric: members_final, direction: maximize}]",
+                           constraints="{max_monthly_spend: 2000}")
+            scen = tmp_path / "scen.yaml"
+            text = scen.read_text()
+            if "ads2" not in text:
+                text = text.replace("campaigns:\n", "").replace(
+                    "  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}\n", "")
+                text = text.replace("join_rate: 0.05}\n", "join_rate: 0.05}\n" + EXTRA_LEVERS, 1)
+                text = text.replace("targets:", "campaigns:\n  invite_reward: {start_day: 0, threshold: 3, reward: 5, "
+                                    "budget_cap: 3000}\n" + CHECKIN + "targets:", 1)
+                scen.write_text(text)
             f.write_text(f.read_text().replace("seed: 5", f"seed: {seed}"))
             t = optimize(f, out=tmp_path / f"{method}{seed}", workers=0, charts=False).trials
             best[method] = float(t.loc[t["feasible"], "members_final"].max())
         got.append((best["tpe"], best["random"]))
-    tpe, rnd = np.array(got).T
-    assert tpe.mean() >= rnd.mean(), got
-    assert (tpe >= 0.95 * rnd).all(), got
+    assert all(t >= r for t, r in got), got
 
 
 @pytest.mark.slow
@@ -313,3 +339,13 @@ def test_sigkilled_process_resumes_to_the_uninterrupted_study(tmp_path):
     cols = ["trial", "repeat_of", "staff.admin.count", "channels.ads.daily_budget", "monthly_spend",
             "chance_all_targets", "feasible"]
     pd.testing.assert_frame_equal(full.trials[cols], resumed.trials[cols])
+
+
+def test_the_worked_study_files_load():
+    root = Path(__file__).resolve().parents[1] / "experiments" / "launch_100_groups"
+    for name, groups in (("optimize.yaml", 100), ("reachable.yaml", 11)):
+        opt = load_optimization(root / name)
+        (t,) = opt.experiment.base.targets
+        assert (t.kpi, t.checkpoint, t.at_least) == ("groups", 90, groups)
+        assert opt.section.constraints.max_monthly_spend == 5000
+        assert opt.section.constraints.min_chance_all_targets == 0.8
