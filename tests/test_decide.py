@@ -123,6 +123,9 @@ def test_verdict_in_summary_run_compare_and_report(tmp_path, capsys):
     assert "base beats dear on profit in 100% of futures" in text
     summ = json.loads((out / "summary.json").read_text())
     assert summ["decision"]["best"] == "base" and summ["decision"]["ranking"] == ["base", "dear"]
+    kp = json.loads((out / "kpis.json").read_text())
+    assert kp["targets"]["decision"]["best"] == "base"
+    assert kp["targets"]["per_plan"]["base"][0]["target"] == "grow"
     page = (out / "report.html").read_text()
     assert "Recommendation." in page and "Pick plan base" in page and "futures hitting it" in page
     cmp_out = tmp_path / "cmp"

@@ -55,9 +55,6 @@ def wilson(hits: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, fl
     return float(ci.low), float(ci.high)
 
 
-_HORIZON_ONLY_SCALARS = ("budget_exhausted_day",)
-
-
 def checkpoint_kpis(
     ts: pd.DataFrame,
     scalars: dict[str, Any] | None,
