@@ -12,6 +12,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
+__all__ = [
+    "P_ACCEPT", "P_ACTIVE", "P_BUY", "P_CHANNEL", "P_CHURN", "P_INVITE", "P_ORDER_VALUE", "P_ORGANIC",
+    "P_RECALL", "P_REFERRER", "P_REPLAY", "P_WOM", "P_WOM_ACCEPT",
+    "hash5", "mix64", "normal", "randint", "uniform", "uniform_array",
+]
+
 # purposes: one stream per kind of decision
 P_ACTIVE = 1
 P_INVITE = 2

@@ -43,7 +43,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 from growthsim.graph import Graph, to_networkx
-from growthsim.model.community import CommunityModel, Today
+from growthsim.model.community import PLAN_SEED, CommunityModel, Today
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
     CHURNED,
@@ -106,7 +106,7 @@ class ReferenceModel(CommunityModel):
 
     Args:
         scenario: the plan.
-        seed: base seed (default ``scenario.seed``).
+        seed: base seed (as :class:`CommunityModel`'s: not given, ``scenario.seed``).
         replicate: replicate index.
         graph: a prebuilt market graph (default: built from the scenario).
         network: build a ``mesa.discrete_space.Network`` for the acquaintances (True); with
@@ -117,7 +117,7 @@ class ReferenceModel(CommunityModel):
     def __init__(
         self,
         scenario: Scenario | dict | None = None,
-        seed: int | None = None,
+        seed: Any = PLAN_SEED,
         replicate: int = 0,
         graph: Graph | None = None,
         network: bool = True,
