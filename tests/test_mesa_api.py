@@ -182,3 +182,13 @@ def test_daily_series_uses_mesa_collect():
     assert dict(dc.model_vars) .keys() == set(dc.names)
     with pytest.raises(TypeError):
         dc.model_vars["members"] = []  # a read-only view of the table
+
+
+def test_the_reference_model_refuses_steps_past_the_horizon_too():
+    from growthsim.reference import ReferenceModel
+
+    m = ReferenceModel(small_plan(horizon_days=3, market={"size": 300}, members={"initial": 20}), seed=1,
+                       network=False)
+    m.run()
+    with pytest.raises(PastHorizonError):
+        m.step()

@@ -43,7 +43,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 from growthsim.graph import Graph, to_networkx
-from growthsim.model.community import PLAN_SEED, CommunityModel, Today
+from growthsim.model.community import PLAN_SEED, CommunityModel, PastHorizonError, Today
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
     CHURNED,
@@ -232,7 +232,7 @@ class ReferenceModel(CommunityModel):
         day = self.day
         if day >= self.horizon:
             self.running = False
-            return
+            raise PastHorizonError(f"step for day {day}, past the plan's horizon of {self.horizon} days")
         sc, t, people, R = self.plan, self.today, self.people, self.random
         m = sc.members
         n = len(people)
@@ -491,8 +491,5 @@ def simulate_reference(scenario: Scenario, seed: int | None = None, replicate: i
     seed = scenario.seed if seed is None else int(seed)
     model = ReferenceModel(scenario, seed, replicate, graph=graph if graph is not None else graph_for(scenario))
     model.run()
-    return RunResult(
-        scenario=scenario, seed=seed, replicate=replicate, timeseries=model.timeseries(),
-        scalars=model.scalars(), cohorts=model.cohorts(), ledger=model.ledger.frame(),
-    )
+    return RunResult.from_model(model)
 
