@@ -1,7 +1,8 @@
 """The engine: :class:`CommunityModel` (a ``mesa.Model``) and what it is made of.
 
-- :mod:`~growthsim.model.community`: the model, its seeding (:func:`seed_sequence`,
-  :func:`base_seed`) and :class:`PastHorizonError`;
+- :mod:`~growthsim.model.community`: the model and :func:`seed_sequence`;
+- :mod:`~growthsim.model.seeding`: how ``seed`` / ``rng`` are read (:func:`base_seed`),
+  :class:`PastHorizonError`;
 - :mod:`~growthsim.model.levers`: channels, campaigns, staff, KOLs, VIP (``mesa.Agent``\\ s);
 - :mod:`~growthsim.model.ledger`: money, budget caps;
 - :mod:`~growthsim.model.series`: :class:`DailySeries`, the model's ``DataCollector``;
@@ -14,14 +15,7 @@
     model.datacollector.get_model_vars_dataframe(); model.members_frame()
 """
 
-from growthsim.model.community import (
-    PLAN_SEED,
-    CommunityModel,
-    PastHorizonError,
-    Today,
-    base_seed,
-    seed_sequence,
-)
+from growthsim.model.community import CommunityModel, Today, seed_sequence
 from growthsim.model.ledger import Ledger
 from growthsim.model.levers import (
     CAMPAIGN_AGENTS,
@@ -36,6 +30,7 @@ from growthsim.model.levers import (
 )
 from growthsim.model.members import MEMBER_COLUMNS, MEMBER_SET_LIMIT, Member, MemberSet, members_frame
 from growthsim.model.replay import REPLAY_RULES, ExclusiveReplayModel, ReplayRule, model_class
+from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
 from growthsim.model.series import DailySeries
 
 __all__ = [

@@ -43,7 +43,8 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 from growthsim.graph import Graph, to_networkx
-from growthsim.model.community import PLAN_SEED, CommunityModel, PastHorizonError, Today
+from growthsim.model.community import CommunityModel, Today
+from growthsim.model.seeding import PLAN_SEED, PastHorizonError
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
     CHURNED,
