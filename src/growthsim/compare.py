@@ -196,6 +196,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     staging.rmdir()
     table = kpi_table(runset)
     print(format_differences(table, list(plans)))
+    from growthsim.decide import format_verdict, verdict_of  # noqa: PLC0415
+
+    print("verdict: " + format_verdict(verdict_of(runset)))
     print(f"run folder: {out}")
     print(f"report:     {out / 'report.html'}")
     return 0
