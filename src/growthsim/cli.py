@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "growthsim.report.cli",  # compare, report
     "growthsim.experiments.cli",  # sweep, sensitivity
     "growthsim.calibrate.cli",  # calibrate, forecast
+    "growthsim.app.cli",  # app
 )
 
 
