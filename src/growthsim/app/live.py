@@ -36,7 +36,7 @@ def _base(title: str, days: list[int], ylabel: str = "", percent: bool = False) 
         "animation": False,
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 24, "textStyle": {"fontSize": 10}, "data": []},
+        "legend": {"top": 24, "type": "scroll", "textStyle": {"fontSize": 10}, "data": []},
         "grid": {"left": 56, "right": 16, "top": 56, "bottom": 36},
         "xAxis": {"type": "category", "data": days, "name": "day", "nameLocation": "middle", "nameGap": 24,
                   "boundaryGap": False},

@@ -240,7 +240,8 @@ def FieldControl(spec: form.FieldSpec, error: str):
     language = lang.value
     value = edits.value.get(spec.path, spec.base)
     text = typed.value.get(spec.key)
-    label = field_label(spec.name, language) + (f" ({spec.unit})" if spec.unit else "")
+    unit = spec.unit if spec.unit and spec.unit not in ("day", "days") else ""
+    label = field_label(spec.name, language) + (f" ({unit})" if unit else "")
     if len(spec.path) > 3:  # a nested model's field, e.g. schedule.every_days
         label = f"{spec.path[-2]}: {label}"
 
@@ -255,7 +256,7 @@ def FieldControl(spec: form.FieldSpec, error: str):
     def on_slider(v: float) -> None:
         _set_edit(spec, int(round(v)) if spec.kind == "int" else float(v))
 
-    message = error or (t("error.number", language, text=text) if text is not None else "")
+    message = t("error.number", language, text=text) if text is not None else error
     hint = spec.description + (f" [{spec.bounds_text()}]" if spec.bounds_text() else "")
     with solara.Div(classes=["gs-field", _css(spec.key)], style={"margin-bottom": "6px"}):
         with solara.Row(style={"align-items": "center"}):
@@ -492,7 +493,7 @@ def _open_run(path: str) -> None:
 @solara.component
 def Browse():
     language = lang.value
-    solara.InputText(t("browse.path", language), value=browse_path, continuous_update=False)
+    solara.InputText(t("browse.path", language), value=browse_path, continuous_update=True, classes=["gs-browse-path"])
     solara.Button(t("browse.open", language), on_click=lambda: _open_run(browse_path.value), classes=["gs-browse-open"])
     runs = Path("runs")
     if runs.is_dir():
