@@ -169,10 +169,23 @@ def test_page_in_chromium(server, tmp_path_factory, tmp_path):
             assert new_reward > 20, f"the slider moved the reward to {new_reward}"
             expect(page.locator(".gs-edits")).to_contain_text("1 field")
 
+            # the page answers while a run goes on: a long run is stopped from the page
+            reps = page.locator(".gs-replicates input")
+            reps.fill("400")
+            reps.press("Enter")
+            run.click()
+            progress = page.locator(".gs-progress")
+            expect(progress).to_contain_text("of 400 replicates", timeout=60_000)
+            page.get_by_role("button", name="Stop").click()
+            expect(progress).to_contain_text("stopped")
+            stopped_at = int(re.search(r"(\d+) of 400", progress.inner_text()).group(1))
+            assert stopped_at < 400
+            reps.fill("6")
+            reps.press("Enter")
+
             # run: the first replicate shows up, then all six, beside the saved plan
             t0 = time.perf_counter()
             run.click()
-            progress = page.locator(".gs-progress")
             expect(progress).to_contain_text("of 6 replicates", timeout=60_000)
             first_s = time.perf_counter() - t0
             expect(page.locator(".gs-chart-members canvas").first).to_be_visible()

@@ -95,6 +95,7 @@ class Snapshot:
 
 view: solara.Reactive[Snapshot | None] = solara.reactive(None)
 run_error = solara.reactive("")
+run_count = solara.reactive(0)  # presses of Run in this session (the page marks each run's output)
 run_stop: solara.Reactive[threading.Event | None] = solara.reactive(None)
 story: solara.Reactive[Story | None] = solara.reactive(None)
 story_day = solara.reactive(0)
@@ -181,6 +182,7 @@ def start_run() -> None:
     run_stop.set(stop)
     run_error.set("")
     view.set(None)
+    run_count.set(run_count.value + 1)
     n = int(replicates.value or context().saved.replicates)
     run_plans_task(built.plan, built.data, n, pressed, lang.value, stop)
 
@@ -328,8 +330,9 @@ def Levers(build: form.BuildResult):
                 f"{k}: {v}" if k else v for k, v in build.errors.items()))
     for group in ctx.groups:
         LeverPanel(group, build.errors)
-    solara.InputInt(t("replicates", language), value=replicates.value or ctx.saved.replicates,
-                    on_value=lambda v: replicates.set(max(1, min(int(v or 1), 1000))))
+    with solara.Div(classes=["gs-replicates"]):
+        solara.InputInt(t("replicates", language), value=replicates.value or ctx.saved.replicates,
+                        on_value=lambda v: replicates.set(max(1, min(int(v or 1), 1000))))
 
 
 # --------------------------------------------------------------------------- results
@@ -410,7 +413,10 @@ def Results(build: form.BuildResult):
         status += " · " + t("first_result", language, secs=snap.first_result_s)
     if snap.elapsed_s is not None:
         status += " · " + t("finished", language, secs=snap.elapsed_s)
-    solara.Text(status, classes=["gs-progress"])
+    elif not run_plans_task.pending and snap.done < snap.total:
+        status += " · " + t("stopped", language)
+    with solara.Div(classes=[f"gs-run-{run_count.value}"]):
+        solara.Text(status, classes=["gs-progress"])
     solara.Text(t("band_note", language), style={"font-style": "italic", "font-size": "0.9em"})
     with solara.ColumnsResponsive(6, large=6):
         for key in ("members", "groups", "dau", "money", "roi"):

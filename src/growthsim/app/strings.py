@@ -31,6 +31,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "first_result": {"en": "first replicate shown {secs:.2f} s after Run",
                      "zh": "按下运行后 {secs:.2f} 秒显示首个结果"},
     "finished": {"en": "finished in {secs:.1f} s", "zh": "用时 {secs:.1f} 秒"},
+    "stopped": {"en": "stopped", "zh": "已停止"},
     "not_run": {"en": "Press Run to simulate the edited plan beside the saved plan.",
                 "zh": "按“运行”模拟修改后的方案，并与已保存方案对比。"},
     "invalid": {"en": "The edited plan is not valid:", "zh": "修改后的方案无效："},
