@@ -69,7 +69,7 @@ def _sample(model: CommunityModel, size: int, rng: np.random.Generator) -> np.nd
         extra = rng.choice(n, size=size, replace=False)
         keep = np.unique(np.concatenate([members[: size // 5], extra]))[:size]
         return np.sort(keep)
-    seeds = rng.choice(members, size=min(len(members), max(1, size // 40)), replace=False)
+    seeds = rng.choice(members, size=min(len(members), max(1, size // 12)), replace=False)
     seen: dict[int, None] = {int(s): None for s in seeds}
     frontier = list(seen)
     while frontier and len(seen) < size:
