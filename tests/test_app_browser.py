@@ -150,6 +150,7 @@ def test_page_in_chromium(server, tmp_path_factory, tmp_path):
             page.on("request", lambda r: outside.append(r.url)
                     if not r.url.startswith((server["url"], "data:", "blob:")) else None)
             page.set_default_timeout(45_000)
+            expect.set_options(timeout=45_000)  # the machine may be loaded: wait, don't flake
             page.goto(server["url"])
             run = page.locator(".gs-run")
             expect(run).to_be_visible(timeout=90_000)
@@ -224,7 +225,7 @@ def test_page_in_chromium(server, tmp_path_factory, tmp_path):
             assert rs.timeseries.groupby("variant")["replicate"].nunique().to_dict() == {"saved": 6, "edited": 6}
             page.get_by_role("tab", name="Open a run folder").click()
             page.locator(".gs-browse-path input").fill(str(run_dir))
-            page.locator(".gs-browse-open").click()
+            page.locator(".gs-browse-path input").press("Enter")
             expect(page.locator(".gs-browse-table")).to_contain_text("Members (end)")
             shot(page, "3-browse")
 
@@ -258,6 +259,12 @@ def test_page_in_chromium(server, tmp_path_factory, tmp_path):
             expect(page.locator("h2")).to_contain_text("方案推演")
             expect(page.get_by_role("tab", name="单次推演")).to_be_visible()
             shot(page, "6-zh")
+        except BaseException:
+            try:
+                shot(page, "failure")
+            except Exception:  # noqa: BLE001 - the original failure matters more
+                pass
+            raise
         finally:
             browser.close()
     assert not outside, f"the page fetched from outside this computer: {outside[:5]}"

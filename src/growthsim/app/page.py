@@ -499,7 +499,12 @@ def _open_run(path: str) -> None:
 @solara.component
 def Browse():
     language = lang.value
-    solara.InputText(t("browse.path", language), value=browse_path, continuous_update=True, classes=["gs-browse-path"])
+    def on_path(v: str | None) -> None:  # Enter or leaving the box opens the folder
+        browse_path.set(v or "")
+        if v:
+            _open_run(v)
+
+    solara.InputText(t("browse.path", language), value=browse_path.value, on_value=on_path, classes=["gs-browse-path"])
     solara.Button(t("browse.open", language), on_click=lambda: _open_run(browse_path.value), classes=["gs-browse-open"])
     runs = Path("runs")
     if runs.is_dir():

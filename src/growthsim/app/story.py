@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from growthsim.kernels.daily import MEMBER
 from growthsim.model.community import CommunityModel
 from growthsim.runner import graph_for
 from growthsim.scenario.schema import Scenario
+from growthsim.vocab import CHURNED as S_CHURNED
+from growthsim.vocab import DORMANT as S_DORMANT
+from growthsim.vocab import MEMBER
 
 # member states of the graph view
 OUTSIDER, IN, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3, 4
@@ -116,10 +118,10 @@ def _layout(n: int, edges: np.ndarray, seed: int) -> np.ndarray:
 def _states(model: CommunityModel, sample: np.ndarray, day: int) -> np.ndarray:
     st = model.pop.status[sample]
     out = np.full(len(sample), OUTSIDER, dtype=np.int8)
-    out[st == 1] = IN
-    out[(st == 1) & (model.pop.last_active[sample] == day)] = ACTIVE
-    out[st == 2] = DORMANT
-    out[st == 3] = CHURNED
+    out[st == MEMBER] = IN
+    out[(st == MEMBER) & (model.pop.last_active[sample] == day)] = ACTIVE
+    out[st == S_DORMANT] = DORMANT
+    out[st == S_CHURNED] = CHURNED
     return out
 
 
