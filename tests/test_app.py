@@ -285,3 +285,17 @@ def test_unwrap_handles_optional_annotated():
     base, optional, meta = form._unwrap(schema.Budget.model_fields["monthly_cap"].annotation)
     assert base is float and optional and form._get_bound(meta, "ge") == 0.0
     assert form._unwrap(typing.Optional[int])[:2] == (int, True)
+
+
+def test_edits_reach_into_lists_and_no_targets_means_no_target_table(saved):
+    raw = {**RAW, "channels": {"ads": {"kind": "paid_ads", "max_reach": 100,
+                                       "budget_schedule": [{"start_day": 0, "end_day": 9, "daily_budget": 10},
+                                                           {"start_day": 10, "daily_budget": 40}]}}}
+    plan = validate_plan(raw)
+    keys = [f.key for g in form.lever_groups(plan) for f in g.fields]
+    res = form.build_plan(raw, {("channels", "ads", "budget_schedule", "1", "daily_budget"): 99.0}, frozenset(), keys)
+    assert res.errors == {}
+    assert [w.daily_budget for w in res.plan.channels["ads"].budget_schedule] == [10, 99.0]
+    c = engine.Comparison(saved, saved, replicates=1).run()
+    if not getattr(saved, "targets", None):
+        assert engine.target_chances(c.runset()) is None

@@ -156,6 +156,18 @@ def paired(table: pd.DataFrame) -> pd.DataFrame:
     return d.sort_values("order").drop(columns="order").reset_index(drop=True)
 
 
+def target_chances(runset: RunSet) -> pd.DataFrame | None:
+    """Per plan and target, the share of replicates hitting it (with its Wilson interval),
+    where the scenario schema has ``targets:`` and a plan sets some; else None."""
+    if not any(getattr(p, "targets", None) for p in runset.plans.values()):
+        return None
+    try:
+        from growthsim.metrics.targets import checkpoint_table, target_hits, target_table
+    except ImportError:  # a schema with targets but no targets module: nothing to show
+        return None
+    return target_table(target_hits(checkpoint_table(runset), runset.plans), runset.plans)
+
+
 def run_folder_zip(runset: RunSet, name: str = "run") -> bytes:
     """A run folder (as ``growthsim run`` writes it) of ``runset``, zipped."""
     with tempfile.TemporaryDirectory(prefix="growthsim-app-") as tmp:

@@ -2,7 +2,7 @@
 
 Nothing here names a lever field: :func:`lever_groups` walks the plan's lever sections
 (``budget``, ``staff``, ``campaigns``, ``kols``, ``channels`` and ``targets`` where the schema
-has it) and turns every numeric field of the pydantic models into a :class:`FieldSpec`
+has it: a model, a mapping of models or a list of models) and turns every numeric field of the pydantic models into a :class:`FieldSpec`
 with the field's description, unit, hard bounds (``ge``/``gt``/``le``/``lt``), default and a
 slider range. A new schema field appears in the form by itself.
 
@@ -229,6 +229,12 @@ def lever_groups(plan: Scenario) -> list[LeverGroup]:
                     p = (section, str(key))
                     groups.append(LeverGroup(section, str(key), p, section in TOGGLE_SECTIONS,
                                              _fields_of(entry, p, cur, horizon)))
+        elif isinstance(value, list):  # e.g. targets: a list of models, one panel per item
+            for i, entry in enumerate(value):
+                if isinstance(entry, BaseModel):
+                    p = (section, str(i))
+                    name = str(getattr(entry, "label", None) or f"#{i + 1}")
+                    groups.append(LeverGroup(section, name, p, False, _fields_of(entry, p, cur, horizon)))
     return groups
 
 
@@ -251,14 +257,22 @@ def parse_number(text: str, kind: str, optional: bool) -> Any:
 
 
 def _set(data: dict[str, Any], path: Path_, value: Any) -> None:
-    cur = data
+    """Set ``path`` (mapping keys, or list indexes as digit strings) to ``value``, making
+    the mappings on the way that the file leaves to their defaults."""
+    cur: Any = data
     for key in path[:-1]:
+        if isinstance(cur, list):
+            cur = cur[int(key)]
+            continue
         nxt = cur.get(key)
-        if not isinstance(nxt, dict):
+        if not isinstance(nxt, (dict, list)):
             nxt = {}
             cur[key] = nxt
         cur = nxt
-    cur[path[-1]] = value
+    if isinstance(cur, list):
+        cur[int(path[-1])] = value
+    else:
+        cur[path[-1]] = value
 
 
 def _delete(data: dict[str, Any], path: Path_) -> None:

@@ -88,6 +88,7 @@ class Snapshot:
     headline: Any
     paired: Any
     charts: dict[str, dict]  # ECharts options
+    targets: Any  # engine.target_chances: per plan and target, the share of futures hitting it
     first_result_s: float | None
     elapsed_s: float | None
     edited_data: dict
@@ -133,7 +134,7 @@ def _snapshot(c: engine.Comparison, data: dict, language: str) -> Snapshot:
         done=c.done, pairs=c.pairs, total=c.replicates, runset=rs,
         headline=engine.headline(table, list(rs.plans)),
         paired=engine.paired(table) if c.pairs else None,
-        charts=charts, first_result_s=c.first_result_s, elapsed_s=c.elapsed_s, edited_data=data,
+        charts=charts, targets=engine.target_chances(rs), first_result_s=c.first_result_s, elapsed_s=c.elapsed_s, edited_data=data,
     )
 
 
@@ -371,6 +372,25 @@ def _figures_table(snap: Snapshot, language: str) -> None:
     _table(head, rows, "gs-figures-table")
 
 
+def _targets_table(snap: Snapshot, language: str) -> None:
+    tt = snap.targets
+    plans = [p for p in (engine.SAVED, engine.EDITED) if p in set(tt["variant"])]
+    names = list(dict.fromkeys(tt["target"]))
+    rows = []
+    for name in names:
+        row = [name]
+        for p in plans:
+            hit = tt[(tt["variant"] == p) & (tt["target"] == name)]
+            if len(hit):
+                r = hit.iloc[0]
+                row.append(f"{r['share']:.0%} ({r['ci_low']:.0%}–{r['ci_high']:.0%}), n = {int(r['n'])}")
+            else:
+                row.append("–")
+        rows.append(row)
+    label = {engine.SAVED: t("col.base", language), engine.EDITED: t("col.edited", language)}
+    _table([t("col.target", language), *(label[p] for p in plans)], rows, "gs-targets-table")
+
+
 def _paired_table(snap: Snapshot, language: str) -> None:
     head = [t("col.kpi", language), t("col.diff", language), t("col.better", language)]
     labels = {r["kpi"]: r["label"] for r in snap.headline.to_dict("records")}
@@ -425,6 +445,10 @@ def Results(build: form.BuildResult):
     with solara.Div(classes=["gs-figures"]):
         _heading(t("figures", language))
         _figures_table(snap, language)
+    if snap.targets is not None and len(snap.targets):
+        with solara.Div(classes=["gs-targets"]):
+            _heading(t("targets", language))
+            _targets_table(snap, language)
     if snap.paired is not None and len(snap.paired):
         with solara.Div(classes=["gs-paired"]):
             _heading(f"{t('paired', language)} · n = {snap.pairs}")
