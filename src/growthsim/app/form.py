@@ -135,7 +135,7 @@ _UNIT = re.compile(r"\(([^()]*)\)\s*$")
 
 def _is_day(name: str) -> bool:
     """A day number (``start_day``, ``end_day``), not a rate (``hours_per_day``)."""
-    return name.endswith("_day") and "per_" not in name
+    return name == "day" or (name.endswith("_day") and "per_" not in name)
 
 
 def _unit(name: str, description: str, currency: str) -> str:

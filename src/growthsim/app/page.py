@@ -373,20 +373,18 @@ def _figures_table(snap: Snapshot, language: str) -> None:
 
 
 def _targets_table(snap: Snapshot, language: str) -> None:
+    """Targets side by side by position (an edited bound renames the edited plan's target)."""
     tt = snap.targets
-    plans = [p for p in (engine.SAVED, engine.EDITED) if p in set(tt["variant"])]
-    names = list(dict.fromkeys(tt["target"]))
+    per_plan = {p: tt[tt["variant"] == p].to_dict("records") for p in (engine.SAVED, engine.EDITED)}
+    plans = [p for p in per_plan if per_plan[p]]
+    n = max(len(v) for v in per_plan.values())
     rows = []
-    for name in names:
-        row = [name]
-        for p in plans:
-            hit = tt[(tt["variant"] == p) & (tt["target"] == name)]
-            if len(hit):
-                r = hit.iloc[0]
-                row.append(f"{r['share']:.0%} ({r['ci_low']:.0%}–{r['ci_high']:.0%}), n = {int(r['n'])}")
-            else:
-                row.append("–")
-        rows.append(row)
+    for i in range(n):
+        recs = [per_plan[p][i] if i < len(per_plan[p]) else None for p in plans]
+        name = next(r["target"] for r in reversed(recs) if r is not None)
+        cells = [f"{r['share']:.0%} ({r['ci_low']:.0%}–{r['ci_high']:.0%}), n = {int(r['n'])}" if r else "–"
+                 for r in recs]
+        rows.append([name, *cells])
     label = {engine.SAVED: t("col.base", language), engine.EDITED: t("col.edited", language)}
     _table([t("col.target", language), *(label[p] for p in plans)], rows, "gs-targets-table")
 
