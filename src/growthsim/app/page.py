@@ -481,8 +481,9 @@ def StoryView(build: form.BuildResult):
     evs = s.events_on(day)
     lines = [t("event." + e.kind, language, **e.values) for e in evs] or [t("story.no_events", language)]
     with solara.Div(classes=["gs-story-events"]):
-        _heading(f"{t('story.events_today', language, day=day)} — members {int(s.members[day]):,}, "
-                 f"DAU {int(s.active[day]):,}, groups {int(s.groups[day])}", 5)
+        _heading(f"{t('story.events_today', language, day=day)} — " + t(
+            "story.counts", language, members=f"{int(s.members[day]):,}", dau=f"{int(s.active[day]):,}",
+            groups=int(s.groups[day])), 5)
         solara.HTML(tag="ul", unsafe_innerHTML="".join(f"<li>{html.escape(x)}</li>" for x in lines))
 
 

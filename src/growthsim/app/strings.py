@@ -67,6 +67,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "story.next": {"en": "Next day", "zh": "下一天"},
     "story.prev": {"en": "Previous day", "zh": "前一天"},
     "story.events_today": {"en": "Events on day {day}", "zh": "第 {day} 天的事件"},
+    "story.counts": {"en": "members {members}, DAU {dau}, groups {groups}",
+                     "zh": "成员 {members}，日活 {dau}，群 {groups}"},
     "story.no_events": {"en": "no events", "zh": "无事件"},
     "story.curve": {"en": "Members in one simulated future, events marked",
                     "zh": "一次模拟中的成员数与事件"},
