@@ -142,7 +142,7 @@ def _snapshot(c: engine.Comparison, data: dict, language: str) -> Snapshot:
 def run_plans_task(edited, data: dict, n: int, pressed: float, language: str, stop: threading.Event) -> None:
     ctx = context()
     comp = engine.Comparison(edited, ctx.saved, replicates=n)
-    last = [0.0]
+    last = [0.0, 0.0]  # when the last snapshot was published, and what it cost
 
     def keep_going() -> bool:
         return not stop.is_set() and run_plans_task.is_current()
@@ -150,7 +150,9 @@ def run_plans_task(edited, data: dict, n: int, pressed: float, language: str, st
     def on_result(c: engine.Comparison) -> None:
         now = time.perf_counter()
         first = c.done == 1 and c.pairs == 0
-        if first or c.pairs == 1 or now - last[0] > 1.0:
+        # publish the first results at once, then at most every second, and never spend
+        # more than a fifth of the time on snapshots (their cost grows with the replicates)
+        if first or c.pairs == 1 or now - last[0] > max(1.0, 4 * last[1]):
             snap = _snapshot(c, data, language)
             if first:
                 snap.first_result_s = time.perf_counter() - pressed
@@ -159,6 +161,7 @@ def run_plans_task(edited, data: dict, n: int, pressed: float, language: str, st
             if keep_going():
                 view.set(snap)
             last[0] = time.perf_counter()
+            last[1] = last[0] - now
 
     try:
         comp.run(on_result, keep_going)
