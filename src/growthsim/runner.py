@@ -44,18 +44,9 @@ def simulate(
             own joins; ``growthsim run``) or ``"exclusive"`` (the only joins on the
             replayed days; ``growthsim calibrate`` / ``forecast``).
     """
-    seed = scenario.seed if seed is None else int(seed)
     model = build_model(scenario, seed, replicate, replay)
     model.run()
-    return RunResult(
-        scenario=scenario,
-        seed=seed,
-        replicate=replicate,
-        timeseries=model.timeseries(),
-        scalars=model.scalars(),
-        cohorts=model.cohorts(),
-        ledger=model.ledger.frame(),
-    )
+    return RunResult.from_model(model)
 
 
 def run_replicates(
