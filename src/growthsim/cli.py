@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "growthsim.report.cli",  # report
     "growthsim.experiments.cli",  # sweep, sensitivity
     "growthsim.calibrate.cli",  # calibrate, forecast
+    "growthsim.app.cli",  # app
 )
 
 
