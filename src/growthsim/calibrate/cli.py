@@ -213,6 +213,7 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
             "evaluations": result.evaluations, "seconds": result.seconds, "seed": plan.seed if spec.seed is None else spec.seed,
             "uncertainty": result.uncertainty, "quality": result.quality, "weights": result.weights,
             "fitted_periods": fitted_periods,
+            "identifiability": result.identifiability, "posterior": result.posterior, "fixed": result.fixed,
             "parameter_draws": ({"file": DRAWS_SIDECAR, "sets": len(draws), "refits": len(draws) - 1}
                                 if draws is not None else None),
         },
