@@ -104,7 +104,7 @@ class _LogBridge(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         msg = record.getMessage()
-        if msg.startswith(("t:", "Accept", "Stop", "Stopping")):
+        if msg.startswith(("t:", "Accept", "Stop")):
             self.log(f"  abc-smc [{time.perf_counter() - self.t0:5.1f} s] {msg}")
 
 
@@ -137,13 +137,12 @@ def abc_posterior(problem, seed: int, population: int = 100, generations: int = 
     state = np.random.get_state()
     np.random.seed(seed % (2**32))
     handler = _LogBridge(log, t0) if log else None
-    loggers = [logging.getLogger(n) for n in ("ABC", "pyabc", "ABC.Epsilon", "Epsilon", "ABC.Sampler")]
-    old_levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.INFO if handler else logging.WARNING)
-        if handler:
-            lg.addHandler(handler)
-        lg.propagate = False
+
+    root = logging.getLogger("ABC")
+    own_handlers = root.handlers[:]
+    old_level = root.level
+    root.handlers = [handler] if handler else []
+    root.setLevel(logging.INFO if handler else logging.WARNING)
     try:
         with tempfile.TemporaryDirectory(prefix="growthsim-abc-") as tmp:
             abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
@@ -158,11 +157,8 @@ def abc_posterior(problem, seed: int, population: int = 100, generations: int = 
                     for _, r in pops.iterrows() if int(r["t"]) >= 0]
     finally:
         np.random.set_state(state)
-        for lg, lv in zip(loggers, old_levels):
-            lg.setLevel(lv)
-            if handler:
-                lg.removeHandler(handler)
-            lg.propagate = True
+        root.handlers = own_handlers
+        root.setLevel(old_level)
     U = df[keys].to_numpy(dtype=float)
     w = np.asarray(w, dtype=float)
     w = w / w.sum()

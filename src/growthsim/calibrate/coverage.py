@@ -4,8 +4,13 @@ For each of ``n`` synthetic communities: a truth θ* is drawn from the spec's pr
 (uniform in the unit cube, i.e. on each parameter's range, log-uniform with ``scale:
 log``); one history is simulated at θ* (its own replicate index); the ABC-SMC posterior
 is computed on its first ``train_days``; the **posterior-predictive forecast** of the
-held-out days is ``draws`` simulated histories, one per parameter set drawn from the
-posterior particles (systematic resampling), each with its own random stream. Held-out
+held-out days is made as the engine's forecast is: ``posterior_draws`` parameter sets
+drawn from the particles (systematic resampling), 5 x ``draws`` candidate histories
+(candidate r at set r mod D, each with its own random stream) weighed by their closeness to
+the observed end of the training part, ``draws`` of them drawn
+(:func:`growthsim.calibrate.forecast.select`); ``conditioned=False`` leaves the selection
+out (each run simulated from day 0 at its set, conditioned on the history only through the
+posterior, so its band also holds paths the history has ruled out). Held-out
 points are the weekly sums of each fitted flow series (the held-out days in whole weeks)
 and their running totals; a point is covered when it lies inside the forecast's
 P10–P90 (or P2.5–P97.5) band of the same quantity.
@@ -15,9 +20,6 @@ over truths drawn from the prior (a property of Bayesian posteriors averaged ove
 prior: Cook, Gelman & Rubin 2006; Talts et al. 2018, simulation-based calibration).
 ABC's tolerance ε > 0 widens the posterior, so ABC bands tend to over-cover.
 
-This is the posterior-predictive band, conditioned on the history through the posterior
-only: the `engine` forecast of a backtest additionally selects runs near the observed
-end-of-training state (:mod:`growthsim.calibrate.forecast`), which this study does not.
 Joins are replayed from the synthetic history when the spec says ``joins: replay``.
 """
 
@@ -57,8 +59,32 @@ def synthetic_history(plan: Scenario, values: dict[str, Any], days: int, seed: i
     return History("synthetic", 1, [start + dt.timedelta(days=i) for i in range(days)], data, [])
 
 
+def predictive(full: FitProblem, sets: list[dict[str, Any]], train: History, series: list[str], draws: int,
+               seed: int, first_replicate: int, conditioned: bool = True) -> dict[str, np.ndarray]:
+    """Posterior-predictive daily series (draws, days) over ``full``'s history.
+
+    ``conditioned``: as the engine's forecast does, ``POOL_FACTOR`` x ``draws`` candidates
+    (candidate r at parameter set r mod D) are weighed by their closeness to the observed
+    end of ``train`` and ``draws`` of them drawn (:func:`growthsim.calibrate.forecast.select`);
+    otherwise ``draws`` runs, run r at set r mod D, none selected."""
+    from growthsim.calibrate.forecast import POOL_FACTOR, end_targets, select, simulated_targets, target_columns
+    from growthsim.calibrate.history import periods_from_columns, sim_column
+
+    plans = [full.plan(v) for v in sets]
+    targets = end_targets(train, full.spec.joins == "replay")
+    cols = sorted({sim_column(s, 1) for s in series} | set(target_columns(targets, 1)))
+    K = POOL_FACTOR * draws if conditioned else draws
+    arr = run_columns(plans, cols, K, full.seed, first_replicate)  # replicate r at set r mod D
+    per = periods_from_columns(arr, series, 1, full.history.n_periods)
+    if not conditioned:
+        return per
+    sel = select(simulated_targets(arr, targets, 1), targets, draws, seed)
+    return {s: v[sel.indices] for s, v in per.items()}
+
+
 def coverage_study(plan: Scenario, spec, n: int, train_days: int, holdout_days: int, seed: int = 1,
-                   draws: int = 100, daily_joins: list[int] | None = None, log=None) -> dict[str, Any]:
+                   draws: int = 40, daily_joins: list[int] | None = None, conditioned: bool = True,
+                   log=None) -> dict[str, Any]:
     """Coverage of posterior-predictive bands over ``n`` truths drawn from the prior."""
     rng = np.random.default_rng(seed)
     days = train_days + holdout_days
@@ -77,19 +103,15 @@ def coverage_study(plan: Scenario, spec, n: int, train_days: int, holdout_days: 
         problem = FitProblem(plan, train, spec, {}, seed + i)
         post = abc_posterior(problem, seed + i, a.population, a.generations, a.max_simulations,
                              a.min_acceptance_rate, a.posterior_draws)
-        idx = systematic_resample(post.weights, draws, np.random.default_rng(seed + i))
+        idx = systematic_resample(post.weights, a.posterior_draws, np.random.default_rng(seed + i))
         full = FitProblem(plan, hist, spec, {}, seed + i)
-        sims = {s: [] for s in series}
-        for d, j in enumerate(idx):
-            one = full.simulate(problem.to_values(post.particles[j]), replicates=1,
-                                first_replicate=PREDICTIVE_REPLICATE + 1000 * i + d)
-            for s in series:
-                sims[s].append(one[s][0])
+        sims = predictive(full, [problem.to_values(post.particles[j]) for j in idx], train, series, draws,
+                          seed + i, PREDICTIVE_REPLICATE + 10_000 * i, conditioned)
         rec = {"history": i, "truth": truth, "posterior_median": post.point, "simulations": post.simulations,
                "seconds": post.seconds, "points": []}
         for s in series:
             y = hist.data[s].to_numpy(dtype=float)[train_days:train_days + 7 * weeks].reshape(weeks, 7).sum(axis=1)
-            v = np.asarray(sims[s])[:, train_days:train_days + 7 * weeks].reshape(len(idx), weeks, 7).sum(axis=2)
+            v = sims[s][:, train_days:train_days + 7 * weeks].reshape(draws, weeks, 7).sum(axis=2)
             for kind, yy, vv in (("weekly", y, v), ("cumulative", np.cumsum(y), np.cumsum(v, axis=1))):
                 q = np.quantile(vv, [0.025, 0.1, 0.9, 0.975], axis=0)
                 for w in range(weeks):
@@ -106,7 +128,7 @@ def coverage_study(plan: Scenario, spec, n: int, train_days: int, holdout_days: 
                 f"P10–P90 {c80:.2f}, P2.5–P97.5 {c95:.2f} ({time.perf_counter() - t0:.0f} s)")
     pts = [p for r in records for p in r["points"]]
     out: dict[str, Any] = {"histories": n, "train_days": train_days, "holdout_days": holdout_days,
-                           "draws": draws, "points": len(pts), "seconds": time.perf_counter() - t0,
+                           "draws": draws, "conditioned": conditioned, "points": len(pts), "seconds": time.perf_counter() - t0,
                            "records": records}
     out["coverage_p10_p90"] = float(np.mean([p["in_80"] for p in pts]))
     out["coverage_p2_5_p97_5"] = float(np.mean([p["in_95"] for p in pts]))
