@@ -15,6 +15,7 @@ import yaml
 
 from growthsim.errors import UserError
 from growthsim.io import summary, write_run_dir
+from growthsim.report import build_report
 from growthsim.runner import run_plans
 from growthsim.scenario.loader import ScenarioFile
 
@@ -120,12 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_run_dir(staging, runset)
     report_files = []
     if not args.no_report:
-        try:
-            from growthsim.report import build_report
-        except ImportError:  # report package not available
-            build_report = None
-        if build_report is not None:
-            report_files = build_report(staging)
+        report_files = build_report(staging)
     out.mkdir(parents=True, exist_ok=True)
     for item in staging.iterdir():
         target = out / item.name

@@ -40,9 +40,7 @@ from growthsim.model.levers import (
 from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
-
-SOURCE_NAMES_FIXED = {K.SRC_INITIAL: "initial", K.SRC_ORGANIC: "organic", K.SRC_REFERRAL: "referral", K.SRC_REPLAY: "replay"}
-
+from growthsim.vocab import ROLE_VOLUNTEER_ADMIN
 
 def seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
     """The child seed of replicate ``replicate`` under base seed ``seed``
@@ -529,7 +527,7 @@ class CommunityModel(mesa.Model):
             "invites_accepted_total": float(pop.accepted.sum()),
             "payers_ever": float(pop.paying.sum()),
             "vip_members_ever": float(pop.vip.sum()),
-            "promoted_admins": float((pop.role == 2).sum()),
+            "promoted_admins": float((pop.role == ROLE_VOLUNTEER_ADMIN).sum()),
             "groups_opened": float(self.n_groups),
         }
 

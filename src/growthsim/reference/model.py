@@ -43,7 +43,9 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 from growthsim.graph import Graph, to_networkx
-from growthsim.kernels.daily import (
+from growthsim.model.community import CommunityModel, Today
+from growthsim.scenario.schema import Scenario
+from growthsim.vocab import (
     CHURNED,
     DORMANT,
     MEMBER,
@@ -53,8 +55,6 @@ from growthsim.kernels.daily import (
     SRC_REFERRAL,
     SRC_REPLAY,
 )
-from growthsim.model.community import CommunityModel, Today
-from growthsim.scenario.schema import Scenario
 
 __all__ = ["Person", "ReferenceModel", "MIRRORED_FIELDS", "simulate_reference"]
 

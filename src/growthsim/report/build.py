@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from growthsim.errors import InputFileError, located
+from growthsim.io import atomic_write_text
 from growthsim.metrics.kpis import kpi_columns, kpi_info, kpi_table, paired_differences, summarise
 from growthsim.report.charts import make_charts
 from growthsim.report.html import render_html
-from growthsim.report.writing import atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet

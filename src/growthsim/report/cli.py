@@ -185,11 +185,9 @@ def _width(text: str) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Handler of ``growthsim compare``."""
-    try:
-        from growthsim.io import write_run_dir  # noqa: PLC0415
-        from growthsim.runner import run_plans  # noqa: PLC0415
-    except ImportError as exc:  # pragma: no cover - engine missing in a broken install
-        raise UserError(f"the simulation engine is not available ({exc})") from None
+    from growthsim.io import write_run_dir  # noqa: PLC0415
+    from growthsim.runner import run_plans  # noqa: PLC0415
+
     plans = load_plans(args.plans)
     out = Path(args.out) if args.out else default_out(list(plans))
     if out.exists() and not out.is_dir():
