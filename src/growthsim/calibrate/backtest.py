@@ -8,7 +8,13 @@ Scores per series on the held-out periods (point forecast: the simulated median)
 - ``mape_cum_pct`` (flows only): the same on running totals from the holdout's start;
 - ``mase``: mean absolute error over the training part's mean absolute one-period change
   (the in-sample naive forecast's error; < 1 beats a naive forecast made with hindsight);
+- ``mape_weekly_pct`` (daily flows): the same on weekly sums from the holdout's start;
+- ``end_error_pct``: the error of the running total (flows) or of the last value (stocks) at
+  the end of the holdout, % of the actual;
 - ``coverage_p10_p90`` (engine only): share of held-out periods inside the simulated band;
+- engine flows also get :func:`flow_band_scores`: running totals and weekly sums scored on
+  the medians of the simulated ones, their P10–P90 and P2.5–P97.5 coverage, and the end
+  total's band with whether the actual lies inside;
 - ``band_width`` (engine only): mean P90 − P10 over the held-out periods.
 
 Engine forecasts:
@@ -28,8 +34,10 @@ Engine forecasts:
   shifted so that its last training period equals the observation.
 
 Baselines: ``naive`` (last training value carried forward), ``seasonal_naive`` (daily
-histories with two weeks or more of training: the last training week repeated) and, for
-``members``, ``bass`` — the Bass diffusion curve
+histories with two weeks or more of training: the last training week repeated),
+``mean_last_4_weeks`` (flows: the mean of the last 28 training days carried forward),
+``bgnbd`` (``purchases`` of a history made from a transaction log: BG/NBD fitted by
+lifetimes, :mod:`growthsim.calibrate.baselines`) and, for ``members``, ``bass`` — the Bass diffusion curve
 ``N(t) = N0 + M (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})`` fitted to the training
 members with :func:`scipy.optimize.curve_fit`.
 """
