@@ -90,3 +90,17 @@ def test_abc_smc_posterior_covers_the_truth_and_is_reproducible():
     assert r.uncertainty["members.churn.base_hazard"]["shrinkage"] > 0.1
     assert r.posterior["correlation"][0][1] > 0.3  # more orders per day <-> faster leaving
     assert abs(np.log(r.values["members.propensity.alpha"] / TRUTH["members.propensity.alpha"])) < np.log(1.5)
+
+
+def test_identifiability_fix_keeps_confounded_parameters_at_the_scenario_value():
+    from growthsim.calibrate.draws import ParameterDraws
+
+    s = spec(parameters={"members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
+                         "members.propensity.beta": {"min": 0.5, "max": 8, "scale": "log"}},
+             identifiability="fix", method="nelder_mead", max_evaluations=10, bootstrap=2)
+    r = fit(cohort_plan(), synthetic_history(), s, quality_replicates=2)
+    assert r.identifiability["parameters"]["members.propensity.beta"]["verdict"].startswith("confounded")
+    assert r.fixed == {"members.propensity.beta": 2.0}
+    assert r.values["members.propensity.beta"] == 2.0 and "members.propensity.alpha" in r.values
+    d = ParameterDraws.from_fit(r.values, r.uncertainty)
+    assert d.names == ("members.propensity.alpha",) and len(d) == 3  # fixed: no draws
