@@ -104,3 +104,17 @@ def test_identifiability_fix_keeps_confounded_parameters_at_the_scenario_value()
     assert r.values["members.propensity.beta"] == 2.0 and "members.propensity.alpha" in r.values
     d = ParameterDraws.from_fit(r.values, r.uncertainty)
     assert d.names == ("members.propensity.alpha",) and len(d) == 3  # fixed: no draws
+
+
+def test_posterior_draws_round_trip_and_sources_are_checked(tmp_path):
+    from growthsim.calibrate.draws import ParameterDraws
+    from growthsim.errors import InputFileError
+
+    unc = {"a.b": {"refits": [0.1, 0.2], "source": "posterior"}}
+    d = ParameterDraws.from_fit({"a.b": 0.15}, unc)
+    assert d.sources == ("fit", "posterior", "posterior")
+    back = ParameterDraws.read(d.write(tmp_path / "draws.csv"))
+    assert back.sources == d.sources and np.allclose(back.values, d.values)
+    (tmp_path / "mixed.csv").write_text("draw,source,a.b\n0,fit,0.15\n1,posterior,0.1\n2,bootstrap,0.2\n")
+    with pytest.raises(InputFileError, match=r"mixed.csv:4: source: expected 'posterior', found 'bootstrap'"):
+        ParameterDraws.read(tmp_path / "mixed.csv")
