@@ -63,8 +63,9 @@ def figure(res: dict, path: Path) -> None:
         ax[k].hist(np.clip(rel, -0.5, 1.5), bins=20, range=(-0.5, 1.5), color="#4C72B0")
         ax[k].axvline(0, color="k", lw=1)
         ax[k].axvline(1, color="k", lw=1)
-        ax[k].set_title(f"{label}: actual's place in the band (0 = low end, 1 = high end)")
-        ax[k].set_xlabel("(actual − low) / (high − low), running totals of held-out weeks")
+        ax[k].set_title(f"{label} band: where the actual falls")
+        ax[k].set_xlabel("(actual − low) / (high − low); 0..1 = inside")
+        ax[k].set_ylabel("held-out running totals")
     fig.suptitle(f"{res['histories']} synthetic truths: P10–P90 covers {res['coverage_p10_p90']:.0%}, "
                  f"P2.5–P97.5 covers {res['coverage_p2_5_p97_5']:.0%} of {res['points']} held-out points")
     fig.tight_layout()
@@ -75,11 +76,15 @@ def figure(res: dict, path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("n", nargs="?", type=int, default=20)
+    ap.add_argument("--replot", action="store_true", help="redraw the figure from calibration_coverage.json")
     ap.add_argument("--unconditioned", action="store_true", help="leave out the end-of-training selection")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "docs" / "figures"))
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.replot:
+        figure(json.loads((out / "calibration_coverage.json").read_text()), out / "calibration_coverage.png")
+        return
     res = coverage_study(plan(), spec(), args.n, TRAIN, HOLDOUT, seed=2026, draws=40, daily_joins=JOINS,
                          conditioned=not args.unconditioned, log=print)
     print(f"P10–P90 coverage {res['coverage_p10_p90']:.3f} (weekly {res['coverage_p10_p90_weekly']:.3f}, "
