@@ -47,3 +47,14 @@ def test_report_and_sweep_writers_are_the_io_writer():
     assert sensitivity.atomic_write_bytes is gio.atomic_write_bytes
     assert charts.atomic_write_bytes is gio.atomic_write_bytes
     assert build.atomic_write_text is gio.atomic_write_text
+
+
+def test_json_safe_is_the_one_json_cleaner():
+    import importlib
+    import math
+
+    import numpy as np
+
+    doc = {1: np.float32(0.5), "a": [np.int64(3), float("nan"), (np.bool_(True), math.inf)], "b": np.arange(3)}
+    assert gio.json_safe(doc) == {"1": 0.5, "a": [3, None, [True, None]], "b": [0, 1, 2]}
+    assert importlib.import_module("growthsim.report.build").json_safe is gio.json_safe

@@ -33,3 +33,15 @@ def test_status_source_and_role_codes_have_one_definition():
     assert vocab.source_names(["ads", "wechat"]) == {
         -1: "", 0: "initial", 1: "organic", 2: "referral", 3: "replay", 4: "channel:ads", 5: "channel:wechat",
     }
+
+
+def test_the_version_is_written_once_and_installed_metadata_agrees():
+    import importlib.metadata
+    import tomllib
+    from pathlib import Path
+
+    import growthsim
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert importlib.metadata.version("growthsim") == growthsim.__version__

@@ -17,9 +17,11 @@ from growthsim.errors import UserError
 # Modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "growthsim.commands",  # run, check
-    "growthsim.report.cli",  # compare, report
+    "growthsim.compare",  # compare
+    "growthsim.report.cli",  # report
     "growthsim.experiments.cli",  # sweep, sensitivity
     "growthsim.calibrate.cli",  # calibrate, forecast
+    "growthsim.app.cli",  # app
 )
 
 

@@ -133,6 +133,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{first.name}: {len(plans)} plan(s) x {R} replicates x {first.horizon_days} days, "
               f"seed {seed}, {elapsed:.1f} s")
+        from growthsim.decide import verdict_of
+        from growthsim.metrics.targets import format_targets, target_results
+
+        verdict = verdict_of(runset)
+        print(f"verdict: {verdict.sentence}")
+        tt = target_results(runset).table
+        if len(tt):
+            print("stage targets: share of futures hitting each (95% Wilson interval):")
+            print(format_targets(tt))
         print(f"medians (P10–P90) at day {first.horizon_days - 1}, totals over the horizon, "
               f"money in {first.economics.currency}:")
         summ = summary(runset)
@@ -141,6 +150,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             note = _budget_note(plans[label], s["budget_exhausted"], runset.timeseries, label)
             if note:
                 print(f"{label}: {note}")
+        for line in [p["text"] for p in verdict.pairs] + verdict.notes + [f"warning: {w}" for w in verdict.warnings]:
+            print(line)
         print(f"wrote {out}/ (timeseries.parquet/.csv, summary.json, scenario.resolved.yaml"
               + (", report.html" if any(str(p).endswith("report.html") for p in report_files) else "") + ")")
     return 0

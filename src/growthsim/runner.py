@@ -57,24 +57,14 @@ def simulate(
             own joins; ``growthsim run``) or ``"exclusive"`` (the only joins on the
             replayed days; ``growthsim calibrate`` / ``forecast``).
     """
-    seed = scenario.seed if seed is None else int(seed)
     model = build_model(scenario, seed, replicate, replay)
     model.run()
-    return result_of(model, scenario, seed)
+    return result_of(model)
 
 
-def result_of(model: CommunityModel, scenario: Scenario, seed: int) -> RunResult:
+def result_of(model: CommunityModel, *_: object) -> RunResult:
     """The :class:`RunResult` of a model that has run its horizon."""
-    replicate = model.replicate
-    return RunResult(
-        scenario=scenario,
-        seed=seed,
-        replicate=replicate,
-        timeseries=model.timeseries(),
-        scalars=model.scalars(),
-        cohorts=model.cohorts(),
-        ledger=model.ledger.frame(),
-    )
+    return RunResult.from_model(model)
 
 
 def batch_size(scenario: Scenario, replicates: int) -> int:
@@ -114,7 +104,7 @@ def run_replicates(
         b = CommunityBatch(scenario, seed, range(start, min(R, start + size)), graph=graph)
         b.run()
         for m in b.models:
-            out.append(result_of(m, scenario, seed))
+            out.append(result_of(m))
             if on_done:
                 on_done()
     return out

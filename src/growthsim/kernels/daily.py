@@ -600,10 +600,6 @@ def group_levels(
     return managed
 
 
-def _seed64(seed: int) -> np.uint64:
-    return np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
-
-
 __all__ = [
     "OUTSIDER", "MEMBER", "DORMANT", "CHURNED",
     "SRC_INITIAL", "SRC_ORGANIC", "SRC_REFERRAL", "SRC_REPLAY", "SRC_CHANNEL0",

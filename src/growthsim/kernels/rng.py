@@ -14,6 +14,14 @@ import zlib
 import numpy as np
 from numba import njit, uint64
 
+__all__ = [
+    "P_ACCEPT", "P_ACTIVE", "P_BUY", "P_CHANNEL", "P_CHURN", "P_INVITE", "P_ORDER_VALUE", "P_ORGANIC",
+    "P_RECALL", "P_REFERRER", "P_REPLAY", "P_WOM", "P_WOM_ACCEPT",
+    "P_CHANNEL_REACH", "P_LOTTERY", "P_KOL_REACH",
+    "hash5", "mix64", "normal", "randint", "uniform", "uniform_array",
+    "stream_key", "uniform_keys", "count_below",
+]
+
 # purposes: one stream per kind of decision
 P_ACTIVE = 1
 P_INVITE = 2
@@ -28,16 +36,12 @@ P_WOM_ACCEPT = 10
 P_REFERRER = 11
 P_CHANNEL = 12  # + 1000 * (channel stream + 1) for the candidate, + 1 for the join decision
 P_REPLAY = 13
-P_ORDER_VALUE2 = 14
 # lever decisions (keyed like member draws: adding a lever that does nothing changes no
 # other lever's dice); ``b`` carries the lever's stream key (:func:`stream_key`)
 P_CHANNEL_REACH = 15  # rounding a channel's fractional reach: (P_CHANNEL_REACH, 0, stream)
 P_LOTTERY = 16  # a lottery participant's win: (P_LOTTERY, person, stream)
 P_KOL_REACH = 17  # which groups a KOL post reaches: (P_KOL_REACH, group, stream * 4096 + post)
 
-_C1 = np.uint64(0x9E3779B97F4A7C15)
-_C2 = np.uint64(0xBF58476D1CE4E5B9)
-_C3 = np.uint64(0x94D049BB133111EB)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from growthsim.graph import Graph
 from growthsim.kernels.state import Groups, concat_records, slice_record
 from growthsim.model.community import CommunityModel, DayState, run_day
+from growthsim.model.seeding import PLAN_SEED
 from growthsim.scenario.schema import Scenario
 
 
@@ -29,7 +30,7 @@ class CommunityBatch:
 
     Args:
         scenario: the plan (validated).
-        seed: base seed (default ``scenario.seed``).
+        seed: base seed (default ``scenario.seed``; every model of the batch gets it).
         replicates: replicate indices (default ``range(scenario.replicates)``).
         graph: the plan's market graph (built when omitted; shared by the batch).
         parallel: run the passes with numba threads over the replicates (``False``: the
@@ -47,6 +48,8 @@ class CommunityBatch:
         reps = list(range(scenario.replicates) if replicates is None else replicates)
         if not reps:
             raise ValueError("a batch needs at least one replicate")
+        if seed is None:
+            seed = PLAN_SEED  # the plan's seed (None would be a fresh one for a model)
         first = CommunityModel(scenario=scenario, seed=seed, replicate=reps[0], graph=graph)
         self.models = [first] + [
             CommunityModel(scenario=scenario, seed=seed, replicate=r, graph=first.graph) for r in reps[1:]

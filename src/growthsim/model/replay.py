@@ -45,8 +45,10 @@ class ExclusiveReplayModel(CommunityModel):
             self.today.channels = []
         else:
             self.plan = self._after
-        super().step()
-        self.plan = self._after
+        try:
+            super().step()
+        finally:
+            self.plan = self._after
 
 
 def model_class(scenario: Scenario, replay: ReplayRule = "added") -> type[CommunityModel]:
