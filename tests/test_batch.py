@@ -142,9 +142,14 @@ def test_runner_engines_agree(graph_plan):
 
 
 def test_batch_size_is_bounded_by_memory():
-    assert batch_size(plan(), 64) == 64
+    from growthsim.runner import BATCH_BYTES, BYTES_PER_PERSON
+
+    small = plan()  # 2,500 people
+    k = batch_size(small, 64)
+    assert 1 < k < 64 and k * 2500 * BYTES_PER_PERSON <= BATCH_BYTES
+    assert batch_size(small, 3) == 3
     big = Scenario.model_validate({"name": "big", "market": {"size": 5_000_000}, "members": {"initial": 10}})
-    assert 1 <= batch_size(big, 64) < 64
+    assert batch_size(big, 64) == 1
 
 
 THREADS_SCRIPT = """
