@@ -13,6 +13,11 @@ reports its own import / build / first-day split.
   users get it.
 
     python benchmarks/bench_coldstart.py [--repeats 3]
+    python benchmarks/bench_coldstart.py --baseline-src /path/to/older/checkout/src
+
+``--baseline-src``: also run every case with that ``src`` folder first on ``PYTHONPATH``
+(an older checkout of the project), interleaved with this one, and print the ratio of the
+times to the first day (this tree / baseline): a regression check under the same load.
 
 Not a pass/fail test: prints a table (median over repeats for the cached cases).
 """
@@ -70,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--baseline-src", default=None, help="an older checkout's src folder to compare against")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}\n")
+    if args.baseline_src:
+        return compare(args.baseline_src, args.repeats)
     rows = []
     with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
@@ -95,6 +103,30 @@ def main(argv: list[str] | None = None) -> int:
     b = med[rows[1][0]]
     print(f"\nthe numba cache saves {(a['wall_s'] - b['wall_s']):.1f} s per process start "
           f"({(a['wall_s'] - a['day1_s']) / (b['wall_s'] - b['day1_s']):.1f}x faster to the first day)")
+    return 0
+
+
+def compare(baseline_src: str, repeats: int) -> int:
+    """Each case for this tree and for ``baseline_src``, interleaved; medians and ratios."""
+    here_src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    trees = {"this tree": here_src, "baseline": os.path.abspath(baseline_src)}
+    res: dict[tuple[str, str], list[dict]] = {}
+    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
+        for tree, src in trees.items():  # separate caches: each tree compiles its own kernels
+            env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(cache, tree.replace(" ", "_")),
+                   "PYTHONPATH": src}
+            res[("no cache", tree)] = [launch(env)]
+        for _ in range(repeats):
+            for tree, src in trees.items():
+                env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(cache, tree.replace(" ", "_")),
+                       "PYTHONPATH": src}
+                res.setdefault(("cache filled", tree), []).append(launch(env))
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
+    print("| case | this tree: to end of day 0 (s) | baseline (s) | this / baseline |")
+    print("|---|---:|---:|---:|")
+    for case in ("no cache", "cache filled"):
+        t = [statistics.median(r["wall_s"] - r["day1_s"] for r in res[(case, tree)]) for tree in trees]
+        print(f"| {case} | {t[0]:.2f} | {t[1]:.2f} | **{t[0] / t[1]:.2f}** |")
     return 0
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from growthsim.kernels.state import Members
 from growthsim.vocab import MEMBER, SRC_INITIAL, SRC_NONE
 from growthsim.scenario.schema import Propensity
 
@@ -84,6 +85,11 @@ class Population:
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def record(self) -> "Members":
+        """The arrays as a :class:`growthsim.kernels.state.Members` record (same arrays,
+        not copies), what the kernels take."""
+        return Members(*(getattr(self, f) for f in Members._fields))
 
     def seed_members(self, ids: np.ndarray, e0: float) -> None:
         """Make ``ids`` members on day 0 (source: initial)."""

@@ -1,7 +1,9 @@
 """The day's member passes: acquisition, activity, referral, conversion, churn, placement.
 
-Pure functions of numpy arrays and scalars, compiled with ``numba.njit(cache=True)``.
-Arrays are updated in place; each pass returns its counts. Person ``i``'s random draws come
+Pure functions of typed records (:mod:`growthsim.kernels.state`: ``Members``, ``Groups``,
+``Levels``, ``Rules``) and scalars, compiled with ``numba.njit(cache=True)``; each works on
+one replicate (a batch calls it on each replicate's slice, see
+:mod:`growthsim.kernels.batch`). Arrays are updated in place; each pass returns its counts. Person ``i``'s random draws come
 from :mod:`growthsim.kernels.rng` keyed by ``(seed, day, purpose, i, j)``, so a pass gives
 the same result whatever order or thread count. Status and source codes are those of
 :mod:`growthsim.vocab`: ``OUTSIDER`` (never joined), ``MEMBER``, ``DORMANT`` (silent too
@@ -33,6 +35,7 @@ from growthsim.kernels.rng import (
     randint,
     uniform,
 )
+from growthsim.kernels.state import Groups, Levels
 from growthsim.vocab import (
     CHURNED,
     DORMANT,
@@ -47,13 +50,13 @@ from growthsim.vocab import (
 
 
 @njit(inline="always", cache=True)
-def _join(i, day, src, ref, e0, status, eng, join_day, last_seen, source, referrer):
-    status[i] = MEMBER
-    eng[i] = e0
-    join_day[i] = day
-    last_seen[i] = day
-    source[i] = src
-    referrer[i] = ref
+def _join(i, day, src, ref, e0, mem):
+    mem.status[i] = MEMBER
+    mem.eng[i] = e0
+    mem.join_day[i] = day
+    mem.last_seen[i] = day
+    mem.source[i] = src
+    mem.referrer[i] = ref
 
 
 @njit(inline="always", cache=True)
@@ -71,8 +74,7 @@ def _next_selected(pos, stop, p, log_q, seed, day, purpose, a, b):
 
 @njit(cache=True)
 def wellmixed_referral_pass(
-    status, eng, join_day, last_seen, source, referrer, new_ids, n_new,
-    p_invite, p_accept, active_ids, cum_weight, total_weight, e0, room, seed, day,
+    mem, new_ids, n_new, p_invite, p_accept, active_ids, cum_weight, total_weight, e0, room, seed, day,
 ):
     """Word of mouth in a well-mixed market: each outsider is invited at least once with
     ``p_invite`` (= 1 - exp(-λ), λ = expected invitations per person) and accepts with
@@ -83,6 +85,7 @@ def wellmixed_referral_pass(
     geometric (draws ``(P_WOM, k)``); a selected person who is not an outsider is passed
     over, so each outsider is invited with ``p_invite``. Returns (n_new, invites,
     referral_joins, room_left)."""
+    status = mem.status
     n = status.shape[0]
     invites = 0
     referred = 0
@@ -105,7 +108,7 @@ def wellmixed_referral_pass(
             r = np.searchsorted(cum_weight, x, side="right")
             if r >= n_act:
                 r = n_act - 1
-            _join(j, day, SRC_REFERRAL, active_ids[r], e0, status, eng, join_day, last_seen, source, referrer)
+            _join(j, day, SRC_REFERRAL, active_ids[r], e0, mem)
             new_ids[n_new] = j
             n_new += 1
             referred += 1
@@ -114,13 +117,14 @@ def wellmixed_referral_pass(
 
 
 @njit(cache=True)
-def organic_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_new, p, e0, room, seed, day):
+def organic_pass(mem, new_ids, n_new, p, e0, room, seed, day):
     """Organic joins: each outsider joins with probability ``p`` independently.
 
     Visits only the selected people: the gaps between successive selections over the whole
     market are geometric (inverse-CDF draws ``k`` of purpose ``P_ORGANIC``), so the cost is
     ``O(n p)``, not ``O(n)``; a selected person who is not an outsider is passed over, which
     thins the selection to outsiders with the same ``p``. Returns (n_new, joins, room_left)."""
+    status = mem.status
     n = status.shape[0]
     joins = 0
     if p <= 0.0 or room <= 0:
@@ -135,7 +139,7 @@ def organic_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_
             break
         if status[j] != OUTSIDER:
             continue
-        _join(j, day, SRC_ORGANIC, -1, e0, status, eng, join_day, last_seen, source, referrer)
+        _join(j, day, SRC_ORGANIC, -1, e0, mem)
         new_ids[n_new] = j
         n_new += 1
         joins += 1
@@ -144,18 +148,17 @@ def organic_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_
 
 
 @njit(cache=True)
-def channel_pass(
-    status, eng, join_day, last_seen, source, referrer, new_ids, n_new,
-    n_reach, candidates, join_rate, intake_cap, src, e0, room, seed, day, channel_index,
-):
+def channel_pass(mem, new_ids, n_new, n_reach, candidates, join_rate, intake_cap, src, e0, room, seed, day, stream):
     """``n_reach`` people are reached, each a uniform draw from ``candidates`` (everyone, or
     one graph block); a reached outsider joins with ``join_rate``, at most ``intake_cap``
-    joins (negative: no cap). Returns (n_new, joins, room_left)."""
+    joins (negative: no cap). ``stream`` is the channel's stream key (a hash of its name,
+    so its draws do not depend on the other channels). Returns (n_new, joins, room_left)."""
+    status = mem.status
     joins = 0
     m = candidates.shape[0]
     if m == 0:
         return n_new, 0, room
-    purpose = P_CHANNEL + 1000 * (channel_index + 1)
+    purpose = P_CHANNEL + 1000 * (stream + 1)
     for k in range(n_reach):
         if room <= 0 or (intake_cap >= 0 and joins >= intake_cap):
             break
@@ -163,7 +166,7 @@ def channel_pass(
         if status[j] != OUTSIDER:
             continue
         if uniform(seed, day, purpose + 1, k, 0) < join_rate:
-            _join(j, day, src, -1, e0, status, eng, join_day, last_seen, source, referrer)
+            _join(j, day, src, -1, e0, mem)
             new_ids[n_new] = j
             n_new += 1
             joins += 1
@@ -172,9 +175,10 @@ def channel_pass(
 
 
 @njit(cache=True)
-def replay_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_new, target, e0, room, seed, day):
+def replay_pass(mem, new_ids, n_new, target, e0, room, seed, day):
     """Exactly ``target`` outsiders (while any remain) join, drawn uniformly: observed sign-ups
     replayed as they happened. Returns (n_new, joins, room_left)."""
+    status = mem.status
     n = status.shape[0]
     joins = 0
     tries = 0
@@ -183,7 +187,7 @@ def replay_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_n
         tries += 1
         if status[j] != OUTSIDER:
             continue
-        _join(j, day, SRC_REPLAY, -1, e0, status, eng, join_day, last_seen, source, referrer)
+        _join(j, day, SRC_REPLAY, -1, e0, mem)
         new_ids[n_new] = j
         n_new += 1
         joins += 1
@@ -192,10 +196,7 @@ def replay_pass(status, eng, join_day, last_seen, source, referrer, new_ids, n_n
 
 
 @njit(cache=True)
-def activity_pass(
-    roster, n_roster, status, prop, eng, group, last_active, last_seen, active_days, streak,
-    g_resp, g_decay, act_mult, dormant_factor, habit, seed, day, active_out,
-):
+def activity_pass(roster, n_roster, mem, lv, act_mult, rules, seed, day, active_out):
     """Engagement update and today's activity for members placed in a group.
 
     ``e <- e + g_resp[g]*(1-e) - g_decay[g]*e``; active with probability
@@ -203,6 +204,10 @@ def activity_pass(
     ``habit*(1-e)`` and wakes a dormant member. Visits the ``n_roster`` people of
     ``roster`` (the placed members, ascending); ``active_out[:n_active]`` is written in the
     same order. Returns (n_active, n_woken)."""
+    status, prop, eng, group = mem.status, mem.prop, mem.eng, mem.group
+    last_active, last_seen, active_days, streak = mem.last_active, mem.last_seen, mem.active_days, mem.streak
+    g_resp, g_decay = lv.resp, lv.decay
+    dormant_factor, habit = rules.dormant_factor, rules.habit
     k = 0
     woken = 0
     for r in range(n_roster):
@@ -240,22 +245,22 @@ def activity_pass(
 
 
 @njit(cache=True)
-def invite_weights(active_ids, eng, group, boost, g_ref, base):
-    """Cumulative invitation weights ``base * e_i * g_ref[g_i] * boost_i`` of active members."""
+def invite_weights(active_ids, mem, g_ref, base, cum):
+    """Cumulative invitation weights ``base * e_i * g_ref[g_i] * boost_i`` of active members,
+    written to ``cum[:len(active_ids)]``. Returns the total."""
+    eng, group, boost = mem.eng, mem.group, mem.boost
     m = active_ids.shape[0]
-    cum = np.empty(m, dtype=np.float64)
     total = 0.0
     for k in range(m):
         i = active_ids[k]
         total += base * eng[i] * g_ref[group[i]] * boost[i]
         cum[k] = total
-    return cum, total
+    return total
 
 
 @njit(cache=True)
 def referral_pass(
-    indptr, indices, status, eng, group, boost, g_ref, active_ids,
-    join_day, last_seen, source, referrer, accepted, new_ids, n_new, accept_referrers,
+    indptr, indices, mem, g_ref, active_ids, new_ids, n_new, accept_referrers,
     p_invite, p_accept, reinforcement, e0, room, seed, day,
 ):
     """Active members invite outsider neighbours with ``p_invite * e_i * g_ref[g_i] *
@@ -267,6 +272,7 @@ def referral_pass(
     kernel visits only the selected ones, drawing the gaps between them (geometric, draws
     ``(P_INVITE, i, 0..)``), and a selected neighbour who is an outsider is invited. The
     cost is ``O(1 + degree * pi)`` per active member instead of ``O(degree)``."""
+    status, eng, group, boost, accepted = mem.status, mem.eng, mem.group, mem.boost, mem.accepted
     invites = 0
     acc = 0
     for k in range(active_ids.shape[0]):
@@ -300,7 +306,7 @@ def referral_pass(
                 if pa > 1.0:
                     pa = 1.0
             if uniform(seed, day, P_ACCEPT, i, j) < pa:
-                _join(j, day, SRC_REFERRAL, i, e0, status, eng, join_day, last_seen, source, referrer)
+                _join(j, day, SRC_REFERRAL, i, e0, mem)
                 new_ids[n_new] = j
                 n_new += 1
                 accepted[i] += 1
@@ -311,8 +317,9 @@ def referral_pass(
 
 
 @njit(cache=True)
-def credit_wellmixed_referrers(new_ids, start, stop, referrer, accepted, accept_referrers):
+def credit_wellmixed_referrers(new_ids, start, stop, mem, accept_referrers):
     """Credit the referrers of well-mixed word-of-mouth joins. Returns the count."""
+    referrer, accepted = mem.referrer, mem.accepted
     acc = 0
     for k in range(start, stop):
         j = new_ids[k]
@@ -325,13 +332,12 @@ def credit_wellmixed_referrers(new_ids, start, stop, referrer, accepted, accept_
 
 
 @njit(cache=True)
-def conversion_pass(
-    active_ids, eng, vip, paying, purchases, revenue,
-    p_first, p_repeat, vip_mult, order_value, sigma, seed, day,
-):
+def conversion_pass(active_ids, mem, p_first, p_repeat, rules, seed, day):
     """Active members buy: non-payers with ``p_first * e``, payers with ``p_repeat * e``
     (times ``vip_mult`` for VIP members). Order values are log-normal with mean
     ``order_value``. Returns (first_purchases, orders, revenue)."""
+    eng, vip, paying, purchases, revenue = mem.eng, mem.vip, mem.paying, mem.purchases, mem.revenue
+    vip_mult, order_value, sigma = rules.vip_conv_mult, rules.order_value, rules.sigma
     first = 0
     orders = 0
     rev = 0.0
@@ -356,12 +362,7 @@ def conversion_pass(
 
 
 @njit(cache=True)
-def churn_pass(
-    roster, n_roster, status, eng, group, join_day, last_active, last_seen, leave_day, active_days, vip, paying,
-    g_churn, g_recall, g_size,
-    base_hazard, theta, silent_days, dormant_hazard, max_active_days, vip_churn_mult,
-    recall_boost, seed, day,
-):
+def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
     """Silence, recall and leaving for members placed in a group.
 
     A member silent for ``silent_days`` becomes dormant; a dormant member in a group with
@@ -371,7 +372,14 @@ def churn_pass(
     after that many active days. Returns (churned, to_dormant, recalled, members, dormant,
     wau, mau, payers, vips, n_roster_left) where members..vips are end-of-day counts of
     the placed members (today's joiners are placed after this pass). Visits the ``n_roster``
-    people of ``roster`` (ascending) and removes those who leave, keeping the others' order."""
+    people of ``roster`` (ascending) and removes those who leave, keeping the others' order.
+    The recall boost is ``rules.onboarding``."""
+    status, eng, group, last_active, last_seen = mem.status, mem.eng, mem.group, mem.last_active, mem.last_seen
+    leave_day, active_days, vip, paying = mem.leave_day, mem.active_days, mem.vip, mem.paying
+    g_churn, g_recall = lv.churn, lv.recall
+    base_hazard, theta, silent_days = rules.base_hazard, rules.theta, rules.silent_days
+    dormant_hazard, max_active_days = rules.dormant_hazard, rules.max_active_days
+    vip_churn_mult, recall_boost = rules.vip_churn_mult, rules.onboarding
     churned = 0
     w = 0
     to_dormant = 0
@@ -436,10 +444,7 @@ def churn_pass(
 
 
 @njit(cache=True)
-def place_members(
-    ids, cats, group, eng, g_size, g_cat, g_managed, state, open_ptr,
-    target, max_size, max_groups, vip_cat, onboarding,
-):
+def place_members(ids, cats, mem, grp, rules):
     """Put people ``ids`` (with categories ``cats``) into groups: the category's open group
     while it is below ``target``; else any group of the category below ``target``; else a
     new group (ordinary groups: up to ``max_groups``; VIP groups, category ``vip_cat``, do
@@ -447,7 +452,11 @@ def place_members(
     else (category full everywhere) the least-full ordinary group of any category for an
     ordinary member, the least-full group of any category for a VIP member.
     Newcomers to a managed group get ``onboarding * (1 - e)`` engagement.
-    ``state[0]`` holds the number of groups. Returns the number of people placed."""
+    ``grp.count[0]`` holds the number of groups. Returns the number of people placed."""
+    group, eng = mem.group, mem.eng
+    g_size, g_cat, g_managed, state, open_ptr = grp.size, grp.cat, grp.managed, grp.count, grp.open_ptr
+    target, max_size, max_groups = rules.target, rules.max_size, rules.max_groups
+    vip_cat, onboarding = rules.vip_cat, rules.onboarding
     placed = 0
     n_ord = 0
     for h in range(state[0]):
@@ -517,9 +526,8 @@ def roster_add(roster, n_roster, ids):
 
 @njit(cache=True)
 def group_levels(
-    g_size, g_cat, vip_cat, n_groups, slot_n, slot_h, target, stim0, stim_per_hour,
-    kol_lift, kol_ref, daily_decay, crowding, unm_decay, unm_churn,
-    recall_per_hour, stim, decay, churn, recall, ref, g_managed,
+    grp_t, lv_t, vip_cat, slot_n, slot_h, target, stim0, stim_per_hour,
+    kol_lift, kol_ref, daily_decay, crowding, unm_decay, unm_churn, recall_per_hour,
 ):
     """Today's per-group levels for the first ``G = max(n_groups, 1)`` groups.
 
@@ -536,7 +544,12 @@ def group_levels(
       (likewise) and recall probability ``min(1, recall_per_hour * hours / dilution)``.
 
     The caller turns ``stim`` into today's response ``stimulus_response * (1 - exp(-stim))``.
-    Returns the number of managed groups."""
+    ``grp_t`` and ``lv_t`` are a ``Groups`` and a ``Levels`` record as plain tuples (cheap
+    to pass, see kernels.batch). Returns the number of managed groups."""
+    grp = Groups(*grp_t)
+    lv = Levels(*lv_t)
+    g_size, g_cat, g_managed, n_groups = grp.size, grp.cat, grp.managed, grp.count[0]
+    stim, decay, churn, recall, ref = lv.stim, lv.decay, lv.churn, lv.recall, lv.ref
     G = max(n_groups, 1)
     hours = np.zeros(G)
     n_slots = 0

@@ -9,13 +9,17 @@ dice for the same person on the same day (common random numbers).
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 from numba import njit, uint64
 
 __all__ = [
     "P_ACCEPT", "P_ACTIVE", "P_BUY", "P_CHANNEL", "P_CHURN", "P_INVITE", "P_ORDER_VALUE", "P_ORGANIC",
     "P_RECALL", "P_REFERRER", "P_REPLAY", "P_WOM", "P_WOM_ACCEPT",
+    "P_CHANNEL_REACH", "P_LOTTERY", "P_KOL_REACH",
     "hash5", "mix64", "normal", "randint", "uniform", "uniform_array",
+    "stream_key", "uniform_keys", "count_below",
 ]
 
 # purposes: one stream per kind of decision
@@ -30,8 +34,13 @@ P_ORGANIC = 8
 P_WOM = 9
 P_WOM_ACCEPT = 10
 P_REFERRER = 11
-P_CHANNEL = 12  # + 1000 * channel index for the candidate, + 1 for the join decision
+P_CHANNEL = 12  # + 1000 * (channel stream + 1) for the candidate, + 1 for the join decision
 P_REPLAY = 13
+# lever decisions (keyed like member draws: adding a lever that does nothing changes no
+# other lever's dice); ``b`` carries the lever's stream key (:func:`stream_key`)
+P_CHANNEL_REACH = 15  # rounding a channel's fractional reach: (P_CHANNEL_REACH, 0, stream)
+P_LOTTERY = 16  # a lottery participant's win: (P_LOTTERY, person, stream)
+P_KOL_REACH = 17  # which groups a KOL post reaches: (P_KOL_REACH, group, stream * 4096 + post)
 
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
@@ -81,3 +90,29 @@ def uniform_array(seed: uint64, day: int, purpose: int, n: int) -> np.ndarray:
     for i in range(n):
         out[i] = uniform(seed, day, purpose, i, 0)
     return out
+
+
+def stream_key(name: str) -> int:
+    """A lever's stream key: a stable 32-bit hash of its name (CRC-32), so a lever's draws
+    do not depend on its position among the plan's levers."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+@njit(cache=True)
+def uniform_keys(seed: uint64, day: int, purpose: int, n: int, b: int) -> np.ndarray:
+    """``n`` keyed uniforms ``(purpose, a, b)`` for ``a = 0 .. n-1``."""
+    out = np.empty(n, dtype=np.float64)
+    for a in range(n):
+        out[a] = uniform(seed, day, purpose, a, b)
+    return out
+
+
+@njit(cache=True)
+def count_below(seed: uint64, day: int, purpose: int, ids: np.ndarray, b: int, p: float) -> int:
+    """How many of people ``ids`` draw a keyed uniform ``(purpose, id, b)`` below ``p``
+    (each independently: a binomial count with common random numbers per person)."""
+    k = 0
+    for j in range(ids.shape[0]):
+        if uniform(seed, day, purpose, ids[j], b) < p:
+            k += 1
+    return k

@@ -288,8 +288,17 @@ def daily_costs(ts: pd.DataFrame, ledger: pd.DataFrame | None = None) -> pd.Data
     """
     days = ts["day"].to_numpy(dtype=int) if "day" in ts.columns else np.arange(len(ts))
     if ledger is not None and len(ledger):
-        piv = ledger.pivot_table(index="day", columns="category", values="amount", aggfunc="sum")
-        return piv.reindex(days, fill_value=0.0).fillna(0.0).rename_axis("day")
+        # the (day, category) sums of a pivot table, accumulated with numpy (a pivot costs
+        # ~20 ms a replicate); categories sorted, days those of the timeseries
+        cats, ci = np.unique(ledger["category"].to_numpy().astype(str), return_inverse=True)
+        pos = pd.Index(days).get_indexer(ledger["day"].to_numpy())
+        keep = pos >= 0
+        table = np.zeros((len(days), len(cats)))
+        np.add.at(table, (pos[keep], ci[keep]), ledger["amount"].to_numpy(dtype=float)[keep])
+        # copy=False keeps the pivot's memory layout (each category strided over the days), so
+        # the column sums below add in the same order, to the same last bit
+        return pd.DataFrame(table, index=pd.Index(days, name="day"), columns=pd.Index(cats, name="category"),
+                            copy=False)
     cats = [c for c in ts.columns if c.startswith("cost_")]
     if cats:
         out = pd.DataFrame({c[len("cost_"):]: ts[c].to_numpy(dtype=float) for c in cats}, index=days)

@@ -25,7 +25,25 @@ import numpy as np
 import pandas as pd
 
 from growthsim.graph import Graph, build_graph, hubs
+from growthsim.kernels import batch as KB
 from growthsim.kernels import daily as K
+from growthsim.kernels import rng as KR
+from growthsim.kernels.state import (
+    C_ACC,
+    C_ACTIVE,
+    C_NEW,
+    C_ROOM,
+    C_ROSTER,
+    N_COUNTS,
+    Groups,
+    Levels,
+    Members,
+    Rules,
+    Work,
+    empty_levels,
+    empty_work,
+    rules_of,
+)
 from growthsim.model.ledger import Ledger
 from growthsim.model.members import MemberSet, members_frame
 from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
@@ -63,7 +81,7 @@ class Today:
         self.channels: list[ChannelAgent] = []
         self.watchers: dict[int, Any] = {}
         self.slots: list[tuple[int, float]] = []
-        self.kol_posts: list[tuple[float, float, int | None]] = []
+        self.kol_posts: list[tuple[float, float, int | None, int]] = []
 
     def watch(self, agent) -> None:
         """Call ``agent``'s after_* hooks today (once, however often asked)."""
@@ -74,8 +92,9 @@ class Today:
         if n > 0 and hours > 0:
             self.slots.append((int(n), float(hours)))
 
-    def kol_post(self, lift: float, ref_mult: float, groups: int | None) -> None:
-        self.kol_posts.append((lift, ref_mult, groups))
+    def kol_post(self, lift: float, ref_mult: float, groups: int | None, key: int = 0) -> None:
+        """A KOL post today; ``key`` keys the draw of the groups it reaches."""
+        self.kol_posts.append((lift, ref_mult, groups, key))
 
 
 class CommunityModel(mesa.Model):
@@ -149,21 +168,27 @@ class CommunityModel(mesa.Model):
         self.n_cats = self.graph.n_blocks if g.by_block else 1
         self.vip_cat = self.n_cats
         cap = 2 * (n // g.target_size) + 2 * (self.n_cats + 2)
-        self.g_size = np.zeros(cap, dtype=np.int32)
-        self.g_cat = np.full(cap, -1, dtype=np.int32)
-        self.g_managed = np.zeros(cap, dtype=np.uint8)
-        self.g_state = np.zeros(1, dtype=np.int64)  # number of groups
-        self.open_ptr = np.full(self.n_cats + 1, -1, dtype=np.int64)
+        self.g_cap = cap
         self.max_groups = g.max_groups if g.max_groups is not None else cap
-        # the placed members (status member or dormant), ascending: the daily activity and
-        # churn passes visit these, in memory order, not the whole market
-        self.roster = np.empty(n, dtype=np.int64)
-        self.n_roster = 0
+        self.rules = rules_of(sc, self.vip_cat, self.max_groups)
+        # the kernels' records (kernels.state); a CommunityBatch rebinds them to its slices
+        self._bind(
+            self.pop.record(),
+            Groups(
+                size=np.zeros(cap, dtype=np.int32), cat=np.full(cap, -1, dtype=np.int32),
+                managed=np.zeros(cap, dtype=np.uint8), count=np.zeros(1, dtype=np.int64),
+                open_ptr=np.full(self.n_cats + 1, -1, dtype=np.int64),
+            ),
+            empty_levels(cap),  # per-group levels of the day (see kernels.daily.group_levels)
+            # the placed members (status member or dormant), ascending: the daily activity
+            # and churn passes visit these, in memory order, not the whole market
+            empty_work(n),
+            np.zeros((1, N_COUNTS), dtype=np.int64),
+        )
         self._place(initial)
-        self.n_roster = K.roster_add(self.roster, self.n_roster, np.asarray(initial, dtype=np.int64))
-        # per-group buffers of the day's levels (see kernels.daily.group_levels)
-        self._lv = {k: np.zeros(cap) for k in ("stim", "decay", "churn", "recall", "ref")}
+        self._counts[C_ROSTER] = K.roster_add(self.roster, self.n_roster, np.asarray(initial, dtype=np.int64))
         self._no_posts = np.zeros((0, cap))
+        self._batch = None  # the CommunityBatch stepping this model's days, if any
 
         # levers (scheduled actors) ------------------------------------------------------
         # daily standing orders run in two morning rounds, each one recurring Mesa event:
@@ -192,10 +217,6 @@ class CommunityModel(mesa.Model):
         self._no_slots_h = np.zeros(0, dtype=np.float64)
         self._block_candidates: dict[int, np.ndarray] = {}
 
-        # buffers -------------------------------------------------------------------------
-        self._new_ids = np.zeros(n, dtype=np.int64)
-        self._active = np.zeros(n, dtype=np.int64)
-        self._acc_ref = np.zeros(n, dtype=np.int64)
         self.churned_total = 0
         self.source_names = ["organic", "referral", "replay", *self.channel_names]
         self.cost_categories = ["staff", "volunteer_admins", "tools", "devices"]
@@ -212,6 +233,25 @@ class CommunityModel(mesa.Model):
         self.running = True
 
     # ------------------------------------------------------------------------ basics
+    def _bind(self, mem: Members, grp: Groups, lv: Levels, work: Work, counts: np.ndarray) -> None:
+        """Point the model at its kernel records (its own, or its slice of a batch's);
+        ``counts`` is a ``(1, N_COUNTS)`` table (a row of the batch's)."""
+        for f, a in zip(Members._fields, mem):
+            setattr(self.pop, f, a)
+        self._mem, self._grp, self._lv, self._work = mem, grp, lv, work
+        self._counts_table = counts
+        self._counts = counts[0]
+        self.g_size, self.g_cat, self.g_managed = grp.size, grp.cat, grp.managed
+        self.g_state, self.open_ptr = grp.count, grp.open_ptr  # g_state[0]: number of groups
+        self.roster, self._active, self._new_ids, self._acc_ref = work.roster, work.active, work.new_ids, work.acc_ref
+        self._state = DayState([self.kernel_seed], mem, grp, lv, work, counts, self.pop.n, self.g_cap,
+                               self.n_cats + 1, self.rules, self.graph, parallel=False)
+
+    @property
+    def n_roster(self) -> int:
+        """Placed members in ``roster``."""
+        return int(self._counts[C_ROSTER])
+
     def members_frame(self, include_outsiders: bool = False) -> pd.DataFrame:
         """The people who ever joined (or the whole market) as a DataFrame snapshot, codes
         spelled out; see :func:`growthsim.model.members.members_frame`."""
@@ -292,13 +332,10 @@ class CommunityModel(mesa.Model):
     def _place(self, ids: np.ndarray, cats: np.ndarray | None = None) -> None:
         if len(ids) == 0:
             return
-        g = self.plan.groups
         cats = self._cats(ids) if cats is None else cats
         K.place_members(
             np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(cats, dtype=np.int64),
-            self.pop.group, self.pop.eng, self.g_size, self.g_cat, self.g_managed,
-            self.g_state, self.open_ptr, g.target_size, g.max_size, self.max_groups, self.vip_cat,
-            self.plan.operations.onboarding_boost,
+            self._mem, self._grp, self.rules,
         )
 
     def move_to_vip(self, ids: np.ndarray) -> None:
@@ -329,12 +366,14 @@ class CommunityModel(mesa.Model):
         if t.kol_posts:
             posts = np.zeros((len(t.kol_posts), G))
             post_ref = np.ones((len(t.kol_posts), G))
-            for p, (lift, mult, reach) in enumerate(t.kol_posts):
+            for p, (lift, mult, reach, key) in enumerate(t.kol_posts):
                 if reach is None or reach >= G:
                     posts[p] = lift
                     post_ref[p] = mult
                 else:
-                    pick = self.rng.choice(G, size=reach, replace=False)
+                    # the `reach` groups with the smallest keyed draws (common random numbers)
+                    u = KR.uniform_keys(self.kernel_seed, self.day, KR.P_KOL_REACH, G, key)
+                    pick = np.argsort(u, kind="stable")[:reach]
                     posts[p, pick] = lift
                     post_ref[p, pick] = mult
         if t.slots:
@@ -344,18 +383,18 @@ class CommunityModel(mesa.Model):
             slot_n, slot_h = self._no_slots_n, self._no_slots_h
         eng, gr = sc.members.engagement, sc.groups
         managed = K.group_levels(
-            self.g_size, self.g_cat, self.vip_cat, self.n_groups, slot_n, slot_h, gr.target_size,
+            self._state.grp_t, self._state.lv_t, self.vip_cat, slot_n, slot_h, gr.target_size,
             eng.baseline_stimulus + t.stimulus, sc.operations.stimulus_per_hour, posts, post_ref,
             eng.daily_decay, gr.crowding_penalty, gr.unmanaged_decay_multiplier,
             gr.unmanaged_churn_multiplier, sc.operations.recall_prob_per_hour,
-            lv["stim"], lv["decay"], lv["churn"], lv["recall"], lv["ref"], self.g_managed,
         )
+        lv.resp[:G] = eng.stimulus_response * (1.0 - np.exp(-lv.stim[:G]))
         return {
-            "resp": eng.stimulus_response * (1.0 - np.exp(-lv["stim"][:G])),
-            "decay": lv["decay"][:G],
-            "churn": lv["churn"][:G],
-            "recall": lv["recall"][:G],
-            "ref": lv["ref"][:G],
+            "resp": lv.resp[:G],
+            "decay": lv.decay[:G],
+            "churn": lv.churn[:G],
+            "recall": lv.recall[:G],
+            "ref": lv.ref[:G],
             "managed": managed,
         }
 
@@ -367,6 +406,8 @@ class CommunityModel(mesa.Model):
         return self._block_candidates[block]
 
     def step(self) -> None:
+        if self._batch is not None:  # a CommunityBatch runs the day for all its models
+            return
         day = self.day
         if day >= self.horizon:
             self.running = False
@@ -374,134 +415,7 @@ class CommunityModel(mesa.Model):
                 f"step for day {day}, past the plan's horizon of {self.horizon} days "
                 f"(days 0..{self.horizon - 1}); the run is over (model.running is False)"
             )
-        sc, t, pop = self.plan, self.today, self.pop
-        m = sc.members
-        seed = self.kernel_seed
-        t.m_conv *= self._conv_boosts.pop(day, 1.0)
-        grp = self._prepare_groups()
-        ix = self._ix
-        row = self.datacollector.row
-        row[:] = 0.0
-        row[ix["day"]] = day
-        room = self._room()
-
-        # 2. acquisition --------------------------------------------------------------
-        n_new = 0
-        for ch in t.channels:
-            spec = ch.spec
-            e0 = self.e0 if spec.join_engagement is None else spec.join_engagement
-            n_new, joins, room = K.channel_pass(
-                pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
-                self._new_ids, n_new, ch.reach_today, self._candidates(spec.target_block),
-                spec.join_rate, ch.intake_cap(), K.SRC_CHANNEL0 + ch.index, e0, room, seed, day, ch.index,
-            )
-            row[self._ix_channel[ch.index]] += joins
-            ch.pay_joins(joins)
-        if sc.replay is not None:
-            i = day - sc.replay.start_day
-            if 0 <= i < len(sc.replay.daily_joins):
-                n_new, joins, room = K.replay_pass(
-                    pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
-                    self._new_ids, n_new, sc.replay.daily_joins[i], self.e0, room, seed, day,
-                )
-                row[ix["new_replay"]] += joins
-        if m.organic_join_prob > 0:
-            n_new, organic, room = K.organic_pass(
-                pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
-                self._new_ids, n_new, m.organic_join_prob, self.e0, room, seed, day,
-            )
-            row[ix["new_organic"]] += organic
-
-        # 3. activity -----------------------------------------------------------------
-        n_act, woken = K.activity_pass(
-            self.roster, self.n_roster, pop.status, pop.prop, pop.eng, pop.group, pop.last_active, pop.last_seen,
-            pop.active_days, pop.streak, grp["resp"], grp["decay"], t.m_act,
-            m.churn.dormant_activity_factor, m.engagement.habit_gain, seed, day, self._active,
-        )
-        active = self._active[:n_act]
-        row[ix["active"]] = n_act
-        row[ix["woken"]] = woken
-        for a in list(t.watchers.values()):
-            a.after_activity(active)
-
-        # 4. referral -----------------------------------------------------------------
-        p_inv = min(1.0, m.referral.invite_prob * t.m_invite)
-        p_acc = min(1.0, m.referral.accept_prob * t.m_accept)
-        if self.graph.well_mixed:
-            cum, total = K.invite_weights(active, pop.eng, pop.group, pop.boost, grp["ref"], p_inv * self.graph.mean_degree)
-            lam = total / max(1, pop.n - 1)
-            start = n_new
-            n_new, invites, _, room = K.wellmixed_referral_pass(
-                pop.status, pop.eng, pop.join_day, pop.last_seen, pop.source, pop.referrer,
-                self._new_ids, n_new, -math.expm1(-lam) if total > 0 else 0.0, p_acc,
-                active, cum, total, self.e0, room, seed, day,
-            )
-            n_acc = K.credit_wellmixed_referrers(self._new_ids, start, n_new, pop.referrer, pop.accepted, self._acc_ref)
-        else:
-            n_new, invites, n_acc, room = K.referral_pass(
-                self.graph.indptr, self.graph.indices, pop.status, pop.eng, pop.group, pop.boost,
-                grp["ref"], active, pop.join_day, pop.last_seen, pop.source, pop.referrer,
-                pop.accepted, self._new_ids, n_new, self._acc_ref, p_inv, p_acc,
-                m.referral.social_reinforcement, self.e0, room, seed, day,
-            )
-        row[ix["invites_sent"]] = invites
-        row[ix["invites_accepted"]] = n_acc
-        row[ix["new_referral"]] = n_acc
-        referrers = self._acc_ref[:n_acc]
-        for a in list(t.watchers.values()):
-            a.after_referral(referrers)
-
-        # 5. conversion ---------------------------------------------------------------
-        cv, econ = m.conversion, sc.economics
-        first, orders, rev = K.conversion_pass(
-            active, pop.eng, pop.vip, pop.paying, pop.purchases, pop.revenue,
-            min(1.0, cv.first_purchase_prob * t.m_conv), min(1.0, cv.repurchase_prob * t.m_conv),
-            sc.groups.vip.conversion_multiplier, econ.order_value, econ.order_value_sigma, seed, day,
-        )
-        row[ix["first_purchases"]] = first
-        row[ix["purchases"]] = orders
-        row[ix["revenue"]] = rev
-        row[ix["gross_margin"]] = rev * econ.gross_margin
-        for a in list(t.watchers.values()):
-            a.after_conversion(rev)
-
-        # 6. churn --------------------------------------------------------------------
-        ch = m.churn
-        churned, _, recalled, members, dormant, wau, mau, payers, vips, self.n_roster = K.churn_pass(
-            self.roster, self.n_roster, pop.status, pop.eng, pop.group, pop.join_day, pop.last_active, pop.last_seen,
-            pop.leave_day, pop.active_days, pop.vip, pop.paying, grp["churn"], grp["recall"],
-            self.g_size, ch.base_hazard, ch.engagement_sensitivity, ch.silent_days,
-            ch.dormant_hazard, ch.max_active_days or 0, sc.groups.vip.churn_multiplier,
-            sc.operations.onboarding_boost, seed, day,
-        )
-        self.churned_total += churned
-
-        # 7. groups -------------------------------------------------------------------
-        joined = self._new_ids[:n_new]
-        self._place(joined)
-        self.n_roster = K.roster_add(self.roster, self.n_roster, joined)
-
-        # 8. collect ------------------------------------------------------------------
-        # today's joiners count as members (they were placed after the churn pass)
-        for name, v in (
-            ("members", members + n_new), ("dormant", dormant), ("wau", wau), ("mau", mau),
-            ("paying", payers), ("vip_members", vips), ("churned", self.churned_total),
-            ("recalled", recalled), ("new_members", n_new), ("groups", self.n_groups),
-            ("managed_groups", grp["managed"]),
-            ("budget_blocked", 1 if day in self.ledger.blocked_days else 0),
-        ):
-            row[ix[name]] = v
-        total_cost = 0.0
-        by_cat = self.ledger.by_category
-        for cat, j in self._ix_cost:
-            v = float(by_cat[cat][day]) if cat in by_cat else 0.0
-            row[j] = v
-            total_cost += v
-        row[ix["cost"]] = total_cost
-        self.datacollector.collect(self)
-        self.today = Today()
-        if day + 1 >= self.horizon:
-            self.running = False
+        run_day([self], self._state, day)
 
     def run(self) -> None:
         """Run the whole horizon."""
@@ -574,3 +488,162 @@ class CommunityModel(mesa.Model):
             for k in range(max(0, last_k + 1)):
                 rows.append((w, k, int(kept[w, 0]), int(kept[w, k + 1])))
         return pd.DataFrame(rows, columns=["join_week", "week", "size", "retained"])
+
+
+# ----------------------------------------------------------------------------- the day
+class DayState:
+    """What the day's kernels work on for a batch of ``R`` models of one plan: the records
+    of :mod:`growthsim.kernels.state` over the replicates laid end to end, the
+    per-replicate counts table and seeds, and output buffers. A single model is a batch of
+    one (serial kernels); a :class:`growthsim.model.batch.CommunityBatch` runs the parallel
+    ones."""
+
+    def __init__(self, seeds, mem: Members, grp: Groups, lv: Levels, work: Work, counts: np.ndarray,
+                 n: int, cap: int, n_cats1: int, rules: Rules, graph: Graph, parallel: bool) -> None:
+        R = len(seeds)
+        self.R, self.n, self.cap, self.n_cats1 = R, int(n), int(cap), int(n_cats1)
+        self.seeds = np.asarray(seeds, dtype=np.uint64)
+        self.mem, self.grp, self.lv, self.work, self.counts, self.rules = mem, grp, lv, work, counts, rules
+        # what the kernels are passed: the records as plain tuples (see kernels.batch)
+        self.mem_t, self.grp_t, self.lv_t, self.work_t, self.rules_t = (
+            tuple(mem), tuple(grp), tuple(lv), tuple(work), tuple(rules)
+        )
+        self.graph = graph
+        self.kern = KB.parallel if parallel else KB.serial
+        self.joins = np.zeros(R, dtype=np.int64)
+        self.woken = np.zeros(R, dtype=np.int64)
+        self.invites = np.zeros(R, dtype=np.int64)
+        self.ints = np.zeros((R, 2), dtype=np.int64)
+        self.rev = np.zeros(R, dtype=np.float64)
+        self.churn_out = np.zeros((R, 9), dtype=np.int64)
+
+
+def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
+    """Day ``day`` of every model of a batch (all of one plan, their mornings done): the
+    member passes run once for the batch (one kernel call each), the levers' hooks and the
+    bookkeeping per model, in the order of ``docs/model.md``."""
+    kern, R, n, cap = st.kern, st.R, st.n, st.cap
+    m0 = models[0]
+    sc = m0.plan
+    mm = sc.members
+    ix = m0._ix
+    counts = st.counts
+    day = int(day)
+    grps, rows = [], []
+    for r, m in enumerate(models):
+        t = m.today
+        t.m_conv *= m._conv_boosts.pop(day, 1.0)
+        grps.append(m._prepare_groups())
+        row = m.datacollector.row
+        row[:] = 0.0
+        row[ix["day"]] = day
+        rows.append(row)
+        counts[r, C_NEW] = 0
+        counts[r, C_ROOM] = m._room()
+
+    # 2. acquisition --------------------------------------------------------------
+    joins = st.joins
+    for ch0 in m0.today.channels:
+        # every model opened the same channels today (standing orders of one plan)
+        chans = [m.channels[ch0.index] for m in models]
+        spec = ch0.spec
+        e0 = float(m0.e0 if spec.join_engagement is None else spec.join_engagement)
+        reach = np.array([ch.reach_today for ch in chans], dtype=np.int64)
+        caps = np.array([ch.intake_cap() for ch in chans], dtype=np.int64)
+        kern.channel(
+            st.mem_t, st.work_t, counts, n, reach, m0._candidates(spec.target_block), float(spec.join_rate),
+            caps, K.SRC_CHANNEL0 + ch0.index, e0, st.seeds, day, ch0.stream, joins,
+        )
+        j_ix = m0._ix_channel[ch0.index]
+        for r, ch in enumerate(chans):
+            rows[r][j_ix] += joins[r]
+            ch.pay_joins(int(joins[r]))
+    if sc.replay is not None:
+        i = day - sc.replay.start_day
+        if 0 <= i < len(sc.replay.daily_joins):
+            kern.replay(st.mem_t, st.work_t, counts, n, int(sc.replay.daily_joins[i]), st.rules.e0, st.seeds, day, joins)
+            for r in range(R):
+                rows[r][ix["new_replay"]] += joins[r]
+    if mm.organic_join_prob > 0:
+        kern.organic(st.mem_t, st.work_t, counts, n, float(mm.organic_join_prob), st.rules.e0, st.seeds, day, joins)
+        for r in range(R):
+            rows[r][ix["new_organic"]] += joins[r]
+
+    # 3. activity -----------------------------------------------------------------
+    act_mult = np.array([m.today.m_act for m in models], dtype=np.float64)
+    kern.activity(st.mem_t, st.work_t, counts, st.lv_t, n, cap, act_mult, st.rules_t, st.seeds, day, st.woken)
+    for r, m in enumerate(models):
+        n_act = int(counts[r, C_ACTIVE])
+        rows[r][ix["active"]] = n_act
+        rows[r][ix["woken"]] = st.woken[r]
+        active = m._active[:n_act]
+        for a in list(m.today.watchers.values()):
+            a.after_activity(active)
+
+    # 4. referral -----------------------------------------------------------------
+    p_inv = np.array([min(1.0, mm.referral.invite_prob * m.today.m_invite) for m in models], dtype=np.float64)
+    p_acc = np.array([min(1.0, mm.referral.accept_prob * m.today.m_accept) for m in models], dtype=np.float64)
+    if st.graph.well_mixed:
+        kern.wellmixed(st.mem_t, st.work_t, counts, st.lv_t, n, cap, p_inv, p_acc, float(st.graph.mean_degree),
+                       st.rules_t, st.seeds, day, st.invites)
+    else:
+        kern.referral(st.graph.indptr, st.graph.indices, st.mem_t, st.work_t, counts, st.lv_t, n, cap, p_inv, p_acc,
+                      st.rules_t, st.seeds, day, st.invites)
+    for r, m in enumerate(models):
+        n_acc = int(counts[r, C_ACC])
+        row = rows[r]
+        row[ix["invites_sent"]] = st.invites[r]
+        row[ix["invites_accepted"]] = n_acc
+        row[ix["new_referral"]] = n_acc
+        referrers = m._acc_ref[:n_acc]
+        for a in list(m.today.watchers.values()):
+            a.after_referral(referrers)
+
+    # 5. conversion ---------------------------------------------------------------
+    cv, econ = mm.conversion, sc.economics
+    p_first = np.array([min(1.0, cv.first_purchase_prob * m.today.m_conv) for m in models], dtype=np.float64)
+    p_rep = np.array([min(1.0, cv.repurchase_prob * m.today.m_conv) for m in models], dtype=np.float64)
+    kern.conversion(st.mem_t, st.work_t, counts, n, p_first, p_rep, st.rules_t, st.seeds, day, st.ints, st.rev)
+    for r, m in enumerate(models):
+        row = rows[r]
+        rev = float(st.rev[r])
+        row[ix["first_purchases"]] = st.ints[r, 0]
+        row[ix["purchases"]] = st.ints[r, 1]
+        row[ix["revenue"]] = rev
+        row[ix["gross_margin"]] = rev * econ.gross_margin
+        for a in list(m.today.watchers.values()):
+            a.after_conversion(rev)
+
+    # 6. churn --------------------------------------------------------------------
+    out = st.churn_out
+    kern.churn(st.mem_t, st.work_t, counts, st.lv_t, st.grp_t, n, cap, st.rules_t, st.seeds, day, out)
+
+    # 7. groups -------------------------------------------------------------------
+    kern.place(st.mem_t, st.work_t, counts, st.grp_t, n, cap, st.n_cats1, st.rules_t, R)
+
+    # 8. collect ------------------------------------------------------------------
+    for r, m in enumerate(models):
+        churned, _, recalled, members, dormant, wau, mau, payers, vips = out[r].tolist()
+        m.churned_total += churned
+        n_new = int(counts[r, C_NEW])
+        row = rows[r]
+        # today's joiners count as members (they were placed after the churn pass)
+        for name, v in (
+            ("members", members + n_new), ("dormant", dormant), ("wau", wau), ("mau", mau),
+            ("paying", payers), ("vip_members", vips), ("churned", m.churned_total),
+            ("recalled", recalled), ("new_members", n_new), ("groups", m.n_groups),
+            ("managed_groups", grps[r]["managed"]),
+            ("budget_blocked", 1 if day in m.ledger.blocked_days else 0),
+        ):
+            row[ix[name]] = v
+        total_cost = 0.0
+        by_cat = m.ledger.by_category
+        for cat, j in m._ix_cost:
+            v = float(by_cat[cat][day]) if cat in by_cat else 0.0
+            row[j] = v
+            total_cost += v
+        row[ix["cost"]] = total_cost
+        m.datacollector.collect(m)
+        m.today = Today()
+        if day + 1 >= m.horizon:
+            m.running = False

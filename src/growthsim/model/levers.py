@@ -23,6 +23,7 @@ import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
+from growthsim.kernels import rng as KR
 from growthsim.vocab import DORMANT, MEMBER, ROLE_INTERNAL_KOL, ROLE_MEMBER, ROLE_VOLUNTEER_ADMIN
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,6 +47,9 @@ class Lever(mesa.Agent):
     def __init__(self, model: "CommunityModel", name: str):
         super().__init__(model)
         self.name = name
+        # the lever's random stream: its draws are keyed by (seed, day, purpose, ..., stream)
+        # like the members' (common random numbers, whatever other levers the plan has)
+        self.stream = KR.stream_key(f"{self.category_prefix}:{name}")
 
     @property
     def category(self) -> str:
@@ -100,7 +104,8 @@ class ChannelAgent(Lever):
         )
         whole = int(reach)
         frac = reach - whole
-        self.reach_today = whole + (1 if m.rng.random() < frac else 0)
+        up = frac > 0 and KR.uniform(m.kernel_seed, day, KR.P_CHANNEL_REACH, 0, self.stream) < frac
+        self.reach_today = whole + (1 if up else 0)
         m.today.channels.append(self)
 
     def intake_cap(self) -> int:
@@ -318,8 +323,13 @@ class LotteryAgent(EventCampaignAgent):
     def after_activity(self, active_ids: np.ndarray) -> None:
         if not self.running:
             return
+        m = self.model
         n = len(active_ids)
-        winners = int(self.model.rng.binomial(n, self.spec.win_prob)) if n else 0
+        # each participant wins with win_prob on their own keyed draw (a binomial count)
+        winners = (
+            KR.count_below(m.kernel_seed, m.day, KR.P_LOTTERY, active_ids, self.stream, float(self.spec.win_prob))
+            if n else 0
+        )
         self.participants += n
         self.winners += self.pay_units(self.spec.prize, winners)
 
@@ -512,8 +522,8 @@ class KOLAgent(Lever):
         n = s.count if s.kind == "external" else len(self.members)
         if s.cost_per_post > 0:
             n = m.ledger.request_units(m.day, self.category, s.cost_per_post, n)
-        for _ in range(n):
-            m.today.kol_post(s.engagement_lift, s.referral_multiplier, s.groups_reached)
+        for j in range(n):
+            m.today.kol_post(s.engagement_lift, s.referral_multiplier, s.groups_reached, self.stream * 4096 + j)
         self.posts += n
 
 
