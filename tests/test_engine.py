@@ -10,11 +10,11 @@ import mesa
 import numpy as np
 import pytest
 
-from conftest import lively_plan, small_plan
 from growthsim.kernels import rng as R
 from growthsim.model.community import CommunityModel
 from growthsim.runner import run_plans, simulate
 
+from conftest import lively_plan, small_plan
 
 
 def test_same_seed_same_result_and_different_seed_differs(lively):

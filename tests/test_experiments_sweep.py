@@ -226,8 +226,9 @@ def test_out_folder_is_not_overwritten_and_resume_checks_the_experiment(exp_file
 
 
 def test_cli_sweep(exp_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from growthsim.experiments.cli import register
     import argparse
+
+    from growthsim.experiments.cli import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))

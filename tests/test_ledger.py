@@ -15,10 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import LIVELY_MEMBERS
 from growthsim.model.ledger import MONTH_DAYS, Ledger
 from growthsim.runner import run_plans, simulate
 from growthsim.scenario import Scenario
+
+from conftest import LIVELY_MEMBERS
 
 HORIZON = 95  # four 30-day months, the last one short
 

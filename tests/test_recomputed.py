@@ -19,11 +19,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import LIVELY_MEMBERS, lively_plan
 from growthsim.kernels import rng as R
 from growthsim.kernels.daily import CHURNED, DORMANT, MEMBER, SRC_INITIAL, SRC_REFERRAL
 from growthsim.model.community import CommunityModel
 from growthsim.scenario import Scenario
+
+from conftest import LIVELY_MEMBERS, lively_plan
 
 
 def _step_and_record(m: CommunityModel):

@@ -123,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             from growthsim.report import build_report
         except ImportError:  # report package not available
-            build_report = None
+            build_report = None  # type: ignore[assignment]
         if build_report is not None:
             report_files = build_report(staging)
     out.mkdir(parents=True, exist_ok=True)

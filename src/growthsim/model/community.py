@@ -27,7 +27,6 @@ import pandas as pd
 from growthsim.graph import Graph, build_graph, hubs
 from growthsim.kernels import daily as K
 from growthsim.model.ledger import Ledger
-from growthsim.model.series import DailySeries
 from growthsim.model.levers import (
     CAMPAIGN_AGENTS,
     MORNING,
@@ -37,6 +36,7 @@ from growthsim.model.levers import (
     VipProgram,
     VolunteerAdminsAgent,
 )
+from growthsim.model.series import DailySeries
 from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
@@ -445,12 +445,12 @@ class CommunityModel(mesa.Model):
             a.after_conversion(rev)
 
         # 6. churn --------------------------------------------------------------------
-        ch = m.churn
+        churn = m.churn
         churned, _, recalled, members, dormant, wau, mau, payers, vips, self.n_roster = K.churn_pass(
             self.roster, self.n_roster, pop.status, pop.eng, pop.group, pop.join_day, pop.last_active, pop.last_seen,
             pop.leave_day, pop.active_days, pop.vip, pop.paying, grp["churn"], grp["recall"],
-            self.g_size, ch.base_hazard, ch.engagement_sensitivity, ch.silent_days,
-            ch.dormant_hazard, ch.max_active_days or 0, sc.groups.vip.churn_multiplier,
+            self.g_size, churn.base_hazard, churn.engagement_sensitivity, churn.silent_days,
+            churn.dormant_hazard, churn.max_active_days or 0, sc.groups.vip.churn_multiplier,
             sc.operations.onboarding_boost, seed, day,
         )
         self.churned_total += churned
