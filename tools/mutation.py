@@ -45,7 +45,6 @@ TARGETS = {
 
 def _allow_njit_functions() -> None:
     import libcst as cst
-
     from mutmut.mutation import file_mutation as fm
 
     def only_njit(node) -> bool:
