@@ -145,6 +145,7 @@ channels: {ads: {daily_budget: 100, max_reach: 100}}
 """
 
 
+@pytest.mark.slow
 def test_byte_identical_csv_with_one_thread_and_the_default(tmp_path):
     """The same run with one numba thread (a subprocess: the thread count is fixed at
     import) and with the default (all cores, this process) writes the same bytes. The

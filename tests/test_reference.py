@@ -118,6 +118,7 @@ LIVE = {"members": 300, "active": 20, "wau": 50, "mau": 100, "dormant": 20, "pay
         "cost_campaign:checkin_cashback": 1, "cost_campaign:invite_reward": 1, "vip_members": 1}
 
 
+@pytest.mark.slow
 def test_reference_matches_engine_with_all_levers(engine_full):
     plan = full_plan()
     cols = docked(plan)
@@ -128,6 +129,7 @@ def test_reference_matches_engine_with_all_levers(engine_full):
     assert _disagreements(engine_full, ref, cols) == []
 
 
+@pytest.mark.slow
 def test_criterion_detects_a_changed_rule(engine_full):
     plan = full_plan()
     cols = docked(plan)
