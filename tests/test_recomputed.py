@@ -219,3 +219,53 @@ def test_every_accepted_invitation_is_credited_to_its_referrer(graph):
     assert ts["cost_campaign:invite_reward"].sum() == pytest.approx(5.0 * rewards)
     sc_ = m.scalars()
     assert sc_["inviting_members"] == (credited > 0).sum() and sc_["invites_accepted_total"] == len(referred)
+
+
+# ----------------------------------------------------------------------- lever bookkeeping
+
+
+def test_volunteer_admins_and_internal_kols_hold_their_roles_and_tenure():
+    """Day by day: every member promoted to volunteer admin that day was a member with at
+    least ``min_tenure_days`` of tenure; the internal KOLs still in the community hold the
+    KOL role (when a KOL who left is replaced, the others keep theirs); the VIP program's
+    count of invitations equals the VIP members ever."""
+    sc = lively_plan(
+        horizon_days=80,
+        members={**LIVELY_MEMBERS, "churn": {"base_hazard": 0.05}},
+        volunteer_admins={"enabled": True, "start_day": 10, "every_days": 5, "per_round": 3, "max_total": 12,
+                          "min_tenure_days": 25},
+        kols={"inner": {"kind": "internal", "count": 4, "min_tenure_days": 5, "schedule": {"every_days": 2}}},
+        groups={"target_size": 60, "vip": {"enabled": True, "start_day": 20, "every_days": 10,
+                                           "min_tenure_days": 10}},
+        channels={"ads": {"daily_budget": 100, "max_reach": 100, "join_rate": 0.1}},
+    )
+    m = CommunityModel(sc, seed=6)
+    pop, kol = m.pop, m.kols[0]
+    promoted = 0
+    kol_changes = 0
+    for d in range(sc.horizon_days):
+        role_before, kols_before = pop.role.copy(), set(kol.members.tolist())
+        m.run_until(d + 1)
+        new = np.nonzero((pop.role == 2) & (role_before != 2))[0]
+        assert (d - pop.join_day[new] >= 25).all(), (d, pop.join_day[new])
+        promoted += len(new)
+        alive = kol.members[pop.status[kol.members] == MEMBER]
+        assert (pop.role[alive] == 1).all(), d  # replacing a KOL who left keeps the others
+        assert (pop.role == 1).sum() <= 4 + len(kols_before), d
+        kol_changes += set(kol.members.tolist()) != kols_before
+    assert promoted > 5 and kol_changes > 2
+    assert m.vip_program.invited == int(pop.vip.sum()) > 0
+    # members who joined on day >= 55 can never have had 25 days of tenure by day 79
+    assert not ((pop.role == 2) & (pop.join_day >= 55)).any()
+
+
+def test_a_free_checkin_campaign_still_lifts_activity():
+    """A campaign whose reward costs nothing is always affordable: it runs and lifts
+    activity (paired with the same plan without it: more active member-days, no cost)."""
+    camp = {"checkin_cashback": {"reward": 0.0, "activity_multiplier": 1.5}}
+    off = CommunityModel(lively_plan(), seed=2)
+    on = CommunityModel(lively_plan(campaigns=camp), seed=2)
+    off.run()
+    on.run()
+    assert on.timeseries()["active"].sum() > 1.2 * off.timeseries()["active"].sum()
+    assert on.timeseries()["cost"].sum() == off.timeseries()["cost"].sum()
