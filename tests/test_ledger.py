@@ -296,7 +296,7 @@ def test_bad_payments_name_the_value():
 
 def test_whole_units_at_the_edge_of_floating_point():
     """0.3 of money buys three units of 0.1 although 0.3 / 0.1 = 2.9999999999999996 in
-    floating point (the ledger's relative slack); 0.29 buys two. The request that is cut
+    floating point (the ledger's slack); 0.29 buys two; 100,000 buys exactly 10^6. The request that is cut
     marks the day; an unlimited ledger affords any number of units."""
     ledger = Ledger(10, total=0.3)
     assert ledger.affordable_units(0, 0.1) == 3
@@ -304,6 +304,7 @@ def test_whole_units_at_the_edge_of_floating_point():
     assert ledger.exhausted_day == 2 and ledger.blocked_days == {2}
     assert ledger.available(3) == 0.0 and ledger.request_units(3, "campaign:x", 0.1, 1) == 0
     assert Ledger(10, total=0.29).affordable_units(0, 0.1) == 2
+    assert Ledger(10, total=100_000.0).affordable_units(0, 0.1) == 1_000_000  # exact: no unit lost
     assert Ledger(10).affordable_units(0, 1e-300) == 1 << 62
 
 
