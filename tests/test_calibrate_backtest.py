@@ -69,6 +69,7 @@ def test_holdout_checks():
         holdout_periods(h, 56)
 
 
+@pytest.mark.slow
 def test_backtest_with_the_true_model_and_known_future():
     truth = apply_overrides(tiny(), TRUTH)
     history = synthetic_history(truth, seed=21)

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pandas as pd
+import pytest
 import yaml
 
 from growthsim.calibrate.sim import simulate, with_horizon
@@ -46,6 +47,7 @@ def make_inputs(tmp_path):
     return scen, path, ts
 
 
+@pytest.mark.slow
 def test_calibrate_then_forecast(tmp_path, capsys):
     scen, hist, ts = make_inputs(tmp_path)
     out = tmp_path / "cal"
@@ -115,6 +117,7 @@ def test_calibrate_needs_history_and_writes_nothing_on_a_bad_spec(tmp_path, caps
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_calibrated_yaml_is_plain_yaml(tmp_path):
     scen, hist, _ = make_inputs(tmp_path)
     out = tmp_path / "cal"

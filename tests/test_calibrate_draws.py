@@ -128,6 +128,7 @@ def test_draws_that_differ_widen_the_band():
     assert width["draws"] >= 1.3 * width["point"]  # 1.6x to 1.8x over three histories
 
 
+@pytest.mark.slow
 def test_forecast_command_reads_the_draws_and_point_estimate_gives_the_old_forecast(tmp_path, capsys):
     scen, hist, _ = make_inputs(tmp_path)
     cal = tmp_path / "cal"

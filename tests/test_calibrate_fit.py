@@ -45,6 +45,7 @@ def synthetic_history(plan: Scenario, seed: int, series=("new_members", "active_
                    list(range(2, plan.horizon_days + 2)))
 
 
+@pytest.mark.slow
 def test_parameter_recovery():
     truth = apply_overrides(tiny(), TRUTH)
     history = synthetic_history(truth, seed=5)
@@ -74,6 +75,7 @@ def test_parameter_recovery():
     assert result.distance < 0.5
 
 
+@pytest.mark.slow
 def test_bootstrap_intervals_cover_the_truth_over_histories():
     """The bootstrap P5–P95 interval must cover the true parameters for most histories.
     Five synthetic histories (the seeds of examples/history/recovery_study.py); with 5

@@ -27,6 +27,7 @@ def test_check_prints_resolved_plan_and_variants(capsys):
     assert "target_size: 150" in out  # resolved defaults are printed
 
 
+@pytest.mark.slow
 def test_run_writes_outputs(tmp_path):
     out = tmp_path / "run"
     rc = main(["run", str(BASELINE), "--replicates", "2", "--out", str(out), "--no-report", "--quiet", "--all-variants"])

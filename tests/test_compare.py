@@ -36,6 +36,7 @@ def plan_file(tmp_path: Path) -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_compare_runs_writes_the_report_and_the_invite_reward_adds_referral_joins(plan_file, tmp_path, capsys):
     out = tmp_path / "cmp"
     rc = main(["compare", f"{plan_file}:base", f"{plan_file}:invite", "--out", str(out),

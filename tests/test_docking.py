@@ -20,14 +20,26 @@ H_BASS = 30
 R = 20
 
 
+_ADOPTION: dict[tuple, np.ndarray] = {}
+
+
 def _adoption(plan, reps: int, seed: int) -> np.ndarray:
-    """(replicates, days) cumulative adoption fraction (members at the end of each day)."""
-    out = []
-    for r in range(reps):
-        m = CommunityModel(plan, seed=seed, replicate=r)
-        m.run()
-        out.append(m.timeseries()["members"].to_numpy() / plan.market.size)
-    return np.array(out)
+    """(replicates, days) cumulative adoption fraction (members at the end of each day);
+    kept per (plan, reps, seed) for the tests that read the same runs."""
+    key = (plan.model_dump_json(), reps, seed)
+    if key not in _ADOPTION:
+        out = []
+        for r in range(reps):
+            m = CommunityModel(plan, seed=seed, replicate=r)
+            m.run()
+            out.append(m.timeseries()["members"].to_numpy() / plan.market.size)
+        _ADOPTION[key] = np.array(out)
+    return _ADOPTION[key]
+
+
+def _tolerance(a: np.ndarray) -> np.ndarray:
+    """Per day: 4 standard errors of the replicate mean + 0.001 (see below)."""
+    return 4 * a.std(0, ddof=1) / np.sqrt(len(a)) + 0.001
 
 
 @pytest.mark.parametrize("p, q", [(0.03, 0.38), (0.01, 0.3), (0.002, 0.6), (0.05, 0.1)])
@@ -41,25 +53,34 @@ def test_bass_matches_the_discrete_recursion(p, q):
     plan = bass_plan(N_BASS, p, q, H_BASS)
     F = bass_recursion(N_BASS, p, q, H_BASS)
     a = _adoption(plan, R, seed=7)
-    se = a.std(0, ddof=1) / np.sqrt(R)
     gap = np.abs(a.mean(0) - F)
-    assert (gap <= 4 * se + 0.001).all(), gap.max()
+    assert (gap <= _tolerance(a)).all(), gap.max()
     assert F[-1] > 0.5  # the comparison covers the take-off, not just the start
 
 
-def test_continuous_bass_differs_by_more_than_the_tolerance():
-    """Why the discrete recursion is the right yardstick for a daily model."""
+def test_the_criterion_rejects_the_continuous_bass_curve():
+    """Why the discrete recursion is the yardstick for a daily model, and that the
+    criterion above has teeth: the engine's mean adoption misses the continuous Bass
+    curve by more than the tolerance on some days (by ~0.1 mid-curve)."""
     p, q = 0.03, 0.38
-    F = bass_recursion(N_BASS, p, q, H_BASS)
+    a = _adoption(bass_plan(N_BASS, p, q, H_BASS), R, seed=7)
     cont = bass_continuous(p, q, np.arange(1, H_BASS + 1))
-    assert np.abs(F - cont).max() > 0.05
+    assert (np.abs(a.mean(0) - cont) > _tolerance(a)).sum() >= 5
 
 
-def test_bass_is_s_shaped_with_imitation_and_concave_without():
-    Fq = bass_recursion(N_BASS, 0.005, 0.5, 60)
-    Fp = bass_recursion(N_BASS, 0.05, 0.0, 60)
-    inc_q, inc_p = np.diff(Fq), np.diff(Fp)
-    assert inc_q.argmax() > 5 and (np.diff(inc_p) < 0).all()
+def test_engine_adoption_is_s_shaped_with_imitation_and_concave_without():
+    """The engine as a Bass model, 10 replicates of 10,000 people over 60 days. With
+    imitation (p = 0.005, q = 0.5) the mean daily adoptions rise to an interior peak (the
+    Bass peak time ln(q/p)/(p+q) ~ 9 days) and fall to under a fifth of it by day 60;
+    without (p = 0.05, q = 0) weekly adoptions fall every week (~2,900, ~2,000, ...:
+    each drop is > 10 times the ~10-person SE of a weekly mean)."""
+    a_q = _adoption(bass_plan(N_BASS, 0.005, 0.5, 60), 10, seed=3)
+    a_p = _adoption(bass_plan(N_BASS, 0.05, 0.0, 60), 10, seed=3)
+    inc_q = np.diff(a_q.mean(0))
+    peak = int(inc_q.argmax())
+    assert 5 <= peak <= 20 and inc_q[-1] < 0.2 * inc_q[peak], (peak, inc_q)
+    weekly_p = np.diff(a_p.mean(0)[::7])
+    assert (np.diff(weekly_p) < 0).all(), weekly_p
 
 
 GRAPHS = {

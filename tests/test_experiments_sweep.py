@@ -114,6 +114,7 @@ def cluster():  # noqa: ANN201
             yield c
 
 
+@pytest.mark.slow
 def test_same_results_with_one_and_two_dask_workers(exp_file: Path, cluster) -> None:  # noqa: ANN001
     # one worker: the default path (a local cluster started and stopped by the sweep)
     one = run_sweep(exp_file, workers=1, batch_size=2)
@@ -153,6 +154,7 @@ def crashing_simulate(scenario, seed, replicate=0):  # noqa: ANN001, ANN201
     return simulate(scenario, seed=seed, replicate=replicate)
 
 
+@pytest.mark.slow
 def test_a_run_that_kills_its_worker_fails_alone(exp_file: Path, cluster) -> None:  # noqa: ANN001
     import cloudpickle
 
@@ -180,6 +182,7 @@ run_sweep(sys.argv[1], workers=0, out=sys.argv[2], run_fn=slow, batch_size=1)
 """
 
 
+@pytest.mark.slow
 def test_resume_after_kill_loses_and_duplicates_nothing(exp_file: Path, tmp_path: Path) -> None:
     script = tmp_path / "slow.py"
     script.write_text(textwrap.dedent(SLOW_SWEEP))
@@ -226,8 +229,9 @@ def test_out_folder_is_not_overwritten_and_resume_checks_the_experiment(exp_file
 
 
 def test_cli_sweep(exp_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from growthsim.experiments.cli import register
     import argparse
+
+    from growthsim.experiments.cli import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))

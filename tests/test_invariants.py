@@ -90,7 +90,7 @@ def test_people_are_conserved_and_counts_never_negative(data, seed):
     # discretionary spending never takes a month past its cap; fixed costs are always paid
     assert (disc.groupby(month).sum() <= 400 + 1e-6).all()
     # the month's spending runs past the cap only by fixed costs paid after the cap was reached
-    for mo, grp in ts.groupby(month):
+    for _mo, grp in ts.groupby(month):
         idx = grp.index
         cum = (disc + fixed)[idx].cumsum()
         last_disc = idx[disc[idx] > 0]

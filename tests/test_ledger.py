@@ -19,6 +19,8 @@ from growthsim.model.ledger import MONTH_DAYS, Ledger
 from growthsim.runner import run_plans, simulate
 from growthsim.scenario import Scenario
 
+from conftest import LIVELY_MEMBERS
+
 HORIZON = 95  # four 30-day months, the last one short
 
 money = st.floats(min_value=0.0, max_value=500.0, allow_nan=False, allow_infinity=False)
@@ -89,9 +91,13 @@ def test_ledger_conserves_money_and_respects_caps(ops, total, monthly):
     assert d_total == pytest.approx(ledger.discretionary_spent, abs=tol)
     if total is not None:
         assert ledger.discretionary_spent <= total + tol
-    if monthly is not None:
-        for month in range(math.ceil(HORIZON / MONTH_DAYS)):
-            spent = sum(g for d, g in disc if d // MONTH_DAYS == month)
+    for month in range(math.ceil(HORIZON / MONTH_DAYS)):
+        spent = sum(g for d, g in disc if d // MONTH_DAYS == month)
+        # the ledger's own per-month books agree with the grants, fixed costs included
+        assert ledger.month_discretionary[month] == pytest.approx(spent, abs=tol)
+        paid_fixed = sum(a for d, a, _ in fixed if d // MONTH_DAYS == month)
+        assert ledger.month_spent[month] == pytest.approx(spent + paid_fixed, abs=tol)
+        if monthly is not None:
             assert spent <= monthly + tol
     # no payment is negative, none lies outside the horizon
     if len(frame):
@@ -166,12 +172,7 @@ def _all_levers_plan(**over) -> Scenario:
         "horizon_days": 90,
         "replicates": 2,
         "market": {"size": 3000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
-        "members": {
-            "initial": 200,
-            "propensity": {"alpha": 1.0, "beta": 4.0},
-            "referral": {"invite_prob": 0.03},
-            "conversion": {"first_purchase_prob": 0.05},
-        },
+        "members": {**LIVELY_MEMBERS, "initial": 200},  # ~2 orders a day: sale discounts are real money
         "groups": {"target_size": 60, "vip": {"enabled": True, "start_day": 30, "min_tenure_days": 10}},
         "economics": {"tools_per_month": 300, "devices_one_off": 1600},
         "staff": {"admin": {"count": 2, "salary_per_month": 3000, "groups_each": 2}},
@@ -216,6 +217,7 @@ def test_run_costs_agree_everywhere(budget):
         _check_run_money(ts, led)
         # every category paid something in the unlimited run (the plan exercises them all)
         if not budget:
+            assert ts["purchases"].sum() > 100 and ts["cost_campaign:sale"].sum() > 100
             cats = set(led["category"])
             for cat in ("staff", "volunteer_admins", "tools", "devices", "kol:star", "channel:ads",
                         "campaign:invite_reward", "campaign:checkin_cashback", "campaign:lottery",
@@ -279,3 +281,37 @@ def test_random_plans_keep_money_consistent(total, monthly, ads, reward, cap, se
     if cap is not None:
         for name in ("invite_reward", "lecture"):
             assert ts[f"cost_campaign:{name}"].sum() <= cap + 1e-6
+
+
+def test_bad_payments_name_the_value():
+    ledger = Ledger(10)
+    with pytest.raises(ValueError, match=r"payment day must be in 0\.\.9, got 10"):
+        ledger.pay_fixed(10, "staff", 1.0)
+    with pytest.raises(ValueError, match="payment must be a non-negative amount, got -1.0"):
+        ledger.request(0, "channel:ads", -1.0)
+    with pytest.raises(ValueError, match="number of units must be non-negative, got -2"):
+        ledger.request_units(0, "campaign:x", 1.0, -2)
+    assert ledger.spent == 0 and ledger.exhausted_day is None
+
+
+def test_whole_units_at_the_edge_of_floating_point():
+    """0.3 of money buys three units of 0.1 although 0.3 / 0.1 = 2.9999999999999996 in
+    floating point (the ledger's slack); 0.29 buys two; 100,000 buys exactly 10^6. The request that is cut
+    marks the day; an unlimited ledger affords any number of units."""
+    ledger = Ledger(10, total=0.3)
+    assert ledger.affordable_units(0, 0.1) == 3
+    assert ledger.request_units(2, "campaign:x", 0.1, 5) == 3
+    assert ledger.exhausted_day == 2 and ledger.blocked_days == {2}
+    assert ledger.available(3) == 0.0 and ledger.request_units(3, "campaign:x", 0.1, 1) == 0
+    assert Ledger(10, total=0.29).affordable_units(0, 0.1) == 2
+    assert Ledger(10, total=100_000.0).affordable_units(0, 0.1) == 1_000_000  # exact: no unit lost
+    assert Ledger(10).affordable_units(0, 1e-300) == 1 << 62
+
+
+def test_first_refusal_is_the_exhausted_day_even_when_reported_late():
+    ledger = Ledger(10, total=5.0)
+    ledger.mark_blocked(6)
+    ledger.mark_blocked(4)
+    ledger.mark_blocked(4)
+    ledger.mark_blocked(8)
+    assert ledger.exhausted_day == 4 and ledger.blocked_days == {4, 6, 8}

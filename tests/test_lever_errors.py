@@ -361,7 +361,7 @@ def test_campaign_ending_before_its_start_points_at_end_day(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     msg = str(err.value)
-    end_line = next(i for i, l in enumerate(text.splitlines(), 1) if "end_day: 25" in l)
+    end_line = next(i for i, line in enumerate(text.splitlines(), 1) if "end_day: 25" in line)
     assert f"{path}:{end_line}: campaigns.spring.end_day:" in msg, msg
     assert "start_day (40)" in msg and "found 25" in msg
 

@@ -588,7 +588,7 @@ def test_vip_groups_with_max_groups_keep_caps():
     ordinary = m.g_cat[:G] != m.vip_cat
     assert (~ordinary).sum() >= 1  # VIP groups exist
     assert ordinary.sum() == 5  # and all 5 ordinary groups could still open
-    ids = np.nonzero(((m.pop.status == MEMBER) | (m.pop.status == 2)))[0]
+    ids = np.nonzero((m.pop.status == MEMBER) | (m.pop.status == 2))[0]
     in_vip_group = m.g_cat[m.pop.group[ids]] == m.vip_cat
     assert (in_vip_group == (m.pop.vip[ids] == 1)).all()
 
@@ -607,7 +607,7 @@ def test_vip_members_meet_entry_conditions_and_churn_less():
         m = model_for(sc, replicate=r)
         orig = m.move_to_vip
 
-        def spy(ids, m=m, orig=orig):
+        def spy(ids, m=m, orig=orig, r=r):
             nonlocal checked
             d = m.day
             assert d >= 30 and (d - 30) % 7 == 0

@@ -81,6 +81,7 @@ def test_cjk_font_comes_from_the_package_and_renders_chinese_without_missing_gly
     assert _missing_glyph_warnings(rec2)
 
 
+@pytest.mark.slow
 def test_every_chart_is_written_as_a_readable_png_with_chinese_names(tmp_path):
     rs = chinese_runset()
     with warnings.catch_warnings(record=True) as rec:
@@ -122,6 +123,7 @@ class _Resources(HTMLParser):
                     self.external.append(f"<{tag} {name}={value[:60]}>")
 
 
+@pytest.mark.slow
 def test_build_report_from_a_run_folder_is_self_contained(tmp_path):
     rs = chinese_runset()
     run = write_run_dir(tmp_path / "run", rs)

@@ -31,6 +31,7 @@ of day ``t``; the final size is ``members_ever``.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,7 @@ from growthsim.scenario.schema import Scenario
 __all__ = ["bass_plan", "bass_recursion", "bass_continuous", "sir_plan", "NEUTRAL_MEMBERS"]
 
 #: member settings that make everybody active every day and nobody leave
-NEUTRAL_MEMBERS = {
+NEUTRAL_MEMBERS: dict[str, dict[str, Any]] = {
     "propensity": {"distribution": "constant", "value": 1.0},
     "engagement": {"initial": 1.0, "daily_decay": 0.0, "habit_gain": 0.0},
     "conversion": {"first_purchase_prob": 0.0, "repurchase_prob": 0.0},

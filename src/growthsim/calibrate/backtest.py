@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,7 @@ def bass_curve(t: np.ndarray, M: float, p: float, q: float, n0: float) -> np.nda
     return n0 + M * (1.0 - e) / (1.0 + (q / p) * e)
 
 
-def fit_bass(y: np.ndarray, ceiling: float) -> tuple[np.ndarray, dict[str, float]] | None:
+def fit_bass(y: np.ndarray, ceiling: float) -> tuple[Callable[[Any], np.ndarray], dict[str, float]] | None:
     """Fit :func:`bass_curve` to observed members ``y`` (periods 1..n); None if it fails.
 
     Returns (a function of period index -> members, the fitted parameters)."""

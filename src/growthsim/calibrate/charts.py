@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 import io
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -25,14 +27,14 @@ LABELS = {
 }
 
 
-def _rc() -> dict:
-    rc = {"axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+def _rc() -> dict[Any, Any]:  # matplotlib types the keys as Literal names
+    rc: dict[str, Any] = {"axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
           "font.size": 11, "axes.titlesize": 13, "legend.fontsize": 10}
     rc.update(font_rc())
     return rc
 
 
-def _figure() -> tuple[Figure, object]:
+def _figure() -> tuple[Figure, Axes]:
     fig = Figure(figsize=(10.0, 5.5), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.subplots()

@@ -106,7 +106,8 @@ class ParameterDraws:
         names = tuple(c.strip() for c in rows[0][2:])
         if len(set(names)) != len(names) or any(not n for n in names):
             raise InputFileError(located(f, 1, None, "parameter columns must be named and distinct"))
-        values, sources = [], []
+        values: list[list[float]] = []
+        sources: list[str] = []
         for i, row in enumerate(rows[1:]):
             line = i + 2
             if not any(c.strip() for c in row):
@@ -151,7 +152,8 @@ class ParameterDraws:
         used) and those it sets to a value of its own (a variant changing a fitted field;
         kept as the plan says)."""
         doc = scenario_to_dict(plan)
-        drawn, kept = [], []
+        drawn: list[str] = []
+        kept: list[str] = []
         for j, name in enumerate(self.names):
             (drawn if _same(_get(doc, name), self.values[0, j]) else kept).append(name)
         return drawn, kept

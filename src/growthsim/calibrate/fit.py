@@ -152,7 +152,7 @@ class FitProblem:
         """``start`` where given, else the scenario's value clipped into the bounds."""
         out = {}
         for name, ps in self.spec.parameters.items():
-            cur = self.scenario.model_dump()
+            cur: Any = self.scenario.model_dump()
             for k in name.split("."):
                 cur = cur[k]
             v = ps.start if ps.start is not None else float(cur)
@@ -242,7 +242,7 @@ def _search(problem: FitProblem, f, method: str, budget: int, start_u: np.ndarra
 
 def quality(observed: dict[str, np.ndarray], sims: dict[str, np.ndarray]) -> tuple[dict, dict]:
     """Per-series fit quality of simulated replicates against observations."""
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     bands: dict[str, np.ndarray] = {}
     for s, y in observed.items():
         v = sims[s]

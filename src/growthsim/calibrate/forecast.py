@@ -339,6 +339,7 @@ def forecast(plans: dict[str, Scenario], history_days: int, days: int, period_da
     results = _continue(sets, selection, R, seed, period_days, progress)
     if results is None:
         # a run's first days changed with its horizon: select among full-length candidates
+        assert history is not None  # _continue returns None only for a selection
         selection = condition(first, history, R, seed, pool, tolerance, horizon=total, draws=draws)
         selection.notes.append("candidates simulated over the whole forecast horizon (the simulated "
                                "history depended on the run's length)")

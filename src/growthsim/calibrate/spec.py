@@ -125,7 +125,7 @@ def parse_param_option(text: str) -> tuple[str, ParamSpec]:
     except ValueError:
         raise ScenarioError(f"--param {text}: bounds must be numbers, found {parts[0]!r}, {parts[1]!r}") from None
     try:
-        return path.strip(), ParamSpec(min=lo, max=hi, scale=parts[2] if len(parts) == 3 else "linear")
+        return path.strip(), ParamSpec(min=lo, max=hi, scale=parts[2] if len(parts) == 3 else "linear")  # type: ignore[arg-type]  # validated
     except ValidationError as exc:
         msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise ScenarioError(f"--param {text}: {msg}") from None

@@ -121,7 +121,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_failures(df) -> None:  # type: ignore[no-untyped-def]
+def _print_failures(df) -> None:
     bad = df[df["status"] != "ok"]
     for _, r in bad.head(5).iterrows():
         print(f"  failed: run {r['run']} (point {r['point']}, replicate {r['replicate']}, "

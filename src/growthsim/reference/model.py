@@ -411,8 +411,8 @@ class ReferenceModel(CommunityModel):
             a.after_conversion(rev)
 
         # 6. churn, dormancy, recall ----------------------------------------------------
-        ch = m.churn
-        max_days = ch.max_active_days or 0
+        churn = m.churn
+        max_days = churn.max_active_days or 0
         vip_churn, recall_boost = sc.groups.vip.churn_multiplier, sc.operations.onboarding_boost
         churned = recalled = members = dormant = wau = mau = payers = vips = 0
         touched: list[Person] = []  # everyone whose state may have changed today
@@ -430,14 +430,14 @@ class ReferenceModel(CommunityModel):
                 self.g_size[g] -= 1
                 churned += 1
                 continue
-            if s == MEMBER and day - p.last_seen >= ch.silent_days:
+            if s == MEMBER and day - p.last_seen >= churn.silent_days:
                 s = p.status = DORMANT
             if s == DORMANT and g_recall[g] > 0.0 and R.random() < g_recall[g]:
                 s = p.status = MEMBER
                 p.last_seen = day
                 p.eng = p.eng + recall_boost * (1.0 - p.eng)
                 recalled += 1
-            h = ch.base_hazard * math.exp(-ch.engagement_sensitivity * p.eng) if s == MEMBER else ch.dormant_hazard
+            h = churn.base_hazard * math.exp(-churn.engagement_sensitivity * p.eng) if s == MEMBER else churn.dormant_hazard
             h *= g_churn[g]
             if p.vip:
                 h *= vip_churn
@@ -465,7 +465,7 @@ class ReferenceModel(CommunityModel):
         c.update(
             members=members, dormant=dormant, wau=wau, mau=mau, paying=payers, vip_members=vips,
             churned=self.churned_total, recalled=recalled, new_members=len(new),
-            groups=self.n_groups, managed_groups=grp["managed"],
+            groups=self.n_groups, managed_groups=int(grp["managed"]),
             budget_blocked=1 if day in self.ledger.blocked_days else 0,
         )
         total_cost = 0.0

@@ -8,8 +8,9 @@ saved as PNG (about 1100 x 600 px). Each plan keeps the same colour in every cha
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import matplotlib.lines
@@ -50,8 +51,8 @@ def plan_colours(labels: list[str]) -> dict[str, str]:
     return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
 
 
-def _style() -> dict[str, object]:
-    rc: dict[str, object] = {
+def _style() -> dict[Any, Any]:  # matplotlib types the keys as Literal names
+    rc: dict[str, Any] = {
         "axes.grid": True,
         "grid.alpha": 0.3,
         "axes.spines.top": False,

@@ -11,7 +11,7 @@ unless the description says otherwise. Defaults come from community-operations p
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -297,7 +297,7 @@ class ScheduleSpec(EndNotBeforeStart, Strict):
             return list(range(self.start_day, end + 1, self.every_days))
         if self.per_week is not None:
             offsets = sorted({(k * 7) // self.per_week for k in range(self.per_week)})
-            out = []
+            out: list[int] = []
             week = self.start_day
             while week <= end:
                 out.extend(week + o for o in offsets if week + o <= end)
@@ -439,7 +439,7 @@ class Lecture(CampaignBase):
 
 
 Campaign = Annotated[
-    Union[InviteReward, CheckinCashback, Lottery, FlashSale, Lecture],
+    InviteReward | CheckinCashback | Lottery | FlashSale | Lecture,
     Field(discriminator="kind"),
 ]
 CAMPAIGN_KINDS = ("invite_reward", "checkin_cashback", "lottery", "flash_sale", "group_buy", "lecture")
