@@ -20,8 +20,8 @@ from growthsim.metrics.kpis import (
     replicate_kpis,
     summarise,
 )
-from helpers.synthetic import synthetic_plan, synthetic_runset
 from growthsim.results import RunResult, RunSet
+from helpers.synthetic import synthetic_plan, synthetic_runset
 
 
 def tiny_ts(days: int = 10, **cols) -> pd.DataFrame:

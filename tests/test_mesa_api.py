@@ -8,13 +8,14 @@ import mesa.experimental.scenarios
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import small_plan
 
 import growthsim.kernels
 import growthsim.metrics
 import growthsim.model
 from growthsim.model import CommunityModel, MemberSet, PastHorizonError
 from growthsim.vocab import MEMBER, STATUS_NAMES
+
+from conftest import small_plan
 
 
 def _run(**kw) -> CommunityModel:

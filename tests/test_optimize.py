@@ -5,13 +5,11 @@ the same run budget)."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from growthsim.cli import main
 from growthsim.errors import UserError

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_calibrate_fit import tiny
 
 from growthsim.calibrate import sim as calibrate_sim
 from growthsim.calibrate.sim import with_replay
@@ -12,6 +11,7 @@ from growthsim.model.community import CommunityModel
 from growthsim.model.replay import ExclusiveReplayModel, model_class
 from growthsim.runner import build_model, simulate
 from growthsim.scenario import apply_overrides
+from test_calibrate_fit import tiny
 
 JOINS = [3, 0, 5, 1, 2] * 4  # 20 replayed days of a 30-day plan
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from growthsim.model.community import CommunityModel
-from helpers.docking import NEUTRAL_MEMBERS
 from growthsim.scenario import Scenario
+from helpers.docking import NEUTRAL_MEMBERS
 
 
 def _runs(data: dict, reps: int, seed: int = 1) -> list[CommunityModel]:

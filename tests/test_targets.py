@@ -16,7 +16,6 @@ from growthsim.errors import ScenarioError
 from growthsim.metrics.kpis import kpi_table, replicate_kpis
 from growthsim.metrics.targets import (
     ALL_TARGETS,
-    checkpoint_kpis,
     checkpoint_table,
     target_hits,
     target_results,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from growthsim.kernels.state import Members
-from growthsim.vocab import MEMBER, SRC_INITIAL, SRC_NONE
 from growthsim.scenario.schema import Propensity
+from growthsim.vocab import MEMBER, SRC_INITIAL, SRC_NONE
 
 
 @dataclass

@@ -777,7 +777,7 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
         if misses:
             t0 = closest.iloc[0]
             tg = opt.experiment.base.targets
-            worst = sorted(((t0[c], int(c.rsplit("_", 1)[1])) for c in misses))[:2]
+            worst = sorted((t0[c], int(c.rsplit("_", 1)[1])) for c in misses)[:2]
             why = []
             for v, i in worst:
                 t = tg[i]
@@ -790,7 +790,7 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
             lines.append("")
             lines.append("What blocks it: " + "; ".join(why) + ".")
         lines.append("")
-    lines.append(f"Files: trials.csv / trials.parquet (every candidate), finalists.csv"
+    lines.append("Files: trials.csv / trials.parquet (every candidate), finalists.csv"
                  + (", pareto.csv" if len(sec.objectives) == 2 else "") + ", best.yaml, convergence.png"
                  + (", pareto.png" if len(sec.objectives) == 2 else "") + ", summary.json.")
     _ = o

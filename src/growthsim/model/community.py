@@ -45,9 +45,6 @@ from growthsim.kernels.state import (
     rules_of,
 )
 from growthsim.model.ledger import Ledger
-from growthsim.model.members import MemberSet, members_frame
-from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
-from growthsim.model.series import DailySeries
 from growthsim.model.levers import (
     CAMPAIGN_AGENTS,
     MORNING,
@@ -57,6 +54,9 @@ from growthsim.model.levers import (
     VipProgram,
     VolunteerAdminsAgent,
 )
+from growthsim.model.members import MemberSet, members_frame
+from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
+from growthsim.model.series import DailySeries
 from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
