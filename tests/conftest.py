@@ -25,3 +25,13 @@ def small_plan(**over) -> Scenario:
 @pytest.fixture
 def plan() -> Scenario:
     return small_plan()
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_asks():
+    """Tests read English output unless they switch language themselves, whatever the
+    machine's locale (growthsim.i18n otherwise follows LANG / LC_ALL)."""
+    from growthsim.i18n import use_language
+
+    with use_language("en"):
+        yield

@@ -37,7 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for command in sub.choices.values():
+        _add_lang(command)
     return parser
+
+
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    """``--lang zh|en`` on every command (default: the scenario's ``locale:``, else the
+    environment's locale; see growthsim.i18n)."""
+    if any("--lang" in a.option_strings for a in parser._actions):
+        return
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of output and reports: zh or en (default: the scenario's "
+                        "'locale:', else the environment's locale)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from growthsim.i18n import set_language  # noqa: PLC0415
+
+    set_language(getattr(args, "lang", None))
     try:
         return int(args.func(args) or 0)
     except UserError as exc:

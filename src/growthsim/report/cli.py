@@ -15,14 +15,16 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from growthsim.errors import ScenarioError, UserError, located
-from growthsim.metrics.kpis import HEADLINE_KPIS, kpi_info, kpi_table, paired_differences
+from growthsim.i18n import _, apply_plan_locale
+from growthsim.i18n.terms import kpi_label
+from growthsim.metrics.kpis import HEADLINE_KPIS, kpi_table, paired_differences
 from growthsim.report.build import build_report
 from growthsim.report.html import fmt
+from growthsim.report.numbers import span
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.scenario.schema import Scenario
@@ -144,14 +146,16 @@ def default_out(labels: list[str]) -> Path:
     return Path("runs") / f"compare-{name}"
 
 
-def format_differences(table, labels: list[str], kpis: tuple[str, ...] = HEADLINE_KPIS) -> str:
-    """Text table of each plan's paired differences against the first plan."""
+def format_differences(table, labels: list[str], kpis: tuple[str, ...] = HEADLINE_KPIS,
+                       currency: str | None = None) -> str:
+    """Text table of each plan's paired differences against the first plan (money in
+    ``currency``, named in the heading line)."""
     lines: list[str] = []
     base = labels[0]
     for other in labels[1:]:
         d = paired_differences(table, base, other).set_index("kpi")
-        head = ["figure", f"{base} (mean)", f"{other} (mean)", "diff (mean)", "diff P10 to P90",
-                f"{other} better in"]
+        head = [_("figure"), _("{plan} (mean)").format(plan=base), _("{plan} (mean)").format(plan=other),
+                _("diff (mean)"), _("diff P10 to P90"), _("{plan} better in").format(plan=other)]
         rows = []
         for k in kpis:
             if k not in d.index:
@@ -159,15 +163,16 @@ def format_differences(table, labels: list[str], kpis: tuple[str, ...] = HEADLIN
             r = d.loc[k]
             prob = r["prob_b_better"]
             rows.append([
-                kpi_info(k).label,
-                fmt(k, r["mean_a"]),
-                fmt(k, r["mean_b"]),
-                fmt(k, r["mean_diff"], signed=True),
-                f"{fmt(k, r['p10_diff'], signed=True)} to {fmt(k, r['p90_diff'], signed=True)}",
+                kpi_label(k),
+                fmt(k, r["mean_a"], currency=currency),
+                fmt(k, r["mean_b"], currency=currency),
+                fmt(k, r["mean_diff"], signed=True, currency=currency),
+                span(fmt(k, r["p10_diff"], signed=True), fmt(k, r["p90_diff"], signed=True)),
                 f"{prob * 100:.0f}%" if prob == prob else "–",
             ])
         widths = [max(_width(x) for x in col) for col in zip(head, *rows)]
-        lines.append(f"{other} vs {base} (paired over {int(d['n'].max()) if len(d) else 0} replicates):")
+        lines.append(_("{other} vs {base} (paired over {n} replicates):").format(
+            other=other, base=base, n=int(d["n"].max()) if len(d) else 0))
         for row in [head, *rows]:
             cells = [row[0] + " " * (widths[0] - _width(row[0]))]
             cells += [" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:])]
@@ -191,10 +196,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except ImportError as exc:  # pragma: no cover - engine missing in a broken install
         raise UserError(f"the simulation engine is not available ({exc})") from None
     plans = load_plans(args.plans)
+    first = next(iter(plans.values()))
+    apply_plan_locale(getattr(args, "lang", None), first)
     out = Path(args.out) if args.out else default_out(list(plans))
     if out.exists() and not out.is_dir():
-        raise UserError(located(str(out), None, "--out", "exists and is not a folder"))
-    runset = run_plans(plans, replicates=args.replicates, seed=args.seed, progress=sys.stderr.isatty())
+        raise UserError(located(str(out), None, "--out", _("exists and is not a folder")))
+    runset = run_plans(plans, replicates=args.replicates, seed=args.seed, progress=True)
     # write everything into a fresh sibling folder, then move the files into place, so an
     # interrupted compare leaves no mix of old and new outputs
     staging = out.parent / f".{out.name}.partial"
@@ -210,15 +217,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
         item.replace(target)
     staging.rmdir()
     table = kpi_table(runset)
-    print(format_differences(table, list(plans)))
-    print(f"run folder: {out}")
-    print(f"report:     {out / 'report.html'}")
+    print(format_differences(table, list(plans), currency=first.economics.currency))
+    print(_("run folder: {path}").format(path=out))
+    print(_("report:     {path}").format(path=out / "report.html"))
+    print(_("key figures: {path}").format(path=out / "key_figures.xlsx"))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Handler of ``growthsim report``."""
-    written = build_report(args.run_dir, title=args.title)
+    from growthsim.report.build import read_run  # noqa: PLC0415
+
+    runset = read_run(args.run_dir)
+    first = next((p for p in runset.plans.values() if p is not None), None)
+    apply_plan_locale(getattr(args, "lang", None), first)
+    written = build_report(args.run_dir, runset=runset, title=args.title)
     for p in written:
         print(p)
     return 0

@@ -11,6 +11,7 @@ unless the description says otherwise. Defaults come from community-operations p
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -541,6 +542,14 @@ class Scenario(Strict):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
+    locale: Literal["zh", "en"] | None = Field(
+        None, description="language of reports and messages for this plan (zh or en); "
+        "default: --lang, else the environment's locale"
+    )
+    start_date: datetime.date | None = Field(
+        None, description="calendar date of day 0 (YYYY-MM-DD); with it, charts and tables show "
+        "dates and day windows (start_day, end_day, days) may be given as dates"
+    )
     seed: int = Field(20261122, ge=0, le=2**63 - 1)
     horizon_days: int = Field(180, ge=1, le=3650, description="days simulated")
     replicates: int = Field(20, ge=1, le=100_000, description="Monte Carlo runs")
@@ -562,6 +571,9 @@ class Scenario(Strict):
     def _infer_kinds(cls, data: Any) -> Any:
         """``campaigns.invite_reward: {...}`` needs no ``kind``: the key names it; likewise
         ``staff.part_time_admin`` implies its role."""
+        from growthsim.scenario.dates import resolve_dates  # noqa: PLC0415
+
+        data = resolve_dates(data)
         if isinstance(data, dict):
             camps = data.get("campaigns")
             if isinstance(camps, dict):
