@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "growthsim.report.cli",  # compare, report
     "growthsim.experiments.cli",  # sweep, sensitivity
     "growthsim.calibrate.cli",  # calibrate, forecast
+    "growthsim.scenario.cli",  # schema, init
 )
 
 
@@ -64,10 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"growthsim {args.command}: error: {exc}", file=sys.stderr)
+        from growthsim.i18n import _  # noqa: PLC0415
+        from growthsim.i18n.errors import translate_error  # noqa: PLC0415
+
+        print(_("growthsim {command}: error: {message}").format(
+            command=args.command, message=translate_error(str(exc))), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"growthsim {args.command}: interrupted", file=sys.stderr)
+        from growthsim.i18n import _  # noqa: PLC0415
+
+        print(_("growthsim {command}: interrupted").format(command=args.command), file=sys.stderr)
         return 130
 
 

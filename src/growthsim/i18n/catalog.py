@@ -50,7 +50,9 @@ def extract() -> Catalog:
         cat.add(message, None, [(f"growthsim/{filename}", None)], auto_comments=comments, context=context)
     from growthsim.i18n.terms import catalogue_terms  # noqa: PLC0415
 
-    for where, message in catalogue_terms():
+    from growthsim.scenario.reference import catalogue_terms as field_terms  # noqa: PLC0415
+
+    for where, message in [*catalogue_terms(), *field_terms()]:
         cat.add(message, None, [(where, None)])
     return cat
 

@@ -251,6 +251,10 @@ class Groups(Strict):
     max_groups: int | None = Field(
         None, ge=1, description="no more groups than this; then groups fill up to max_size"
     )
+    count: int | None = Field(
+        None, ge=1, le=100_000, description="a plain way to ask for N groups: sets max_groups to N and, "
+        "unless target_size is given, target_size = ceil(members.initial / N)"
+    )
     by_block: bool = Field(
         False, description="separate regional / interest groups per graph block"
     )
@@ -573,7 +577,9 @@ class Scenario(Strict):
         ``staff.part_time_admin`` implies its role."""
         from growthsim.scenario.dates import resolve_dates  # noqa: PLC0415
 
-        data = resolve_dates(data)
+        from growthsim.scenario.plain import expand_group_count  # noqa: PLC0415
+
+        data = expand_group_count(resolve_dates(data))
         if isinstance(data, dict):
             camps = data.get("campaigns")
             if isinstance(camps, dict):
