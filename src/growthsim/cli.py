@@ -24,13 +24,51 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands whose module is imported only when that command runs (the others get a
+# placeholder with their one-line help), so that ``growthsim --help`` and ``growthsim
+# check`` do not load the engine; tests/test_cli_speed.py checks this table against the
+# modules' own help. A module missing here is always imported.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("growthsim.commands", "run a scenario file's plan(s) and write a run folder"),
+    "check": ("growthsim.commands", "validate a scenario file and print the resolved plan"),
+    "compare": ("growthsim.report.cli", "run several plans on the same random numbers and compare them"),
+    "report": ("growthsim.report.cli", "rebuild kpis.json, charts and report.html of a run folder"),
+    "sweep": ("growthsim.experiments.cli",
+              "run every point x replicate of an experiment (Dask), one tidy results table"),
+    "sensitivity": ("growthsim.experiments.cli", "Sobol' / Morris sensitivity indices and tornado charts per KPI"),
+    "calibrate": ("growthsim.calibrate.cli", "fit a scenario's parameters to a community's own history"),
+    "forecast": ("growthsim.calibrate.cli", "forecast from a calibrated scenario, after its history"),
+    "schema": ("growthsim.scenario.cli", "print the JSON Schema of scenario files (or the field reference)"),
+    "init": ("growthsim.scenario.cli", "write a commented starter scenario file"),
+}
+
+
+def _chosen_command(argv: list[str] | None) -> str | None:
+    """The sub-command named on the command line (None: none, or build every command)."""
+    if argv is None:
+        return None
+    for tok in argv:
+        if not tok.startswith("-"):
+            return tok
+    return ""
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser; given ``argv``, only the module of the command it names is
+    imported (the other commands are placeholders that show their help)."""
     parser = argparse.ArgumentParser(
         prog="growthsim",
         description="Simulate and forecast community growth plans.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = _chosen_command(argv)
     for name in COMMAND_MODULES:
+        lazy = [(c, h) for c, (m, h) in LAZY_COMMANDS.items() if m == name]
+        if chosen is not None and lazy and all(h is not None for _c, h in lazy) \
+                and chosen not in [c for c, _h in lazy]:
+            for c, h in lazy:
+                sub.add_parser(c, help=h)
+            continue
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a command group not built yet
@@ -54,7 +92,8 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
