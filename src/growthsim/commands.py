@@ -31,9 +31,9 @@ def _positive(kind: type):
         try:
             v = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, found {text!r}") from None
+            raise argparse.ArgumentTypeError(_("expected a {kind}, found {text}").format(kind=kind.__name__, text=repr(text))) from None
         if v < (1 if kind is int else 0):
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, found {text!r}")
+            raise argparse.ArgumentTypeError(_("expected a positive {kind}, found {text}").format(kind=kind.__name__, text=repr(text)))
         return v
 
     return parse
@@ -43,9 +43,9 @@ def _nonneg_int(text: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected an integer, found {text}").format(text=repr(text))) from None
     if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {text!r}")
+        raise argparse.ArgumentTypeError(_("expected a non-negative integer, found {text}").format(text=repr(text)))
     return v
 
 
@@ -204,21 +204,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run a scenario file's plan(s) and write a run folder")
-    p.add_argument("scenario", help="scenario YAML file")
+    p = sub.add_parser("run", help=_("run a scenario file's plan(s) and write a run folder"))
+    p.add_argument("scenario", help=_("scenario YAML file"))
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--variant", help="run this variant instead of the base plan")
-    g.add_argument("--all-variants", action="store_true", help="run the base plan and every variant (common random numbers)")
-    p.add_argument("--replicates", type=_positive(int), help="Monte Carlo replicates (default: the file's)")
-    p.add_argument("--seed", type=_nonneg_int, help="base seed (default: the file's)")
-    p.add_argument("--out", help="output folder (default: runs/<scenario>-<timestamp>/)")
-    p.add_argument("--no-report", action="store_true", help="skip charts and report.html")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    g.add_argument("--variant", help=_("run this variant instead of the base plan"))
+    g.add_argument("--all-variants", action="store_true", help=_("run the base plan and every variant (common random numbers)"))
+    p.add_argument("--replicates", type=_positive(int), help=_("Monte Carlo replicates (default: the file's)"))
+    p.add_argument("--seed", type=_nonneg_int, help=_("base seed (default: the file's)"))
+    p.add_argument("--out", help=_("output folder (default: runs/<scenario>-<timestamp>/)"))
+    p.add_argument("--no-report", action="store_true", help=_("skip charts and report.html"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress bar or table"))
     p.set_defaults(func=cmd_run)
 
-    c = sub.add_parser("check", help="validate a scenario file and print the resolved plan")
-    c.add_argument("scenario", help="scenario YAML file")
-    c.add_argument("--brief", action="store_true", help="only the one-line verdict and the variants")
+    c = sub.add_parser("check", help=_("validate a scenario file and print the resolved plan"))
+    c.add_argument("scenario", help=_("scenario YAML file"))
+    c.add_argument("--brief", action="store_true", help=_("only the one-line verdict and the variants"))
     c.set_defaults(func=cmd_check)
 
 

@@ -64,7 +64,13 @@ def _day_axis(ax, runset: "RunSet") -> None:
     if cal is None:
         ax.set_xlabel(_("day"))
         return
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=8, integer=True))
+    horizon = max((p.horizon_days for p in runset.plans.values() if p is not None), default=0)
+    starts = cal.month_starts(horizon) if horizon >= 60 else []
+    if len(starts) >= 3:  # ticks on the first of each month (every k-th month, at most ~12)
+        step = max(1, int(np.ceil(len(starts) / 12)))
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(starts[::step]))
+    else:
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=8, integer=True))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _pos: cal.short(int(round(x)))))
     ax.set_xlabel(_("date (day 0 = {start})").format(start=cal.label(0)))
 

@@ -34,28 +34,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``compare`` and ``report`` sub-commands."""
     p = subparsers.add_parser(
         "compare",
-        help="run several plans on the same random numbers and compare them",
-        description="Run plans side by side (replicate r of every plan shares its random "
+        help=_("run several plans on the same random numbers and compare them"),
+        description=_("Run plans side by side (replicate r of every plan shares its random "
         "numbers), write a run folder with a report, and print each plan's paired "
         "differences against the first plan. A plan is FILE.yaml (its base plan) or "
-        "FILE.yaml:VARIANT; one file alone compares its base plan with all its variants.",
+        "FILE.yaml:VARIANT; one file alone compares its base plan with all its variants."),
     )
-    p.add_argument("plans", nargs="+", metavar="PLAN", help="FILE.yaml or FILE.yaml:VARIANT")
-    p.add_argument("--out", metavar="DIR", help="run folder to write (default: runs/compare-<plans>)")
+    p.add_argument("plans", nargs="+", metavar="PLAN", help=_("FILE.yaml or FILE.yaml:VARIANT"))
+    p.add_argument("--out", metavar="DIR", help=_("run folder to write (default: runs/compare-<plans>)"))
     p.add_argument("--replicates", type=_positive_int, metavar="N",
-                   help="replicates per plan (default: the first plan's 'replicates')")
-    p.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the first plan's 'seed')")
-    p.add_argument("--title", help="report title")
+                   help=_("replicates per plan (default: the first plan's 'replicates')"))
+    p.add_argument("--seed", type=_seed, metavar="S", help=_("base seed (default: the first plan's 'seed')"))
+    p.add_argument("--title", help=_("report title"))
     p.set_defaults(func=cmd_compare)
 
     r = subparsers.add_parser(
         "report",
-        help="rebuild kpis.json, charts and report.html of a run folder",
-        description="Rebuild kpis.json, charts/*.png and report.html from a run folder's "
-        "saved outputs, without re-running the simulation.",
+        help=_("rebuild kpis.json, charts and report.html of a run folder"),
+        description=_("Rebuild kpis.json, charts/*.png and report.html from a run folder's "
+        "saved outputs, without re-running the simulation."),
     )
-    r.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'growthsim run' or 'compare'")
-    r.add_argument("--title", help="report title")
+    r.add_argument("run_dir", metavar="RUN_DIR", help=_("a folder written by 'growthsim run' or 'compare'"))
+    r.add_argument("--title", help=_("report title"))
     r.set_defaults(func=cmd_report)
 
 
@@ -63,9 +63,9 @@ def _positive_int(text: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a whole number >= 1, found {text}").format(text=repr(text))) from None
     if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {v}")
+        raise argparse.ArgumentTypeError(_("expected a whole number >= 1, found {text}").format(text=v))
     return v
 
 
@@ -73,9 +73,9 @@ def _seed(text: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a whole number >= 0, found {text}").format(text=repr(text))) from None
     if not 0 <= v <= 2**63 - 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number between 0 and 2**63-1, found {v}")
+        raise argparse.ArgumentTypeError(_("expected a whole number between 0 and 2**63-1, found {text}").format(text=v))
     return v
 
 
@@ -87,7 +87,7 @@ def split_plan_spec(spec: str) -> tuple[Path, str | None]:
         return path, None
     file, variant = spec.rsplit(":", 1)
     if not variant:
-        raise ScenarioError(located(file, None, None, f"'{spec}': empty variant name after ':'"))
+        raise ScenarioError(located(file, None, None, _("'{spec}': empty variant name after ':'").format(spec=spec)))
     return Path(file), variant
 
 
@@ -115,8 +115,8 @@ def load_plans(specs: list[str]) -> dict[str, "Scenario"]:
         sf = files[path]
         if not sf.variants:
             raise ScenarioError(located(str(path), None, "variants",
-                                        "compare needs at least two plans: give two or more files, "
-                                        "or a file with variants"))
+                                        _("compare needs at least two plans: give two or more files, "
+                                          "or a file with variants")))
         items = [(f"{path.stem}:{name}" if name != "base" else path.stem, plan)
                  for name, plan in sf.plans().items()]
     else:
@@ -127,10 +127,10 @@ def load_plans(specs: list[str]) -> dict[str, "Scenario"]:
     plans: dict[str, "Scenario"] = {}
     for label, plan in items:
         if label in plans:
-            raise UserError(f"compare: plan '{label}' is given twice")
+            raise UserError(_("compare: plan '{label}' is given twice").format(label=label))
         plans[label] = plan
     if len(plans) < 2:
-        raise UserError("compare: needs at least two plans")
+        raise UserError(_("compare: needs at least two plans"))
     return plans
 
 

@@ -21,20 +21,21 @@ TEMPLATES: dict[str, str] = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("schema", help="print the JSON Schema of scenario files (or the field reference)",
-                       description="Print the JSON Schema of scenario files, for editors' YAML language "
+    s = sub.add_parser("schema", help=_("print the JSON Schema of scenario files (or the field reference)"),
+                       description=_("Print the JSON Schema of scenario files, for editors' YAML language "
                        "servers (e.g. '# yaml-language-server: $schema=scenario.schema.json'); with "
-                       "--markdown the field reference (docs/scenario.md) instead.")
-    s.add_argument("--markdown", action="store_true", help="the field reference as Markdown")
+                       "--markdown the field reference (docs/scenario.md) instead."))
+    s.add_argument("--markdown", action="store_true", help=_("the field reference as Markdown"))
     s.set_defaults(func=cmd_schema)
 
-    i = sub.add_parser("init", help="write a commented starter scenario file",
-                       description="Write a commented starter plan that 'growthsim check' accepts. "
-                       "Templates: " + "; ".join(f"{k}: {v}" for k, v in TEMPLATES.items()))
-    i.add_argument("template", nargs="?", default="brand", help="brand, store, school or interest (default: brand)")
-    i.add_argument("path", nargs="?", help="file to write (default: TEMPLATE.yaml here)")
-    i.add_argument("--force", action="store_true", help="overwrite an existing file")
-    i.add_argument("--list", action="store_true", help="list the templates and exit")
+    i = sub.add_parser("init", help=_("write a commented starter scenario file"),
+                       description=_("Write a commented starter plan that 'growthsim check' accepts. "
+                                     "Templates: {list}").format(
+                           list="; ".join(f"{k}: {_(v)}" for k, v in TEMPLATES.items())))
+    i.add_argument("template", nargs="?", default="brand", help=_("brand, store, school or interest (default: brand)"))
+    i.add_argument("path", nargs="?", help=_("file to write (default: TEMPLATE.yaml here)"))
+    i.add_argument("--force", action="store_true", help=_("overwrite an existing file"))
+    i.add_argument("--list", action="store_true", help=_("list the templates and exit"))
     i.set_defaults(func=cmd_init)
 
 
