@@ -61,6 +61,7 @@ def _grid_results() -> pd.DataFrame:
                                                        ("zh", "最佳设计点：", "利润")])
 def test_sweep_summary_has_heatmaps_and_the_best_points(tmp_path, lang, best_words, heading):
     df = _grid_results()
+    df.attrs["series"] = pd.DataFrame({"x": [1]})  # as run_sweep leaves it
     with use_language(lang):
         page_path = write_sweep_summary(tmp_path, df)
     page = page_path.read_text(encoding="utf-8")

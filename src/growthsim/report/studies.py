@@ -72,7 +72,9 @@ def _heatmap(means: pd.DataFrame, fx: str, fy: str, kpi: str) -> bytes:
 
 def sweep_tables(results: pd.DataFrame, factors: list[str], kpis: list[str]) -> pd.DataFrame:
     """Mean of each KPI per design point (successful runs only), with the factor values."""
-    ok = results[results["status"] == "ok"] if "status" in results else results
+    frame = results.copy(deep=False)
+    frame.attrs = {}  # a sweep's attrs hold frames (series), which pandas cannot compare when combining
+    ok = frame[frame["status"] == "ok"] if "status" in frame else frame
     return ok.groupby("point", sort=True).agg({**{f: "first" for f in factors}, **{k: "mean" for k in kpis}}).reset_index()
 
 
@@ -80,6 +82,8 @@ def write_sweep_summary(out_dir: str | Path, results: pd.DataFrame, factors: lis
                         kpis: list[str] | None = None, title: str | None = None) -> Path:
     """Write ``summary.html`` (and ``summary_<kpi>.png`` heatmaps for two-factor designs)."""
     out = Path(out_dir)
+    results = results.copy(deep=False)
+    results.attrs = {}
     factors = factors or [c for c in results.columns if "." in c]
     kpis = kpis or [c for c in results.columns
                     if c not in KEYS and c not in factors and pd.api.types.is_numeric_dtype(results[c])]
