@@ -57,22 +57,25 @@ def test_starter_plans_satisfy_the_json_schema(tmp_path):
 
     sch = json_schema()
     for name in TEMPLATES:
-        assert main(["init", name, str(tmp_path / f"{name}.yaml")]) == 0
-        data = yaml.safe_load((tmp_path / f"{name}.yaml").read_text(encoding="utf-8"))
-        data = json.loads(json.dumps(data, default=str))  # YAML dates as ISO strings
-        jsonschema.validate(data, sch)
+        for lang in ("en", "zh"):
+            path = tmp_path / f"{name}-{lang}.yaml"
+            assert main(["init", name, str(path), "--lang", lang]) == 0
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = json.loads(json.dumps(data, default=str))  # YAML dates as ISO strings
+            jsonschema.validate(data, sch)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("template", list(TEMPLATES))
-def test_init_writes_a_commented_plan_that_check_accepts(template, tmp_path, capsys):
+def test_init_writes_a_commented_plan_that_check_accepts(template, lang, tmp_path, capsys):
     path = tmp_path / "plans" / f"my_{template}.yaml"
-    assert main(["init", template, str(path)]) == 0
+    assert main(["init", template, str(path), "--lang", lang]) == 0
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("# Starter plan") and text.count("#") > 8
+    assert text.startswith("# Starter plan" if lang == "en" else "# 入门方案") and text.count("#") > 8
     assert "../" not in text  # comments cite files inside the repository only
     capsys.readouterr()
-    assert main(["check", str(path), "--brief"]) == 0
-    assert ": OK — plan" in capsys.readouterr().out
+    assert main(["check", str(path), "--brief", "--lang", lang]) == 0
+    assert (": OK — plan" if lang == "en" else "：通过 — 方案") in capsys.readouterr().out
     # a second init does not overwrite
     assert main(["init", template, str(path)]) == 2
     assert "exists" in capsys.readouterr().err

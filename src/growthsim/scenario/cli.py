@@ -58,7 +58,10 @@ def template_text(name: str) -> str:
         hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
         raise UserError(_("no template '{name}'{hint}; expected one of: {names}").format(
             name=name, hint=hint, names=", ".join(TEMPLATES)))
-    return (TEMPLATES_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+    from growthsim.i18n import get_language  # noqa: PLC0415
+
+    folder = TEMPLATES_DIR / "zh" if get_language() == "zh" else TEMPLATES_DIR
+    return (folder / f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
