@@ -99,13 +99,13 @@ def load_plans(specs: list[str]) -> dict[str, "Scenario"]:
 
     parsed = [split_plan_spec(s) for s in specs]
     files: dict[Path, ScenarioFile] = {}
-    for path, _ in parsed:
+    for path, _variant in parsed:
         if path not in files:
             files[path] = ScenarioFile(path)
-    stems = [p.stem for p, _ in parsed]
+    stems = [p.stem for p, _variant in parsed]
 
     def base_label(path: Path) -> str:
-        if stems.count(path.stem) > 1 and len({q for q, _ in parsed if q.stem == path.stem}) > 1:
+        if stems.count(path.stem) > 1 and len({q for q, _variant in parsed if q.stem == path.stem}) > 1:
             return f"{path.parent.name}/{path.stem}" if path.parent.name else path.stem
         return path.stem
 
