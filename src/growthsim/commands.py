@@ -106,15 +106,15 @@ def _budget_note(plan, exhausted: dict, ts, label: str) -> str | None:
     if bud.total is not None:
         limits.append(_("total {amount}, which once spent stops discretionary spending for good").format(
             amount=f"{bud.total:,.0f}"))
-    first_day = f"{exhausted['day_p50']:.0f}"
+    when = _("day {n}").format(n=f"{exhausted['day_p50']:.0f}")
     if getattr(plan, "start_date", None) is not None and math.isfinite(exhausted["day_p50"]):
         from growthsim.report.calendar import Calendar  # noqa: PLC0415
 
-        first_day += f" ({Calendar(plan.start_date).label(int(round(exhausted['day_p50'])))})"
-    return _("money ran short in {share} of futures, first on day {day} (median), on {days} days in all "
+        when += _(" ({date})").format(date=Calendar(plan.start_date).label(int(round(exhausted["day_p50"]))))
+    return _("money ran short in {share} of futures, first on {when} (median), on {days} days in all "
              "(median): channels, campaigns and KOL fees were cut on those days ({limits}; fixed costs "
              "are paid first)").format(share=f"{exhausted['ran_out_share']:.0%}",
-                                       day=first_day, days=f"{short_days:.0f}",
+                                       when=when, days=f"{short_days:.0f}",
                                        limits=_("; ").join(limits))
 
 
