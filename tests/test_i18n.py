@@ -26,7 +26,7 @@ from growthsim.metrics.kpis import KPIS
 from growthsim.report import build_report
 from growthsim.report.fonts import cjk_chars, cjk_font_path
 from growthsim.report.numbers import count, money, share, span
-from growthsim.report.synthetic import synthetic_runset
+from helpers.synthetic import synthetic_runset
 
 catalog = pytest.importorskip("growthsim.i18n.catalog", reason="Babel (test extra) not installed")
 

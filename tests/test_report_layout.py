@@ -12,7 +12,7 @@ import pytest
 
 from growthsim.i18n import use_language
 from growthsim.report import build_report
-from growthsim.report.synthetic import synthetic_plan, synthetic_runset
+from helpers.synthetic import synthetic_plan, synthetic_runset
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),

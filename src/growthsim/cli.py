@@ -18,7 +18,8 @@ from growthsim.i18n import N_, _
 # Modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "growthsim.commands",  # run, check
-    "growthsim.report.cli",  # compare, report
+    "growthsim.compare",  # compare
+    "growthsim.report.cli",  # report
     "growthsim.experiments.cli",  # sweep, sensitivity
     "growthsim.calibrate.cli",  # calibrate, forecast
     "growthsim.scenario.cli",  # schema, init
@@ -32,7 +33,7 @@ COMMAND_MODULES = (
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("growthsim.commands", N_("run a scenario file's plan(s) and write a run folder")),
     "check": ("growthsim.commands", N_("validate a scenario file and print the resolved plan")),
-    "compare": ("growthsim.report.cli", N_("run several plans on the same random numbers and compare them")),
+    "compare": ("growthsim.compare", N_("run several plans on the same random numbers and compare them")),
     "report": ("growthsim.report.cli", N_("rebuild kpis.json, charts and report.html of a run folder")),
     "sweep": ("growthsim.experiments.cli",
               N_("run every point x replicate of an experiment (Dask), one tidy results table")),
@@ -75,13 +76,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             for c, h in lazy:
                 sub.add_parser(c, help=_(h))
             continue
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a command group not built yet
-            if exc.name == name:
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     for command in sub.choices.values():
         _add_lang(command)
     return parser

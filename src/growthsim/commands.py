@@ -69,7 +69,7 @@ def result_table(summ: dict, currency: str | None = None) -> str:
     """A short end-of-run table: one line per plan, medians with P10–P90. The columns are
     the ``summary.json`` figures of the same names (state on the last day, totals over the
     horizon)."""
-    from growthsim.report.cli import _width  # noqa: PLC0415
+    from growthsim.compare import _width  # noqa: PLC0415
     from growthsim.report.numbers import currency_unit, span  # noqa: PLC0415
 
     cur = currency_unit(currency) if currency else ""
@@ -120,6 +120,7 @@ def _budget_note(plan, exhausted: dict, ts, label: str) -> str | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from growthsim.io import summary, write_run_dir  # noqa: PLC0415
+    from growthsim.report import build_report  # noqa: PLC0415
     from growthsim.progress import set_enabled, step  # noqa: PLC0415
     from growthsim.runner import run_plans  # noqa: PLC0415
 
@@ -143,12 +144,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_run_dir(staging, runset)
     report_files = []
     if not args.no_report:
-        try:
-            from growthsim.report import build_report
-        except ImportError:  # report package not available
-            build_report = None
-        if build_report is not None:
-            report_files = build_report(staging)
+        report_files = build_report(staging)
     out.mkdir(parents=True, exist_ok=True)
     for item in staging.iterdir():
         target = out / item.name

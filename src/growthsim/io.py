@@ -28,11 +28,22 @@ from growthsim.scenario.loader import validate_plan
 SUMMARY_COLUMNS = ("members", "active", "paying", "churned", "revenue", "gross_margin", "cost")
 
 
+def _umask() -> int:
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (a temporary file beside it, fsynced, then
+    renamed over it; the folder is created if needed); return the path. The file gets the
+    usual mode (``0o666`` less the umask), not ``mkstemp``'s ``0o600``. Every growthsim
+    output file is written through here."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -48,6 +59,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
@@ -61,22 +73,25 @@ def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
     return atomic_write_text(path, df.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
 
 
-def _clean(x: Any) -> Any:
+def json_safe(x: Any) -> Any:
+    """``x`` made JSON-safe: NaN / inf -> None, numpy scalars -> Python numbers, numpy
+    arrays and tuples -> lists, mapping keys -> strings (recursively)."""
+    if isinstance(x, dict):
+        return {str(k): json_safe(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return json_safe(x.tolist())
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
     if isinstance(x, float) and not math.isfinite(x):
         return None
-    if isinstance(x, (np.floating,)):
-        return _clean(float(x))
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
     return x
 
 
 def write_json(path: str | Path, data: Any) -> Path:
-    return atomic_write_text(path, json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n")
+    """Write ``data`` as indented UTF-8 JSON (through :func:`json_safe`), atomically."""
+    return atomic_write_text(path, json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n")
 
 
 def summary(runset: RunSet) -> dict[str, Any]:

@@ -27,7 +27,6 @@ Reproducing one run: row ``seed`` = S and the point's factor values V give
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -45,17 +44,11 @@ import pandas as pd
 from growthsim.errors import UserError, located
 from growthsim.experiments.design import DesignTable, expand, expected_points, run_table
 from growthsim.experiments.schema import Experiment, load_experiment
+from growthsim.io import atomic_write_bytes
+from growthsim.metrics.kpis import replicate_kpis
 from growthsim.scenario import apply_overrides
 
 RunFn = Callable[..., Any]  # (scenario, seed=int, replicate=int) -> RunResult
-
-# Level columns report their end-of-horizon value, flow columns their horizon total
-# (used when growthsim.metrics.kpis is not available).
-_LEVEL_COLUMNS = ("members", "active", "dormant", "churned", "paying", "groups", "managed_groups", "vip_members")
-_FLOW_COLUMNS = (
-    "new_members", "invites_sent", "invites_accepted", "first_purchases", "purchases",
-    "revenue", "gross_margin", "cost", "recalled",
-)
 
 
 class SweepError(UserError):
@@ -72,38 +65,10 @@ def default_run_fn(scenario: Any, seed: int, replicate: int = 0) -> Any:
     return simulate(scenario, seed=seed, replicate=replicate)
 
 
-def _end_of_horizon_kpis(result: Any) -> dict[str, float]:
-    ts = result.timeseries
-    out: dict[str, float] = {}
-    for c in _LEVEL_COLUMNS:
-        if c in ts.columns and len(ts):
-            out[f"{c}_end"] = float(ts[c].iloc[-1])
-    for c in _FLOW_COLUMNS:
-        if c in ts.columns:
-            out[f"{c}_total"] = float(ts[c].sum())
-    if "cost_total" in out and "gross_margin_total" in out:
-        cost = out["cost_total"]
-        out["roi"] = (out["gross_margin_total"] - cost) / cost if cost > 0 else float("nan")
-    for k, v in (result.scalars or {}).items():
-        try:
-            out[k] = float(v)
-        except (TypeError, ValueError):
-            continue
-    return out
-
-
 def compute_kpis(result: Any) -> dict[str, float]:
-    """KPIs of one run: ``growthsim.metrics.kpis.replicate_kpis`` when that module
-    exists, else end-of-horizon levels (``<col>_end``), horizon totals (``<col>_total``),
-    ``roi`` and the run's scalars."""
-    if importlib.util.find_spec("growthsim.metrics.kpis") is not None:
-        from growthsim.metrics.kpis import replicate_kpis
-
-        k = replicate_kpis(
-            result.timeseries, result.scalars, result.cohorts, result.scenario, ledger=result.ledger
-        )
-        return {str(n): _as_float(v) for n, v in dict(k).items()}
-    return _end_of_horizon_kpis(result)
+    """KPIs of one run: :func:`growthsim.metrics.kpis.replicate_kpis` as floats."""
+    k = replicate_kpis(result.timeseries, result.scalars, result.cohorts, result.scenario, ledger=result.ledger)
+    return {str(n): _as_float(v) for n, v in dict(k).items()}
 
 
 def _as_float(v: Any) -> float:
@@ -177,12 +142,9 @@ def _warmup(spec: RunSpec) -> str:
     """Once per worker: one thread per numba kernel, a tiny run so kernels compile (or
     load from numba's on-disk cache), and the base plan's market graph built into the
     process's graph cache when no factor changes the market."""
-    try:
-        import numba
+    import numba
 
-        numba.set_num_threads(1)
-    except Exception:  # noqa: BLE001 - optional
-        pass
+    numba.set_num_threads(1)
     if spec.run_fn is not default_run_fn:
         return "skipped"
     try:
@@ -204,13 +166,6 @@ def _warmup(spec: RunSpec) -> str:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write under a temporary name in the same folder, then rename (growthsim.io)."""
-    from growthsim.io import atomic_write_bytes as _write
-
-    _write(path, data)
 
 
 def _frame_bytes(df: pd.DataFrame) -> bytes:

@@ -43,17 +43,6 @@ class EndNotBeforeStart(BaseModel):
 # --------------------------------------------------------------------------- market
 
 
-GRAPH_MODELS = (
-    "well_mixed",
-    "complete",
-    "erdos_renyi",
-    "watts_strogatz",
-    "powerlaw_cluster",
-    "sbm",
-    "edge_list",
-)
-
-
 class GraphSpec(Strict):
     """Who knows whom in the market.
 
