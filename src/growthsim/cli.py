@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "growthsim.experiments.cli",  # sweep, sensitivity
     "growthsim.calibrate.cli",  # calibrate, forecast
     "growthsim.scenario.cli",  # schema, init
+    "growthsim.app.cli",  # app
 )
 
 
@@ -38,10 +39,13 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("growthsim.experiments.cli",
               N_("run every point x replicate of an experiment (Dask), one tidy results table")),
     "sensitivity": ("growthsim.experiments.cli", N_("Sobol' / Morris sensitivity indices and tornado charts per KPI")),
+    "optimize": ("growthsim.experiments.cli",
+                 N_("search the experiment's factors for the best plan under constraints (Optuna on Dask)")),
     "calibrate": ("growthsim.calibrate.cli", N_("fit a scenario's parameters to a community's own history")),
     "forecast": ("growthsim.calibrate.cli", N_("forecast from a calibrated scenario, after its history")),
     "schema": ("growthsim.scenario.cli", N_("print the JSON Schema of scenario files (or the field reference)")),
     "init": ("growthsim.scenario.cli", N_("write a commented starter scenario file")),
+    "app": ("growthsim.app.cli", N_("serve an interactive what-if page for a scenario (needs the 'app' extra)")),
 }
 
 

@@ -156,6 +156,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(_("{name}: {plans} plan(s) x {reps} replicates x {days} days, seed {seed}, {s} s").format(
             name=first.name, plans=len(plans), reps=R, days=first.horizon_days, seed=seed, s=f"{elapsed:.1f}"))
+        from growthsim.decide import verdict_of
+        from growthsim.metrics.targets import format_targets, target_results
+
+        verdict = verdict_of(runset)
+        print(_("verdict: {sentence}").format(sentence=verdict.sentence))
+        tt = target_results(runset).table
+        if len(tt):
+            print(_("stage targets: share of futures hitting each (95% Wilson interval):"))
+            print(format_targets(tt))
         print(_("medians (P10–P90) on the last day (day {day}), totals over the horizon:").format(
             day=first.horizon_days - 1))
         summ = summary(runset)
@@ -164,6 +173,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             note = _budget_note(plans[label], s["budget_exhausted"], runset.timeseries, label)
             if note:
                 print(f"{label}: {note}")
+        for line in [p["text"] for p in verdict.pairs] + verdict.notes + [_("warning: {w}").format(w=w)
+                                                                          for w in verdict.warnings]:
+            print(line)
         extra = [name for name in ("report.html", "key_figures.xlsx")
                  if any(str(p).endswith(name) for p in report_files) or (out / name).is_file()]
         print(_("wrote {path}/ ({files})").format(

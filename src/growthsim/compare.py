@@ -203,6 +203,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     staging.rmdir()
     table = kpi_table(runset)
     print(format_differences(table, list(plans), currency=first.economics.currency))
+    from growthsim.decide import format_verdict, verdict_of  # noqa: PLC0415
+
+    print(_("verdict: {sentence}").format(sentence=format_verdict(verdict_of(runset))))
     print(_("run folder: {path}").format(path=out))
     print(_("report:     {path}").format(path=out / "report.html"))
     print(_("key figures: {path}").format(path=out / "key_figures.xlsx"))

@@ -2,7 +2,9 @@
 
 A run folder holds ``timeseries.parquet`` and ``timeseries.csv`` (one row per plan x
 replicate x day), ``scalars.parquet``, ``cohorts.parquet``, ``ledger.parquet``,
-``scenario.resolved.yaml`` (label -> fully resolved plan) and ``summary.json``. Every file
+``scenario.resolved.yaml`` (label -> fully resolved plan), ``summary.json``,
+``checkpoints.csv`` (KPIs at the checkpoint days) and, when plans have targets,
+``targets.csv`` (:mod:`growthsim.metrics.targets`). Every file
 is written under a temporary name in the same folder and renamed into place, so an
 interrupted run never leaves a half file that looks whole.
 """
@@ -96,8 +98,11 @@ def write_json(path: str | Path, data: Any) -> Path:
 
 def summary(runset: RunSet) -> dict[str, Any]:
     """End-of-horizon figures per plan: mean and P10 / P50 / P90 over replicates."""
+    from growthsim.metrics.targets import target_results, targets_summary
+
     out: dict[str, Any] = {}
     ts = runset.timeseries
+    targets = targets_summary(target_results(runset).table)
     for label, plan in runset.plans.items():
         t = ts[ts["variant"] == label]
         last = t[t["day"] == t["day"].max()]
@@ -129,6 +134,7 @@ def summary(runset: RunSet) -> dict[str, Any]:
                 "day_p50": float(np.median(days[hit])) if hit.any() else None,
             }
         out[label] = {
+            "targets": targets.get(label, []),
             "budget_exhausted": budget,
             "replicates": int(t["replicate"].nunique()),
             "horizon_days": plan.horizon_days,
@@ -149,7 +155,15 @@ def write_run_dir(out_dir: str | Path, runset: RunSet) -> Path:
     write_parquet(out / "scalars.parquet", runset.scalars)
     write_parquet(out / "cohorts.parquet", runset.cohorts)
     write_parquet(out / "ledger.parquet", runset.ledger)
-    write_json(out / "summary.json", summary(runset))
+    from growthsim.metrics.targets import target_results
+
+    tr = target_results(runset)
+    write_csv(out / "checkpoints.csv", tr.checkpoint_summary())
+    if len(tr.table):
+        write_csv(out / "targets.csv", tr.table)
+    from growthsim.decide import verdict_of
+
+    write_json(out / "summary.json", {**summary(runset), "decision": verdict_of(runset).to_dict()})
     return out
 
 

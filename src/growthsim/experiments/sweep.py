@@ -87,6 +87,7 @@ class RunSpec:
     kpis: list[str]
     series: list[str]
     run_fn: RunFn = default_run_fn
+    kpi_fn: Callable[[Any], dict[str, float]] | None = None  # default: compute_kpis
 
 
 Task = tuple[int, int, int, int, dict[str, Any]]  # run, point, replicate, seed, overrides
@@ -100,7 +101,7 @@ def run_one(spec: RunSpec, task: Task) -> tuple[dict[str, Any], pd.DataFrame | N
     try:
         plan = apply_overrides(spec.base, overrides) if overrides else spec.base
         result = spec.run_fn(plan, seed=seed, replicate=0)
-        kpis = compute_kpis(result)
+        kpis = (spec.kpi_fn or compute_kpis)(result)
         names = spec.kpis or sorted(kpis)
         missing = [n for n in names if n not in kpis]
         if missing:

@@ -52,9 +52,18 @@ def kpis_document(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) 
         },
         "summary": stats,
         "comparisons": comparisons,
+        "targets": _targets_and_decision(runset),
         "replicates": table.to_dict("records"),
     }
     return json_safe(doc)
+
+
+def _targets_and_decision(runset: "RunSet") -> dict[str, Any]:
+    """Stage targets per plan (targets.csv rows) and the verdict (growthsim.decide)."""
+    from growthsim.decide import verdict_of  # noqa: PLC0415
+    from growthsim.metrics.targets import target_results, targets_summary  # noqa: PLC0415
+
+    return {"per_plan": targets_summary(target_results(runset).table), "decision": verdict_of(runset).to_dict()}
 
 
 def write_report(runset: "RunSet", run_dir: str | Path, title: str | None = None) -> list[Path]:

@@ -25,6 +25,7 @@ from growthsim.metrics.kpis import HEADLINE_KPIS, KPIS, kpi_columns, kpi_info, p
 from growthsim.report import numbers as nb
 from growthsim.report.calendar import Calendar, plan_calendar
 from growthsim.report.charts import chart_title, plan_colours
+from growthsim.report.decision import decision_section
 from growthsim.report.fonts import cjk_webfont
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -342,6 +343,7 @@ def render_html(
         inputs=inputs, differ=[i for i in inputs if i["differs"]],
         sections=key_figure_rows(runset, table, summary), charts=chart_list,
         definitions=definitions, periods=periods or [], font_face="@@FONT@@",
+        decision=decision_section(runset),
     )
     return page.replace("@@FONT@@", _font_face(page), 1)
 

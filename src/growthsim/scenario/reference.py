@@ -47,6 +47,8 @@ MEANINGS = {
     "min_tenure_days": N_("days in the community before a member can be promoted"),
     "groups_each": N_("groups each volunteer admin runs"),
     "hours_per_day": N_("hours of attention per volunteer admin per day"),
+    "objective": N_("hit_all_then_cost: the best chance of hitting every stage target, then the lowest "
+                    "monthly spend; profit: the highest median profit"),
 }
 """Meanings of fields the schema leaves without a description, by field name."""
 
