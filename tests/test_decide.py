@@ -55,6 +55,7 @@ def test_the_plan_that_hits_the_targets_wins_even_when_dearer():
     v2 = decide(rs, Decision(max_monthly_spend=3000))
     assert v2.best == "cheap" and not v2.plans["dear"].within_limit
     assert "within the limit of 3,000 CNY/month" in v2.sentence
+    assert "dear spends 6," in v2.pairs[0]["text"] and "over the limit of 3,000 CNY" in v2.pairs[0]["text"]
 
 
 def test_profit_objective_and_paired_share_match_the_kpi_table():

@@ -352,6 +352,9 @@ def decide(runset: "RunSet", decision: Decision | None = None) -> Verdict:
             text += f"; it costs {money(abs(spend_diff), currency)}/month {'more' if spend_diff > 0 else 'less'}"
         else:
             text += "; it costs the same per month"
+        if not facts[other].within_limit and decision.max_monthly_spend is not None:
+            text += (f"; {other} spends {money(facts[other].monthly_spend, currency)}/month, over the "
+                     f"limit of {money(decision.max_monthly_spend, currency)}")
         pair["text"] = text + " (paired: common random numbers)"
         pairs.append(pair)
     return Verdict(objective=objective, best=best, sentence=sentence, ranking=ranking, plans=facts,
