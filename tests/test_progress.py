@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from growthsim import progress
+
+
+@pytest.fixture(autouse=True)
+def _progress_on():
+    progress.set_enabled(True)
+    yield
+    progress.set_enabled(True)
 
 
 def test_log_lines_when_not_a_terminal(monkeypatch):

@@ -119,16 +119,25 @@ def _budget_note(plan, exhausted: dict, ts, label: str) -> str | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from growthsim.io import summary, write_run_dir  # noqa: PLC0415
-    from growthsim.report import build_report  # noqa: PLC0415
-    from growthsim.progress import set_enabled, step  # noqa: PLC0415
-    from growthsim.runner import run_plans  # noqa: PLC0415
+    from growthsim.progress import set_enabled  # noqa: PLC0415
 
     sf = ScenarioFile(args.scenario)
     plans = select_plans(sf, args.variant, args.all_variants)
     first = next(iter(plans.values()))
     apply_plan_locale(getattr(args, "lang", None), first)
     set_enabled(not args.quiet)
+    try:
+        return _run(args, sf, plans, first)
+    finally:
+        set_enabled(True)  # --quiet lasts for this command only
+
+
+def _run(args: argparse.Namespace, sf: ScenarioFile, plans: dict, first) -> int:  # noqa: ANN001
+    from growthsim.io import summary, write_run_dir  # noqa: PLC0415
+    from growthsim.progress import step  # noqa: PLC0415
+    from growthsim.report import build_report  # noqa: PLC0415
+    from growthsim.runner import run_plans  # noqa: PLC0415
+
     out = Path(args.out) if args.out else default_run_dir(first.name)
     if out.exists() and not out.is_dir():
         raise UserError(_("--out {path}: exists and is not a folder").format(path=out))
