@@ -61,3 +61,13 @@ def plan() -> Scenario:
 @pytest.fixture
 def lively() -> Scenario:
     return lively_plan()
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_asks():
+    """Tests read English output unless they switch language themselves, whatever the
+    machine's locale (growthsim.i18n otherwise follows LANG / LC_ALL)."""
+    from growthsim.i18n import use_language
+
+    with use_language("en"):
+        yield

@@ -11,12 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 from growthsim.errors import UserError
-from growthsim.io import summary, write_run_dir
-from growthsim.report import build_report
-from growthsim.runner import run_plans
+from growthsim.i18n import _, apply_plan_locale
 from growthsim.scenario.loader import ScenarioFile
 
 
@@ -35,9 +31,9 @@ def _positive(kind: type):
         try:
             v = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, found {text!r}") from None
+            raise argparse.ArgumentTypeError(_("expected a {kind}, found {text}").format(kind=kind.__name__, text=repr(text))) from None
         if v < (1 if kind is int else 0):
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, found {text!r}")
+            raise argparse.ArgumentTypeError(_("expected a positive {kind}, found {text}").format(kind=kind.__name__, text=repr(text)))
         return v
 
     return parse
@@ -47,9 +43,9 @@ def _nonneg_int(text: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected an integer, found {text}").format(text=repr(text))) from None
     if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {text!r}")
+        raise argparse.ArgumentTypeError(_("expected a non-negative integer, found {text}").format(text=repr(text)))
     return v
 
 
@@ -61,28 +57,39 @@ def select_plans(sf: ScenarioFile, variant: str | None, all_variants: bool) -> d
 
 
 def _fmt(x: float) -> str:
+    """Counts and money at the end of a run: whole numbers, a real minus sign."""
+    from growthsim.report.numbers import number  # noqa: PLC0415
+
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "-"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
+    return number(x, 0)
 
 
-def result_table(summ: dict) -> str:
-    """A short end-of-run table: one line per plan, medians with P10–P90."""
+def result_table(summ: dict, currency: str | None = None) -> str:
+    """A short end-of-run table: one line per plan, medians with P10–P90. The columns are
+    the ``summary.json`` figures of the same names (state on the last day, totals over the
+    horizon)."""
+    from growthsim.compare import _width  # noqa: PLC0415
+    from growthsim.report.numbers import currency_unit, span  # noqa: PLC0415
+
+    cur = currency_unit(currency) if currency else ""
     cols = [
-        ("members", "members_end"), ("DAU", "active_end"), ("paying", "paying_end"),
-        ("revenue", "revenue_total"), ("cost", "cost_total"), ("profit", "profit_total"),
+        (_("members, last day"), "members_end"), (_("active, last day"), "active_end"),
+        (_("paying, last day"), "paying_end"),
+        (_("revenue, {currency}").format(currency=cur) if cur else _("revenue"), "revenue_total"),
+        (_("cost, {currency}").format(currency=cur) if cur else _("cost"), "cost_total"),
+        (_("profit, {currency}").format(currency=cur) if cur else _("profit"), "profit_total"),
     ]
-    head = ["plan"] + [c for c, _ in cols]
+    head = [_("plan")] + [c for c, _k in cols]
     rows = []
     for label, s in summ.items():
         f = s["figures"]
         rows.append([label] + [
-            f"{_fmt(f[k]['p50'])} ({_fmt(f[k]['p10'])}–{_fmt(f[k]['p90'])})" for _, k in cols
+            f"{_fmt(f[k]['p50'])} ({span(_fmt(f[k]['p10']), _fmt(f[k]['p90']))})" for _c, k in cols
         ])
-    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
-    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) for r in [head] + rows]
+    widths = [max(_width(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    lines = ["  ".join(str(v) + " " * (w - _width(str(v))) for v, w in zip(r, widths)).rstrip()
+             for r in [head] + rows]
     return "\n".join(lines)
 
 
@@ -95,21 +102,45 @@ def _budget_note(plan, exhausted: dict, ts, label: str) -> str | None:
     short_days = rows.groupby("replicate")["budget_blocked"].sum().median()
     limits = []
     if bud.monthly_cap is not None:
-        limits.append(f"monthly cap {bud.monthly_cap:,.0f} per 30-day month")
+        limits.append(_("monthly cap {amount} per 30-day month").format(amount=f"{bud.monthly_cap:,.0f}"))
     if bud.total is not None:
-        limits.append(f"total {bud.total:,.0f}, which once spent stops discretionary spending for good")
-    return (f"money ran short in {exhausted['ran_out_share']:.0%} of futures, first on day "
-            f"{exhausted['day_p50']:.0f} (median), on {short_days:.0f} days in all (median): channels, "
-            f"campaigns and KOL fees were cut on those days ({'; '.join(limits)}; fixed costs are paid first)")
+        limits.append(_("total {amount}, which once spent stops discretionary spending for good").format(
+            amount=f"{bud.total:,.0f}"))
+    when = _("day {n}").format(n=f"{exhausted['day_p50']:.0f}")
+    if getattr(plan, "start_date", None) is not None and math.isfinite(exhausted["day_p50"]):
+        from growthsim.report.calendar import Calendar  # noqa: PLC0415
+
+        when += _(" ({date})").format(date=Calendar(plan.start_date).label(int(round(exhausted["day_p50"]))))
+    return _("money ran short in {share} of futures, first on {when} (median), on {days} days in all "
+             "(median): channels, campaigns and KOL fees were cut on those days ({limits}; fixed costs "
+             "are paid first)").format(share=f"{exhausted['ran_out_share']:.0%}",
+                                       when=when, days=f"{short_days:.0f}",
+                                       limits=_("; ").join(limits))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from growthsim.progress import set_enabled  # noqa: PLC0415
+
     sf = ScenarioFile(args.scenario)
     plans = select_plans(sf, args.variant, args.all_variants)
     first = next(iter(plans.values()))
+    apply_plan_locale(getattr(args, "lang", None), first)
+    set_enabled(not args.quiet)
+    try:
+        return _run(args, sf, plans, first)
+    finally:
+        set_enabled(True)  # --quiet lasts for this command only
+
+
+def _run(args: argparse.Namespace, sf: ScenarioFile, plans: dict, first) -> int:  # noqa: ANN001
+    from growthsim.io import summary, write_run_dir  # noqa: PLC0415
+    from growthsim.progress import step  # noqa: PLC0415
+    from growthsim.report import build_report  # noqa: PLC0415
+    from growthsim.runner import run_plans  # noqa: PLC0415
+
     out = Path(args.out) if args.out else default_run_dir(first.name)
     if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a folder")
+        raise UserError(_("--out {path}: exists and is not a folder").format(path=out))
     R = args.replicates or first.replicates
     seed = first.seed if args.seed is None else args.seed
     t0 = time.perf_counter()
@@ -118,6 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     staging = out.parent / f".{out.name}.partial"
     if staging.exists():
         shutil.rmtree(staging)
+    step(_("writing the run folder"))
     write_run_dir(staging, runset)
     report_files = []
     if not args.no_report:
@@ -131,70 +163,84 @@ def cmd_run(args: argparse.Namespace) -> int:
     staging.rmdir()
     elapsed = time.perf_counter() - t0
     if not args.quiet:
-        print(f"{first.name}: {len(plans)} plan(s) x {R} replicates x {first.horizon_days} days, "
-              f"seed {seed}, {elapsed:.1f} s")
+        print(_("{name}: {plans} plan(s) x {reps} replicates x {days} days, seed {seed}, {s} s").format(
+            name=first.name, plans=len(plans), reps=R, days=first.horizon_days, seed=seed, s=f"{elapsed:.1f}"))
         from growthsim.decide import verdict_of
         from growthsim.metrics.targets import format_targets, target_results
 
         verdict = verdict_of(runset)
-        print(f"verdict: {verdict.sentence}")
+        print(_("verdict: {sentence}").format(sentence=verdict.sentence))
         tt = target_results(runset).table
         if len(tt):
-            print("stage targets: share of futures hitting each (95% Wilson interval):")
+            print(_("stage targets: share of futures hitting each (95% Wilson interval):"))
             print(format_targets(tt))
-        print(f"medians (P10–P90) at day {first.horizon_days - 1}, totals over the horizon, "
-              f"money in {first.economics.currency}:")
+        print(_("medians (P10–P90) on the last day (day {day}), totals over the horizon:").format(
+            day=first.horizon_days - 1))
         summ = summary(runset)
-        print(result_table(summ))
+        print(result_table(summ, first.economics.currency))
         for label, s in summ.items():
             note = _budget_note(plans[label], s["budget_exhausted"], runset.timeseries, label)
             if note:
                 print(f"{label}: {note}")
-        for line in [p["text"] for p in verdict.pairs] + verdict.notes + [f"warning: {w}" for w in verdict.warnings]:
+        for line in [p["text"] for p in verdict.pairs] + verdict.notes + [_("warning: {w}").format(w=w)
+                                                                          for w in verdict.warnings]:
             print(line)
-        print(f"wrote {out}/ (timeseries.parquet/.csv, summary.json, scenario.resolved.yaml"
-              + (", report.html" if any(str(p).endswith("report.html") for p in report_files) else "") + ")")
+        extra = [name for name in ("report.html", "key_figures.xlsx")
+                 if any(str(p).endswith(name) for p in report_files) or (out / name).is_file()]
+        print(_("wrote {path}/ ({files})").format(
+            path=out, files=", ".join(["timeseries.parquet/.csv", "summary.json", "scenario.resolved.yaml"] + extra)))
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import yaml  # noqa: PLC0415
+
     sf = ScenarioFile(args.scenario)
     base = sf.base
-    print(f"{sf.path}: OK — plan '{base.name}', {base.horizon_days} days, {base.replicates} replicates, "
-          f"market of {base.market.size:,} ({base.market.graph.model}), {base.members.initial} initial members")
+    apply_plan_locale(getattr(args, "lang", None), base)
+    print(_("{path}: OK — plan '{name}', {days} days, {reps} replicates, market of {size} ({graph}), "
+            "{initial} initial members").format(
+        path=sf.path, name=base.name, days=base.horizon_days, reps=base.replicates,
+        size=f"{base.market.size:,}", graph=base.market.graph.model, initial=base.members.initial))
+    if base.start_date is not None:
+        from growthsim.report.calendar import Calendar  # noqa: PLC0415
+
+        cal = Calendar(base.start_date)
+        print(_("calendar: day 0 is {start}, the last day ({last}) is {end}").format(
+            start=cal.label(0), last=base.horizon_days - 1, end=cal.label(base.horizon_days - 1)))
     levers = []
     for section in ("channels", "campaigns", "kols", "staff"):
         items = getattr(base, section)
         if items:
             levers.append(f"{section}: {', '.join(items)}")
     if levers:
-        print("levers: " + "; ".join(levers))
-    print(f"variants: {', '.join(sf.variants) if sf.variants else '(none)'}")
+        print(_("levers: {list}").format(list="; ".join(levers)))
+    print(_("variants: {names}").format(names=", ".join(sf.variants) if sf.variants else _("(none)")))
     if not args.brief:
-        print("--- resolved plan (base)")
+        print(_("--- resolved plan (base)"))
         print(yaml.safe_dump(base.model_dump(mode="json"), sort_keys=False, allow_unicode=True), end="")
         for name, over in sf.variant_overrides.items():
-            print(f"--- variant '{name}' overrides")
+            print(_("--- variant '{name}' overrides").format(name=name))
             print(yaml.safe_dump(over, sort_keys=False, allow_unicode=True), end="")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run a scenario file's plan(s) and write a run folder")
-    p.add_argument("scenario", help="scenario YAML file")
+    p = sub.add_parser("run", help=_("run a scenario file's plan(s) and write a run folder"))
+    p.add_argument("scenario", help=_("scenario YAML file"))
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--variant", help="run this variant instead of the base plan")
-    g.add_argument("--all-variants", action="store_true", help="run the base plan and every variant (common random numbers)")
-    p.add_argument("--replicates", type=_positive(int), help="Monte Carlo replicates (default: the file's)")
-    p.add_argument("--seed", type=_nonneg_int, help="base seed (default: the file's)")
-    p.add_argument("--out", help="output folder (default: runs/<scenario>-<timestamp>/)")
-    p.add_argument("--no-report", action="store_true", help="skip charts and report.html")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    g.add_argument("--variant", help=_("run this variant instead of the base plan"))
+    g.add_argument("--all-variants", action="store_true", help=_("run the base plan and every variant (common random numbers)"))
+    p.add_argument("--replicates", type=_positive(int), help=_("Monte Carlo replicates (default: the file's)"))
+    p.add_argument("--seed", type=_nonneg_int, help=_("base seed (default: the file's)"))
+    p.add_argument("--out", help=_("output folder (default: runs/<scenario>-<timestamp>/)"))
+    p.add_argument("--no-report", action="store_true", help=_("skip charts and report.html"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress bar or table"))
     p.set_defaults(func=cmd_run)
 
-    c = sub.add_parser("check", help="validate a scenario file and print the resolved plan")
-    c.add_argument("scenario", help="scenario YAML file")
-    c.add_argument("--brief", action="store_true", help="only the one-line verdict and the variants")
+    c = sub.add_parser("check", help=_("validate a scenario file and print the resolved plan"))
+    c.add_argument("scenario", help=_("scenario YAML file"))
+    c.add_argument("--brief", action="store_true", help=_("only the one-line verdict and the variants"))
     c.set_defaults(func=cmd_check)
 
 

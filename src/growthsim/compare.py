@@ -14,15 +14,17 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from growthsim.errors import ScenarioError, UserError, located
 from growthsim.io import write_run_dir
-from growthsim.metrics.kpis import HEADLINE_KPIS, kpi_info, kpi_table, paired_differences
+from growthsim.i18n import _, apply_plan_locale
+from growthsim.i18n.terms import kpi_label
+from growthsim.metrics.kpis import HEADLINE_KPIS, kpi_table, paired_differences
 from growthsim.report.build import build_report
 from growthsim.report.html import fmt
+from growthsim.report.numbers import span
 from growthsim.runner import run_plans
 from growthsim.scenario import ScenarioFile
 
@@ -34,18 +36,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``compare`` sub-command."""
     p = subparsers.add_parser(
         "compare",
-        help="run several plans on the same random numbers and compare them",
-        description="Run plans side by side (replicate r of every plan shares its random "
+        help=_("run several plans on the same random numbers and compare them"),
+        description=_("Run plans side by side (replicate r of every plan shares its random "
         "numbers), write a run folder with a report, and print each plan's paired "
         "differences against the first plan. A plan is FILE.yaml (its base plan) or "
-        "FILE.yaml:VARIANT; one file alone compares its base plan with all its variants.",
+        "FILE.yaml:VARIANT; one file alone compares its base plan with all its variants."),
     )
-    p.add_argument("plans", nargs="+", metavar="PLAN", help="FILE.yaml or FILE.yaml:VARIANT")
-    p.add_argument("--out", metavar="DIR", help="run folder to write (default: runs/compare-<plans>)")
+    p.add_argument("plans", nargs="+", metavar="PLAN", help=_("FILE.yaml or FILE.yaml:VARIANT"))
+    p.add_argument("--out", metavar="DIR", help=_("run folder to write (default: runs/compare-<plans>)"))
     p.add_argument("--replicates", type=_positive_int, metavar="N",
-                   help="replicates per plan (default: the first plan's 'replicates')")
-    p.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the first plan's 'seed')")
-    p.add_argument("--title", help="report title")
+                   help=_("replicates per plan (default: the first plan's 'replicates')"))
+    p.add_argument("--seed", type=_seed, metavar="S", help=_("base seed (default: the first plan's 'seed')"))
+    p.add_argument("--title", help=_("report title"))
     p.set_defaults(func=cmd_compare)
 
 
@@ -53,9 +55,9 @@ def _positive_int(text: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a whole number >= 1, found {text}").format(text=repr(text))) from None
     if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {v}")
+        raise argparse.ArgumentTypeError(_("expected a whole number >= 1, found {text}").format(text=v))
     return v
 
 
@@ -63,9 +65,9 @@ def _seed(text: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a whole number >= 0, found {text}").format(text=repr(text))) from None
     if not 0 <= v <= 2**63 - 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number between 0 and 2**63-1, found {v}")
+        raise argparse.ArgumentTypeError(_("expected a whole number between 0 and 2**63-1, found {text}").format(text=v))
     return v
 
 
@@ -77,7 +79,7 @@ def split_plan_spec(spec: str) -> tuple[Path, str | None]:
         return path, None
     file, variant = spec.rsplit(":", 1)
     if not variant:
-        raise ScenarioError(located(file, None, None, f"'{spec}': empty variant name after ':'"))
+        raise ScenarioError(located(file, None, None, _("'{spec}': empty variant name after ':'").format(spec=spec)))
     return Path(file), variant
 
 
@@ -87,13 +89,13 @@ def load_plans(specs: list[str]) -> dict[str, "Scenario"]:
     gives its base plan and every variant."""
     parsed = [split_plan_spec(s) for s in specs]
     files: dict[Path, ScenarioFile] = {}
-    for path, _ in parsed:
+    for path, _variant in parsed:
         if path not in files:
             files[path] = ScenarioFile(path)
-    stems = [p.stem for p, _ in parsed]
+    stems = [p.stem for p, _variant in parsed]
 
     def base_label(path: Path) -> str:
-        if stems.count(path.stem) > 1 and len({q for q, _ in parsed if q.stem == path.stem}) > 1:
+        if stems.count(path.stem) > 1 and len({q for q, _variant in parsed if q.stem == path.stem}) > 1:
             return f"{path.parent.name}/{path.stem}" if path.parent.name else path.stem
         return path.stem
 
@@ -103,8 +105,8 @@ def load_plans(specs: list[str]) -> dict[str, "Scenario"]:
         sf = files[path]
         if not sf.variants:
             raise ScenarioError(located(str(path), None, "variants",
-                                        "compare needs at least two plans: give two or more files, "
-                                        "or a file with variants"))
+                                        _("compare needs at least two plans: give two or more files, "
+                                          "or a file with variants")))
         items = [(f"{path.stem}:{name}" if name != "base" else path.stem, plan)
                  for name, plan in sf.plans().items()]
     else:
@@ -115,10 +117,10 @@ def load_plans(specs: list[str]) -> dict[str, "Scenario"]:
     plans: dict[str, "Scenario"] = {}
     for label, plan in items:
         if label in plans:
-            raise UserError(f"compare: plan '{label}' is given twice")
+            raise UserError(_("compare: plan '{label}' is given twice").format(label=label))
         plans[label] = plan
     if len(plans) < 2:
-        raise UserError("compare: needs at least two plans")
+        raise UserError(_("compare: needs at least two plans"))
     return plans
 
 
@@ -134,14 +136,16 @@ def default_out(labels: list[str]) -> Path:
     return Path("runs") / f"compare-{name}"
 
 
-def format_differences(table, labels: list[str], kpis: tuple[str, ...] = HEADLINE_KPIS) -> str:
-    """Text table of each plan's paired differences against the first plan."""
+def format_differences(table, labels: list[str], kpis: tuple[str, ...] = HEADLINE_KPIS,
+                       currency: str | None = None) -> str:
+    """Text table of each plan's paired differences against the first plan (money in
+    ``currency``, named in the heading line)."""
     lines: list[str] = []
     base = labels[0]
     for other in labels[1:]:
         d = paired_differences(table, base, other).set_index("kpi")
-        head = ["figure", f"{base} (mean)", f"{other} (mean)", "diff (mean)", "diff P10 to P90",
-                f"{other} better in"]
+        head = [_("figure"), _("{plan} (mean)").format(plan=base), _("{plan} (mean)").format(plan=other),
+                _("diff (mean)"), _("diff P10 to P90"), _("{plan} better in").format(plan=other)]
         rows = []
         for k in kpis:
             if k not in d.index:
@@ -149,15 +153,16 @@ def format_differences(table, labels: list[str], kpis: tuple[str, ...] = HEADLIN
             r = d.loc[k]
             prob = r["prob_b_better"]
             rows.append([
-                kpi_info(k).label,
-                fmt(k, r["mean_a"]),
-                fmt(k, r["mean_b"]),
-                fmt(k, r["mean_diff"], signed=True),
-                f"{fmt(k, r['p10_diff'], signed=True)} to {fmt(k, r['p90_diff'], signed=True)}",
+                kpi_label(k),
+                fmt(k, r["mean_a"], currency=currency),
+                fmt(k, r["mean_b"], currency=currency),
+                fmt(k, r["mean_diff"], signed=True, currency=currency),
+                span(fmt(k, r["p10_diff"], signed=True), fmt(k, r["p90_diff"], signed=True)),
                 f"{prob * 100:.0f}%" if prob == prob else "–",
             ])
         widths = [max(_width(x) for x in col) for col in zip(head, *rows)]
-        lines.append(f"{other} vs {base} (paired over {int(d['n'].max()) if len(d) else 0} replicates):")
+        lines.append(_("{other} vs {base} (paired over {n} replicates):").format(
+            other=other, base=base, n=int(d["n"].max()) if len(d) else 0))
         for row in [head, *rows]:
             cells = [row[0] + " " * (widths[0] - _width(row[0]))]
             cells += [" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:])]
@@ -176,10 +181,12 @@ def _width(text: str) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Handler of ``growthsim compare``."""
     plans = load_plans(args.plans)
+    first = next(iter(plans.values()))
+    apply_plan_locale(getattr(args, "lang", None), first)
     out = Path(args.out) if args.out else default_out(list(plans))
     if out.exists() and not out.is_dir():
-        raise UserError(located(str(out), None, "--out", "exists and is not a folder"))
-    runset = run_plans(plans, replicates=args.replicates, seed=args.seed, progress=sys.stderr.isatty())
+        raise UserError(located(str(out), None, "--out", _("exists and is not a folder")))
+    runset = run_plans(plans, replicates=args.replicates, seed=args.seed, progress=True)
     # write everything into a fresh sibling folder, then move the files into place, so an
     # interrupted compare leaves no mix of old and new outputs
     staging = out.parent / f".{out.name}.partial"
@@ -195,10 +202,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         item.replace(target)
     staging.rmdir()
     table = kpi_table(runset)
-    print(format_differences(table, list(plans)))
+    print(format_differences(table, list(plans), currency=first.economics.currency))
     from growthsim.decide import format_verdict, verdict_of  # noqa: PLC0415
 
-    print("verdict: " + format_verdict(verdict_of(runset)))
-    print(f"run folder: {out}")
-    print(f"report:     {out / 'report.html'}")
+    print(_("verdict: {sentence}").format(sentence=format_verdict(verdict_of(runset))))
+    print(_("run folder: {path}").format(path=out))
+    print(_("report:     {path}").format(path=out / "report.html"))
+    print(_("key figures: {path}").format(path=out / "key_figures.xlsx"))
     return 0

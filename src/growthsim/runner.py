@@ -8,7 +8,6 @@ both give the same results, bit for bit."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 from growthsim.graph import build_graph
@@ -131,10 +130,10 @@ def run_plans(
     seed = first.seed if seed is None else int(seed)
     bar = None
     if progress:
-        from tqdm import tqdm
+        from growthsim.i18n import _
+        from growthsim.progress import progress_bar
 
-        bar = tqdm(total=R * len(plans), desc="runs", unit="run", file=sys.stderr,
-                   disable=None, mininterval=0.5, leave=False)
+        bar = progress_bar(R * len(plans), desc=_("runs"), unit="run")
     results = {}
     try:
         for label, plan in plans.items():

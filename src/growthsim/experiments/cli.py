@@ -115,6 +115,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"{o.n_runs} runs: {o.ran} run now, {o.resumed} from checkpoint, {o.failed} failed "
           f"({where}, {o.wall_s:.1f} s{rate})")
     _print_failures(df)
+    from growthsim.experiments.schema import load_experiment  # noqa: PLC0415
+    from growthsim.report.studies import write_sweep_summary  # noqa: PLC0415
+
+    print(f"summary: {write_sweep_summary(out, df, factors=list(load_experiment(exp_path).factor_names))}")
     print(f"results: {out / 'results.parquet'}")
     if "series" in df.attrs:
         print(f"series:  {out / 'series.parquet'}")
@@ -150,6 +154,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             print(f"  {r['factor']:<45} {vals}")
         if d["note"].iloc[0]:
             print(f"  note: {d['note'].iloc[0]}")
+    from growthsim.experiments.schema import load_experiment  # noqa: PLC0415
+    from growthsim.report.studies import write_sensitivity_summary  # noqa: PLC0415
+
+    print(f"summary: {write_sensitivity_summary(out, idx, n=load_experiment(exp_path).spec.design.n)}")
     print(f"tables and charts: {out}")
     return 0
 

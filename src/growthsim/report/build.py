@@ -11,13 +11,15 @@ import pandas as pd
 from growthsim.errors import InputFileError, located
 from growthsim.io import atomic_write_text, json_safe
 from growthsim.metrics.kpis import kpi_columns, kpi_info, kpi_table, paired_differences, summarise
-from growthsim.report.charts import make_charts
+from growthsim.i18n.terms import kpi_description, kpi_label
+from growthsim.report.charts import make_charts, plan_colours
 from growthsim.report.html import render_html
+from growthsim.report.periods import monthly_blocks
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
 
-REPORT_FILES = ("kpis.json", "report.html")
+REPORT_FILES = ("kpis.json", "report.html", "key_figures.xlsx", "key_figures.csv", "monthly.csv")
 CHARTS_DIR = "charts"
 
 
@@ -44,7 +46,8 @@ def kpis_document(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) 
         "currency": first.economics.currency if first is not None else None,
         "horizon_days": first.horizon_days if first is not None else None,
         "definitions": {
-            k: {"label": i.label, "unit": i.unit, "direction": i.direction, "description": i.description}
+            k: {"label": kpi_label(k), "unit": i.unit, "direction": i.direction,
+                "description": kpi_description(k)}
             for k in kpi_columns(table) for i in [kpi_info(k)]
         },
         "summary": stats,
@@ -76,8 +79,17 @@ def write_report(runset: "RunSet", run_dir: str | Path, title: str | None = None
                                      json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)))
     charts = make_charts(runset, out / CHARTS_DIR, table=table)
     written.extend(charts.values())
-    page = render_html(runset, table, charts, title=title, summary=summary)
+    from growthsim.i18n import _  # noqa: PLC0415
+    from growthsim.progress import step  # noqa: PLC0415
+
+    step(_("writing {file}").format(file="report.html"))
+    periods = monthly_blocks(runset, plan_colours(list(runset.plans)))
+    page = render_html(runset, table, charts, title=title, summary=summary, periods=periods)
     written.append(atomic_write_text(out / "report.html", page))
+    from growthsim.report.exports import write_exports  # noqa: PLC0415
+
+    step(_("writing {file}").format(file="key_figures.xlsx"))
+    written.extend(write_exports(out, runset, table, summary))
     return written
 
 

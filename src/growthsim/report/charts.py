@@ -3,6 +3,9 @@
 Every chart is drawn on its own :class:`matplotlib.figure.Figure` with the Agg canvas (no
 pyplot state, no display needed) inside an ``rc_context`` that renders Chinese names, and
 saved as PNG (about 1100 x 600 px). Each plan keeps the same colour in every chart.
+Titles, axes and legends are in the active language (:mod:`growthsim.i18n`); with a
+scenario ``start_date`` the day axes show dates and the cohort chart's join weeks their
+first date.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from growthsim.i18n import N_, _
+from growthsim.i18n.terms import category_label, source_label
 from growthsim.io import atomic_write_bytes
 from growthsim.metrics.kpis import cohort_retention, kpi_table, source_columns
+from growthsim.report.calendar import Calendar, plan_calendar
 from growthsim.report.fonts import font_rc
+from growthsim.report.numbers import currency_unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
@@ -35,15 +42,38 @@ PALETTE = (
 )
 
 CHART_TITLES: dict[str, str] = {
-    "members": "Members: median and P10–P90 band",
-    "dau": "Daily active members (DAU): median and P10–P90 band",
-    "cost_margin": "Cumulative cost vs cumulative gross margin (median), payback marked",
-    "roi_over_time": "ROI to date: (cumulative margin − cumulative cost) / cumulative cost",
-    "roi_distribution": "Final ROI across simulated futures",
-    "cost_breakdown": "Cost by category (mean over replicates)",
-    "cohort_retention": "Cohort retention by join week (share still in)",
-    "acquisition_sources": "New members per day by source (mean over replicates)",
+    "members": N_("Members: median and P10–P90 band"),
+    "dau": N_("Daily active members: median and P10–P90 band"),
+    "cost_margin": N_("Cumulative cost vs cumulative gross margin (median), payback marked"),
+    "roi_over_time": N_("ROI to date: (cumulative margin − cumulative cost) / cumulative cost"),
+    "roi_distribution": N_("Final ROI across simulated futures"),
+    "cost_breakdown": N_("Cost by category (mean over replicates)"),
+    "cohort_retention": N_("Cohort retention by join week (share still in)"),
+    "acquisition_sources": N_("New members per day by source (mean over replicates)"),
 }
+"""Chart titles (English message ids; :func:`chart_title` gives them in the active language)."""
+
+
+def chart_title(key: str) -> str:
+    """The title of chart ``key`` in the active language."""
+    return _(CHART_TITLES[key]) if key in CHART_TITLES else key
+
+
+def _day_axis(ax, runset: "RunSet") -> None:
+    """Label the x axis in days, or in dates when the plan has a ``start_date``."""
+    cal = plan_calendar(runset.plans.values())
+    if cal is None:
+        ax.set_xlabel(_("day"))
+        return
+    horizon = max((p.horizon_days for p in runset.plans.values() if p is not None), default=0)
+    starts = cal.month_starts(horizon) if horizon >= 60 else []
+    if len(starts) >= 3:  # ticks on the first of each month (every k-th month, at most ~12)
+        step = max(1, int(np.ceil(len(starts) / 12)))
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(starts[::step]))
+    else:
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=8, integer=True))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _pos: cal.short(int(round(x)))))
+    ax.set_xlabel(_("date (day 0 = {start})").format(start=cal.label(0)))
 
 
 def plan_colours(labels: list[str]) -> dict[str, str]:
@@ -101,8 +131,8 @@ def _fan(ax, ts: pd.DataFrame, value: pd.Series, colours: dict[str, str], plans:
             continue
         g = q.loc[label]
         ax.fill_between(g.index, g["p10"], g["p90"], color=colours[label], alpha=0.18, linewidth=0)
-        ax.plot(g.index, g["p50"], color=colours[label], linewidth=2, label=f"{label} (median)")
-    ax.set_xlabel("day")
+        ax.plot(g.index, g["p50"], color=colours[label], linewidth=2,
+                label=_("{plan} (median)").format(plan=label))
     ax.legend(loc="upper left")
 
 
@@ -119,6 +149,7 @@ def chart_fan(runset: "RunSet", column: str, path: Path, ylabel: str, title: str
         fig, axes = _new_figure()
         ax = axes[0, 0]
         _fan(ax, ts, ts[column] if column in ts.columns else pd.Series(np.zeros(len(ts))), colours, plans)
+        _day_axis(ax, runset)
         ax.set_ylabel(ylabel)
         ax.set_title(title)
         ax.set_ylim(bottom=0)
@@ -156,23 +187,23 @@ def chart_cost_margin(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path
                 y = float(np.interp(day, m.index.to_numpy(dtype=float), m["p50"].to_numpy()))
                 ax.axvline(day, color=col, linestyle=":", linewidth=1.2)
                 ax.plot([day], [y], marker="o", color=col, markersize=8)
-                ax.annotate(f"payback day {day}", (day, y), textcoords="offset points", xytext=(6, -14),
+                ax.annotate(_payback_label(runset, day), (day, y), textcoords="offset points", xytext=(6, -14),
                             color=col, fontsize=10)
             else:
                 never.append(label)
-        style = [matplotlib.lines.Line2D([], [], color="#444", linewidth=2, label="gross margin"),
-                 matplotlib.lines.Line2D([], [], color="#444", linewidth=2, linestyle="--", label="cost")]
+        style = [matplotlib.lines.Line2D([], [], color="#444", linewidth=2, label=_("gross margin")),
+                 matplotlib.lines.Line2D([], [], color="#444", linewidth=2, linestyle="--", label=_("cost"))]
         first = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                          title="plan (median,\nP10–P90 band)")
+                          title=_("plan (median,\nP10–P90 band)"))
         ax.add_artist(first)
         if never:
             style.append(matplotlib.lines.Line2D(
                 [], [], linestyle="none",
-                label="no payback within the horizon\n(median future):\n" + "\n".join(never)))
+                label=_("no payback within the horizon\n(median future):") + "\n" + "\n".join(never)))
         ax.legend(handles=style, loc="lower left", bbox_to_anchor=(1.01, 0.0))
-        ax.set_xlabel("day")
-        ax.set_ylabel(f"cumulative {cur}")
-        ax.set_title(CHART_TITLES["cost_margin"])
+        _day_axis(ax, runset)
+        ax.set_ylabel(_("cumulative, {currency}").format(currency=cur))
+        ax.set_title(chart_title("cost_margin"))
         return _save(fig, path)
 
 
@@ -201,9 +232,9 @@ def chart_roi_over_time(runset: "RunSet", path: Path) -> Path:
             _fan(ax, ts[keep], roi[keep], colours, plans)
         ax.axhline(0.0, color="black", linewidth=1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-        ax.set_xlabel("day")
-        ax.set_ylabel("ROI to date")
-        ax.set_title(CHART_TITLES["roi_over_time"])
+        _day_axis(ax, runset)
+        ax.set_ylabel(_("ROI to date"))
+        ax.set_title(chart_title("roi_over_time"))
         return _save(fig, path)
 
 
@@ -231,8 +262,8 @@ def chart_roi_distribution(runset: "RunSet", table: pd.DataFrame, path: Path) ->
         ax.set_xticks(pos, plans)
         ax.axhline(0.0, color="black", linewidth=1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-        ax.set_ylabel("ROI at the horizon")
-        ax.set_title(CHART_TITLES["roi_distribution"])
+        ax.set_ylabel(_("ROI at the horizon"))
+        ax.set_title(chart_title("roi_distribution"))
         return _save(fig, path)
 
 
@@ -249,15 +280,15 @@ def chart_cost_breakdown(runset: "RunSet", table: pd.DataFrame, path: Path) -> P
         bottom = np.zeros(len(plans))
         for j, c in enumerate(cats):
             vals = means[c].to_numpy(dtype=float)
-            ax.bar(plans, vals, bottom=bottom, color=cmap(j % 20), label=c[len("cost_"):], width=0.6)
+            ax.bar(plans, vals, bottom=bottom, color=cmap(j % 20), label=category_label(c[len("cost_"):]), width=0.6)
             bottom += vals
         for i, total in enumerate(bottom):
             ax.annotate(f"{total:,.0f}", (i, total), textcoords="offset points", xytext=(0, 4),
                         ha="center", fontsize=10)
         ax.set_ylabel(_currency(runset))
-        ax.set_title(CHART_TITLES["cost_breakdown"])
+        ax.set_title(chart_title("cost_breakdown"))
         if cats:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="category")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=_("category"))
         return _save(fig, path)
 
 
@@ -269,7 +300,8 @@ def chart_cohort_retention(runset: "RunSet", path: Path) -> Path:
     nrows = int(np.ceil(n / ncols))
     with matplotlib.rc_context(_style()):
         fig, axes = _new_figure(nrows, ncols, height=max(FIGSIZE[1], 4.0 * nrows))
-        fig.suptitle(CHART_TITLES["cohort_retention"])
+        fig.suptitle(chart_title("cohort_retention"))
+        cal = plan_calendar(runset.plans.values())
         image = None
         for i, label in enumerate(plans):
             ax = axes[i // ncols, i % ncols]
@@ -280,22 +312,24 @@ def chart_cohort_retention(runset: "RunSet", path: Path) -> Path:
             mat = cohort_retention(sub, horizon)
             ax.set_title(label)
             if mat.empty:
-                ax.text(0.5, 0.5, "no cohort data", ha="center", va="center", transform=ax.transAxes)
+                ax.text(0.5, 0.5, _("no cohort data"), ha="center", va="center", transform=ax.transAxes)
                 continue
             image = ax.imshow(mat.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=0, vmax=1,
                               interpolation="nearest")
-            ax.set_xlabel("weeks since join week")
-            ax.set_ylabel("join week")
+            ax.set_xlabel(_("weeks since join week"))
+            ax.set_ylabel(_("join week (first day)") if cal is not None else _("join week"))
             # at most ~13 labelled ticks per axis (every week up to 13 weeks, then every k-th)
             for set_ticks, labels in ((ax.set_xticks, mat.columns), (ax.set_yticks, mat.index)):
                 step = max(1, int(np.ceil(len(labels) / 13)))
                 pos = range(0, len(labels), step)
-                set_ticks(list(pos), [str(labels[k]) for k in pos])
+                names = ([cal.week_label(int(labels[k])) for k in pos] if cal is not None and set_ticks == ax.set_yticks
+                         else [str(labels[k]) for k in pos])
+                set_ticks(list(pos), names)
             ax.tick_params(labelsize=8)
         for j in range(n, nrows * ncols):
             axes[j // ncols, j % ncols].set_visible(False)
         if image is not None:
-            fig.colorbar(image, ax=axes, label="share still in", shrink=0.8)
+            fig.colorbar(image, ax=axes, label=_("share still in"), shrink=0.8)
         return _save(fig, path)
 
 
@@ -310,7 +344,7 @@ def chart_acquisition_sources(runset: "RunSet", path: Path) -> Path:
     nrows = int(np.ceil(n / ncols))
     with matplotlib.rc_context(_style()):
         fig, axes = _new_figure(nrows, ncols, height=max(FIGSIZE[1], 4.0 * nrows))
-        fig.suptitle(CHART_TITLES["acquisition_sources"])
+        fig.suptitle(chart_title("acquisition_sources"))
         ymax = 0.0
         used = []
         for i, label in enumerate(plans):
@@ -318,29 +352,36 @@ def chart_acquisition_sources(runset: "RunSet", path: Path) -> Path:
             sub = ts[ts["variant"] == label]
             ax.set_title(label)
             if not sources or sub.empty:
-                ax.text(0.5, 0.5, "no joins recorded", ha="center", va="center", transform=ax.transAxes)
+                ax.text(0.5, 0.5, _("no joins recorded"), ha="center", va="center", transform=ax.transAxes)
                 continue
             mean = sub.groupby("day")[[f"new_{s}" for s in sources]].mean()
-            ax.stackplot(mean.index, mean.T.to_numpy(), labels=sources,
+            ax.stackplot(mean.index, mean.T.to_numpy(), labels=[source_label(x) for x in sources],
                          colors=[cmap(j % 8) for j in range(len(sources))], alpha=0.9)
             ymax = max(ymax, float(mean.sum(axis=1).max()))
-            ax.set_xlabel("day")
-            ax.set_ylabel("new members / day")
+            _day_axis(ax, runset)
+            ax.set_ylabel(_("new members / day"))
             used.append(ax)
         for ax in used:
             ax.set_ylim(0, ymax * 1.05 if ymax > 0 else 1)
         for j in range(n, nrows * ncols):
             axes[j // ncols, j % ncols].set_visible(False)
         if used:
-            used[0].legend(loc="upper left", title="source")
+            used[0].legend(loc="upper left", title=_("source"))
         return _save(fig, path)
 
 
 def _currency(runset: "RunSet") -> str:
     for plan in runset.plans.values():
         if plan is not None:
-            return plan.economics.currency
-    return "money"
+            return currency_unit(plan.economics.currency)
+    return _("money")
+
+
+def _payback_label(runset: "RunSet", day: int) -> str:
+    cal = plan_calendar(runset.plans.values())
+    if cal is not None:
+        return _("payback {date}").format(date=cal.short(day))
+    return _("payback day {n}").format(n=day)
 
 
 def make_charts(runset: "RunSet", out_dir: str | Path, table: pd.DataFrame | None = None) -> dict[str, Path]:
@@ -353,10 +394,10 @@ def make_charts(runset: "RunSet", out_dir: str | Path, table: pd.DataFrame | Non
     out.mkdir(parents=True, exist_ok=True)
     table = kpi_table(runset) if table is None else table
     jobs: list[tuple[str, Callable[[], Path]]] = [
-        ("members", lambda: chart_fan(runset, "members", out / "members.png", "members",
-                                      CHART_TITLES["members"])),
-        ("dau", lambda: chart_fan(runset, "active", out / "dau.png", "active members / day",
-                                  CHART_TITLES["dau"])),
+        ("members", lambda: chart_fan(runset, "members", out / "members.png", _("members"),
+                                      chart_title("members"))),
+        ("dau", lambda: chart_fan(runset, "active", out / "dau.png", _("active members that day"),
+                                  chart_title("dau"))),
         ("cost_margin", lambda: chart_cost_margin(runset, table, out / "cost_margin.png")),
         ("roi_over_time", lambda: chart_roi_over_time(runset, out / "roi_over_time.png")),
         ("roi_distribution", lambda: chart_roi_distribution(runset, table, out / "roi_distribution.png")),
@@ -364,4 +405,10 @@ def make_charts(runset: "RunSet", out_dir: str | Path, table: pd.DataFrame | Non
         ("cohort_retention", lambda: chart_cohort_retention(runset, out / "cohort_retention.png")),
         ("acquisition_sources", lambda: chart_acquisition_sources(runset, out / "acquisition_sources.png")),
     ]
-    return {key: job() for key, job in jobs}
+    from growthsim.progress import step  # noqa: PLC0415
+
+    done: dict[str, Path] = {}
+    for i, (key, job) in enumerate(jobs, 1):
+        step(_("chart {i}/{n}: {title}").format(i=i, n=len(jobs), title=chart_title(key)))
+        done[key] = job()
+    return done

@@ -1,74 +1,101 @@
 """The self-contained HTML report: plans' inputs side by side, a plain-language verdict,
-the KPI table with P10–P90 intervals and the charts, all in one file (images are embedded
-as base64 data URIs; no scripts, no external links or resources)."""
+the KPI table with P10–P90 intervals, a month-by-month table and the charts, all in one
+file (images are embedded as base64 data URIs; no scripts, no external links or resources).
+
+The page is rendered from the Jinja2 template ``report/templates/report.html`` (autoescaped)
+in the active language (:mod:`growthsim.i18n`); this module only computes what it shows.
+Jinja2 is the standard Python template engine (and already a dependency of the tools the
+project uses); the catalogue tool extracts the template's ``_()`` messages.
+"""
 
 from __future__ import annotations
 
 import base64
-import html
 import math
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from growthsim.i18n import N_, _, get_language, ngettext
+from growthsim.i18n.terms import kpi_description, kpi_label
 from growthsim.metrics.kpis import HEADLINE_KPIS, KPIS, kpi_columns, kpi_info, paired_differences, summarise
-from growthsim.report.charts import CHART_TITLES, plan_colours
+from growthsim.report import numbers as nb
+from growthsim.report.calendar import Calendar, plan_calendar
+from growthsim.report.charts import chart_title, plan_colours
 from growthsim.report.decision import decision_section
 from growthsim.report.fonts import cjk_webfont
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
 
-NOT_WITHIN = "not within horizon"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+NOT_WITHIN = N_("not within horizon")
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Acquisition", ("members_final", "members_ever", "new_members", "new_members_per_day", "cac",
-                     "cac_all_in")),
-    ("Activity", ("dau", "wau", "mau", "dau_mau", "active_share", "top20_share", "top1_share", "groups")),
-    ("Retention", ("retention_d1", "retention_d7", "retention_d30", "retention_w1", "retention_w4",
-                   "churn_rate_daily", "churn_rate_30d", "churned", "dormant_share", "recalled", "woken")),
-    ("Referral", ("invites_sent", "invites_accepted", "invite_accept_rate", "viral_k",
-                  "referrals_per_member", "viral_cycle_days")),
-    ("Revenue", ("paying", "conversion_rate", "repurchase_rate", "orders", "orders_per_payer", "revenue",
-                 "gross_margin", "ltv_realised", "ltv_projected", "vip_members", "vip_members_ever")),
-    ("Economics", ("cost", "profit", "roi", "payback_day", "paid_back", "cost_per_paying",
-                   "budget_exhausted_day")),
+    (N_("Acquisition"), ("members_final", "members_ever", "new_members", "new_members_per_day", "cac",
+                         "cac_all_in")),
+    (N_("Activity"), ("dau", "wau", "mau", "dau_mau", "active_share", "top20_share", "top1_share", "groups")),
+    (N_("Retention"), ("retention_d1", "retention_d7", "retention_d30", "retention_w1", "retention_w4",
+                       "churn_rate_daily", "churn_rate_30d", "churned", "dormant_share", "recalled", "woken")),
+    (N_("Referral"), ("invites_sent", "invites_accepted", "invite_accept_rate", "viral_k",
+                      "referrals_per_member", "viral_cycle_days")),
+    (N_("Revenue"), ("paying", "conversion_rate", "repurchase_rate", "orders", "orders_per_payer", "revenue",
+                     "gross_margin", "ltv_realised", "ltv_projected", "vip_members", "vip_members_ever")),
+    (N_("Economics"), ("cost", "profit", "roi", "payback_day", "paid_back", "cost_per_paying",
+                       "budget_exhausted_day")),
 )
 _PREFIX_SECTION = {"joins_": "Acquisition", "cac_": "Acquisition", "cost_": "Economics"}
+HEADLINE = N_("Headline")
+OTHER = N_("Other")
 
 
-def fmt(name: str, value: float | None, signed: bool = False) -> str:
-    """Format a KPI value for people: shares as %, money with thousands separators, days as
-    ``day N`` (NaN payback: "not within horizon")."""
+def fmt(name: str, value: float | None, signed: bool = False, currency: str | None = None,
+        dates: Calendar | None = None) -> str:
+    """Format a KPI value for people: shares as %, counts as whole numbers, money with
+    thousands separators (and its unit when ``currency`` is given), days as ``day N`` or
+    the date (NaN payback: "not within horizon")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         if signed:
             return "–"
-        if name in ("payback_day",):
-            return NOT_WITHIN
+        if name == "payback_day":
+            return _(NOT_WITHIN)
         if name == "budget_exhausted_day":
-            return "never"
+            return _("never")
         return "–"
-    if isinstance(value, float) and math.isinf(value):
-        return "∞" if value > 0 else "−∞"
+    value = float(value)
     unit = kpi_info(name).unit
-    sign = "+" if signed and value > 0 else ""
     if unit in ("share", "ratio"):
-        return f"{sign}{value * 100:.1f}%"
+        return nb.share(value, signed)
     if unit == "day":
-        return f"{sign}{value:,.0f}" if signed else f"day {value:,.0f}"
+        return nb.number(value, 0, True) if signed else nb.day_word(value, dates)
     if unit == "money":
-        return f"{sign}{value:,.0f}" if abs(value) >= 100 else f"{sign}{value:,.2f}"
-    if abs(value) >= 100 or (unit == "people" and abs(value) >= 10):
-        return f"{sign}{value:,.0f}"
+        return nb.money(value, currency, signed)
+    if unit in nb.WHOLE_UNITS:
+        return nb.count(value, signed)
+    if unit == "days":
+        return nb.number(value, 1, signed)
+    if abs(value) >= 100:
+        return nb.number(value, 0, signed)
     if abs(value) >= 10:
-        return f"{sign}{value:,.1f}"
-    return f"{sign}{value:,.2f}"
+        return nb.number(value, 1, signed)
+    return nb.number(value, 2, signed)
 
 
-def _esc(x: Any) -> str:
-    return html.escape(str(x), quote=True)
+def unit_words(name: str, currency: str | None) -> str:
+    """The unit a KPI row is in, for its name column ("CNY", "people", "%")."""
+    unit = kpi_info(name).unit
+    return {
+        "money": nb.currency_unit(currency),
+        "people": _("people"),
+        "people/day": _("people / day"),
+        "orders": _("orders"),
+        "invites": _("invites"),
+        "groups": _("groups"),
+        "days": _("days"),
+    }.get(unit, "")
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -110,28 +137,40 @@ def _payback_day(summary: pd.DataFrame, variant: str) -> float:
     return _stat(summary, variant, "payback_day")["p50"]
 
 
-def _payback_words(summary: pd.DataFrame, table: pd.DataFrame, variant: str) -> str:
+def _when(day: float, dates: Calendar | None) -> str:
+    return nb.day_word(day, dates)
+
+
+def _payback_words(summary: pd.DataFrame, table: pd.DataFrame, variant: str,
+                   dates: Calendar | None = None) -> str:
     """``pays back on day N`` (median over futures) or ``does not pay back within the
     horizon`` with the share of futures that do."""
     p50 = _payback_day(summary, variant)
     share = _share_paid_back(table, variant)
     if np.isfinite(p50):
-        return f"pays back on day {p50:.0f}"
+        return _("pays back on {when}").format(when=_when(p50, dates))
     if np.isfinite(share) and share > 0:
-        return f"does not pay back within the horizon in most futures (only {share * 100:.0f}% do)"
-    return "does not pay back within the horizon"
+        return _("does not pay back within the horizon in most futures (only {share} do)").format(
+            share=nb.share(share).replace(".0%", "%"))
+    return _("does not pay back within the horizon")
 
 
-def _payback_compared(summary: pd.DataFrame, table: pd.DataFrame, base: str, other: str) -> str:
+def _payback_compared(summary: pd.DataFrame, table: pd.DataFrame, base: str, other: str,
+                      dates: Calendar | None = None) -> str:
     a, b = _payback_day(summary, base), _payback_day(summary, other)
-    words = _payback_words(summary, table, other)
+    words = _payback_words(summary, table, other, dates)
     if np.isfinite(a) and np.isfinite(b):
-        return f"{words} vs day {a:.0f} for {base}"
+        return _("{words} vs {when} for {base}").format(words=words, when=_when(a, dates), base=base)
     if np.isfinite(b):
-        return f"{words}, while {base} does not within the horizon"
+        return _("{words}, while {base} does not within the horizon").format(words=words, base=base)
     if np.isfinite(a):
-        return f"{words}, while {base} pays back on day {a:.0f}"
-    return f"like {base}, {words}"
+        return _("{words}, while {base} pays back on {when}").format(words=words, base=base,
+                                                                       when=_when(a, dates))
+    return _("like {base}, {words}").format(base=base, words=words)
+
+
+def _pct(p: float) -> str:
+    return f"{p * 100:.0f}%" if np.isfinite(p) else "–"
 
 
 def verdict(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame | None = None) -> list[str]:
@@ -140,36 +179,43 @@ def verdict(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame | None 
     summary = summarise(table) if summary is None else summary
     plans = [p for p in runset.plans if p in set(table["variant"])]
     if not plans:
-        return ["No results to report."]
+        return [_("No results to report.")]
     out: list[str] = []
     base = plans[0]
-    horizon = runset.plans[base].horizon_days if runset.plans.get(base) is not None else None
-    by = f" by day {horizon - 1}" if horizon else ""
+    first = runset.plans.get(base)
+    cur = first.economics.currency if first is not None else None
+    dates = plan_calendar(runset.plans.values())
+    horizon = first.horizon_days if first is not None else None
     m = _stat(summary, base, "members_final")
     roi = _stat(summary, base, "roi")
     pay = _stat(summary, base, "paying")
-    out.append(
-        f"Plan {base} reaches ~{fmt('members_final', m['p50'])} members{by} "
-        f"(P10–P90 {fmt('members_final', m['p10'])}–{fmt('members_final', m['p90'])}), "
-        f"{fmt('paying', pay['p50'])} of them paying; median ROI {fmt('roi', roi['p50'])} "
-        f"(P10–P90 {fmt('roi', roi['p10'])} to {fmt('roi', roi['p90'])}); it "
-        f"{_payback_words(summary, table, base)}."
-    )
+    by = (_(" by {when}").format(when=_when(horizon - 1, dates)) if horizon else "")
+    out.append(_(
+        "Plan {plan} reaches ~{members} members{by} (P10–P90 {range}), {paying} of them paying; "
+        "median ROI {roi} (P10–P90 {roi_range}); it {payback}."
+    ).format(
+        plan=base, members=nb.count(m["p50"]), by=by,
+        range=nb.span(nb.count(m["p10"]), nb.count(m["p90"])),
+        paying=nb.count(pay["p50"]), roi=nb.share(roi["p50"]),
+        roi_range=nb.span(nb.share(roi["p10"]), nb.share(roi["p90"])),
+        payback=_payback_words(summary, table, base, dates),
+    ))
     for other in plans[1:]:
         d = paired_differences(table, base, other).set_index("kpi")
         dm = d.loc["members_final"]
-        word = "adds" if dm["mean_diff"] >= 0 else "loses"
         profit = d.loc["profit"] if "profit" in d.index else None
         better = profit["prob_b_better"] if profit is not None else float("nan")
         dp = profit["mean_diff"] if profit is not None else float("nan")
-        out.append(
-            f"Plan {other} {word} ~{fmt('members_final', abs(dm['mean_diff']))} members vs {base} "
-            f"(P10–P90 {fmt('members_final', dm['p10_diff'], signed=True)} to "
-            f"{fmt('members_final', dm['p90_diff'], signed=True)}) and "
-            f"{_payback_compared(summary, table, base, other)}; "
-            f"its profit differs by {fmt('profit', dp, signed=True)} on average and it is better "
-            f"(more profit) in {better * 100:.0f}% of simulated futures."
-        )
+        template = (_("Plan {plan} adds ~{n} members vs {base}") if dm["mean_diff"] >= 0
+                    else _("Plan {plan} loses ~{n} members vs {base}"))
+        out.append(template.format(plan=other, n=nb.count(abs(dm["mean_diff"])), base=base) + _(
+            " (P10–P90 {range}) and {payback}; its profit differs by {profit} on average and it "
+            "is better (more profit) in {share} of simulated futures."
+        ).format(
+            range=nb.span(nb.count(dm["p10_diff"], signed=True), nb.count(dm["p90_diff"], signed=True)),
+            payback=_payback_compared(summary, table, base, other, dates),
+            profit=nb.money(dp, cur, signed=True), share=_pct(better),
+        ))
     return out
 
 
@@ -187,25 +233,74 @@ def _kpi_rows(table: pd.DataFrame) -> list[tuple[str, list[str]]]:
         sections.append((title, items))
     rest = [c for c in cols if c not in placed]
     if rest:
-        sections.append(("Other", rest))
+        sections.append((OTHER, rest))
     return [(t, i) for t, i in sections if i]
 
 
-_CSS = """
-body{font-family:"growthsim CJK","DejaVu Sans","Helvetica Neue",Arial,"Noto Sans CJK SC",
- "PingFang SC","Microsoft YaHei",sans-serif;margin:24px auto;max-width:1180px;color:#222;line-height:1.45;
- padding:0 16px;background:#fff}
-h1{font-size:1.6em;margin-bottom:4px} h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:32px}
-.meta{color:#666} .verdict{background:#f3f7fb;border-left:5px solid #1f77b4;padding:10px 16px;margin:16px 0}
-.verdict p{margin:6px 0}
-table{border-collapse:collapse;font-size:0.9em;margin:8px 0} th,td{border:1px solid #ddd;padding:4px 8px;
- vertical-align:top} th{background:#f6f6f6;text-align:left} td.num{text-align:right;white-space:nowrap}
-tr.section th{background:#e9eef4;font-size:1.05em} tr.diff td{background:#fff7e0}
-small{color:#666} .better{color:#2a7d2a} .worse{color:#b03030}
-.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:middle}
-figure{margin:18px 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{color:#555;font-size:0.9em} .wide{overflow-x:auto;max-width:100%} details{margin:8px 0} code{font-size:0.95em}
-"""
+@lru_cache(maxsize=1)
+def _environment():
+    import jinja2  # noqa: PLC0415
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render a template of ``report/templates`` in the active language."""
+    env = _environment()
+    return env.get_template(name).render(_=_, ngettext=ngettext, lang=get_language(), **context)
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, list):
+        return ", ".join(map(str, v)) if v else "[]"
+    return str(v)
+
+
+def key_figure_rows(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) -> list[dict[str, Any]]:
+    """The key-figures table as data: sections of rows, each with its cells per plan
+    (used by the HTML report and the spreadsheet export)."""
+    plans = list(runset.plans)
+    first = runset.plans.get(plans[0]) if plans else None
+    cur = first.economics.currency if first is not None else None
+    dates = plan_calendar(runset.plans.values())
+    diffs = {p: paired_differences(table, plans[0], p).set_index("kpi") for p in plans[1:]}
+    sections = []
+    headline = [k for k in HEADLINE_KPIS if k in table.columns]
+    for sec_title, items in [(HEADLINE, headline)] + _kpi_rows(table):
+        rows = []
+        for k in items:
+            cells = []
+            for p in plans:
+                s = _stat(summary, p, k)
+                cell = {
+                    "median": fmt(k, s["p50"], dates=dates),
+                    "range": nb.span(fmt(k, s["p10"], dates=dates), fmt(k, s["p90"], dates=dates)),
+                    "p10": s["p10"], "p50": s["p50"], "p90": s["p90"], "mean": s["mean"],
+                    "diff": None,
+                }
+                if p in diffs and k in diffs[p].index:
+                    d = diffs[p].loc[k]
+                    prob = d["prob_b_better"]
+                    if np.isfinite(prob):
+                        cell["diff"] = fmt(k, d["mean_diff"], signed=True)
+                        cell["diff_value"] = float(d["mean_diff"])
+                        cell["better"] = float(prob)
+                        cell["better_text"] = _pct(prob)
+                        cell["cls"] = "better" if prob > 0.5 else ("worse" if prob < 0.5 else "")
+                cells.append(cell)
+            rows.append({"key": k, "label": kpi_label(k), "unit": unit_words(k, cur),
+                         "definition": kpi_description(k), "cells": cells})
+        sections.append({"title": _(sec_title), "rows": rows})
+    return sections
 
 
 def render_html(
@@ -214,104 +309,42 @@ def render_html(
     charts: dict[str, Path],
     title: str | None = None,
     summary: pd.DataFrame | None = None,
+    periods: list[dict[str, Any]] | None = None,
 ) -> str:
-    """The report as one HTML document (string)."""
+    """The report as one HTML document (string), in the active language."""
     summary = summarise(table) if summary is None else summary
     plans = list(runset.plans)
     colours = plan_colours(plans)
-    title = title or ("Comparison: " + " vs ".join(plans) if len(plans) > 1 else f"Forecast: {plans[0]}")
+    if not title:
+        title = (_("Comparison: {plans}").format(plans=_(" vs ").join(plans)) if len(plans) > 1
+                 else _("Forecast: {plan}").format(plan=plans[0]))
     n_rep = int(table.groupby("variant").size().max()) if len(table) else 0
     first = runset.plans.get(plans[0]) if plans else None
-    parts: list[str] = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_esc(title)}</title><style>{_CSS}</style>@@FONT@@</head><body>",
-        f"<h1>{_esc(title)}</h1>",
-        f'<p class="meta">{len(plans)} plan(s) · {n_rep} simulated '
-        f"futures (replicates) each"
-        + (f" · horizon {first.horizon_days} days · money in {_esc(first.economics.currency)}" if first else "")
-        + " · intervals are P10–P90 over replicates; replicate r of every plan shares its random numbers.</p>",
-        decision_section(runset),
-        '<div class="verdict"><strong>Verdict</strong>',
-        *[f"<p>{_esc(s)}</p>" for s in verdict(runset, table, summary)],
-        "</div>",
-    ]
-
-    # --- inputs side by side
+    dates = plan_calendar(runset.plans.values())
     flat = _plan_dicts(runset)
     keys = list(dict.fromkeys(k for d in flat.values() for k in d))
     differ = [k for k in keys if len({repr(d.get(k)) for d in flat.values()}) > 1]
-    head = "".join(f'<th><span class="swatch" style="background:{colours[p]}"></span>{_esc(p)}</th>'
-                   for p in plans)
-
-    def input_rows(ks: list[str], mark: bool) -> str:
-        rows = []
-        for k in ks:
-            cls = ' class="diff"' if mark and k in differ else ""
-            cells = "".join(f"<td>{_esc(_show(flat[p].get(k)))}</td>" for p in plans)
-            rows.append(f"<tr{cls}><td><code>{_esc(k)}</code></td>{cells}</tr>")
-        return "".join(rows)
-
-    parts.append("<h2>Plans</h2>")
-    if len(plans) > 1:
-        if differ:
-            parts.append("<p>Inputs that differ between the plans:</p>")
-            parts.append(f'<div class="wide"><table><tr><th>input</th>{head}</tr>{input_rows(differ, False)}</table></div>')
-        else:
-            parts.append("<p>The plans' inputs are identical.</p>")
-    parts.append(f"<details{'' if len(plans) > 1 else ' open'}><summary>All inputs "
-                 f"({len(keys)} settings; differing ones highlighted)</summary>")
-    parts.append(f'<div class="wide"><table><tr><th>input</th>{head}</tr>{input_rows(keys, True)}</table></div></details>')
-
-    # --- KPI table
-    parts.append("<h2>Key figures</h2>")
-    parts.append("<p>Each cell: median <small>(P10–P90)</small>"
-                 + (f"; for plans after {_esc(plans[0])}: mean paired difference and the share of futures "
-                    "in which the plan is better on that figure." if len(plans) > 1 else ".")
-                 + " Hover a figure's name for its definition.</p>")
-    diffs = {p: paired_differences(table, plans[0], p).set_index("kpi") for p in plans[1:]}
-    rows = [f'<div class="wide"><table><tr><th>figure</th>{head}</tr>']
-    headline = [k for k in HEADLINE_KPIS if k in table.columns]
-    for sec_title, items in [("Headline", headline)] + _kpi_rows(table):
-        rows.append(f'<tr class="section"><th colspan="{len(plans) + 1}">{_esc(sec_title)}</th></tr>')
-        for k in items:
-            info = kpi_info(k)
-            cells = []
-            for p in plans:
-                s = _stat(summary, p, k)
-                txt = (f"{_esc(fmt(k, s['p50']))} <small>({_esc(fmt(k, s['p10']))}–"
-                       f"{_esc(fmt(k, s['p90']))})</small>")
-                if p in diffs and k in diffs[p].index:
-                    d = diffs[p].loc[k]
-                    prob = d["prob_b_better"]
-                    if np.isfinite(prob):
-                        cls = "better" if prob > 0.5 else ("worse" if prob < 0.5 else "")
-                        txt += (f'<br><small class="{cls}">Δ {_esc(fmt(k, d["mean_diff"], signed=True))}'
-                                f" · better in {prob * 100:.0f}%</small>")
-                cells.append(f'<td class="num">{txt}</td>')
-            rows.append(f'<tr><td title="{_esc(info.description)}">{_esc(info.label)}</td>{"".join(cells)}</tr>')
-    rows.append("</table></div>")
-    parts.extend(rows)
-
-    # --- charts
-    parts.append("<h2>Charts</h2>")
-    for key, path in charts.items():
-        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-        cap = CHART_TITLES.get(key, key)
-        parts.append(f'<figure><img alt="{_esc(cap)}" src="data:image/png;base64,{data}">'
-                     f"<figcaption>{_esc(cap)}</figcaption></figure>")
-
-    # --- definitions
-    parts.append("<h2>Definitions</h2><details><summary>How each figure is computed</summary><table>"
-                 "<tr><th>figure</th><th>definition</th></tr>")
-    for k in kpi_columns(table):
-        info = kpi_info(k)
-        parts.append(f"<tr><td>{_esc(info.label)} <small><code>{_esc(k)}</code></small></td>"
-                     f"<td>{_esc(info.description)}</td></tr>")
-    parts.append("</table></details>")
-    parts.append('<p class="meta">Made by growthsim.</p></body></html>')
-    page = "\n".join(parts)
+    inputs = [{"key": k, "differs": k in differ, "values": [_show(flat[p].get(k)) for p in plans]}
+              for k in keys]
+    chart_list = [{"key": key, "caption": chart_title(key),
+                   "data": base64.b64encode(Path(path).read_bytes()).decode("ascii")}
+                  for key, path in charts.items()]
+    definitions = [{"key": k, "label": kpi_label(k), "text": kpi_description(k)} for k in kpi_columns(table)]
+    meta = {
+        "plans": len(plans), "replicates": n_rep,
+        "horizon": first.horizon_days if first is not None else None,
+        "currency": nb.currency_unit(first.economics.currency) if first is not None else None,
+        "start": dates.label(0) if dates else None,
+        "end": dates.label(first.horizon_days - 1) if dates and first is not None else None,
+    }
+    page = render_template(
+        "report.html", title=title, plans=[{"label": p, "colour": colours[p]} for p in plans],
+        meta=meta, verdict=verdict(runset, table, summary),
+        inputs=inputs, differ=[i for i in inputs if i["differs"]],
+        sections=key_figure_rows(runset, table, summary), charts=chart_list,
+        definitions=definitions, periods=periods or [], font_face="@@FONT@@",
+        decision=decision_section(runset),
+    )
     return page.replace("@@FONT@@", _font_face(page), 1)
 
 
@@ -326,11 +359,3 @@ def _font_face(page: str) -> str:
     # Latin fonts, and the browser waits for this font before drawing any CJK text
     return ('<style>@font-face{font-family:"growthsim CJK";unicode-range:U+2E80-FFFF,U+20000-3FFFF;'
             f'src:url(data:font/woff;base64,{data}) format("woff");}}</style>')
-
-
-def _show(v: Any) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, list):
-        return ", ".join(map(str, v)) if v else "[]"
-    return str(v)

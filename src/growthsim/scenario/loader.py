@@ -112,7 +112,9 @@ def _format_errors(
             msgs.append(located(file, line, path, msg_text))
             continue
         if kind == "extra_forbidden":
-            msg = "unknown key (check the spelling; see docs/scenario.md for the fields)"
+            from growthsim.scenario.suggest import unknown_key_message  # noqa: PLC0415
+
+            msg = unknown_key_message(exc.title, tuple(str(x) for x in err["loc"]))
         elif kind == "missing":
             msg = "required field is missing"
         else:

@@ -11,7 +11,8 @@ unless the description says otherwise. Defaults come from community-operations p
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import datetime
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -240,6 +241,10 @@ class Groups(Strict):
     max_size: int = Field(500, ge=2, le=500, description="hard cap per group (WeChat: 500)")
     max_groups: int | None = Field(
         None, ge=1, description="no more groups than this; then groups fill up to max_size"
+    )
+    count: int | None = Field(
+        None, ge=1, le=100_000, description="a plain way to ask for N groups: sets max_groups to N and, "
+        "unless target_size is given, target_size = ceil(members.initial / N)"
     )
     by_block: bool = Field(
         False, description="separate regional / interest groups per graph block"
@@ -532,6 +537,14 @@ class Scenario(Strict):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
+    locale: Literal["zh", "en"] | None = Field(
+        None, description="language of reports and messages for this plan (zh or en); "
+        "default: --lang, else the environment's locale"
+    )
+    start_date: datetime.date | None = Field(
+        None, description="calendar date of day 0 (YYYY-MM-DD); with it, charts and tables show "
+        "dates and day windows (start_day, end_day, days) may be given as dates"
+    )
     seed: int = Field(20261122, ge=0, le=2**63 - 1)
     horizon_days: int = Field(180, ge=1, le=3650, description="days simulated")
     replicates: int = Field(20, ge=1, le=100_000, description="Monte Carlo runs")
@@ -556,6 +569,11 @@ class Scenario(Strict):
     def _infer_kinds(cls, data: Any) -> Any:
         """``campaigns.invite_reward: {...}`` needs no ``kind``: the key names it; likewise
         ``staff.part_time_admin`` implies its role."""
+        from growthsim.scenario.dates import resolve_dates  # noqa: PLC0415
+
+        from growthsim.scenario.plain import expand_group_count  # noqa: PLC0415
+
+        data = expand_group_count(resolve_dates(data))
         if isinstance(data, dict):
             camps = data.get("campaigns")
             if isinstance(camps, dict):

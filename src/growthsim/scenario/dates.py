@@ -1,0 +1,71 @@
+"""Calendar dates in scenario files: with ``start_date`` set, any ``start_day``, ``end_day``
+or ``days`` entry may be a date (``2026-06-18``, e.g. around 618 or 双十一), resolved to
+the day number ``(date - start_date).days`` before validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+DAY_KEYS = ("start_day", "end_day")
+LIST_KEYS = ("days",)
+# sections whose nested mappings hold day windows (the plan's own settings, not its name)
+SECTIONS = ("channels", "campaigns", "kols", "staff", "replay", "groups", "volunteer_admins")
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _convert(value: Any, start: dt.date | None, where: str) -> Any:
+    d = _as_date(value)
+    if d is None:
+        return value
+    if start is None:
+        raise ValueError(f"{where}: the date {d.isoformat()} needs 'start_date' (the date of day 0) "
+                         "at the top of the scenario; found no start_date")
+    day = (d - start).days
+    if day < 0:
+        raise ValueError(f"{where}: the date {d.isoformat()} is before start_date "
+                         f"({start.isoformat()}); expected a date on or after it")
+    return day
+
+
+def _walk(node: Any, start: dt.date | None, where: str) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            path = f"{where}.{k}"
+            if k in DAY_KEYS:
+                out[k] = _convert(v, start, path)
+            elif k in LIST_KEYS and isinstance(v, list):
+                out[k] = [_convert(x, start, path) for x in v]
+            else:
+                out[k] = _walk(v, start, path)
+        return out
+    if isinstance(node, list):
+        return [_walk(v, start, f"{where}.{i}") for i, v in enumerate(node)]
+    return node
+
+
+def resolve_dates(data: Any) -> Any:
+    """``data`` with dates in day windows replaced by day numbers (a new mapping)."""
+    if not isinstance(data, dict):
+        return data
+    start = _as_date(data.get("start_date")) if data.get("start_date") is not None else None
+    if data.get("start_date") is not None and start is None:
+        return data  # let the schema report the malformed start_date
+    out = dict(data)
+    for section in SECTIONS:
+        if section in out:
+            out[section] = _walk(out[section], start, section)
+    return out
