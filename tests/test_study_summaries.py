@@ -3,8 +3,6 @@ points, indices with confidence intervals, small-sample warnings), in both langu
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from PIL import Image

@@ -41,8 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from growthsim.reference import ReferenceModel
     from growthsim.results import RunResult, RunSet
     from growthsim.runner import run_plans, run_replicates, simulate
-    from growthsim.scenario import (Scenario, ScenarioFile, apply_overrides, load_scenario,
-                                    load_scenario_variants)
+    from growthsim.scenario import Scenario, ScenarioFile, apply_overrides, load_scenario, load_scenario_variants
 
 
 def __getattr__(name: str) -> Any:

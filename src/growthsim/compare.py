@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from growthsim.errors import ScenarioError, UserError, located
-from growthsim.io import write_run_dir
 from growthsim.i18n import _, apply_plan_locale
 from growthsim.i18n.terms import kpi_label
+from growthsim.io import write_run_dir
 from growthsim.metrics.kpis import HEADLINE_KPIS, kpi_table, paired_differences
 from growthsim.report.build import build_report
 from growthsim.report.html import fmt

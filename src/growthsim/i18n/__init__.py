@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 __all__ = [
@@ -89,7 +89,7 @@ def resolve_language(cli: str | None = None, scenario: str | None = None,
     return env_language(environ)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> _gettext.NullTranslations:
     """The compiled catalogue of ``lang`` (``NullTranslations``, i.e. the English source
     text, when it is missing)."""

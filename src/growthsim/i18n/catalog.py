@@ -43,13 +43,12 @@ LOCALES = {"zh": "zh_CN", "en": "en"}
 def extract() -> Catalog:
     """A template catalogue of every message in the source, templates and KPI table."""
     cat = Catalog(project="growthsim", domain=DOMAIN, charset="utf-8")
-    for filename, lineno, message, comments, context in extract_from_dir(
+    for filename, _lineno, message, comments, context in extract_from_dir(
         str(PACKAGE_ROOT), method_map=METHOD_MAP, keywords=KEYWORDS,
         options_map={"report/templates/**.html": {"trimmed": "true"}},
     ):
         cat.add(message, None, [(f"growthsim/{filename}", None)], auto_comments=comments, context=context)
     from growthsim.i18n.terms import catalogue_terms  # noqa: PLC0415
-
     from growthsim.scenario.reference import catalogue_terms as field_terms  # noqa: PLC0415
 
     for where, message in [*catalogue_terms(), *field_terms()]:

@@ -4,7 +4,7 @@ the message ids; the catalogue tool extracts them from there (:func:`catalogue_t
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from growthsim.i18n import N_, _
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from growthsim.errors import InputFileError, located
+from growthsim.i18n.terms import kpi_description, kpi_label
 from growthsim.io import atomic_write_text, json_safe
 from growthsim.metrics.kpis import kpi_columns, kpi_info, kpi_table, paired_differences, summarise
-from growthsim.i18n.terms import kpi_description, kpi_label
 from growthsim.report.charts import make_charts, plan_colours
 from growthsim.report.html import render_html
 from growthsim.report.periods import monthly_blocks

@@ -27,7 +27,7 @@ from growthsim.i18n import N_, _
 from growthsim.i18n.terms import category_label, source_label
 from growthsim.io import atomic_write_bytes
 from growthsim.metrics.kpis import cohort_retention, kpi_table, source_columns
-from growthsim.report.calendar import Calendar, plan_calendar
+from growthsim.report.calendar import plan_calendar
 from growthsim.report.fonts import font_rc
 from growthsim.report.numbers import currency_unit
 

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from growthsim.i18n import _
+from growthsim.io import atomic_write_bytes
 from growthsim.metrics.kpis import kpi_info
 from growthsim.report.html import key_figure_rows, unit_words
 from growthsim.report.periods import monthly_frame
-from growthsim.io import atomic_write_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet

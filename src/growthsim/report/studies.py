@@ -22,9 +22,9 @@ import pandas as pd
 
 from growthsim.i18n import _
 from growthsim.i18n.terms import kpi_label
+from growthsim.io import atomic_write_bytes, atomic_write_text
 from growthsim.metrics.kpis import kpi_direction
 from growthsim.report.html import fmt, render_template
-from growthsim.io import atomic_write_bytes, atomic_write_text
 
 SOBOL_MIN_BASE = 256
 """Sobol' base samples below which the indices are flagged as rough (Saltelli's estimator's

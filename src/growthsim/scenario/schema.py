@@ -12,7 +12,7 @@ unless the description says otherwise. Defaults come from community-operations p
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -570,7 +570,6 @@ class Scenario(Strict):
         """``campaigns.invite_reward: {...}`` needs no ``kind``: the key names it; likewise
         ``staff.part_time_admin`` implies its role."""
         from growthsim.scenario.dates import resolve_dates  # noqa: PLC0415
-
         from growthsim.scenario.plain import expand_group_count  # noqa: PLC0415
 
         data = expand_group_count(resolve_dates(data))
