@@ -189,3 +189,36 @@ def test_target_results_are_cached_on_the_runset():
     rs = run_plans({"p": small_plan(horizon_days=20)}, replicates=2, seed=1)
     assert target_results(rs) is target_results(rs)
     assert len(target_results(rs).table) == 0  # no targets, no rows
+
+
+def test_a_target_by_calendar_date_counts_that_date_and_round_trips(tmp_path):
+    # start 2027-01-01: the end of 2027-03-31 is 90 days elapsed (Jan 31 + Feb 28 + Mar 31)
+    p = write(tmp_path, "start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2027-03-31, at_least: 1}\n")
+    plan = ScenarioFile(p).base
+    t = plan.targets[0]
+    assert t.checkpoint == 90 and t.date.isoformat() == "2027-03-31"
+    assert "2027-03-31" in t.label
+    # the resolved plan (what scenario.resolved.yaml holds) validates again to the same target
+    from growthsim.scenario.loader import validate_plan
+
+    again = validate_plan(plan.model_dump(mode="json"))
+    assert again.targets[0].checkpoint == 90
+
+
+@pytest.mark.parametrize("body, path, words", [
+    ("targets:\n  - {kpi: groups, date: 2027-03-31, at_least: 1}\n", "targets.0.date", ["needs 'start_date'"]),
+    ("start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2026-12-31, at_least: 1}\n",
+     "targets.0.date", ["before start_date"]),
+    ("start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2027-02-01, day: 10, at_least: 1}\n",
+     "targets.0.date", ["one of day, month or date"]),
+    ("start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2027-04-01, at_least: 1}\n",
+     "targets.0", ["day 91 is past the horizon"]),
+])
+def test_bad_target_dates_are_located_errors(tmp_path, body, path, words):
+    p = write(tmp_path, body)
+    with pytest.raises(ScenarioError) as ei:
+        ScenarioFile(p)
+    msg = str(ei.value)
+    assert f": {path}" in msg, msg
+    for w in words:
+        assert w in msg, msg

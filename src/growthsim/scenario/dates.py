@@ -1,6 +1,8 @@
 """Calendar dates in scenario files: with ``start_date`` set, any ``start_day``, ``end_day``
 or ``days`` entry may be a date (``2026-06-18``, e.g. around 618 or 双十一), resolved to
-the day number ``(date - start_date).days`` before validation."""
+the day number ``(date - start_date).days`` before validation. A stage target may name its
+checkpoint as ``date:`` ("by 2027-03-31"): that date's day counts, so the checkpoint is
+``day: (date - start_date).days + 1`` days elapsed (see :mod:`growthsim.scenario.targets`)."""
 
 from __future__ import annotations
 
@@ -68,4 +70,22 @@ def resolve_dates(data: Any) -> Any:
     for section in SECTIONS:
         if section in out:
             out[section] = _walk(out[section], start, section)
+    if isinstance(out.get("targets"), list):
+        out["targets"] = [_target_date(t, start, f"targets.{i}") for i, t in enumerate(out["targets"])]
     return out
+
+
+def _target_date(target: Any, start: dt.date | None, where: str) -> Any:
+    """A target whose checkpoint is a ``date``: the same target with ``day`` set to the days
+    elapsed by the end of that date (the date itself is kept for labels)."""
+    if not isinstance(target, dict) or target.get("date") is None:
+        return target
+    day = _convert(target["date"], start, f"{where}.date")
+    if not isinstance(day, int):
+        raise ValueError(f"{where}.date: expected a date such as 2027-03-31, found {target['date']!r}")
+    # a resolved plan (scenario.resolved.yaml) carries both the date and its day: they agree
+    given = [k for k in ("day", "month") if target.get(k) is not None and not (k == "day" and target[k] == day + 1)]
+    if given:
+        raise ValueError(f"{where}.date: give the checkpoint as one of day, month or date; "
+                         f"found date and {' and '.join(given)}")
+    return {**target, "date": _as_date(target["date"]).isoformat(), "day": day + 1}  # type: ignore[union-attr]

@@ -12,7 +12,8 @@ Example::
 
 Days are counted as *days elapsed*: checkpoint ``day: D`` is the state after ``D``
 simulated days (days ``0 .. D-1``), so ``day: 90`` with ``horizon_days: 90`` is the end of
-the run, and ``month: M`` is ``day: 30 * M``. A checkpoint must lie in ``1 .. horizon_days``
+the run, ``month: M`` is ``day: 30 * M``, and with a ``start_date`` a ``date: 2027-03-31``
+is the state at the end of that date (``day: (date - start_date).days + 1``). A checkpoint must lie in ``1 .. horizon_days``
 (checked by the scenario, which knows the horizon).
 
 KPIs are the names of :data:`growthsim.metrics.kpis.KPIS` (plus the plan-dependent
@@ -22,6 +23,7 @@ conversion, ...) are computed as of the checkpoint (see :mod:`growthsim.metrics.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -52,6 +54,10 @@ class Target(_Strict):
     kpi: str = Field(description="a KPI name of the catalogue (growthsim.metrics.kpis)")
     day: int | None = Field(None, ge=1, description="checkpoint: after this many simulated days")
     month: int | None = Field(None, ge=1, description="checkpoint: after this many 30-day months")
+    date: datetime.date | None = Field(
+        None,
+        description="checkpoint: by the end of this calendar date (needs start_date; resolved to day)",
+    )
     at_least: float | None = Field(None, description="the KPI must be >= this")
     at_most: float | None = Field(None, description="the KPI must be <= this")
 
@@ -101,7 +107,10 @@ class Target(_Strict):
             bounds.append(f">= {self.at_least:g}")
         if self.at_most is not None:
             bounds.append(f"<= {self.at_most:g}")
-        when = f"month {self.month}" if self.month is not None else f"day {self.day}"
+        if self.date is not None:
+            when = self.date.isoformat()
+        else:
+            when = f"month {self.month}" if self.month is not None else f"day {self.day}"
         return f"{self.kpi} {' and '.join(bounds)} by {when}"
 
     def hit(self, value: float) -> bool:
