@@ -34,12 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from growthsim.errors import InputFileError, UserError, located
 from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
-from growthsim.scenario.loader import _line_map
+from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, read_yaml_mapping
 from growthsim.scenario.schema import Scenario
 
 DEFAULT_MAX_RUNS = 10_000
@@ -250,35 +249,12 @@ def _where(lines: dict[tuple, int], keys: tuple) -> int | None:
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(located(str(path), None, None, "experiment file not found")) from None
-    except IsADirectoryError:
-        raise InputFileError(located(str(path), None, None, "is a directory, expected a YAML file")) from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(located(str(path), None, None, f"not a UTF-8 text file ({exc.reason})")) from None
-    except OSError as exc:
-        raise InputFileError(located(str(path), None, None, f"cannot read: {exc.strerror}")) from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputFileError(located(str(path), line, None, f"not valid YAML: {problem}")) from None
-    if not isinstance(data, dict):
-        found = "an empty file" if data is None else type(data).__name__
-        raise InputFileError(
-            located(str(path), 1, None, f"expected a mapping of experiment fields, found {found}")
-        )
-    return data, (_line_map(node) if node is not None else {})
+    return read_yaml_mapping(path, "experiment", InputFileError, not_found="experiment file not found")
 
 
 def _format_validation(exc: ValidationError, file: str | None, lines: dict[tuple, int]) -> str:
     msgs = []
-    for err in exc.errors():
+    for err in exc.errors()[:MAX_ERRORS_SHOWN]:
         loc = tuple(str(x) for x in err["loc"])
         line = _where(lines, loc)
         path = ".".join(loc) or "(top level)"
@@ -296,7 +272,7 @@ def _format_validation(exc: ValidationError, file: str | None, lines: dict[tuple
                 text = repr(inp)
                 msg += f"; found {text if len(text) <= 60 else text[:57] + '...'}"
         msgs.append(located(file, line, path, msg))
-    return "\n".join(msgs)
+    return join_errors(msgs, total=exc.error_count())
 
 
 _MISSING = object()

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from growthsim.cliargs import check_run_size, count, seed_arg
 from growthsim.errors import ScenarioError, UserError, located
 from growthsim.metrics.kpis import HEADLINE_KPIS, kpi_info, kpi_table, paired_differences
 from growthsim.report.build import build_report
 from growthsim.report.html import fmt
+from growthsim.rundir import RunFolder
+from growthsim.scenario.schema import MAX_REPLICATES
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.scenario.schema import Scenario
@@ -40,9 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("plans", nargs="+", metavar="PLAN", help="FILE.yaml or FILE.yaml:VARIANT")
     p.add_argument("--out", metavar="DIR", help="run folder to write (default: runs/compare-<plans>)")
-    p.add_argument("--replicates", type=_positive_int, metavar="N",
+    p.add_argument("--replicates", type=count(1, MAX_REPLICATES), metavar="N",
                    help="replicates per plan (default: the first plan's 'replicates')")
-    p.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the first plan's 'seed')")
+    p.add_argument("--seed", type=seed_arg, metavar="S", help="base seed (default: the first plan's 'seed')")
+    p.add_argument("--force", action="store_true", help="replace an existing, non-empty --out folder as a whole")
     p.add_argument("--title", help="report title")
     p.set_defaults(func=cmd_compare)
 
@@ -55,26 +58,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'growthsim run' or 'compare'")
     r.add_argument("--title", help="report title")
     r.set_defaults(func=cmd_report)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {v}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}") from None
-    if not 0 <= v <= 2**63 - 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number between 0 and 2**63-1, found {v}")
-    return v
 
 
 def split_plan_spec(spec: str) -> tuple[Path, str | None]:
@@ -192,23 +175,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UserError(f"the simulation engine is not available ({exc})") from None
     plans = load_plans(args.plans)
     out = Path(args.out) if args.out else default_out(list(plans))
-    if out.exists() and not out.is_dir():
-        raise UserError(located(str(out), None, "--out", "exists and is not a folder"))
-    runset = run_plans(plans, replicates=args.replicates, seed=args.seed, progress=sys.stderr.isatty())
-    # write everything into a fresh sibling folder, then move the files into place, so an
-    # interrupted compare leaves no mix of old and new outputs
-    staging = out.parent / f".{out.name}.partial"
-    if staging.exists():
-        shutil.rmtree(staging)
-    write_run_dir(staging, runset)
-    build_report(staging, runset=runset, title=args.title)
-    out.mkdir(parents=True, exist_ok=True)
-    for item in staging.iterdir():
-        target = out / item.name
-        if target.is_dir() and item.is_dir():
-            shutil.rmtree(target)
-        item.replace(target)
-    staging.rmdir()
+    first = next(iter(plans.values()))
+    check_run_size(len(plans), args.replicates or first.replicates, max(p.horizon_days for p in plans.values()))
+    # checked before anything runs; written into a staging folder committed as a whole,
+    # so an interrupted compare leaves no mix of old and new outputs
+    folder = RunFolder(out, force=getattr(args, "force", False))
+    with folder as staging:
+        runset = run_plans(plans, replicates=args.replicates, seed=args.seed, progress=sys.stderr.isatty())
+        write_run_dir(staging, runset)
+        build_report(staging, runset=runset, title=args.title)
     table = kpi_table(runset)
     print(format_differences(table, list(plans)))
     print(f"run folder: {out}")
