@@ -31,7 +31,8 @@ from growthsim.scenario.loader import apply_overrides, format_errors, read_yaml,
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # NaN or infinite bounds and weights would make every distance NaN
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class ParamSpec(_Strict):

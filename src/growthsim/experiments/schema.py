@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -39,9 +40,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from growthsim.errors import InputFileError, UserError, located
 from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
 from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, read_yaml_mapping
-from growthsim.scenario.schema import Scenario
+from growthsim.scenario.schema import Name, Scenario
 
 DEFAULT_MAX_RUNS = 10_000
+# Runs one sweep may hold at all, even with --yes: each run is a row of results (and the
+# run table derives one seed per run), so a million runs is ~10 days of simulation at 1
+# run/s; max_runs cannot be set above it.
+HARD_MAX_RUNS = 1_000_000
 
 # Daily series a run produces (growthsim.results.RunResult.timeseries), besides the
 # per-source ``new_<source>`` and per-category ``cost_<category>`` columns.
@@ -72,7 +77,7 @@ SERIES_PREFIXES = ("new_", "cost_")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Factor(_Strict):
@@ -103,6 +108,8 @@ class Factor(_Strict):
         if has_range:
             if self.low is None or self.high is None:
                 raise ValueError("a range needs both low and high")
+            if not (math.isfinite(self.low) and math.isfinite(self.high)):
+                raise ValueError(f"expected finite low and high, found low={self.low!r}, high={self.high!r}")
             if not self.high > self.low:
                 raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
             if self.type == "int" and not (float(self.low).is_integer() and float(self.high).is_integer()):
@@ -167,7 +174,7 @@ class Outputs(_Strict):
 class ExperimentSpec(_Strict):
     """The contents of an experiment file."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     description: str = ""
     scenario: str = Field(min_length=1, description="scenario file, relative to the experiment file")
     variant: str | None = None
@@ -182,7 +189,7 @@ class ExperimentSpec(_Strict):
         description="replicate r of every point uses the same seed, so differences between "
         "points are due to the factors, not to chance (default: every run its own seed)",
     )
-    max_runs: int = Field(DEFAULT_MAX_RUNS, ge=1)
+    max_runs: int = Field(DEFAULT_MAX_RUNS, ge=1, le=HARD_MAX_RUNS)
 
 
 @dataclass

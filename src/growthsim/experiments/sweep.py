@@ -44,7 +44,7 @@ import pandas as pd
 
 from growthsim.errors import UserError, located
 from growthsim.experiments.design import DesignTable, expand, expected_points, run_table
-from growthsim.experiments.schema import Experiment, load_experiment
+from growthsim.experiments.schema import HARD_MAX_RUNS, Experiment, load_experiment
 from growthsim.scenario import apply_overrides
 
 RunFn = Callable[..., Any]  # (scenario, seed=int, replicate=int) -> RunResult
@@ -237,7 +237,8 @@ def write_json(path: Path, data: Any) -> None:
 
 def _read_parts(parts: Path, prefix: str) -> pd.DataFrame:
     files = sorted(parts.glob(f"{prefix}-*.parquet"))
-    frames = [pd.read_parquet(f) for f in files]
+    frames = [_read_table(f, f"checkpoint ({prefix} part)", ("run",),
+                          "; delete it and resume: its runs will be run again") for f in files]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -287,7 +288,14 @@ def plan_sweep(experiment: Experiment | str | Path, yes: bool = False) -> SweepP
     """Load (if a path) and expand an experiment; refuse more than ``max_runs`` runs
     unless ``yes``. Nothing runs."""
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
-    n_expected = expected_points(exp) * exp.spec.replicates
+    n_expected = expected_points(exp) * exp.spec.replicates  # Python ints: no overflow
+    if n_expected > HARD_MAX_RUNS:
+        raise SweepError(
+            located(str(exp.path) if exp.path else None, exp.lines.get(("design",)), "design",
+                    f"the {exp.spec.design.type} design gives {n_expected:,} runs ({expected_points(exp):,} points "
+                    f"x {exp.spec.replicates} replicates), more than the {HARD_MAX_RUNS:,} one sweep can hold "
+                    "(even with --yes); use fewer levels, samples or replicates")
+        )
     if n_expected > exp.spec.max_runs and not yes:
         file = str(exp.path) if exp.path else None
         raise SweepError(
@@ -590,7 +598,9 @@ def _check_resume(out_dir: Path, plan: SweepPlan) -> None:
         raise SweepError(f"--resume {out_dir}: no manifest.json there; is this a sweep folder?")
     try:
         manifest = json.loads(mf.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        if not isinstance(manifest, dict):
+            raise ValueError(f"expected a JSON object, found {type(manifest).__name__}")
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise SweepError(f"--resume {out_dir}: cannot read manifest.json ({exc})") from None
     want = plan.experiment.fingerprint()
     if manifest.get("fingerprint") != want or manifest.get("n_runs") != plan.n_runs:
@@ -619,8 +629,19 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
     f = p / "results.parquet"
     if not f.exists():
         raise SweepError(f"{p}: no results.parquet (finish the sweep with --resume {p})")
-    df = pd.read_parquet(f)
+    df = _read_table(f, "sweep results table", ("run", "point", "replicate", "seed", "status"))
     s = p / "series.parquet"
     if s.exists():
-        df.attrs["series"] = pd.read_parquet(s)
+        df.attrs["series"] = _read_table(s, "sweep series table", ("run", "day"))
     return df
+
+
+def _read_table(path: Path, kind: str, columns: tuple[str, ...], hint: str = "") -> pd.DataFrame:
+    """A sweep folder's parquet file, within the limits of :mod:`growthsim.inputs`; a
+    truncated or corrupt file is a SweepError naming it."""
+    from growthsim.inputs import read_parquet_file
+
+    try:
+        return read_parquet_file(path, kind, columns, error=SweepError)
+    except SweepError as exc:
+        raise SweepError(str(exc) + hint) from None

@@ -35,9 +35,9 @@ Name = Annotated[str, AfterValidator(printable_name)]
 
 
 class Strict(BaseModel):
-    """Base model: unknown keys are errors."""
+    """Base model: unknown keys are errors; so are infinite and NaN numbers (``.inf``)."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class EndNotBeforeStart(BaseModel):
