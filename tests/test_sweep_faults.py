@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_experiments_sweep import EXP, TINY
+from test_experiments_sweep import EXP, TINY
 
 CRASH = """\
 import os, sys

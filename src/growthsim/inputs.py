@@ -10,11 +10,13 @@ Limits (module constants; each is far above what a real input holds):
 =========================== ============== ==================================================
 limit                       value          why
 =========================== ============== ==================================================
-YAML file size              4 MiB          a scenario with every lever is ~20 kB; a calibrated
+YAML file size              1 MiB          a scenario with every lever is ~20 kB; a calibrated
                                            scenario replaying 10 years of joins ~40 kB
-YAML nodes (after aliases)  200,000        counts what pydantic would see, aliases expanded:
-                                           a "billion laughs" file fails at composition, not
-                                           after building a 10^9-element structure
+YAML nodes                  200,000        first counted on the parser's event stream (no
+                                           tree built; stops at the limit), then again with
+                                           every alias expanded on the composed tree: a
+                                           "billion laughs" file fails before any Python
+                                           object is built, not after a 10^9-element one
 YAML nesting depth          64             a scenario is 5 levels deep
 errors shown                20             then "... and N more", never megabytes of messages
 history / event CSV         64 MiB         ~1 million daily rows; checked before reading
@@ -42,7 +44,7 @@ import yaml
 from growthsim.errors import InputFileError, UserError, located
 
 MiB = 1 << 20
-MAX_YAML_BYTES = 4 * MiB
+MAX_YAML_BYTES = 1 * MiB
 MAX_YAML_NODES = 200_000
 MAX_YAML_DEPTH = 64
 MAX_ERRORS_SHOWN = 20
@@ -189,10 +191,35 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+def prescan(text: str, max_nodes: int = MAX_YAML_NODES, max_depth: int = MAX_YAML_DEPTH) -> None:
+    """Walk the parser's events (no tree is built) and stop at the first limit passed:
+    more than ``max_nodes`` scalars and collections, or deeper than ``max_depth``."""
+    parser = _BaseLoader(text)
+    try:
+        nodes = depth = 0
+        while parser.check_event():
+            ev = parser.get_event()
+            if isinstance(ev, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+                nodes += 1
+                if nodes > max_nodes:
+                    raise YamlLimitError(f"more than {max_nodes:,} values; expected a smaller document",
+                                         ev.start_mark.line + 1)
+            if isinstance(ev, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    raise YamlLimitError(f"nested more than {max_depth} levels deep; expected a flatter document",
+                                         ev.start_mark.line + 1)
+            elif isinstance(ev, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        parser.dispose()
+
+
 def parse_yaml(text: str, file: str | None, error: type[UserError] = InputFileError) -> tuple[Any, yaml.Node | None]:
     """Parse one YAML document within the limits; return (data, node)."""
     loader = BoundedLoader(text)
     try:
+        prescan(text, loader.max_nodes, loader.max_depth)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except YamlLimitError as exc:

@@ -263,6 +263,8 @@ def _format_validation(exc: ValidationError, file: str | None, lines: dict[tuple
     msgs = []
     for err in exc.errors()[:MAX_ERRORS_SHOWN]:
         loc = tuple(str(x) for x in err["loc"])
+        if len(loc) > 1 and loc[-1] in ("float", "int"):  # the member of a number union
+            loc = loc[:-1]
         line = _where(lines, loc)
         path = ".".join(loc) or "(top level)"
         kind = err["type"]
@@ -279,7 +281,8 @@ def _format_validation(exc: ValidationError, file: str | None, lines: dict[tuple
                 text = repr(inp)
                 msg += f"; found {text if len(text) <= 60 else text[:57] + '...'}"
         msgs.append(located(file, line, path, msg))
-    return join_errors(msgs, total=exc.error_count())
+    unique = list(dict.fromkeys(msgs))
+    return join_errors(unique, total=exc.error_count() - (len(msgs) - len(unique)))
 
 
 _MISSING = object()

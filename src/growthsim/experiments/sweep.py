@@ -360,38 +360,6 @@ def _assemble_series(plan: SweepPlan, series: pd.DataFrame) -> pd.DataFrame:
     return df[cols].reset_index(drop=True)
 
 
-def _ignore_sigint() -> None:
-    """In a worker process: leave Ctrl-C to the sweep's own process, which stops the
-    cluster (a worker would otherwise print a KeyboardInterrupt traceback)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-class _WorkerSetup:
-    """A Dask worker plugin: runs on every worker, including one started in place of a
-    worker a crashing run killed (a ``client.run`` reaches only the workers of the moment)."""
-
-    name = "growthsim-worker-setup"
-
-    def setup(self, worker: Any) -> None:  # noqa: D102
-        try:
-            _ignore_sigint()
-        except (ValueError, OSError):  # pragma: no cover - not the main thread
-            pass
-        try:
-            import numba
-
-            numba.set_num_threads(1)
-        except Exception:  # noqa: BLE001 - optional
-            pass
-
-    def teardown(self, worker: Any) -> None:  # noqa: D102
-        pass
-
-
 # How a sweep survives runs that kill their worker, and never waits forever:
 MAX_ATTEMPTS = 2  # a run whose worker died is tried this often (on a fresh worker) before it is failed
 STALL_MIN_S = 600.0  # no batch finished for max(this, 10 x the slowest batch so far): give up on the rest
@@ -450,10 +418,9 @@ class _Executor:
             self.client = Client(self.cluster)
         info = self.client.scheduler_info()
         self.n_workers = max(1, len(info.get("workers", {})))
-        try:
-            self.client.register_plugin(_WorkerSetup(), name=_WorkerSetup.name)
-        except Exception:  # noqa: BLE001 - an old scheduler without plugins: setup is optional
-            pass
+        from growthsim.experiments.workersetup import WorkerSetup
+
+        self.client.register_plugin(WorkerSetup(), name=WorkerSetup.name)
         self.client.run(_warmup, spec)
 
     def map(self, batches: list[list[Task]]) -> Iterator[tuple[list[Task], list[dict[str, Any]], pd.DataFrame | None]]:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from growthsim.errors import ScenarioError, located
 from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, line_map, read_yaml_mapping
-from growthsim.scenario.schema import CAMPAIGN_KINDS, Scenario
+from growthsim.scenario.schema import CAMPAIGN_KINDS, Scenario, printable_name
 
 FILE_KEYS = ("variants",)  # keys of a scenario file that are not part of one plan
 
@@ -150,6 +150,10 @@ class ScenarioFile:
         self.variants: dict[str, Scenario] = {}
         for name, over in variants.items():
             name = str(name)
+            try:
+                printable_name(name)
+            except ValueError as exc:
+                raise ScenarioError(located(str(self.path), lines.get(("variants", name)), "variants", str(exc))) from None
             if name == "base":
                 raise ScenarioError(
                     located(str(self.path), lines.get(("variants", name)), f"variants.{name}",

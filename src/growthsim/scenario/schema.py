@@ -27,7 +27,7 @@ def printable_name(value: str) -> str:
     which would corrupt file names, tables and reports."""
     bad = [c for c in value if ord(c) < 32 or ord(c) == 127]
     if bad:
-        raise ValueError(f"expected a name without control characters, found {bad[0]!r} in {value[:60]!r}")
+        raise ValueError(f"expected a name without control characters, found {bad[0]!r}")
     return value
 
 
