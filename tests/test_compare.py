@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from growthsim.cli import main
-from growthsim.report.cli import default_out, load_plans, split_plan_spec
+from growthsim.compare import default_out, load_plans, split_plan_spec
 
 # Two plans that differ in one lever: an invite reward (invite probability x1.8) in B.
 PLAN = """\

@@ -1,7 +1,7 @@
 """Docking with textbook diffusion models: Bass (well-mixed market) and SIR (EoN).
 
 Configurations and the derivations of what they must reproduce are in
-:mod:`growthsim.reference.docking`. Full-size versions with plots:
+:mod:`helpers.docking` (``tests/helpers/docking.py``). Full-size versions with plots:
 ``experiments/validation/``.
 """
 
@@ -13,7 +13,7 @@ import pytest
 
 from growthsim.graph import build_graph, to_networkx
 from growthsim.model.community import CommunityModel
-from growthsim.reference.docking import bass_continuous, bass_plan, bass_recursion, sir_plan
+from helpers.docking import bass_continuous, bass_plan, bass_recursion, sir_plan
 
 N_BASS = 10_000
 H_BASS = 30

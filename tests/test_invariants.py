@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from growthsim.kernels.daily import CHURNED, DORMANT, MEMBER, OUTSIDER
 from growthsim.model.community import CommunityModel
 from growthsim.scenario import Scenario
+from growthsim.vocab import CHURNED, DORMANT, MEMBER, OUTSIDER
 
 prob = st.floats(0.0, 1.0, allow_nan=False)
 small_prob = st.floats(0.0, 0.2, allow_nan=False)

@@ -20,7 +20,7 @@ from growthsim.metrics.kpis import (
     replicate_kpis,
     summarise,
 )
-from growthsim.report.synthetic import synthetic_plan, synthetic_runset
+from helpers.synthetic import synthetic_plan, synthetic_runset
 from growthsim.results import RunResult, RunSet
 
 

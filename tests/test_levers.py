@@ -16,11 +16,11 @@ import math
 import numpy as np
 import pytest
 
-from growthsim.kernels.daily import MEMBER, SRC_CHANNEL0
 from growthsim.model.community import CommunityModel
 from growthsim.model.levers import fatigued
 from growthsim.runner import graph_for, run_plans
 from growthsim.scenario import Scenario, deep_merge
+from growthsim.vocab import MEMBER, SRC_CHANNEL0
 
 R = 4  # replicates per comparison
 # Engagement that fades fast (decay 0.15 a day: equilibrium e ~ 0.45 instead of ~0.9), so a

@@ -23,7 +23,7 @@ from growthsim.report import build_report
 from growthsim.report.charts import CHART_TITLES, make_charts
 from growthsim.report.fonts import cjk_font_path, font_rc, register_cjk_font
 from growthsim.report.html import verdict
-from growthsim.report.synthetic import synthetic_plan, synthetic_runset
+from helpers.synthetic import synthetic_plan, synthetic_runset
 from growthsim.results import RunSet
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from growthsim.model.community import CommunityModel
-from growthsim.reference.docking import NEUTRAL_MEMBERS
+from helpers.docking import NEUTRAL_MEMBERS
 from growthsim.scenario import Scenario
 
 

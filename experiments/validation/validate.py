@@ -27,16 +27,18 @@ import numpy as np  # noqa: E402
 from growthsim.graph import build_graph, to_networkx  # noqa: E402
 from growthsim.model.community import CommunityModel  # noqa: E402
 from growthsim.reference import ReferenceModel  # noqa: E402
-from growthsim.reference.docking import (  # noqa: E402
+from growthsim.scenario import Scenario  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+# the docking configurations and the reference-model plans are test helpers (tests/)
+sys.path.insert(0, str(HERE.parents[1] / "tests"))
+from helpers.docking import (  # noqa: E402
     NEUTRAL_MEMBERS,
     bass_continuous,
     bass_plan,
     bass_recursion,
     sir_plan,
 )
-from growthsim.scenario import Scenario  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
 
 
 def _save(fig, name: str) -> str:
@@ -150,7 +152,6 @@ def check_sir() -> dict:
 
 # ----------------------------------------------------------------------------- reference
 def check_reference() -> dict:
-    sys.path.insert(0, str(HERE.parents[1] / "tests"))
     from test_reference import COLUMNS, full_plan
 
     n, H, R = 10_000, 120, 12

@@ -17,9 +17,11 @@ from growthsim.errors import UserError
 # Modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "growthsim.commands",  # run, check
-    "growthsim.report.cli",  # compare, report
+    "growthsim.compare",  # compare
+    "growthsim.report.cli",  # report
     "growthsim.experiments.cli",  # sweep, sensitivity
     "growthsim.calibrate.cli",  # calibrate, forecast
+    "growthsim.app.cli",  # app
 )
 
 
@@ -30,13 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a command group not built yet
-            if exc.name == name:
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

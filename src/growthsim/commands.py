@@ -12,6 +12,7 @@ import yaml
 
 from growthsim.cliargs import check_run_size, count, seed_arg
 from growthsim.io import summary, write_run_dir
+from growthsim.report import build_report
 from growthsim.rundir import RunFolder, default_run_dir
 from growthsim.runner import run_plans
 from growthsim.scenario.loader import ScenarioFile
@@ -83,13 +84,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         runset = run_plans(plans, replicates=R, seed=seed, progress=not args.quiet)
         write_run_dir(staging, runset)
         if not args.no_report:
-            from growthsim.report import build_report
-
             report_files = build_report(staging)
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"{first.name}: {len(plans)} plan(s) x {R} replicates x {first.horizon_days} days, "
               f"seed {seed}, {elapsed:.1f} s")
+        from growthsim.decide import verdict_of
+        from growthsim.metrics.targets import format_targets, target_results
+
+        verdict = verdict_of(runset)
+        print(f"verdict: {verdict.sentence}")
+        tt = target_results(runset).table
+        if len(tt):
+            print("stage targets: share of futures hitting each (95% Wilson interval):")
+            print(format_targets(tt))
         print(f"medians (P10–P90) at day {first.horizon_days - 1}, totals over the horizon, "
               f"money in {first.economics.currency}:")
         summ = summary(runset)
@@ -98,6 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             note = _budget_note(plans[label], s["budget_exhausted"], runset.timeseries, label)
             if note:
                 print(f"{label}: {note}")
+        for line in [p["text"] for p in verdict.pairs] + verdict.notes + [f"warning: {w}" for w in verdict.warnings]:
+            print(line)
         print(f"wrote {out}/ (timeseries.parquet/.csv, summary.json, scenario.resolved.yaml"
               + (", report.html" if any(str(p).endswith("report.html") for p in report_files) else "") + ")")
     return 0

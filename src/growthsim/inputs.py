@@ -12,7 +12,7 @@ limit                       value          why
 =========================== ============== ==================================================
 YAML file size              1 MiB          a scenario with every lever is ~20 kB; a calibrated
                                            scenario replaying 10 years of joins ~40 kB
-YAML nodes                  200,000        first counted on the parser's event stream (no
+YAML nodes                  50,000         first counted on the parser's event stream (no
                                            tree built; stops at the limit), then again with
                                            every alias expanded on the composed tree: a
                                            "billion laughs" file fails before any Python
@@ -45,7 +45,7 @@ from growthsim.errors import InputFileError, UserError, located
 
 MiB = 1 << 20
 MAX_YAML_BYTES = 1 * MiB
-MAX_YAML_NODES = 200_000
+MAX_YAML_NODES = 50_000
 MAX_YAML_DEPTH = 64
 MAX_ERRORS_SHOWN = 20
 MAX_HISTORY_BYTES = 64 * MiB
@@ -88,27 +88,32 @@ def measure_node(root: yaml.Node, max_nodes: int = MAX_YAML_NODES, max_depth: in
     size: dict[int, int] = {}
     height: dict[int, int] = {}
     entered: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
     while stack:
-        node, finished = stack.pop()
+        node, kids = stack.pop()
         i = id(node)
-        kids = _children(node)
-        if finished:
-            s = 1 + sum(size[id(c)] for c in kids)
-            h = 1 + max((height[id(c)] for c in kids), default=0)
-            size[i], height[i] = s, h
+        if kids is not None:  # every child done
+            s = 1
+            h = 0
+            for c in kids:
+                j = id(c)
+                s += size[j]
+                if height[j] > h:
+                    h = height[j]
+            size[i], height[i] = s, h + 1
             if s > max_nodes:
                 raise YamlLimitError(
                     f"the document expands to more than {max_nodes:,} values (YAML aliases count "
                     "once per use); expected a smaller file", node.start_mark.line + 1)
-            if h > max_depth:
+            if h + 1 > max_depth:
                 raise YamlLimitError(f"nested more than {max_depth} levels deep; expected a flatter document",
                                      node.start_mark.line + 1)
             continue
         if i in size:
             continue
         entered.add(i)
-        stack.append((node, True))
+        kids = _children(node)
+        stack.append((node, kids))
         for c in kids:
             j = id(c)
             if j in size:
@@ -116,7 +121,7 @@ def measure_node(root: yaml.Node, max_nodes: int = MAX_YAML_NODES, max_depth: in
             if j in entered:
                 raise YamlLimitError("an alias refers to a mapping or list that contains it (a recursive "
                                      "structure); expected plain data", c.start_mark.line + 1)
-            stack.append((c, False))
+            stack.append((c, None))
     return size[id(root)]
 
 

@@ -2,7 +2,9 @@
 
 A run folder holds ``timeseries.parquet`` and ``timeseries.csv`` (one row per plan x
 replicate x day), ``scalars.parquet``, ``cohorts.parquet``, ``ledger.parquet``,
-``scenario.resolved.yaml`` (label -> fully resolved plan) and ``summary.json``. Every file
+``scenario.resolved.yaml`` (label -> fully resolved plan), ``summary.json``,
+``checkpoints.csv`` (KPIs at the checkpoint days) and, when plans have targets,
+``targets.csv`` (:mod:`growthsim.metrics.targets`). Every file
 is written under a temporary name in the same folder and renamed into place, so an
 interrupted run never leaves a half file that looks whole.
 """
@@ -76,28 +78,34 @@ def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
     return atomic_write_text(path, df.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
 
 
-def _clean(x: Any) -> Any:
+def json_safe(x: Any) -> Any:
+    """``x`` made JSON-safe: NaN / inf -> None, numpy scalars -> Python numbers, numpy
+    arrays and tuples -> lists, mapping keys -> strings (recursively)."""
+    if isinstance(x, dict):
+        return {str(k): json_safe(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return json_safe(x.tolist())
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
     if isinstance(x, float) and not math.isfinite(x):
         return None
-    if isinstance(x, (np.floating,)):
-        return _clean(float(x))
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
     return x
 
 
 def write_json(path: str | Path, data: Any) -> Path:
-    return atomic_write_text(path, json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n")
+    """Write ``data`` as indented UTF-8 JSON (through :func:`json_safe`), atomically."""
+    return atomic_write_text(path, json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n")
 
 
 def summary(runset: RunSet) -> dict[str, Any]:
     """End-of-horizon figures per plan: mean and P10 / P50 / P90 over replicates."""
+    from growthsim.metrics.targets import target_results, targets_summary
+
     out: dict[str, Any] = {}
     ts = runset.timeseries
+    targets = targets_summary(target_results(runset).table)
     for label, plan in runset.plans.items():
         t = ts[ts["variant"] == label]
         last = t[t["day"] == t["day"].max()]
@@ -129,6 +137,7 @@ def summary(runset: RunSet) -> dict[str, Any]:
                 "day_p50": float(np.median(days[hit])) if hit.any() else None,
             }
         out[label] = {
+            "targets": targets.get(label, []),
             "budget_exhausted": budget,
             "replicates": int(t["replicate"].nunique()),
             "horizon_days": plan.horizon_days,
@@ -150,7 +159,15 @@ def write_run_dir(out_dir: str | Path, runset: RunSet) -> Path:
     write_parquet(out / "scalars.parquet", runset.scalars)
     write_parquet(out / "cohorts.parquet", runset.cohorts)
     write_parquet(out / "ledger.parquet", runset.ledger)
-    write_json(out / "summary.json", summary(runset))
+    from growthsim.metrics.targets import target_results
+
+    tr = target_results(runset)
+    write_csv(out / "checkpoints.csv", tr.checkpoint_summary())
+    if len(tr.table):
+        write_csv(out / "targets.csv", tr.table)
+    from growthsim.decide import verdict_of
+
+    write_json(out / "summary.json", {**summary(runset), "decision": verdict_of(runset).to_dict()})
     from growthsim.rundir import write_manifest
 
     write_manifest(out)  # last: its presence marks a complete folder

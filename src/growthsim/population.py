@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from growthsim.kernels.daily import MEMBER, SRC_INITIAL
+from growthsim.vocab import MEMBER, SRC_INITIAL, SRC_NONE
 from growthsim.scenario.schema import Propensity
 
 
@@ -16,13 +16,15 @@ from growthsim.scenario.schema import Propensity
 class Population:
     """Per-person arrays (length = market size).
 
+    Codes (status, source, role) are those of :mod:`growthsim.vocab`.
+
     status: 0 outsider, 1 member, 2 dormant, 3 churned (int8).
     prop: activity propensity a_i in [0, 1] (fixed).
     eng: engagement e_i in [0, 1].
     group: group index, -1 when in none.
     join_day / leave_day / last_active / last_seen: day numbers, -1 when never.
     referrer: who invited this person (-1: nobody). source: how they joined (see
-    ``growthsim.kernels.daily.SRC_*``; -1 never joined).
+    ``growthsim.vocab.SRC_*``; -1 never joined).
     paying, vip: 0/1 flags. purchases: orders placed. revenue: money spent.
     active_days: days active; streak: consecutive active days; accepted: accepted invites.
     boost: invitation multiplier (internal KOLs > 1). role: 0 member, 1 internal KOL,
@@ -63,7 +65,7 @@ class Population:
             last_active=neg(),
             last_seen=neg(),
             referrer=neg(),
-            source=np.full(n, -1, dtype=np.int16),
+            source=np.full(n, SRC_NONE, dtype=np.int16),
             paying=np.zeros(n, dtype=np.uint8),
             vip=np.zeros(n, dtype=np.uint8),
             purchases=np.zeros(n, dtype=np.int32),

@@ -58,6 +58,19 @@ class RunResult:
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_model(cls, model: Any) -> "RunResult":
+        """The outputs of a model that has run (a :class:`CommunityModel` or a subclass)."""
+        return cls(
+            scenario=model.plan,
+            seed=model.base_seed,
+            replicate=model.replicate,
+            timeseries=model.timeseries(),
+            scalars=model.scalars(),
+            cohorts=model.cohorts(),
+            ledger=model.ledger.frame(),
+        )
+
 
 @dataclass
 class RunSet:

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from growthsim.graph import build_graph
 from growthsim.model.community import CommunityModel, seed_sequence
+from growthsim.model.replay import ReplayRule, model_class
 from growthsim.results import RunResult, RunSet
 from growthsim.scenario.schema import Scenario
 
-__all__ = ["simulate", "run_replicates", "run_plans", "seed_sequence", "graph_for"]
+__all__ = ["build_model", "simulate", "run_replicates", "run_plans", "seed_sequence", "graph_for"]
 
 
 def graph_for(scenario: Scenario):
@@ -19,26 +20,33 @@ def graph_for(scenario: Scenario):
     return build_graph(spec, scenario.market.size, spec.seed if spec.seed is not None else scenario.seed)
 
 
-def simulate(scenario: Scenario, seed: int | None = None, replicate: int = 0) -> RunResult:
+def build_model(
+    scenario: Scenario, seed: int | None = None, replicate: int = 0, replay: ReplayRule = "added"
+) -> CommunityModel:
+    """The model of one replicate of a plan, ready to run (the market graph from the
+    process's cache); ``replay`` is the rule for replayed joins (see
+    :mod:`growthsim.model.replay`)."""
+    seed = scenario.seed if seed is None else int(seed)
+    cls = model_class(scenario, replay)
+    return cls(scenario=scenario, seed=seed, replicate=replicate, graph=graph_for(scenario))
+
+
+def simulate(
+    scenario: Scenario, seed: int | None = None, replicate: int = 0, replay: ReplayRule = "added"
+) -> RunResult:
     """Run one replicate of a plan over its horizon.
 
     Args:
         scenario: the resolved plan.
         seed: base seed (default ``scenario.seed``); ``growthsim run --seed SEED``.
         replicate: which child of the base seed to use (0 for a single run).
+        replay: the rule for the plan's replayed joins: ``"added"`` (on top of the model's
+            own joins; ``growthsim run``) or ``"exclusive"`` (the only joins on the
+            replayed days; ``growthsim calibrate`` / ``forecast``).
     """
-    seed = scenario.seed if seed is None else int(seed)
-    model = CommunityModel(scenario=scenario, seed=seed, replicate=replicate, graph=graph_for(scenario))
+    model = build_model(scenario, seed, replicate, replay)
     model.run()
-    return RunResult(
-        scenario=scenario,
-        seed=seed,
-        replicate=replicate,
-        timeseries=model.timeseries(),
-        scalars=model.scalars(),
-        cohorts=model.cohorts(),
-        ledger=model.ledger.frame(),
-    )
+    return RunResult.from_model(model)
 
 
 def run_replicates(

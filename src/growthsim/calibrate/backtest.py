@@ -8,7 +8,13 @@ Scores per series on the held-out periods (point forecast: the simulated median)
 - ``mape_cum_pct`` (flows only): the same on running totals from the holdout's start;
 - ``mase``: mean absolute error over the training part's mean absolute one-period change
   (the in-sample naive forecast's error; < 1 beats a naive forecast made with hindsight);
+- ``mape_weekly_pct`` (daily flows): the same on weekly sums from the holdout's start;
+- ``end_error_pct``: the error of the running total (flows) or of the last value (stocks) at
+  the end of the holdout, % of the actual;
 - ``coverage_p10_p90`` (engine only): share of held-out periods inside the simulated band;
+- engine flows also get :func:`flow_band_scores`: running totals and weekly sums scored on
+  the medians of the simulated ones, their P10–P90 and P2.5–P97.5 coverage, and the end
+  total's band with whether the actual lies inside;
 - ``band_width`` (engine only): mean P90 − P10 over the held-out periods.
 
 Engine forecasts:
@@ -28,8 +34,10 @@ Engine forecasts:
   shifted so that its last training period equals the observation.
 
 Baselines: ``naive`` (last training value carried forward), ``seasonal_naive`` (daily
-histories with two weeks or more of training: the last training week repeated) and, for
-``members``, ``bass`` — the Bass diffusion curve
+histories with two weeks or more of training: the last training week repeated),
+``mean_last_4_weeks`` (flows: the mean of the last 28 training days carried forward),
+``bgnbd`` (``purchases`` of a history made from a transaction log: BG/NBD fitted by
+lifetimes, :mod:`growthsim.calibrate.baselines`) and, for ``members``, ``bass`` — the Bass diffusion curve
 ``N(t) = N0 + M (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})`` fitted to the training
 members with :func:`scipy.optimize.curve_fit`.
 """
@@ -43,6 +51,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from growthsim.calibrate.baselines import bgnbd_forecast
 from growthsim.calibrate.draws import ParameterDraws
 from growthsim.calibrate.fit import FitResult, coverage, fit, mape
 from growthsim.calibrate.forecast import (
@@ -100,6 +109,10 @@ def baseline_forecasts(train: np.ndarray, h: int, series: str, period_days: int,
         out["naive"] = np.full(h, obs[-1])
     if period_days == 1 and len(train) >= 14 and not np.isnan(train[-7:]).any():
         out["seasonal_naive"] = np.asarray([train[len(train) - 7 + (k % 7)] for k in range(h)])
+    if series in FLOW_SERIES:
+        last = train[-max(1, 28 // period_days):]
+        if not np.isnan(last).all():
+            out["mean_last_4_weeks"] = np.full(h, float(np.nanmean(last)))
     if series == "members":
         b = fit_bass(train, ceiling)
         if b is not None:
@@ -109,7 +122,16 @@ def baseline_forecasts(train: np.ndarray, h: int, series: str, period_days: int,
     return out
 
 
-def scores(y: np.ndarray, f: np.ndarray, train: np.ndarray, series: str) -> dict[str, float]:
+def weekly(v: np.ndarray, period_days: int) -> np.ndarray:
+    """Daily flows summed into whole weeks from the first value (a partial last week is
+    left out); weekly rows unchanged. ``v`` may be (n,) or (R, n)."""
+    if period_days == 7:
+        return v
+    n = v.shape[-1] // 7 * 7
+    return v[..., :n].reshape(*v.shape[:-1], n // 7, 7).sum(axis=-1)
+
+
+def scores(y: np.ndarray, f: np.ndarray, train: np.ndarray, series: str, period_days: int = 1) -> dict[str, float]:
     """Error measures of forecast ``f`` against held-out ``y`` (see the module docstring)."""
     ok = ~np.isnan(y)
     diffs = np.abs(np.diff(train))
@@ -125,7 +147,43 @@ def scores(y: np.ndarray, f: np.ndarray, train: np.ndarray, series: str) -> dict
         yc = np.cumsum(np.where(ok, y, 0.0))
         fc = np.cumsum(np.where(ok, f, 0.0))
         out["mape_cum_pct"] = mape(np.where(ok, yc, np.nan), fc)
+        out["end_error_pct"] = float(100.0 * (fc[-1] - yc[-1]) / yc[-1]) if yc[-1] > 0 else math.nan
+        if period_days == 1 and len(y) >= 7 and ok.all():
+            out["mape_weekly_pct"] = mape(weekly(y, 1), weekly(f, 1))
+    else:
+        last = np.nonzero(ok)[0]
+        if len(last) and y[last[-1]] != 0:
+            out["end_error_pct"] = float(100.0 * (f[last[-1]] - y[last[-1]]) / y[last[-1]])
     return out
+
+
+def flow_band_scores(y: np.ndarray, sims: np.ndarray, period_days: int) -> dict[str, Any]:
+    """Interval scores of simulated held-out flows ``sims`` (R, h) against ``y``: coverage
+    of the running totals and of weekly sums by their P10–P90 and P2.5–P97.5 bands, and
+    where the actual total at the end falls; the point forecasts of running totals and weekly
+    sums are the medians of the simulated ones."""
+    ok = ~np.isnan(y)
+    if not ok.all():
+        return {}
+    yc, sc = np.cumsum(y), np.cumsum(sims, axis=1)
+    lo, hi = np.quantile(sc, [0.1, 0.9], axis=0)
+    lo2, hi2 = np.quantile(sc, [0.025, 0.975], axis=0)
+    yw, sw = weekly(y, period_days), weekly(sims, period_days)
+    wlo, whi = np.quantile(sw, [0.1, 0.9], axis=0)
+    wlo2, whi2 = np.quantile(sw, [0.025, 0.975], axis=0)
+    med = np.median(sc, axis=0)
+    return {
+        # the point forecast of a running total is the median of the simulated running
+        # totals (not the running total of per-period medians, biased low for small counts)
+        "mape_cum_pct": mape(yc, med), "end_error_pct": float(100.0 * (med[-1] - yc[-1]) / yc[-1]) if yc[-1] else math.nan,
+        "mape_weekly_pct": mape(yw, np.median(sw, axis=0)),
+        "coverage_cum_p10_p90": coverage(yc, lo, hi), "coverage_cum_p2_5_p97_5": coverage(yc, lo2, hi2),
+        "coverage_weekly_p10_p90": coverage(yw, wlo, whi), "coverage_weekly_p2_5_p97_5": coverage(yw, wlo2, whi2),
+        "end_total": float(yc[-1]), "end_p10": float(lo[-1]), "end_p50": float(np.median(sc[:, -1])),
+        "end_p90": float(hi[-1]), "end_p2_5": float(lo2[-1]), "end_p97_5": float(hi2[-1]),
+        "end_in_p10_p90": bool(lo[-1] <= yc[-1] <= hi[-1]),
+        "end_in_p2_5_p97_5": bool(lo2[-1] <= yc[-1] <= hi2[-1]),
+    }
 
 
 def holdout_periods(history: History, holdout_days: int) -> int:
@@ -208,7 +266,9 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
             q = np.quantile(sims[s], [0.1, 0.5, 0.9], axis=0)
             if name in ("engine", "engine_unconditioned"):
                 report["bands" if name == "engine" else "bands_unconditioned"][s] = q
-            eng = scores(y_ho, q[1, n_train:], y_tr, s)
+            eng = scores(y_ho, q[1, n_train:], y_tr, s, history.period_days)
+            if s in FLOW_SERIES:
+                eng.update(flow_band_scores(y_ho, sims[s][:, n_train:], history.period_days))
             eng["coverage_p10_p90"] = coverage(y_ho, q[0, n_train:], q[2, n_train:])
             eng["band_width"] = float(np.mean(q[2, n_train:] - q[0, n_train:]))
             row[name] = eng
@@ -218,15 +278,20 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
             # the observation
             q = report["bands_unconditioned"][s]
             shift = y_tr[-1] - q[1, n_train - 1]
-            anch = scores(y_ho, q[1, n_train:] + shift, y_tr, s)
+            anch = scores(y_ho, q[1, n_train:] + shift, y_tr, s, history.period_days)
             anch["coverage_p10_p90"] = coverage(y_ho, q[0, n_train:] + shift, q[2, n_train:] + shift)
             row["engine_anchored"] = anch
             report["anchored"][s] = q[1, n_train:] + shift
             engines.append("engine_anchored")
         base = baseline_forecasts(y_tr, h, s, history.period_days, ceiling)
+        if s == "purchases" and history.transactions is not None:
+            bg = bgnbd_forecast(history.transactions, n_train * history.period_days, h, history.period_days)
+            if bg is not None:
+                base["bgnbd"] = bg[0]
+                report["bgnbd"] = bg[1]
         report["baselines"][s] = base
         for name, fc in base.items():
-            row[name] = scores(y_ho, fc, y_tr, s)
+            row[name] = scores(y_ho, fc, y_tr, s, history.period_days)
             for e in engines:
                 if math.isfinite(row[name]["mae"]) and math.isfinite(row[e]["mae"]) and row[name]["mae"] <= row[e]["mae"]:
                     report["not_beaten"].append({"series": s, "engine": e, "baseline": name,

@@ -47,6 +47,7 @@ from growthsim.calibrate.history import (
     read_history,
 )
 from growthsim.calibrate.report import calibration_markdown, forecast_markdown
+from growthsim.calibrate.transactions import read_transactions
 from growthsim.cliargs import check_run_size, count, days_arg, positive_number, seed_arg
 from growthsim.errors import ScenarioError, UserError
 from growthsim.io import atomic_write_text, write_csv, write_json, write_parquet
@@ -87,10 +88,15 @@ def load_inputs(args: argparse.Namespace) -> tuple[ScenarioFile, Any, History, S
     if update:
         spec = S.FitSpec.model_validate({**spec.model_dump(), **update})
     ints = S.check_against_scenario(spec, plan, args.fit, lines)
-    if not args.history and not args.events:
-        raise UserError("give --history FILE (and/or --events FILE)")
+    tx_file = getattr(args, "transactions", None)
+    if not args.history and not args.events and not tx_file:
+        raise UserError("give --history FILE (and/or --events FILE), or --transactions FILE")
+    if tx_file and args.events:
+        raise UserError("give either --events FILE or --transactions FILE, not both")
     hist = read_history(args.history) if args.history else None
     events = read_events(args.events, plan.members.initial) if args.events else None
+    if tx_file:
+        events = read_transactions(tx_file).history()
     history = merge_histories(hist, events)
     check_against_scenario(history, plan)
     if spec.joins == "replay":
@@ -138,7 +144,8 @@ def _validate_document(doc: dict[str, Any]) -> None:
 def _history_info(history: History) -> dict[str, Any]:
     return {"file": history.path, "period_days": history.period_days, "periods": history.n_periods,
             "days": history.days, "first_date": history.dates[0].isoformat(),
-            "last_date": history.end_date.isoformat(), "series": history.series}
+            "last_date": history.end_date.isoformat(), "series": history.series,
+            "transactions": history.transactions.summary() if history.transactions is not None else None}
 
 
 def run_calibration(args: argparse.Namespace, log=print) -> Path:
@@ -174,6 +181,7 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
             "evaluations": result.evaluations, "seconds": result.seconds, "seed": plan.seed if spec.seed is None else spec.seed,
             "uncertainty": result.uncertainty, "quality": result.quality, "weights": result.weights,
             "fitted_periods": fitted_periods,
+            "identifiability": result.identifiability, "posterior": result.posterior, "fixed": result.fixed,
             "parameter_draws": ({"file": DRAWS_SIDECAR, "sets": len(draws), "refits": len(draws) - 1}
                                 if draws is not None else None),
         },
@@ -356,6 +364,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--history", help="history CSV: date + some of new_members, active_members, members, "
                    "purchases, revenue, spend; daily or weekly rows")
     c.add_argument("--events", help="member event log CSV: member_id, date, event (join/active/purchase/leave), amount")
+    c.add_argument("--transactions", metavar="FILE", help="transaction log CSV (shop/CRM export): customer_id, "
+                   "date, amount, optionally join_date, channel; turned into a daily history of joins, repeat "
+                   "orders and their revenue (see docs/calibration.md)")
     c.add_argument("--fit", help="calibration spec YAML: parameters with bounds, series weights, method")
     c.add_argument("--param", action="append", metavar="PATH=MIN:MAX[:log]",
                    help="fit this scenario field within bounds (repeatable; instead of --fit)")

@@ -57,7 +57,7 @@ class ParameterDraws:
     Attributes:
         names: dotted scenario paths.
         values: (D, P) parameter values, row 0 the point estimate.
-        sources: per row, ``fit`` or ``bootstrap``.
+        sources: per row, ``fit`` (row 0), then ``bootstrap`` (re-fits) or ``posterior`` (ABC-SMC draws).
         path: the file read, if any.
     """
 
@@ -74,12 +74,14 @@ class ParameterDraws:
     @classmethod
     def from_fit(cls, values: dict[str, Any], uncertainty: dict[str, dict[str, Any]]) -> "ParameterDraws | None":
         """From a fit's values and its bootstrap re-fits; None without re-fits."""
-        names = tuple(values)
-        if not names or any(not uncertainty.get(n, {}).get("refits") for n in names):
+        # parameters without draws (fixed by the identifiability screen) keep their value
+        names = tuple(n for n in values if uncertainty.get(n, {}).get("refits"))
+        if not names:
             return None
         refits = np.asarray([uncertainty[n]["refits"] for n in names], dtype=float).T
         rows = np.vstack([np.asarray([float(values[n]) for n in names]), refits])
-        return cls(names, rows, ("fit",) + ("bootstrap",) * len(refits))
+        source = uncertainty[names[0]].get("source", "bootstrap")
+        return cls(names, rows, ("fit",) + (source,) * len(refits))
 
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self.values, columns=list(self.names))
@@ -126,9 +128,10 @@ class ParameterDraws:
             if row[0].strip() != str(len(values)):
                 raise InputFileError(located(f, line, "draw", f"expected {len(values)}, found {row[0]!r}"))
             src = row[1].strip()
-            want = "fit" if not values else "bootstrap"
-            if src != want:
-                raise InputFileError(located(f, line, "source", f"expected {want!r}, found {src!r}"))
+            want = ("fit",) if not values else (sources[1],) if len(sources) > 1 else ("bootstrap", "posterior")
+            if src not in want:
+                raise InputFileError(located(f, line, "source", f"expected {' or '.join(map(repr, want))}, "
+                                             f"found {src!r}"))
             values.append([finite_number(cell, f, line, name) for name, cell in zip(names, row[2:])])
             sources.append(src)
         if not values:

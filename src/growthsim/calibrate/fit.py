@@ -211,6 +211,9 @@ class FitResult:
     plan: Scenario
     seconds: float
     weights: dict[str, float]
+    identifiability: dict[str, Any] | None = None
+    posterior: dict[str, Any] | None = None
+    fixed: dict[str, Any] = field(default_factory=dict)
 
 
 def _search(problem: FitProblem, f, method: str, budget: int, start_u: np.ndarray | None, seed: int) -> np.ndarray:
@@ -275,7 +278,47 @@ def fit(scenario: Scenario, history: History, spec: FitSpec, ints: dict[str, boo
     seed = scenario.seed if spec.seed is None else spec.seed
     problem = FitProblem(scenario, history, spec, ints or {}, seed)
     uncertainty: dict[str, dict[str, Any]] = {}
+    ident = None
+    fixed: dict[str, Any] = {}
+    posterior = None
     if problem.names:
+        from growthsim.calibrate.identify import describe, screen
+
+        ident = screen(problem)
+        if log:
+            log("identifiability (before fitting, at the start values):")
+            for line in describe(ident):
+                log(f"  {line}")
+        if spec.identifiability == "fix" and ident["not_identified"]:
+            fixed = {n: problem.start_values()[n] for n in ident["not_identified"]}
+            keep = {n: p for n, p in spec.parameters.items() if n not in fixed}
+            scenario = apply_overrides(scenario, fixed)
+            spec = spec.model_copy(update={"parameters": keep})
+            problem = FitProblem(scenario, history, spec, ints or {}, seed)
+            if log:
+                log("  fixed at their scenario values: " + ", ".join(f"{k}={v:.5g}" for k, v in fixed.items()))
+    if problem.names and spec.method == "abc_smc":
+        from growthsim.calibrate.abc import abc_posterior
+
+        a = spec.abc
+        post = abc_posterior(problem, seed, a.population, a.generations, a.max_simulations,
+                             a.min_acceptance_rate, a.posterior_draws, log=log)
+        values = post.point
+        problem.evaluations += post.simulations
+        best = problem.objective(problem.observed)(problem.to_unit(values))
+        for name in problem.names:
+            ps = post.summary[name]
+            uncertainty[name] = {"sd": ps["sd"], "bias": ps["mean"] - ps["median"], "p5": ps["p5"], "p95": ps["p95"],
+                                 "shrinkage": ps["shrinkage"], "source": "posterior",
+                                 "refits": [float(d[name]) for d in post.draws]}
+        posterior = {"method": "abc_smc (pyabc)", "particles": int(len(post.weights)),
+                     "ess": float(1.0 / np.sum(post.weights ** 2)), "simulations": post.simulations,
+                     "generations": post.generations, "seconds": post.seconds, "summary": post.summary,
+                     "correlation": post.correlation, "names": post.names, "draws": len(post.draws)}
+        if log:
+            log("posterior: " + ", ".join(f"{n} {ps['median']:.4g} (P5–P95 {ps['p5']:.4g}–{ps['p95']:.4g}, "
+                                          f"shrinkage {ps['shrinkage']:.2f})" for n, ps in post.summary.items()))
+    elif problem.names:
         f = problem.objective(problem.observed)
         start_u = problem.to_unit(problem.start_values())
         u_hat = _search(problem, f, spec.method, spec.max_evaluations, start_u, seed)
@@ -310,6 +353,7 @@ def fit(scenario: Scenario, history: History, spec: FitSpec, ints: dict[str, boo
     q, bands = quality(problem.observed, sims)
     if not problem.names:
         best = distance(problem.observed, {s: v.mean(axis=0) for s, v in sims.items()}, problem.weights)
-    return FitResult(values=values, distance=float(best), evaluations=problem.evaluations,
-                     uncertainty=uncertainty, quality=q, bands=bands, plan=problem.plan(values),
-                     seconds=time.perf_counter() - t0, weights=problem.weights)
+    return FitResult(values={**values, **fixed} if fixed else values, distance=float(best),
+                     evaluations=problem.evaluations, uncertainty=uncertainty, quality=q, bands=bands,
+                     plan=problem.plan(values), seconds=time.perf_counter() - t0, weights=problem.weights,
+                     identifiability=ident, posterior=posterior, fixed=fixed)

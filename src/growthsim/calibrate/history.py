@@ -36,6 +36,7 @@ import datetime as _dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,9 @@ class History:
         dates: first day of each period.
         data: one row per period, columns a subset of :data:`SERIES` (float, NaN = not observed).
         lines: the file line of each row (1-based; header is line 1).
+        transactions: the customer-level log the history was derived from, if any
+            (:class:`growthsim.calibrate.transactions.TransactionLog`; the BG/NBD baseline
+            of a backtest needs it).
     """
 
     path: str
@@ -73,6 +77,7 @@ class History:
     dates: list[_dt.date]
     data: pd.DataFrame
     lines: list[int] = field(default_factory=list)
+    transactions: Any = None
 
     @property
     def n_periods(self) -> int:
@@ -95,7 +100,8 @@ class History:
     def head(self, n_periods: int) -> "History":
         """The first ``n_periods`` periods."""
         return History(self.path, self.period_days, self.dates[:n_periods],
-                       self.data.iloc[:n_periods].reset_index(drop=True), self.lines[:n_periods])
+                       self.data.iloc[:n_periods].reset_index(drop=True), self.lines[:n_periods],
+                       self.transactions)
 
     def daily_joins(self) -> list[int]:
         """Observed joins per day, for ``Scenario.replay`` (weekly counts spread evenly
@@ -385,7 +391,8 @@ def merge_histories(history: History | None, events: History | None) -> History:
         if c not in data:
             data[c] = events.data[c].to_numpy()
     data = data[[c for c in SERIES if c in data]]
-    return History(history.path, 1, history.dates, data, history.lines)
+    return History(history.path, 1, history.dates, data, history.lines,
+                   history.transactions if history.transactions is not None else events.transactions)
 
 
 # --------------------------------------------------------------------------- simulated series

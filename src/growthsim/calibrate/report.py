@@ -34,6 +34,39 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
                f"{diag['spec']['method']}, {fit['evaluations']} candidates in {fit['seconds']:.1f} s; "
                f"distance {_f(fit['distance'])} (weighted normalised RMSE).")
     out.append("")
+    idf = fit.get("identifiability")
+    if idf:
+        out.append("## Identifiability (before fitting)")
+        out.append(f"Screen at the start values: each parameter moved ±{idf['step']:.0%} of its prior range with "
+                   f"common random numbers ({idf['replicates']} replicates). Sensitivity/noise: change of the "
+                   "compared series per tenth of the prior range over one history's randomness (< 1: the history "
+                   "says little); |cos|: how alike two parameters move the series (≥ 0.99: only a combination "
+                   f"is pinned down). Collinearity index of all: {_f(idf['collinearity_index'])}.")
+        out.append("")
+        fixed = fit.get("fixed") or {}
+        rows = [[f"`{n}`", f"**{p['verdict']}**", _f(p["snr"]), _f(p["max_abs_cosine"]),
+                 f"fixed at {_f(fixed[n])}" if n in fixed else "fitted"] for n, p in idf["parameters"].items()]
+        out.append(_table(["parameter", "verdict", "sensitivity/noise", "max abs. cosine", "then"], rows))
+        out.append("")
+    post = fit.get("posterior")
+    if post:
+        out.append("## Posterior (ABC-SMC)")
+        gens = post["generations"]
+        out.append(f"{post['method']}: {len(gens)} generations, {post['simulations']} simulations, "
+                   f"{post['particles']} particles (ESS {post['ess']:.0f}), {post['seconds']:.1f} s; "
+                   f"final tolerance ε = {_f(gens[-1]['epsilon']) if gens else '–'}. Point estimate = weighted "
+                   "marginal median; shrinkage = 1 − posterior variance / prior variance (unit cube): near 1 the "
+                   "history pins the parameter down, near 0 it adds little to the prior.")
+        out.append("")
+        rows = [[f"`{n}`", _f(v["median"]), _f(v["sd"]), f"{_f(v['p5'])} – {_f(v['p95'])}", _f(v["shrinkage"])]
+                for n, v in post["summary"].items()]
+        out.append(_table(["parameter", "posterior median", "SD", "P5–P95", "shrinkage"], rows))
+        if len(post["names"]) > 1:
+            out.append("")
+            out.append("Posterior correlations (unit cube): " + "; ".join(
+                f"`{a}` × `{b}` {post['correlation'][i][j]:+.2f}" for i, a in enumerate(post["names"])
+                for j, b in enumerate(post["names"]) if j > i) + ".")
+        out.append("")
     out.append("## Fitted parameters")
     if fit["values"]:
         rows = []
@@ -42,13 +75,18 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
             b = diag["spec"]["parameters"][name]
             rows.append([f"`{name}`", _f(fit["start"].get(name)), _f(v), _f(u.get("sd")), _f(u.get("bias")),
                          f"{_f(u.get('p5'))} – {_f(u.get('p95'))}", f"[{_f(b['min'])}, {_f(b['max'])}] {b['scale']}"])
-        out.append(_table(["parameter", "scenario value", "fitted", "bootstrap SD", "bootstrap bias", "bootstrap P5–P95", "bounds"], rows))
+        src = "posterior" if fit.get("posterior") else "bootstrap"
+        out.append(_table(["parameter", "scenario value", "fitted", f"{src} SD", f"{src} bias", f"{src} P5–P95", "bounds"], rows))
         out.append("")
-        out.append(f"Uncertainty: parametric bootstrap, {diag['spec']['bootstrap']} synthetic histories simulated "
-                   "from the fitted values and re-fitted.")
+        if post:
+            out.append(f"Uncertainty: the ABC-SMC posterior above (SD and P5–P95 columns; bias = mean − median); "
+                       f"{post['draws']} parameter sets drawn from it for the forecast.")
+        else:
+            out.append(f"Uncertainty: parametric bootstrap, {diag['spec']['bootstrap']} synthetic histories simulated "
+                       "from the fitted values and re-fitted.")
         pd_ = fit.get("parameter_draws")
         if pd_:
-            out.append(f"The point estimate and the {pd_['refits']} re-fits are in `{pd_['file']}`: "
+            out.append(f"The point estimate and the {pd_['refits']} {'posterior draws' if post else 're-fits'} are in `{pd_['file']}`: "
                        "`growthsim forecast` spreads its runs over them (`--point-estimate` to use the fitted "
                        "values only).")
     else:
@@ -69,7 +107,7 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
                    "to the observed end of the training part; `engine_unconditioned` is simulated from day 0 "
                    "without that selection; `engine_anchored` is the unconditioned median shifted to the last "
                    "training value."
-                   + (" The engine's runs spread over the training fit's point estimate and bootstrap re-fits "
+                   + (" The engine's runs spread over the training fit's point estimate and its bootstrap re-fits or posterior draws "
                       "(below); `engine_point_estimate` is the conditioned engine with every run at the point "
                       "estimate." if (bt.get("conditioning") or {}).get("parameter_sets") else ""))
         out.append("")
@@ -90,9 +128,22 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
         rows = []
         for s, row in bt["series"].items():
             for name, sc in row.items():
-                rows.append([s, name, _f(sc["mape_pct"]), _f(sc.get("mape_cum_pct")), _f(sc["mase"]),
-                             _f(sc.get("coverage_p10_p90"))])
-        out.append(_table(["series", "forecast", "MAPE %", "cumulative MAPE %", "MASE", "P10–P90 coverage"], rows))
+                end = ""
+                if "end_p10" in sc:
+                    end = (f"{_f(sc['end_p50'])} ({_f(sc['end_p10'])}–{_f(sc['end_p90'])})"
+                           f"{' ✓' if sc['end_in_p10_p90'] else ' ✗'}")
+                rows.append([s, name, _f(sc["mape_pct"]), _f(sc.get("mape_cum_pct")), _f(sc.get("mape_weekly_pct")),
+                             _f(sc.get("end_error_pct")), _f(sc["mase"]), _f(sc.get("coverage_p10_p90")),
+                             _f(sc.get("coverage_cum_p10_p90")), end])
+        out.append(_table(["series", "forecast", "MAPE %", "cumulative MAPE %", "weekly MAPE %", "end error %",
+                           "MASE", "P10–P90 coverage", "cumulative P10–P90 coverage",
+                           "end total P50 (P10–P90), actual inside"], rows))
+        if bt.get("bgnbd"):
+            g = bt["bgnbd"]
+            out.append("")
+            out.append(f"`bgnbd`: {g['model']} fitted to {g['customers']} customers' {g['repeat_orders_train']} "
+                       f"training repeat orders: r {_f(g['r'])}, alpha {_f(g['alpha'])}, a {_f(g['a'])}, "
+                       f"b {_f(g['b'])} (penalizer {g['penalizer']}).")
         out.append("")
         if bt["not_beaten"]:
             out.append("**Where the engine does not beat a baseline** (baseline MAE ≤ engine MAE):")
@@ -118,7 +169,7 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
 def parameter_sets_markdown(ps: dict[str, Any]) -> str:
     """The parameter sets a forecast's runs used: how many survived, each parameter's range."""
     head = (f"Parameter uncertainty: the runs spread round-robin over {ps['sets']} parameter sets (the point "
-            f"estimate and {ps['refits']} bootstrap re-fits); **{ps['distinct_selected']} of {ps['sets']}** are "
+            f"estimate and {ps['refits']} bootstrap re-fits or posterior draws); **{ps['distinct_selected']} of {ps['sets']}** are "
             "among the forecast's runs.")
     w = ps.get("weight_by_set")
     if w:

@@ -1,10 +1,9 @@
 """Simulating a plan against a history: replayed joins, replicates, horizon changes.
 
-Replayed joins are *exclusive* here: on the days covered by ``scenario.replay`` the
-observed joins are the only joins (no organic joins, no accepted invitations, no channel
-joins; channel spend is still booked as the plan says); from the day after, the model's
-own acquisition takes over. This is what "the history replayed as it happened, the plan
-acting after" means for a forecast.
+Replayed joins are *exclusive* here (``replay="exclusive"`` of
+:func:`growthsim.runner.simulate`, see :mod:`growthsim.model.replay`): on the days covered
+by ``scenario.replay`` the observed joins are the only joins; from the day after, the
+model's own acquisition takes over.
 """
 
 from __future__ import annotations
@@ -12,48 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from growthsim import runner
 from growthsim.errors import ScenarioError
-from growthsim.model.community import CommunityModel
 from growthsim.results import RunResult
-from growthsim.runner import graph_for
 from growthsim.scenario.loader import apply_overrides
 from growthsim.scenario.schema import Scenario
 
 
-class ReplayModel(CommunityModel):
-    """A :class:`CommunityModel` whose replayed days have no other joins."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._after = self.plan
-        rp = self.plan.replay
-        self._replay_days = (rp.start_day, rp.start_day + len(rp.daily_joins)) if rp is not None else (0, 0)
-        m = self.plan.members
-        quiet = m.model_copy(update={
-            "organic_join_prob": 0.0,
-            "referral": m.referral.model_copy(update={"invite_prob": 0.0}),
-        })
-        self._during = self.plan.model_copy(update={"members": quiet})
-
-    def step(self) -> None:
-        lo, hi = self._replay_days
-        if lo <= self.day < hi:
-            self.plan = self._during
-            self.today.channels = []
-        else:
-            self.plan = self._after
-        super().step()
-        self.plan = self._after
-
-
 def simulate(scenario: Scenario, seed: int | None = None, replicate: int = 0) -> RunResult:
-    """One replicate, like :func:`growthsim.runner.simulate`, with exclusive replayed joins."""
-    seed = scenario.seed if seed is None else int(seed)
-    cls = ReplayModel if scenario.replay is not None else CommunityModel
-    model = cls(scenario=scenario, seed=seed, replicate=replicate, graph=graph_for(scenario))
-    model.run()
-    return RunResult(scenario=scenario, seed=seed, replicate=replicate, timeseries=model.timeseries(),
-                     scalars=model.scalars(), cohorts=model.cohorts(), ledger=model.ledger.frame())
+    """One replicate, :func:`growthsim.runner.simulate` with exclusive replayed joins."""
+    return runner.simulate(scenario, seed, replicate, replay="exclusive")
 
 
 def run_timeseries(scenario: Scenario, replicates: int, seed: int, first_replicate: int = 0) -> pd.DataFrame:
@@ -78,8 +45,7 @@ def run_columns(scenario: Scenario | list[Scenario], columns: list[str], replica
     out: dict[str, list] = {c: [] for c in columns}
     for r in range(first_replicate, first_replicate + replicates):
         scenario = plans[r % len(plans)]
-        cls = ReplayModel if scenario.replay is not None else CommunityModel
-        model = cls(scenario=scenario, seed=seed, replicate=r, graph=graph_for(scenario))
+        model = runner.build_model(scenario, seed, r, replay="exclusive")
         model.run()
         mv = model.datacollector.model_vars
         for c in columns:

@@ -13,6 +13,11 @@ field), or the equivalent ``--param`` / ``--replay-joins`` command-line options:
     method: differential_evolution           # or nelder_mead
     max_evaluations: 300                     # candidate parameter sets at most
     bootstrap: 8                             # parametric-bootstrap refits (0: no uncertainty)
+    identifiability: report                  # report | fix (fix the parameters the screen flags)
+
+``method: abc_smc`` gives a parameter posterior by ABC-SMC (pyabc) instead of a search plus
+bootstrap; its settings sit under ``abc:`` (population, generations, max_simulations,
+min_acceptance_rate, posterior_draws). See :mod:`growthsim.calibrate.abc`.
 
 Every parameter not listed keeps its scenario value. Bounds act as a uniform prior
 (uniform in the logarithm with ``scale: log``).
@@ -54,6 +59,16 @@ class ParamSpec(_Strict):
         return self
 
 
+class AbcSpec(_Strict):
+    """Settings of ``method: abc_smc`` (see :mod:`growthsim.calibrate.abc`)."""
+
+    population: int = Field(100, ge=10, le=5000, description="accepted particles per generation")
+    generations: int = Field(8, ge=1, le=50, description="SMC generations at most")
+    max_simulations: int = Field(2000, ge=20, le=200000, description="model runs at most (all generations)")
+    min_acceptance_rate: float = Field(0.02, gt=0, le=1, description="stop when fewer are accepted")
+    posterior_draws: int = Field(20, ge=2, le=500, description="parameter sets drawn for the forecast")
+
+
 class FitSpec(_Strict):
     """What to fit and how (see the module docstring)."""
 
@@ -64,7 +79,11 @@ class FitSpec(_Strict):
         "as they happened and are the only joins during the history")
     replicates: int = Field(4, ge=1, le=64, description="simulations per candidate, seeds fixed across candidates")
     seed: int | None = Field(None, ge=0, description="base seed of the fit; default the scenario's")
-    method: Literal["differential_evolution", "nelder_mead"] = "differential_evolution"
+    method: Literal["differential_evolution", "nelder_mead", "abc_smc"] = "differential_evolution"
+    abc: AbcSpec = Field(default_factory=AbcSpec, description="settings of method abc_smc")
+    identifiability: Literal["report", "fix"] = Field(
+        "report", description="report: screen the parameters before fitting and say which the history pins "
+        "down; fix: also keep the weakly identified ones at their scenario values")
     max_evaluations: int = Field(300, ge=10, le=20000, description="candidate parameter sets at most")
     bootstrap: int = Field(8, ge=0, le=200, description="parametric-bootstrap refits for uncertainty")
 

@@ -1,4 +1,4 @@
-"""``growthsim sweep`` and ``growthsim sensitivity``."""
+"""``growthsim sweep``, ``growthsim sensitivity`` and ``growthsim optimize``."""
 
 from __future__ import annotations
 
@@ -60,6 +60,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="replicates per one-at-a-time point (default: the experiment's)")
     _add_execution(s)
     s.set_defaults(func=cmd_sensitivity)
+
+    o = subparsers.add_parser(
+        "optimize",
+        help="search the experiment's factors for the best plan under constraints (Optuna on Dask)",
+        description="Search the factors of an optimisation file (an experiment file with an "
+                    "optimize: section) with Optuna (TPE for one objective, NSGA-II for two), "
+                    "candidates in batches on Dask, common random numbers, finalists re-run on "
+                    "fresh replicates. Writes OUT/trials.parquet/.csv, finalists.csv, best.yaml, "
+                    "charts and summary.md; the study journal in OUT lets --resume OUT continue it.",
+    )
+    o.add_argument("experiment", help="optimisation file (YAML)")
+    o.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: optimize/<experiment file name>)")
+    o.add_argument("--resume", default=None, metavar="DIR", help="continue the study in DIR")
+    o.add_argument("--trials", type=count(1, 100_000), default=None, metavar="N",
+                   help="candidates in all (default: the file's optimize.trials)")
+    _add_execution(o)
+    o.set_defaults(func=cmd_optimize)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -125,6 +143,26 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         if d["note"].iloc[0]:
             print(f"  note: {d['note'].iloc[0]}")
     print(f"tables and charts: {out}")
+    return 0
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from growthsim.experiments.optimize import optimize
+
+    exp_path = Path(args.experiment)
+    if args.resume and args.out and Path(args.out) != Path(args.resume):
+        raise UserError("give either --out DIR (a new study) or --resume DIR (continue one), not both")
+    out = Path(args.resume or args.out or Path("optimize") / exp_path.stem)
+    res = optimize(exp_path, out=out, resume=bool(args.resume), trials=args.trials or None,
+                   workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
+    s = res.summary
+    print(f"{s['plans_run']} plans run ({s['trials']} proposals, {s['feasible_trials']} feasible), finalists on "
+          f"{s['finalist_replicates']} fresh replicates, {s['wall_s']:.1f} s")
+    text = (out / "summary.md").read_text(encoding="utf-8").split("\n")
+    for line in text[2:5]:
+        if line.strip():
+            print(line.replace("**", ""))
+    print(f"outputs: {out}/ (trials.csv, finalists.csv, best.yaml, summary.md, convergence.png)")
     return 0
 
 

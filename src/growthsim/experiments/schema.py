@@ -409,10 +409,8 @@ def validate_experiment(
 
 def _check_kpi_names(spec: ExperimentSpec, file: str | None, lines: dict[tuple, int]) -> None:
     """Every requested KPI must be one growthsim.metrics.kpis computes."""
-    try:
-        from growthsim.metrics.kpis import KPIS, kpi_info
-    except ImportError:  # pragma: no cover - KPIs module not installed
-        return
+    from growthsim.metrics.kpis import KPIS, kpi_info
+
     for i, name in enumerate(spec.outputs.kpis):
         if name not in KPIS and kpi_info(name).label == name:
             raise InputFileError(

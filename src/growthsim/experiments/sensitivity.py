@@ -40,12 +40,12 @@ from growthsim.experiments.schema import Design, Experiment, load_experiment
 from growthsim.experiments.sweep import (
     RunFn,
     SweepError,
-    atomic_write_bytes,
     plan_sweep,
     read_sweep,
     run_sweep,
     write_parquet,
 )
+from growthsim.io import atomic_write_bytes
 
 INDEX_METHODS = ("sobol", "morris")
 

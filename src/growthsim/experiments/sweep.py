@@ -27,7 +27,6 @@ Reproducing one run: row ``seed`` = S and the point's factor values V give
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -45,17 +44,11 @@ import pandas as pd
 from growthsim.errors import UserError, located
 from growthsim.experiments.design import DesignTable, expand, expected_points, run_table
 from growthsim.experiments.schema import HARD_MAX_RUNS, Experiment, load_experiment
+from growthsim.io import atomic_write_bytes
+from growthsim.metrics.kpis import replicate_kpis
 from growthsim.scenario import apply_overrides
 
 RunFn = Callable[..., Any]  # (scenario, seed=int, replicate=int) -> RunResult
-
-# Level columns report their end-of-horizon value, flow columns their horizon total
-# (used when growthsim.metrics.kpis is not available).
-_LEVEL_COLUMNS = ("members", "active", "dormant", "churned", "paying", "groups", "managed_groups", "vip_members")
-_FLOW_COLUMNS = (
-    "new_members", "invites_sent", "invites_accepted", "first_purchases", "purchases",
-    "revenue", "gross_margin", "cost", "recalled",
-)
 
 
 class SweepError(UserError):
@@ -72,38 +65,10 @@ def default_run_fn(scenario: Any, seed: int, replicate: int = 0) -> Any:
     return simulate(scenario, seed=seed, replicate=replicate)
 
 
-def _end_of_horizon_kpis(result: Any) -> dict[str, float]:
-    ts = result.timeseries
-    out: dict[str, float] = {}
-    for c in _LEVEL_COLUMNS:
-        if c in ts.columns and len(ts):
-            out[f"{c}_end"] = float(ts[c].iloc[-1])
-    for c in _FLOW_COLUMNS:
-        if c in ts.columns:
-            out[f"{c}_total"] = float(ts[c].sum())
-    if "cost_total" in out and "gross_margin_total" in out:
-        cost = out["cost_total"]
-        out["roi"] = (out["gross_margin_total"] - cost) / cost if cost > 0 else float("nan")
-    for k, v in (result.scalars or {}).items():
-        try:
-            out[k] = float(v)
-        except (TypeError, ValueError):
-            continue
-    return out
-
-
 def compute_kpis(result: Any) -> dict[str, float]:
-    """KPIs of one run: ``growthsim.metrics.kpis.replicate_kpis`` when that module
-    exists, else end-of-horizon levels (``<col>_end``), horizon totals (``<col>_total``),
-    ``roi`` and the run's scalars."""
-    if importlib.util.find_spec("growthsim.metrics.kpis") is not None:
-        from growthsim.metrics.kpis import replicate_kpis
-
-        k = replicate_kpis(
-            result.timeseries, result.scalars, result.cohorts, result.scenario, ledger=result.ledger
-        )
-        return {str(n): _as_float(v) for n, v in dict(k).items()}
-    return _end_of_horizon_kpis(result)
+    """KPIs of one run: :func:`growthsim.metrics.kpis.replicate_kpis` as floats."""
+    k = replicate_kpis(result.timeseries, result.scalars, result.cohorts, result.scenario, ledger=result.ledger)
+    return {str(n): _as_float(v) for n, v in dict(k).items()}
 
 
 def _as_float(v: Any) -> float:
@@ -122,6 +87,7 @@ class RunSpec:
     kpis: list[str]
     series: list[str]
     run_fn: RunFn = default_run_fn
+    kpi_fn: Callable[[Any], dict[str, float]] | None = None  # default: compute_kpis
 
 
 Task = tuple[int, int, int, int, dict[str, Any]]  # run, point, replicate, seed, overrides
@@ -135,7 +101,7 @@ def run_one(spec: RunSpec, task: Task) -> tuple[dict[str, Any], pd.DataFrame | N
     try:
         plan = apply_overrides(spec.base, overrides) if overrides else spec.base
         result = spec.run_fn(plan, seed=seed, replicate=0)
-        kpis = compute_kpis(result)
+        kpis = (spec.kpi_fn or compute_kpis)(result)
         names = spec.kpis or sorted(kpis)
         missing = [n for n in names if n not in kpis]
         if missing:
@@ -177,12 +143,9 @@ def _warmup(spec: RunSpec) -> str:
     """Once per worker: one thread per numba kernel, a tiny run so kernels compile (or
     load from numba's on-disk cache), and the base plan's market graph built into the
     process's graph cache when no factor changes the market."""
-    try:
-        import numba
+    import numba
 
-        numba.set_num_threads(1)
-    except Exception:  # noqa: BLE001 - optional
-        pass
+    numba.set_num_threads(1)
     if spec.run_fn is not default_run_fn:
         return "skipped"
     try:
@@ -204,13 +167,6 @@ def _warmup(spec: RunSpec) -> str:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write under a temporary name in the same folder, then rename (growthsim.io)."""
-    from growthsim.io import atomic_write_bytes as _write
-
-    _write(path, data)
 
 
 def _frame_bytes(df: pd.DataFrame) -> bytes:
@@ -364,6 +320,7 @@ def _assemble_series(plan: SweepPlan, series: pd.DataFrame) -> pd.DataFrame:
 MAX_ATTEMPTS = 2  # a run whose worker died is tried this often (on a fresh worker) before it is failed
 STALL_MIN_S = 600.0  # no batch finished for max(this, 10 x the slowest batch so far): give up on the rest
 POLL_S = 1.0
+SETTLE_S = 5.0  # after the set of workers changes, wait this long before sending work
 
 
 class _Executor:
@@ -444,13 +401,21 @@ class _Executor:
 
         slowest = 0.0
         last = time.monotonic()
+        seen_workers: frozenset[str] = self._live_set()
+        changed = 0.0
         while pending or queue:
             self._revive()
             # no more tasks out than workers: a worker holds only the task it runs, so one
             # that a crashing run kills takes no bystander down with it
             # nor any while no worker is up: a task sent to a worker still restarting after
             # a crash can be lost with it and counted against a run that did nothing wrong
-            room = self._live_workers() - len(pending)
+            # and none while the set of workers is changing: a worker that gets a task (and
+            # crashes on it) before its nanny has finished starting it is never restarted
+            live = self._live_set()
+            if live != seen_workers:
+                seen_workers, changed = live, time.monotonic()
+            settled = time.monotonic() - changed > SETTLE_S
+            room = (len(live) - len(pending)) if settled else 0
             while queue and room > 0 and not any(a > 1 for _, a, _ in pending.values()):
                 b, attempt = queue[-1]
                 if attempt > 1:  # a retry runs alone, so a crash proves the run itself guilty
@@ -501,10 +466,13 @@ class _Executor:
                     yield b, rows, None
 
     def _live_workers(self) -> int:
+        return len(self._live_set())
+
+    def _live_set(self) -> frozenset[str]:
         try:
-            return len(self.client.nthreads())
+            return frozenset(self.client.nthreads())
         except Exception:  # noqa: BLE001 - scheduler busy: try again at the next poll
-            return 0
+            return frozenset()
 
     def _revive(self) -> None:
         """Restart workers of our own cluster that a crash left dead: a worker killed

@@ -11,7 +11,7 @@ import numpy as np
 
 from growthsim.errors import ScenarioError, located
 from growthsim.graph import generators as gen
-from growthsim.graph.core import Graph, block_sizes, complete_csr, csr_from_edges
+from growthsim.graph.core import Graph, block_sizes, complete_csr, csr_from_edges, frozen_graph
 from growthsim.graph.edgelist import read_edge_list
 from growthsim.scenario.schema import GraphSpec
 
@@ -129,7 +129,7 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
     if model == "well_mixed":
         indptr = np.zeros(n + 1, dtype=np.int64)
         indices = np.zeros(0, dtype=np.int32)
-        return _finish(n, indptr, indices, block, spec.blocks, True, float(spec.mean_degree))
+        return frozen_graph(n, indptr, indices, block, spec.blocks, True, float(spec.mean_degree))
     elif model == "complete":
         if n > COMPLETE_MAX_N:
             raise ScenarioError(
@@ -141,7 +141,7 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
                 )
             )
         indptr, indices = complete_csr(n)
-        return _finish(n, indptr, indices, block, spec.blocks, False, float(n - 1))
+        return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(n - 1))
     elif model == "erdos_renyi":
         u, v = (gen.er_numpy if big else gen.er_nx)(n, spec.mean_degree, rng)
     elif model == "watts_strogatz":
@@ -149,7 +149,7 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
     elif model == "powerlaw_cluster":
         if big:
             indptr, indices = gen.plc_numpy(n, spec.mean_degree, spec.triangle_prob, rng)
-            return _finish(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
+            return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
         u, v = gen.plc_nx(n, spec.mean_degree, spec.triangle_prob, rng)
     elif model == "sbm":
         P = gen.sbm_probs(sizes, spec.mean_degree, spec.within_block_share)
@@ -162,27 +162,5 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
         raise ScenarioError(located(None, None, "market.graph.model", f"unknown model {model!r}"))
     indptr, indices = csr_from_edges(n, u, v)
     del u, v
-    return _finish(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
-
-
-def _finish(
-    n: int,
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    block: np.ndarray,
-    n_blocks: int,
-    well_mixed: bool,
-    mean_degree: float,
-) -> Graph:
-    for a in (indptr, indices, block):
-        a.setflags(write=False)
-    return Graph(
-        n=n,
-        indptr=indptr,
-        indices=indices,
-        block=block,
-        n_blocks=n_blocks,
-        well_mixed=well_mixed,
-        mean_degree=mean_degree,
-    )
+    return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
 

@@ -113,9 +113,27 @@ class Graph:
         )
 
 
-def _freeze(*arrays: np.ndarray) -> None:
-    for a in arrays:
+def frozen_graph(
+    n: int,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    block: np.ndarray,
+    n_blocks: int,
+    well_mixed: bool,
+    mean_degree: float,
+) -> Graph:
+    """A :class:`Graph` over these arrays, made read-only (every builder ends here)."""
+    for a in (indptr, indices, block):
         a.setflags(write=False)
+    return Graph(
+        n=n,
+        indptr=indptr,
+        indices=indices,
+        block=block,
+        n_blocks=n_blocks,
+        well_mixed=well_mixed,
+        mean_degree=mean_degree,
+    )
 
 
 # --------------------------------------------------------------------------- CSR assembly
@@ -361,13 +379,4 @@ def from_networkx(G: nx.Graph, block: Any = None) -> Graph:
         if labels.shape != (n,) or (n and labels.min() < 0):
             raise ValueError(f"block must hold {n} non-negative labels")
     n_blocks = int(labels.max()) + 1 if n else 1
-    _freeze(indptr, indices, labels)
-    return Graph(
-        n=n,
-        indptr=indptr,
-        indices=indices,
-        block=labels,
-        n_blocks=n_blocks,
-        well_mixed=False,
-        mean_degree=float(indptr[-1] / n) if n else 0.0,
-    )
+    return frozen_graph(n, indptr, indices, labels, n_blocks, False, float(indptr[-1] / n) if n else 0.0)

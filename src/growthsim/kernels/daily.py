@@ -3,8 +3,9 @@
 Pure functions of numpy arrays and scalars, compiled with ``numba.njit(cache=True)``.
 Arrays are updated in place; each pass returns its counts. Person ``i``'s random draws come
 from :mod:`growthsim.kernels.rng` keyed by ``(seed, day, purpose, i, j)``, so a pass gives
-the same result whatever order or thread count. Status codes: ``OUTSIDER`` (never joined),
-``MEMBER``, ``DORMANT`` (silent too long, still in a group), ``CHURNED`` (left for good).
+the same result whatever order or thread count. Status and source codes are those of
+:mod:`growthsim.vocab`: ``OUTSIDER`` (never joined), ``MEMBER``, ``DORMANT`` (silent too
+long, still in a group), ``CHURNED`` (left for good).
 
 See ``docs/model.md`` for the equations these implement.
 """
@@ -32,17 +33,17 @@ from growthsim.kernels.rng import (
     randint,
     uniform,
 )
-
-OUTSIDER = 0
-MEMBER = 1
-DORMANT = 2
-CHURNED = 3
-
-SRC_INITIAL = 0
-SRC_ORGANIC = 1
-SRC_REFERRAL = 2
-SRC_REPLAY = 3
-SRC_CHANNEL0 = 4  # channel k has source SRC_CHANNEL0 + k
+from growthsim.vocab import (
+    CHURNED,
+    DORMANT,
+    MEMBER,
+    OUTSIDER,
+    SRC_CHANNEL0,
+    SRC_INITIAL,
+    SRC_ORGANIC,
+    SRC_REFERRAL,
+    SRC_REPLAY,
+)
 
 
 @njit(inline="always", cache=True)
@@ -584,10 +585,6 @@ def group_levels(
         r = recall_per_hour * hours[g] / dil
         recall[g] = r if r < 1.0 else 1.0
     return managed
-
-
-def _seed64(seed: int) -> np.uint64:
-    return np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
 
 
 __all__ = [

@@ -12,6 +12,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
+__all__ = [
+    "P_ACCEPT", "P_ACTIVE", "P_BUY", "P_CHANNEL", "P_CHURN", "P_INVITE", "P_ORDER_VALUE", "P_ORGANIC",
+    "P_RECALL", "P_REFERRER", "P_REPLAY", "P_WOM", "P_WOM_ACCEPT",
+    "hash5", "mix64", "normal", "randint", "uniform", "uniform_array",
+]
+
 # purposes: one stream per kind of decision
 P_ACTIVE = 1
 P_INVITE = 2
@@ -26,11 +32,7 @@ P_WOM_ACCEPT = 10
 P_REFERRER = 11
 P_CHANNEL = 12  # + 1000 * channel index for the candidate, + 1 for the join decision
 P_REPLAY = 13
-P_ORDER_VALUE2 = 14
 
-_C1 = np.uint64(0x9E3779B97F4A7C15)
-_C2 = np.uint64(0xBF58476D1CE4E5B9)
-_C3 = np.uint64(0x94D049BB133111EB)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 

@@ -27,6 +27,8 @@ import pandas as pd
 from growthsim.graph import Graph, build_graph, hubs
 from growthsim.kernels import daily as K
 from growthsim.model.ledger import Ledger
+from growthsim.model.members import MemberSet, members_frame
+from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
 from growthsim.model.series import DailySeries
 from growthsim.model.levers import (
     CAMPAIGN_AGENTS,
@@ -40,8 +42,7 @@ from growthsim.model.levers import (
 from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
-
-SOURCE_NAMES_FIXED = {K.SRC_INITIAL: "initial", K.SRC_ORGANIC: "organic", K.SRC_REFERRAL: "referral", K.SRC_REPLAY: "replay"}
+from growthsim.vocab import ROLE_VOLUNTEER_ADMIN
 
 
 def seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
@@ -81,23 +82,36 @@ class CommunityModel(mesa.Model):
     """A community and its market, simulated day by day.
 
     Args:
-        scenario: the plan (a :class:`Scenario`, or a mapping validated into one).
-        seed: base seed (default: ``scenario.seed``).
+        scenario: the plan (a :class:`Scenario`, or a mapping validated into one); the model
+            keeps it as :attr:`plan` (``model.scenario`` is Mesa's own, untouched).
+        seed: base seed (not given: ``scenario.seed``; ``None``: fresh, as Mesa's ``rng``).
         replicate: replicate index; the run's randomness is ``SeedSequence(seed).spawn``'s
             child ``replicate``. Replicate r of two plans uses the same random numbers.
         graph: a prebuilt market graph (default: built from ``scenario.market.graph``, cached).
         overrides: dotted-path overrides applied to the scenario (``mesa.batch_run``
             friendly: ``{"members.referral.invite_prob": 0.02}``).
+        rng: Mesa's argument, honoured (so is ``seed``, which ``mesa.batch_run`` passes
+            its ``rng`` values as, since this model has a ``seed`` parameter): an integer
+            is the base seed; a numpy ``Generator`` / ``BitGenerator`` / ``SeedSequence``
+            gives the base seed by one draw; ``None`` passed explicitly (as
+            ``mesa.batch_run(rng=[None] * 3)`` does) draws a fresh base seed from the
+            operating system, so every such run differs. Neither given: the plan's seed.
+            The base seed used is :attr:`base_seed` (rerun with ``seed=model.base_seed``).
+            Give ``seed`` or ``rng``, not both (see :func:`base_seed`).
+
+    Stepping past the horizon raises :class:`PastHorizonError` (``model.running`` turns
+    false after the last day, which ``mesa.batch_run`` respects; ``run()`` runs exactly to
+    the horizon).
     """
 
     def __init__(
         self,
         scenario: Scenario | dict | None = None,
-        seed: int | None = None,
+        seed: Any = PLAN_SEED,
         replicate: int = 0,
         graph: Graph | None = None,
         overrides: dict[str, Any] | None = None,
-        rng: int | None = None,
+        rng: Any = PLAN_SEED,
         **kwargs: Any,
     ) -> None:
         if scenario is None:
@@ -107,9 +121,7 @@ class CommunityModel(mesa.Model):
         if overrides:
             scenario = apply_overrides(scenario, overrides)
         self.plan = scenario
-        if seed is None and isinstance(rng, (int, np.integer)):
-            seed = int(rng)
-        self.base_seed = int(scenario.seed if seed is None else seed)
+        self.base_seed = base_seed(scenario.seed, seed, rng)
         self.replicate = int(replicate)
         ss = seed_sequence(self.base_seed, self.replicate)
         super().__init__(rng=np.random.default_rng(ss), **kwargs)
@@ -200,9 +212,15 @@ class CommunityModel(mesa.Model):
         self.running = True
 
     # ------------------------------------------------------------------------ basics
-    @property
-    def scenario_plan(self) -> Scenario:
-        return self.plan
+    def members_frame(self, include_outsiders: bool = False) -> pd.DataFrame:
+        """The people who ever joined (or the whole market) as a DataFrame snapshot, codes
+        spelled out; see :func:`growthsim.model.members.members_frame`."""
+        return members_frame(self, include_outsiders)
+
+    def members(self, include_outsiders: bool = False) -> MemberSet:
+        """A read-only ``mesa.AgentSet``-like snapshot of the people who ever joined (small
+        models: at most ``MEMBER_SET_LIMIT``); see :class:`growthsim.model.members.MemberSet`."""
+        return MemberSet.of(self, include_outsiders)
 
     @property
     def day(self) -> int:
@@ -352,7 +370,10 @@ class CommunityModel(mesa.Model):
         day = self.day
         if day >= self.horizon:
             self.running = False
-            return
+            raise PastHorizonError(
+                f"step for day {day}, past the plan's horizon of {self.horizon} days "
+                f"(days 0..{self.horizon - 1}); the run is over (model.running is False)"
+            )
         sc, t, pop = self.plan, self.today, self.pop
         m = sc.members
         seed = self.kernel_seed
@@ -529,7 +550,7 @@ class CommunityModel(mesa.Model):
             "invites_accepted_total": float(pop.accepted.sum()),
             "payers_ever": float(pop.paying.sum()),
             "vip_members_ever": float(pop.vip.sum()),
-            "promoted_admins": float((pop.role == 2).sum()),
+            "promoted_admins": float((pop.role == ROLE_VOLUNTEER_ADMIN).sum()),
             "groups_opened": float(self.n_groups),
         }
 

@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
-from growthsim.kernels.daily import DORMANT, MEMBER
+from growthsim.vocab import DORMANT, MEMBER, ROLE_INTERNAL_KOL, ROLE_MEMBER, ROLE_VOLUNTEER_ADMIN
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.model.community import CommunityModel
@@ -434,7 +434,7 @@ class VolunteerAdminsAgent(Lever):
             pop = self.model.pop
             alive = pop.status[self.ids] == MEMBER
             gone = self.ids[~alive]
-            pop.role[gone[pop.status[gone] == DORMANT]] = 0
+            pop.role[gone[pop.status[gone] == DORMANT]] = ROLE_MEMBER
             self.ids = self.ids[alive]
 
     def promote(self) -> None:
@@ -445,7 +445,7 @@ class VolunteerAdminsAgent(Lever):
             return
         cand = np.nonzero(
             (pop.status == MEMBER)
-            & (pop.role == 0)
+            & (pop.role == ROLE_MEMBER)
             & (pop.join_day >= 0)
             & (m.day - pop.join_day >= s.min_tenure_days)
         )[0]
@@ -454,7 +454,7 @@ class VolunteerAdminsAgent(Lever):
         # most active first (active days, then propensity, then id for determinism)
         order = np.lexsort((cand, -pop.prop[cand], -pop.active_days[cand]))
         chosen = cand[order[:room]]
-        pop.role[chosen] = 2
+        pop.role[chosen] = ROLE_VOLUNTEER_ADMIN
         self.ids = np.concatenate([self.ids, chosen])
 
     def work(self) -> None:
@@ -487,18 +487,18 @@ class KOLAgent(Lever):
             if alive.all():
                 return True
             pop.boost[self.members[~alive]] = 1.0
-            pop.role[self.members[~alive]] = 0
+            pop.role[self.members[~alive]] = ROLE_MEMBER
             self.members = self.members[alive]
         need = s.count - len(self.members)
         cand = np.nonzero(
-            (pop.status == MEMBER) & (pop.role == 0) & (pop.join_day >= 0)
+            (pop.status == MEMBER) & (pop.role == ROLE_MEMBER) & (pop.join_day >= 0)
             & (m.day - pop.join_day >= s.min_tenure_days)
         )[0]
         if len(cand) == 0:
             return len(self.members) > 0
         order = np.lexsort((cand, -pop.prop[cand]))
         new = cand[order[:need]]
-        pop.role[new] = 1
+        pop.role[new] = ROLE_INTERNAL_KOL
         pop.boost[new] = s.referral_multiplier
         self.members = np.concatenate([self.members, new])
         return True

@@ -4,18 +4,57 @@ preallocated numpy table (one row per collected day, one column per counter).
 Mesa's collector calls a reporter and deep-copies its value for every variable on every
 step; with ~50 daily counters that is most of a small market's day. The model writes its
 day's counters into :attr:`DailySeries.row` and :meth:`collect` copies that row into the
-table. Everything that reads a ``DataCollector`` keeps working: ``model_vars`` (a mapping
-name -> list of values, as ``mesa.batch_run`` reads it), ``_collection_steps`` and
-``get_model_vars_dataframe()``.
+table. Only Mesa's public API is used: the collector is built with one model reporter,
+``day``, and :meth:`collect` calls ``DataCollector.collect`` (so Mesa records the day and
+its own bookkeeping of collection times, which ``mesa.batch_run`` reads); ``model_vars``
+(name -> list of values, as ``mesa.batch_run`` and Mesa's docs read it) is a read-only
+mapping over the table, with Mesa's own ``day`` list; ``get_model_vars_dataframe()`` reads
+the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 
 import mesa
 import numpy as np
 import pandas as pd
+
+
+class _TableVars(Mapping):
+    """``model_vars`` of a :class:`DailySeries`: counter name -> list of daily values
+    (counts as ints, money as floats), rebuilt from the table when a day was added."""
+
+    def __init__(self, series: "DailySeries", mesa_vars: dict[str, list]) -> None:
+        self._series = series
+        self._mesa = mesa_vars  # Mesa's own lists (the ``day`` reporter), appended by Mesa
+        self._cache: dict[str, list] = {}
+        self._cached_n = -1
+
+    def _columns(self) -> dict[str, list]:
+        s = self._series
+        if self._cached_n != s._n:
+            data = s._table[: s._n]
+            self._cache = {
+                name: (data[:, j].tolist() if s._is_float[j] else data[:, j].astype(np.int64).tolist())
+                for j, name in enumerate(s.names)
+            }
+            self._cached_n = s._n
+        return self._cache
+
+    def __getitem__(self, name: str) -> list:
+        if name in self._mesa:
+            return self._mesa[name]
+        return self._columns()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._series.names)
+
+    def __len__(self) -> int:
+        return len(self._series.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._series.index
 
 
 class DailySeries(mesa.DataCollector):
@@ -31,28 +70,16 @@ class DailySeries(mesa.DataCollector):
         self._is_float = np.array([n in fl for n in self.names], dtype=bool)
         self._table = np.zeros((max(1, int(capacity)), len(self.names)), dtype=np.float64)
         self._n = 0
-        self._vars_cache: dict[str, list] | None = None
         self.row = np.zeros(len(self.names), dtype=np.float64)
-        super().__init__(model_reporters={name: name for name in self.names})
+        if "day" not in self.index:
+            raise ValueError("a DailySeries needs a 'day' counter (Mesa's reporter)")
+        self._day = self.index["day"]
+        super().__init__(model_reporters={"day": self._today})
+        self.model_vars = _TableVars(self, self.model_vars)
 
-    # mesa.DataCollector stores ``model_vars`` as a dict of lists; here it is a view of the
-    # table, rebuilt on demand and cached until the next collection.
-    @property
-    def model_vars(self) -> dict[str, list]:
-        if self._vars_cache is None:
-            data = self._table[: self._n]
-            self._vars_cache = {
-                name: (data[:, j].tolist() if self._is_float[j] else data[:, j].astype(np.int64).tolist())
-                for j, name in enumerate(self.names)
-            }
-        return self._vars_cache
-
-    @model_vars.setter
-    def model_vars(self, value) -> None:  # set (to {}) by DataCollector.__init__
-        self._vars_cache = None
-
-    def _new_model_reporter(self, name, reporter) -> None:
-        self.model_reporters[name] = reporter
+    def _today(self) -> int:
+        """Mesa's reporter of the ``day`` counter: the day in :attr:`row`."""
+        return int(self.row[self._day])
 
     def collect(self, model) -> None:
         """Store the current :attr:`row` as the next collected day."""
@@ -60,8 +87,7 @@ class DailySeries(mesa.DataCollector):
             self._table = np.concatenate([self._table, np.zeros_like(self._table)])
         self._table[self._n] = self.row
         self._n += 1
-        self._collection_steps.append(model.time)
-        self._vars_cache = None
+        super().collect(model)
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         data = self._table[: self._n]

@@ -43,7 +43,10 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 from growthsim.graph import Graph, to_networkx
-from growthsim.kernels.daily import (
+from growthsim.model.community import CommunityModel, Today
+from growthsim.model.seeding import PLAN_SEED, PastHorizonError
+from growthsim.scenario.schema import Scenario
+from growthsim.vocab import (
     CHURNED,
     DORMANT,
     MEMBER,
@@ -53,8 +56,6 @@ from growthsim.kernels.daily import (
     SRC_REFERRAL,
     SRC_REPLAY,
 )
-from growthsim.model.community import CommunityModel, Today
-from growthsim.scenario.schema import Scenario
 
 __all__ = ["Person", "ReferenceModel", "MIRRORED_FIELDS", "simulate_reference"]
 
@@ -106,7 +107,7 @@ class ReferenceModel(CommunityModel):
 
     Args:
         scenario: the plan.
-        seed: base seed (default ``scenario.seed``).
+        seed: base seed (as :class:`CommunityModel`'s: not given, ``scenario.seed``).
         replicate: replicate index.
         graph: a prebuilt market graph (default: built from the scenario).
         network: build a ``mesa.discrete_space.Network`` for the acquaintances (True); with
@@ -117,7 +118,7 @@ class ReferenceModel(CommunityModel):
     def __init__(
         self,
         scenario: Scenario | dict | None = None,
-        seed: int | None = None,
+        seed: Any = PLAN_SEED,
         replicate: int = 0,
         graph: Graph | None = None,
         network: bool = True,
@@ -232,7 +233,7 @@ class ReferenceModel(CommunityModel):
         day = self.day
         if day >= self.horizon:
             self.running = False
-            return
+            raise PastHorizonError(f"step for day {day}, past the plan's horizon of {self.horizon} days")
         sc, t, people, R = self.plan, self.today, self.people, self.random
         m = sc.members
         n = len(people)
@@ -491,8 +492,5 @@ def simulate_reference(scenario: Scenario, seed: int | None = None, replicate: i
     seed = scenario.seed if seed is None else int(seed)
     model = ReferenceModel(scenario, seed, replicate, graph=graph if graph is not None else graph_for(scenario))
     model.run()
-    return RunResult(
-        scenario=scenario, seed=seed, replicate=replicate, timeseries=model.timeseries(),
-        scalars=model.scalars(), cohorts=model.cohorts(), ledger=model.ledger.frame(),
-    )
+    return RunResult.from_model(model)
 

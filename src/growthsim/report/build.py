@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from growthsim.errors import InputFileError, located
+from growthsim.io import atomic_write_text, json_safe
 from growthsim.metrics.kpis import kpi_columns, kpi_info, kpi_table, paired_differences, summarise
 from growthsim.report.charts import make_charts
 from growthsim.report.html import render_html
-from growthsim.report.writing import atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
 
 REPORT_FILES = ("kpis.json", "report.html")
 CHARTS_DIR = "charts"
-
-
-def _clean(x: Any) -> Any:
-    """JSON-safe: NaN / inf -> None, numpy scalars -> Python numbers."""
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def kpis_document(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
@@ -63,9 +49,18 @@ def kpis_document(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) 
         },
         "summary": stats,
         "comparisons": comparisons,
+        "targets": _targets_and_decision(runset),
         "replicates": table.to_dict("records"),
     }
-    return _clean(doc)
+    return json_safe(doc)
+
+
+def _targets_and_decision(runset: "RunSet") -> dict[str, Any]:
+    """Stage targets per plan (targets.csv rows) and the verdict (growthsim.decide)."""
+    from growthsim.decide import verdict_of  # noqa: PLC0415
+    from growthsim.metrics.targets import target_results, targets_summary  # noqa: PLC0415
+
+    return {"per_plan": targets_summary(target_results(runset).table), "decision": verdict_of(runset).to_dict()}
 
 
 def write_report(runset: "RunSet", run_dir: str | Path, title: str | None = None) -> list[Path]:

@@ -19,9 +19,9 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from growthsim.io import atomic_write_bytes
 from growthsim.metrics.kpis import cohort_retention, kpi_table, source_columns
 from growthsim.report.fonts import font_rc
-from growthsim.report.writing import atomic_write_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet

@@ -15,6 +15,7 @@ import pandas as pd
 
 from growthsim.metrics.kpis import HEADLINE_KPIS, KPIS, kpi_columns, kpi_info, paired_differences, summarise
 from growthsim.report.charts import CHART_TITLES, plan_colours
+from growthsim.report.decision import decision_section
 from growthsim.report.fonts import cjk_webfont
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -231,6 +232,7 @@ def render_html(
         f"futures (replicates) each"
         + (f" · horizon {first.horizon_days} days · money in {_esc(first.economics.currency)}" if first else "")
         + " · intervals are P10–P90 over replicates; replicate r of every plan shares its random numbers.</p>",
+        decision_section(runset),
         '<div class="verdict"><strong>Verdict</strong>',
         *[f"<p>{_esc(s)}</p>" for s in verdict(runset, table, summary)],
         "</div>",

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from growthsim.scenario.targets import Checkpoints, Decision, Target
+
 # strict: a boolean (yes/no/true) is not a probability; integers 0 and 1 still are
 Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
@@ -54,17 +56,6 @@ class EndNotBeforeStart(BaseModel):
 
 
 # --------------------------------------------------------------------------- market
-
-
-GRAPH_MODELS = (
-    "well_mixed",
-    "complete",
-    "erdos_renyi",
-    "watts_strogatz",
-    "powerlaw_cluster",
-    "sbm",
-    "edge_list",
-)
 
 
 class GraphSpec(Strict):
@@ -570,6 +561,9 @@ class Scenario(Strict):
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
     channels: dict[str, Channel] = Field(default_factory=dict)
     replay: Replay | None = None
+    targets: list[Target] = Field(default_factory=list, description="stage targets (scenario/targets.py)")
+    checkpoints: Checkpoints = Field(default_factory=Checkpoints, description="days of KPI tables")
+    decision: Decision = Field(default_factory=Decision, description="what the best plan means")
 
     @model_validator(mode="before")
     @classmethod
@@ -648,6 +642,15 @@ class Scenario(Strict):
             past(f"staff.{key}.start_day", s.start_day)
         if self.replay is not None:
             past("replay.start_day", self.replay.start_day)
+        for i, t in enumerate(self.targets):
+            if t.checkpoint > h:
+                key = "day" if t.day is not None else "month"
+                raise ValueError(f"targets.{i}.{key}: checkpoint day {t.checkpoint} is past the horizon "
+                                 f"(expected at most horizon_days = {h}; days count days elapsed)")
+        for i, d in enumerate(self.checkpoints.days):
+            if d > h:
+                raise ValueError(f"checkpoints.days.{i}: day {d} is past the horizon "
+                                 f"(expected at most horizon_days = {h})")
         return self
 
     def campaign_event_days(self, key: str) -> list[int]:
