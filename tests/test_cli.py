@@ -77,7 +77,7 @@ def test_no_traceback_from_the_installed_command(tmp_path):
 def test_bad_options_are_usage_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["run", str(BASELINE), "--replicates", "0"])
-    assert exc.value.code == 2 and "expected a positive int" in capsys.readouterr().err
+    assert exc.value.code == 2 and "expected a whole number from 1 to 100,000, found 0" in capsys.readouterr().err
     assert main(["run", str(BASELINE), "--variant", "nope", "--quiet", "--out", str(tmp_path / "o")]) == 2
     assert "no variant 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

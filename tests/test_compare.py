@@ -93,7 +93,7 @@ def test_plan_specs_and_labels(tmp_path, plan_file):
         (["compare", "{file}:nope", "{file}"], "no variant 'nope'"),
         (["compare", "{file}:invite", "{file}:invite"], "given twice"),
         (["compare", "{missing}", "{file}"], "file not found"),
-        (["compare", "{file}", "{file}:invite", "--replicates", "0"], "expected a whole number >= 1"),
+        (["compare", "{file}", "{file}:invite", "--replicates", "0"], "expected a whole number from 1 to 100,000, found 0"),
         (["report", "{missing}"], "no such run folder"),
         (["report", "{tmp}"], "not a growthsim run folder"),
     ],

@@ -3,50 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import math
-import re
-import shutil
 import sys
 import time
 from pathlib import Path
 
-from growthsim.errors import UserError
+from growthsim.cliargs import check_run_size, count, seed_arg
 from growthsim.i18n import _, apply_plan_locale
+from growthsim.rundir import RunFolder, default_run_dir
 from growthsim.scenario.loader import ScenarioFile
-
-
-def _slug(text: str) -> str:
-    s = re.sub(r"[\s/\\:*?\"<>|]+", "-", text.strip()).strip("-.")
-    return s or "scenario"
-
-
-def default_run_dir(name: str) -> Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{_slug(name)}-{stamp}"
-
-
-def _positive(kind: type):
-    def parse(text: str):
-        try:
-            v = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(_("expected a {kind}, found {text}").format(kind=kind.__name__, text=repr(text))) from None
-        if v < (1 if kind is int else 0):
-            raise argparse.ArgumentTypeError(_("expected a positive {kind}, found {text}").format(kind=kind.__name__, text=repr(text)))
-        return v
-
-    return parse
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("expected an integer, found {text}").format(text=repr(text))) from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(_("expected a non-negative integer, found {text}").format(text=repr(text)))
-    return v
+from growthsim.scenario.schema import MAX_REPLICATES
 
 
 def select_plans(sf: ScenarioFile, variant: str | None, all_variants: bool) -> dict:
@@ -139,28 +105,18 @@ def _run(args: argparse.Namespace, sf: ScenarioFile, plans: dict, first) -> int:
     from growthsim.runner import run_plans  # noqa: PLC0415
 
     out = Path(args.out) if args.out else default_run_dir(first.name)
-    if out.exists() and not out.is_dir():
-        raise UserError(_("--out {path}: exists and is not a folder").format(path=out))
     R = args.replicates or first.replicates
     seed = first.seed if args.seed is None else args.seed
+    check_run_size(len(plans), R, first.horizon_days)
+    folder = RunFolder(out, force=args.force)  # checked before anything runs
     t0 = time.perf_counter()
-    runset = run_plans(plans, replicates=R, seed=seed, progress=not args.quiet)
-    # write everything into a fresh sibling folder, then move files into place
-    staging = out.parent / f".{out.name}.partial"
-    if staging.exists():
-        shutil.rmtree(staging)
-    step(_("writing the run folder"))
-    write_run_dir(staging, runset)
     report_files = []
-    if not args.no_report:
-        report_files = build_report(staging)
-    out.mkdir(parents=True, exist_ok=True)
-    for item in staging.iterdir():
-        target = out / item.name
-        if target.is_dir() and item.is_dir():
-            shutil.rmtree(target)
-        item.replace(target)
-    staging.rmdir()
+    with folder as staging:
+        runset = run_plans(plans, replicates=R, seed=seed, progress=not args.quiet)
+        step(_("writing the run folder"))
+        write_run_dir(staging, runset)
+        if not args.no_report:
+            report_files = build_report(staging)
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(_("{name}: {plans} plan(s) x {reps} replicates x {days} days, seed {seed}, {s} s").format(
@@ -231,9 +187,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--variant", help=_("run this variant instead of the base plan"))
     g.add_argument("--all-variants", action="store_true", help=_("run the base plan and every variant (common random numbers)"))
-    p.add_argument("--replicates", type=_positive(int), help=_("Monte Carlo replicates (default: the file's)"))
-    p.add_argument("--seed", type=_nonneg_int, help=_("base seed (default: the file's)"))
+    p.add_argument("--replicates", type=count(1, MAX_REPLICATES), help=_("Monte Carlo replicates (default: the file's)"))
+    p.add_argument("--seed", type=seed_arg, help=_("base seed (default: the file's)"))
     p.add_argument("--out", help=_("output folder (default: runs/<scenario>-<timestamp>/)"))
+    p.add_argument("--force", action="store_true", help=_("replace an existing, non-empty --out folder as a whole"))
     p.add_argument("--no-report", action="store_true", help=_("skip charts and report.html"))
     p.add_argument("--quiet", action="store_true", help=_("no progress bar or table"))
     p.set_defaults(func=cmd_run)

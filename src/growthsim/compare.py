@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from growthsim.cliargs import check_run_size, count, seed_arg
 from growthsim.errors import ScenarioError, UserError, located
 from growthsim.i18n import _, apply_plan_locale
 from growthsim.i18n.terms import kpi_label
@@ -25,8 +25,10 @@ from growthsim.metrics.kpis import HEADLINE_KPIS, kpi_table, paired_differences
 from growthsim.report.build import build_report
 from growthsim.report.html import fmt
 from growthsim.report.numbers import span
+from growthsim.rundir import RunFolder
 from growthsim.runner import run_plans
 from growthsim.scenario import ScenarioFile
+from growthsim.scenario.schema import MAX_REPLICATES
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.scenario.schema import Scenario
@@ -44,31 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("plans", nargs="+", metavar="PLAN", help=_("FILE.yaml or FILE.yaml:VARIANT"))
     p.add_argument("--out", metavar="DIR", help=_("run folder to write (default: runs/compare-<plans>)"))
-    p.add_argument("--replicates", type=_positive_int, metavar="N",
+    p.add_argument("--replicates", type=count(1, MAX_REPLICATES), metavar="N",
                    help=_("replicates per plan (default: the first plan's 'replicates')"))
-    p.add_argument("--seed", type=_seed, metavar="S", help=_("base seed (default: the first plan's 'seed')"))
+    p.add_argument("--seed", type=seed_arg, metavar="S", help=_("base seed (default: the first plan's 'seed')"))
+    p.add_argument("--force", action="store_true", help=_("replace an existing, non-empty --out folder as a whole"))
     p.add_argument("--title", help=_("report title"))
     p.set_defaults(func=cmd_compare)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("expected a whole number >= 1, found {text}").format(text=repr(text))) from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(_("expected a whole number >= 1, found {text}").format(text=v))
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("expected a whole number >= 0, found {text}").format(text=repr(text))) from None
-    if not 0 <= v <= 2**63 - 1:
-        raise argparse.ArgumentTypeError(_("expected a whole number between 0 and 2**63-1, found {text}").format(text=v))
-    return v
 
 
 def split_plan_spec(spec: str) -> tuple[Path, str | None]:
@@ -184,23 +167,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     first = next(iter(plans.values()))
     apply_plan_locale(getattr(args, "lang", None), first)
     out = Path(args.out) if args.out else default_out(list(plans))
-    if out.exists() and not out.is_dir():
-        raise UserError(located(str(out), None, "--out", _("exists and is not a folder")))
-    runset = run_plans(plans, replicates=args.replicates, seed=args.seed, progress=True)
-    # write everything into a fresh sibling folder, then move the files into place, so an
-    # interrupted compare leaves no mix of old and new outputs
-    staging = out.parent / f".{out.name}.partial"
-    if staging.exists():
-        shutil.rmtree(staging)
-    write_run_dir(staging, runset)
-    build_report(staging, runset=runset, title=args.title)
-    out.mkdir(parents=True, exist_ok=True)
-    for item in staging.iterdir():
-        target = out / item.name
-        if target.is_dir() and item.is_dir():
-            shutil.rmtree(target)
-        item.replace(target)
-    staging.rmdir()
+    check_run_size(len(plans), args.replicates or first.replicates, max(p.horizon_days for p in plans.values()))
+    # checked before anything runs; written into a staging folder committed as a whole,
+    # so an interrupted compare leaves no mix of old and new outputs
+    folder = RunFolder(out, force=getattr(args, "force", False))
+    with folder as staging:
+        runset = run_plans(plans, replicates=args.replicates, seed=args.seed, progress=True)
+        write_run_dir(staging, runset)
+        build_report(staging, runset=runset, title=args.title)
     table = kpi_table(runset)
     print(format_differences(table, list(plans), currency=first.economics.currency))
     from growthsim.decide import format_verdict, verdict_of  # noqa: PLC0415

@@ -23,10 +23,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from growthsim.errors import UserError
+from growthsim.errors import ScenarioError, UserError, located
 from growthsim.results import RunSet
 from growthsim.scenario.loader import validate_plan
 
+# Columns a run folder's time series must hold for report and summary to mean anything.
+TIMESERIES_COLUMNS = ("variant", "replicate", "day", "members", "active", "paying", "churned", "revenue",
+                      "gross_margin", "cost", "new_members")
 SUMMARY_COLUMNS = ("members", "active", "paying", "churned", "revenue", "gross_margin", "cost")
 
 
@@ -145,7 +148,8 @@ def summary(runset: RunSet) -> dict[str, Any]:
 
 
 def write_run_dir(out_dir: str | Path, runset: RunSet) -> Path:
-    """Save a RunSet as a run folder (atomic per file)."""
+    """Save a RunSet as a run folder (atomic per file; ``run-manifest.json`` last, see
+    :mod:`growthsim.rundir`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     resolved = {label: plan.model_dump(mode="json") for label, plan in runset.plans.items()}
@@ -164,6 +168,9 @@ def write_run_dir(out_dir: str | Path, runset: RunSet) -> Path:
     from growthsim.decide import verdict_of
 
     write_json(out / "summary.json", {**summary(runset), "decision": verdict_of(runset).to_dict()})
+    from growthsim.rundir import write_manifest
+
+    write_manifest(out)  # last: its presence marks a complete folder
     return out
 
 
@@ -174,12 +181,27 @@ def read_run_dir(path: str | Path) -> RunSet:
     missing = [f for f in need if not (p / f).is_file()]
     if missing:
         raise UserError(f"{p}: not a growthsim run folder (missing {', '.join(missing)})")
-    resolved = yaml.safe_load((p / "scenario.resolved.yaml").read_text(encoding="utf-8"))
-    plans = {str(k): validate_plan(v, str(p / "scenario.resolved.yaml"), prefix=(str(k),)) for k, v in resolved.items()}
+    from growthsim.inputs import read_parquet_file, read_yaml_mapping
+    from growthsim.rundir import check_manifest
+
+    check_manifest(p)
+    yf = p / "scenario.resolved.yaml"
+    resolved, lines = read_yaml_mapping(yf, "resolved scenario (plan label -> plan)", ScenarioError)
+    plans = {}
+    for k, v in resolved.items():
+        if not isinstance(v, dict):
+            raise ScenarioError(located(str(yf), lines.get((str(k),)), str(k), f"expected a plan mapping, found {type(v).__name__}"))
+        plans[str(k)] = validate_plan(v, str(yf), lines, prefix=(str(k),))
+    timeseries = read_parquet_file(p / "timeseries.parquet", "time series", TIMESERIES_COLUMNS)
+    labels = set(map(str, timeseries["variant"].unique()))
+    if labels != set(plans):
+        raise UserError(located(str(p / "timeseries.parquet"), None, "variant",
+                                f"plan labels do not match scenario.resolved.yaml: expected {sorted(plans)}, "
+                                f"found {sorted(labels)}"))
     return RunSet(
         plans=plans,
-        timeseries=pd.read_parquet(p / "timeseries.parquet"),
-        scalars=pd.read_parquet(p / "scalars.parquet"),
-        cohorts=pd.read_parquet(p / "cohorts.parquet"),
-        ledger=pd.read_parquet(p / "ledger.parquet"),
+        timeseries=timeseries,
+        scalars=read_parquet_file(p / "scalars.parquet", "scalars table", ("variant", "replicate")),
+        cohorts=read_parquet_file(p / "cohorts.parquet", "cohorts table"),
+        ledger=read_parquet_file(p / "ledger.parquet", "ledger table"),
     )

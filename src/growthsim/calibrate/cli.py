@@ -10,16 +10,14 @@ are re-fits), ``fit_report.md``, ``diagnostics.json`` and ``fit_<series>.png``.
 ``forecast.csv``, ``forecast.json``, ``forecast.md``, ``timeseries.parquet`` and
 ``forecast_<series>.png``.
 
-Both write into a hidden staging folder next to DIR and move the files in at the end, so
-a failed or interrupted command leaves nothing half written.
+Both check DIR before any work and write into a hidden staging folder next to it, committed
+as a whole with a ``run-manifest.json`` (:mod:`growthsim.rundir`), so a failed or
+interrupted command leaves nothing half written.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -50,48 +48,18 @@ from growthsim.calibrate.history import (
 )
 from growthsim.calibrate.report import calibration_markdown, forecast_markdown
 from growthsim.calibrate.transactions import read_transactions
+from growthsim.cliargs import check_run_size, count, days_arg, positive_number, seed_arg
 from growthsim.errors import ScenarioError, UserError
 from growthsim.io import atomic_write_text, write_csv, write_json, write_parquet
+from growthsim.rundir import RunFolder, check_manifest, default_run_dir
 from growthsim.scenario.loader import ScenarioFile, apply_overrides, scenario_to_dict
+from growthsim.scenario.schema import MAX_REPLICATES
 
 HISTORY_SIDECAR = "history.csv"
 
 
-def _slug(text: str) -> str:
-    s = re.sub(r"[\s/\\:*?\"<>|]+", "-", text.strip()).strip("-.")
-    return s or "scenario"
-
-
 def _default_out(kind: str, name: str) -> Path:
-    return Path("runs") / f"{kind}-{_slug(name)}-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
-
-
-class Staging:
-    """Write into ``.<out>.partial`` and move the files into ``out`` on success."""
-
-    def __init__(self, out: Path):
-        if out.exists() and not out.is_dir():
-            raise UserError(f"--out {out}: exists and is not a folder")
-        self.out = out
-        self.dir = out.parent / f".{out.name}.partial"
-
-    def __enter__(self) -> Path:
-        if self.dir.exists():
-            shutil.rmtree(self.dir)
-        self.dir.mkdir(parents=True)
-        return self.dir
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            return
-        self.out.mkdir(parents=True, exist_ok=True)
-        for item in self.dir.iterdir():
-            target = self.out / item.name
-            if target.is_dir():
-                shutil.rmtree(target)
-            item.replace(target)
-        self.dir.rmdir()
+    return default_run_dir(name, kind)
 
 
 # --------------------------------------------------------------------------- calibrate
@@ -184,7 +152,7 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
     """The ``calibrate`` command's work; returns the output folder."""
     sf, plan, history, spec, ints = load_inputs(args)
     out = Path(args.out) if args.out else _default_out("calibration", plan.name)
-    staging = Staging(out)
+    staging = RunFolder(out, force=getattr(args, "force", False))
     t0 = time.perf_counter()
     bt = None
     if args.holdout:
@@ -295,6 +263,9 @@ def _load_draws(args: argparse.Namespace, sf: ScenarioFile) -> tuple[ParameterDr
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
+    # a calibration folder: the history forecast conditions on is the one calibrate wrote
+    # (the draws carry their own check: their point estimate must match the scenario)
+    check_manifest(Path(args.scenario).parent, required=False, only=(HISTORY_SIDECAR,))
     sf = ScenarioFile(args.scenario)
     plans = sf.plans() if args.all_variants else {args.variant or "base": sf.plan(args.variant)}
     base = next(iter(plans.values()))
@@ -309,12 +280,14 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         history_days = base.horizon_days
     period = history.period_days if history is not None else 1
     out = Path(args.out) if args.out else _default_out("forecast", base.name)
-    staging = Staging(out)
     R = args.replicates or base.replicates
     seed = base.seed if args.seed is None else args.seed
     if args.tolerance is not None and args.tolerance <= 0:
         raise UserError(f"--tolerance must be above 0, found {args.tolerance}")
-    pool_size(R, args.pool)  # checked before anything runs
+    K = pool_size(R, args.pool)  # checked before anything runs
+    check_run_size(len(plans), K, history_days, "--pool" if args.pool else "--replicates")
+    check_run_size(len(plans), R, history_days + args.days)
+    staging = RunFolder(out, force=getattr(args, "force", False))
     draws, no_draws_because, draws_warning = _load_draws(args, sf)
     t0 = time.perf_counter()
     conditioned = history is not None and not args.unconditioned
@@ -383,19 +356,6 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- wiring
 
 
-def _int(lo: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, found {text!r}") from None
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, found {text!r}")
-        return v
-
-    return parse
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("calibrate", help="fit a scenario's parameters to a community's own history",
                        description="Fit scenario parameters to observed series by simulation; write the "
@@ -411,12 +371,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--param", action="append", metavar="PATH=MIN:MAX[:log]",
                    help="fit this scenario field within bounds (repeatable; instead of --fit)")
     c.add_argument("--replay-joins", action="store_true", help="replay the observed joins instead of fitting them")
-    c.add_argument("--holdout", type=_int(1), metavar="DAYS", help="keep the last DAYS out of the fit and score the forecast")
+    c.add_argument("--holdout", type=days_arg, metavar="DAYS", help="keep the last DAYS out of the fit and score the forecast")
     c.add_argument("--variant", help="calibrate this variant of the scenario file instead of the base plan")
-    c.add_argument("--seed", type=_int(0), help="base seed of the fit (default: the spec's, else the scenario's)")
-    c.add_argument("--bootstrap", type=_int(0), help="bootstrap re-fits for uncertainty (default: the spec's, 8)")
-    c.add_argument("--max-evaluations", type=_int(10), help="candidate parameter sets at most (default 300)")
+    c.add_argument("--seed", type=seed_arg, help="base seed of the fit (default: the spec's, else the scenario's)")
+    c.add_argument("--bootstrap", type=count(0, 200), help="bootstrap re-fits for uncertainty (default: the spec's, 8)")
+    c.add_argument("--max-evaluations", type=count(10, 20_000), help="candidate parameter sets at most (default 300)")
     c.add_argument("--out", help="output folder (default: runs/calibration-<name>-<timestamp>/)")
+    c.add_argument("--force", action="store_true", help="replace an existing, non-empty --out folder as a whole")
     c.add_argument("--quiet", action="store_true", help="print nothing on success")
     c.set_defaults(func=cmd_calibrate)
 
@@ -427,16 +388,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "the fitted parameters and their bootstrap re-fits, so the band carries the parameters' "
                        "uncertainty too (see docs/calibration.md).")
     f.add_argument("scenario", help="calibrated scenario YAML (from growthsim calibrate)")
-    f.add_argument("--days", type=_int(1), required=True, help="days to forecast after the history")
+    f.add_argument("--days", type=days_arg, required=True, help="days to forecast after the history")
     g = f.add_mutually_exclusive_group()
     g.add_argument("--variant", help="forecast this variant instead of the base plan")
     g.add_argument("--all-variants", action="store_true", help="forecast the base plan and every variant")
     f.add_argument("--history", help=f"history CSV drawn before the forecast (default: {HISTORY_SIDECAR} next to the scenario)")
-    f.add_argument("--replicates", type=_int(1), help="Monte Carlo replicates (default: the scenario's)")
-    f.add_argument("--seed", type=_int(0), help="base seed (default: the scenario's)")
-    f.add_argument("--pool", type=_int(1), metavar="K", help="candidate histories simulated to condition on the "
+    f.add_argument("--replicates", type=count(1, MAX_REPLICATES), help="Monte Carlo replicates (default: the scenario's)")
+    f.add_argument("--seed", type=seed_arg, help="base seed (default: the scenario's)")
+    f.add_argument("--pool", type=count(1, POOL_FACTOR * MAX_REPLICATES), metavar="K", help="candidate histories simulated to condition on the "
                    f"end of the history (default: {POOL_FACTOR} x replicates)")
-    f.add_argument("--tolerance", type=float, metavar="H", help="relative tolerance of the conditioning kernel "
+    f.add_argument("--tolerance", type=positive_number, metavar="H", help="relative tolerance of the conditioning kernel "
                    f"(default {DEFAULT_TOLERANCE})")
     f.add_argument("--unconditioned", action="store_true", help="do not condition on the end of the history: "
                    "replicates 0..R-1 simulated from day 0")
@@ -447,6 +408,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--point-estimate", action="store_true", help="ignore the parameter draws: every run at the "
                    "scenario's (fitted) values, so the band holds the simulation's randomness only")
     f.add_argument("--out", help="output folder (default: runs/forecast-<name>-<timestamp>/)")
+    f.add_argument("--force", action="store_true", help="replace an existing, non-empty --out folder as a whole")
     f.add_argument("--quiet", action="store_true", help="print nothing on success")
     f.set_defaults(func=cmd_forecast)
 

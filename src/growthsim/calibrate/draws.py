@@ -95,10 +95,22 @@ class ParameterDraws:
     @classmethod
     def read(cls, path: str | Path) -> "ParameterDraws":
         """Read and check a ``parameter_draws.csv``; errors name file, line and column."""
+        from growthsim.inputs import MAX_DRAWS_BYTES, MAX_DRAWS_ROWS, check_file
+
         f = str(path)
+        check_file(path, MAX_DRAWS_BYTES, "parameter draws")
+        rows = []
         try:
             with open(path, newline="", encoding="utf-8") as fh:
-                rows = list(csv.reader(fh))
+                for row in csv.reader(fh):
+                    if len(rows) > MAX_DRAWS_ROWS:
+                        raise InputFileError(located(f, len(rows) + 1, None,
+                                                     f"expected at most {MAX_DRAWS_ROWS:,} parameter sets, found more"))
+                    rows.append(row)
+        except UnicodeDecodeError as exc:
+            raise InputFileError(located(f, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")) from None
+        except csv.Error as exc:
+            raise InputFileError(located(f, None, None, f"not a readable CSV file: {exc}")) from None
         except OSError as exc:
             raise InputFileError(located(f, None, None, f"cannot read the parameter draws: {exc.strerror}")) from None
         if not rows or rows[0][:2] != ["draw", "source"] or len(rows[0]) < 3:

@@ -131,6 +131,9 @@ class History:
 
 
 def _read_rows(path: Path, kind: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    from growthsim.inputs import MAX_HISTORY_BYTES, MAX_HISTORY_ROWS, check_file
+
+    check_file(path, MAX_HISTORY_BYTES, kind)  # before reading: a huge file is refused at once
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
@@ -150,6 +153,9 @@ def _read_rows(path: Path, kind: str) -> tuple[list[str], list[tuple[int, list[s
                 if header is None:
                     header = [c.strip().lower() for c in row]
                     continue
+                if len(rows) >= MAX_HISTORY_ROWS:
+                    raise InputFileError(located(str(path), reader.line_num, None,
+                                                 f"expected at most {MAX_HISTORY_ROWS:,} rows, found more"))
                 rows.append((reader.line_num, row))
     except UnicodeDecodeError as exc:
         raise InputFileError(located(str(path), None, None, f"not a UTF-8 text file ({exc.reason})")) from None

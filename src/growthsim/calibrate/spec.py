@@ -32,11 +32,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from growthsim.calibrate.history import SERIES
 from growthsim.errors import ScenarioError, located
-from growthsim.scenario.loader import _format_errors, apply_overrides, read_yaml, scenario_to_dict
+from growthsim.scenario.loader import apply_overrides, format_errors, read_yaml, scenario_to_dict
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # NaN or infinite bounds and weights would make every distance NaN
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class ParamSpec(_Strict):
@@ -102,14 +103,11 @@ class FitSpec(_Strict):
 
 def load_fit_spec(path: str | Path) -> tuple[FitSpec, dict[tuple, int]]:
     """Read and validate a calibration spec YAML file."""
-    try:
-        data, lines = read_yaml(path)
-    except ScenarioError as exc:
-        raise ScenarioError(str(exc).replace("scenario mapping", "calibration spec mapping")) from None
+    data, lines = read_yaml(path, "calibration spec")
     try:
         return FitSpec.model_validate(data), lines
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, str(path), lines)) from None
+        raise ScenarioError(format_errors(exc, str(path), lines)) from None
 
 
 def parse_param_option(text: str) -> tuple[str, ParamSpec]:

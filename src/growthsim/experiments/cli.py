@@ -6,21 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from growthsim.cliargs import count, workers_arg
 from growthsim.errors import UserError
-
-
-def _workers(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of worker processes, found {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more workers, found {n}")
-    return n
+from growthsim.scenario.schema import MAX_REPLICATES
 
 
 def _add_execution(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+    p.add_argument("--workers", type=workers_arg, default=None, metavar="N",
                    help="worker processes of a local Dask cluster (default: one per core); "
                         "0 = run in this process without Dask")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -45,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="output folder (default: sweeps/<experiment file name>)")
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="complete an interrupted sweep in DIR (runs only the missing runs)")
-    p.add_argument("--show-point", type=_workers, default=None, metavar="P",
+    p.add_argument("--show-point", type=count(0, 10**9), default=None, metavar="P",
                    help="print the scenario (YAML) that point P runs, and exit: save it and "
                         "`growthsim run FILE --seed SEED --replicates 1` reproduces a run of P")
     _add_execution(p)
@@ -64,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="output folder (default: sensitivity/<experiment file name>)")
     s.add_argument("--results", default=None, metavar="DIR", help="a finished sweep folder to analyse")
     s.add_argument("--no-tornado", action="store_true", help="skip the one-at-a-time runs and tornado charts")
-    s.add_argument("--tornado-replicates", type=_workers, default=None, metavar="N",
+    s.add_argument("--tornado-replicates", type=count(1, MAX_REPLICATES), default=None, metavar="N",
                    help="replicates per one-at-a-time point (default: the experiment's)")
     _add_execution(s)
     s.set_defaults(func=cmd_sensitivity)
@@ -82,7 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     o.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default: optimize/<experiment file name>)")
     o.add_argument("--resume", default=None, metavar="DIR", help="continue the study in DIR")
-    o.add_argument("--trials", type=_workers, default=None, metavar="N",
+    o.add_argument("--trials", type=count(1, 100_000), default=None, metavar="N",
                    help="candidates in all (default: the file's optimize.trials)")
     _add_execution(o)
     o.set_defaults(func=cmd_optimize)

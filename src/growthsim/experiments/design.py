@@ -19,6 +19,7 @@ analysis re-derives it instead of storing it.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,8 +189,8 @@ def expected_points(exp: Experiment) -> int:
     """Number of points the design yields, without sampling."""
     d = exp.spec.design
     k = len(exp.factor_names)
-    if d.type == "grid":
-        return int(np.prod([len(_grid_levels(exp, n)) for n in exp.factor_names]))
+    if d.type == "grid":  # Python ints: 512 levels over 8 factors overflow int64
+        return math.prod(len(_grid_levels(exp, n)) for n in exp.factor_names)
     if d.type == "oat":
         return 2 * k + 1
     if d.type == "lhs":

@@ -30,19 +30,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from growthsim.errors import InputFileError, UserError, located
 from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
-from growthsim.scenario.loader import _line_map
-from growthsim.scenario.schema import Scenario
+from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, read_yaml_mapping
+from growthsim.scenario.schema import Name, Scenario
 
 DEFAULT_MAX_RUNS = 10_000
+# Runs one sweep may hold at all, even with --yes: each run is a row of results (and the
+# run table derives one seed per run), so a million runs is ~10 days of simulation at 1
+# run/s; max_runs cannot be set above it.
+HARD_MAX_RUNS = 1_000_000
 
 # Daily series a run produces (growthsim.results.RunResult.timeseries), besides the
 # per-source ``new_<source>`` and per-category ``cost_<category>`` columns.
@@ -73,7 +77,7 @@ SERIES_PREFIXES = ("new_", "cost_")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Factor(_Strict):
@@ -104,6 +108,8 @@ class Factor(_Strict):
         if has_range:
             if self.low is None or self.high is None:
                 raise ValueError("a range needs both low and high")
+            if not (math.isfinite(self.low) and math.isfinite(self.high)):
+                raise ValueError(f"expected finite low and high, found low={self.low!r}, high={self.high!r}")
             if not self.high > self.low:
                 raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
             if self.type == "int" and not (float(self.low).is_integer() and float(self.high).is_integer()):
@@ -168,7 +174,7 @@ class Outputs(_Strict):
 class ExperimentSpec(_Strict):
     """The contents of an experiment file."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     description: str = ""
     scenario: str = Field(min_length=1, description="scenario file, relative to the experiment file")
     variant: str | None = None
@@ -183,7 +189,7 @@ class ExperimentSpec(_Strict):
         description="replicate r of every point uses the same seed, so differences between "
         "points are due to the factors, not to chance (default: every run its own seed)",
     )
-    max_runs: int = Field(DEFAULT_MAX_RUNS, ge=1)
+    max_runs: int = Field(DEFAULT_MAX_RUNS, ge=1, le=HARD_MAX_RUNS)
 
 
 @dataclass
@@ -250,36 +256,15 @@ def _where(lines: dict[tuple, int], keys: tuple) -> int | None:
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(located(str(path), None, None, "experiment file not found")) from None
-    except IsADirectoryError:
-        raise InputFileError(located(str(path), None, None, "is a directory, expected a YAML file")) from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(located(str(path), None, None, f"not a UTF-8 text file ({exc.reason})")) from None
-    except OSError as exc:
-        raise InputFileError(located(str(path), None, None, f"cannot read: {exc.strerror}")) from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputFileError(located(str(path), line, None, f"not valid YAML: {problem}")) from None
-    if not isinstance(data, dict):
-        found = "an empty file" if data is None else type(data).__name__
-        raise InputFileError(
-            located(str(path), 1, None, f"expected a mapping of experiment fields, found {found}")
-        )
-    return data, (_line_map(node) if node is not None else {})
+    return read_yaml_mapping(path, "experiment", InputFileError, not_found="experiment file not found")
 
 
 def _format_validation(exc: ValidationError, file: str | None, lines: dict[tuple, int]) -> str:
     msgs = []
-    for err in exc.errors():
+    for err in exc.errors()[:MAX_ERRORS_SHOWN]:
         loc = tuple(str(x) for x in err["loc"])
+        if len(loc) > 1 and loc[-1] in ("float", "int"):  # the member of a number union
+            loc = loc[:-1]
         line = _where(lines, loc)
         path = ".".join(loc) or "(top level)"
         kind = err["type"]
@@ -296,7 +281,8 @@ def _format_validation(exc: ValidationError, file: str | None, lines: dict[tuple
                 text = repr(inp)
                 msg += f"; found {text if len(text) <= 60 else text[:57] + '...'}"
         msgs.append(located(file, line, path, msg))
-    return "\n".join(msgs)
+    unique = list(dict.fromkeys(msgs))
+    return join_errors(unique, total=exc.error_count() - (len(msgs) - len(unique)))
 
 
 _MISSING = object()

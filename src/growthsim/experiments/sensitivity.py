@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from growthsim.errors import UserError, located
-from growthsim.experiments.design import DesignTable
+from growthsim.experiments.design import DesignTable, expected_points
 from growthsim.experiments.schema import Design, Experiment, load_experiment
 from growthsim.experiments.sweep import (
     RunFn,
@@ -255,12 +255,26 @@ def _load_results(exp: Experiment, results: pd.DataFrame | str | Path) -> pd.Dat
     df = read_sweep(p)
     mf = p / "manifest.json"
     if mf.exists():
-        fp = json.loads(mf.read_text(encoding="utf-8")).get("fingerprint")
+        try:
+            doc = json.loads(mf.read_text(encoding="utf-8"))
+            fp = doc.get("fingerprint") if isinstance(doc, dict) else None
+        except (OSError, ValueError) as exc:
+            raise SweepError(f"--results {p}: cannot read manifest.json ({exc})") from None
         if fp != exp.fingerprint():
             raise SweepError(
                 f"--results {p}: that sweep was run from a different experiment or scenario "
                 f"(fingerprint {fp}, expected {exp.fingerprint()})"
             )
+    n_points = expected_points(exp)
+    pts = pd.to_numeric(df["point"], errors="coerce")
+    if pts.isna().any() or len(df) and not (0 <= pts.min() and pts.max() < n_points):
+        raise SweepError(located(str(p / "results.parquet"), None, "point",
+                                 f"expected point numbers 0..{n_points - 1} of this experiment's design, "
+                                 f"found {pts.min()}..{pts.max()}"))
+    for k in exp.spec.outputs.kpis:
+        if k in df.columns and not pd.api.types.is_numeric_dtype(df[k]):
+            raise SweepError(located(str(p / "results.parquet"), None, k,
+                                     f"expected a numeric KPI column, found {df[k].dtype}"))
     return df
 
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from growthsim.errors import UserError, located
 from growthsim.experiments.design import DesignTable, expand, expected_points, run_table
-from growthsim.experiments.schema import Experiment, load_experiment
+from growthsim.experiments.schema import HARD_MAX_RUNS, Experiment, load_experiment
 from growthsim.io import atomic_write_bytes
 from growthsim.metrics.kpis import replicate_kpis
 from growthsim.scenario import apply_overrides
@@ -193,7 +193,8 @@ def write_json(path: Path, data: Any) -> None:
 
 def _read_parts(parts: Path, prefix: str) -> pd.DataFrame:
     files = sorted(parts.glob(f"{prefix}-*.parquet"))
-    frames = [pd.read_parquet(f) for f in files]
+    frames = [_read_table(f, f"checkpoint ({prefix} part)", ("run",),
+                          "; delete it and resume: its runs will be run again") for f in files]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -243,7 +244,14 @@ def plan_sweep(experiment: Experiment | str | Path, yes: bool = False) -> SweepP
     """Load (if a path) and expand an experiment; refuse more than ``max_runs`` runs
     unless ``yes``. Nothing runs."""
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
-    n_expected = expected_points(exp) * exp.spec.replicates
+    n_expected = expected_points(exp) * exp.spec.replicates  # Python ints: no overflow
+    if n_expected > HARD_MAX_RUNS:
+        raise SweepError(
+            located(str(exp.path) if exp.path else None, exp.lines.get(("design",)), "design",
+                    f"the {exp.spec.design.type} design gives {n_expected:,} runs ({expected_points(exp):,} points "
+                    f"x {exp.spec.replicates} replicates), more than the {HARD_MAX_RUNS:,} one sweep can hold "
+                    "(even with --yes); use fewer levels, samples or replicates")
+        )
     if n_expected > exp.spec.max_runs and not yes:
         file = str(exp.path) if exp.path else None
         raise SweepError(
@@ -308,14 +316,37 @@ def _assemble_series(plan: SweepPlan, series: pd.DataFrame) -> pd.DataFrame:
     return df[cols].reset_index(drop=True)
 
 
-class _Executor:
-    """Runs batches in this process or on a Dask cluster; yields finished batches."""
+# How a sweep survives runs that kill their worker, and never waits forever:
+MAX_ATTEMPTS = 2  # a run whose worker died is tried this often (on a fresh worker) before it is failed
+STALL_MIN_S = 600.0  # no batch finished for max(this, 10 x the slowest batch so far): give up on the rest
+POLL_S = 1.0
+SETTLE_S = 5.0  # after the set of workers changes, wait this long before sending work
 
-    def __init__(self, spec: RunSpec, workers: int | None, scheduler: str | None):
+
+class _Executor:
+    """Runs batches in this process or on a Dask cluster; yields finished batches.
+
+    Fault handling is the sweep's own, not Dask's: the local cluster is started with
+    ``allowed-failures: 0`` (a task whose worker dies fails at once, with KilledWorker),
+    and no more tasks are out than there are workers. A failed batch of several runs is
+    split into single runs; a single run that fails is submitted again (a new task, on a
+    fresh worker) *alone*, with nothing else running, so that a second crash is its own
+    and not a bystander's; after :data:`MAX_ATTEMPTS` tries in all it is recorded as
+    failed. Workers of the sweep's own cluster that die while starting (their nanny
+    does not restart them) are started again. A result that cannot be gathered (its worker died after it ran)
+    counts as a failure of that batch too. When no batch has finished for the stall
+    time, every outstanding batch counts as failed once (split or retried), so a sweep
+    ends after a bounded time with every run done or recorded as failed.
+    """
+
+    def __init__(self, spec: RunSpec, workers: int | None, scheduler: str | None,
+                 max_attempts: int = MAX_ATTEMPTS, stall_s: float = STALL_MIN_S):
         self.spec = spec
         self.client = None
         self.cluster = None
         self.n_workers = 0  # in this process
+        self.max_attempts = max(1, int(max_attempts))
+        self.stall_s = float(stall_s)
         if scheduler is None and workers == 0:
             return
         from distributed import Client, LocalCluster
@@ -330,15 +361,23 @@ class _Executor:
             import dask
 
             # worker-saturation 1.0: a worker holds only the task it runs, so a worker
-            # that dies (a crashing run, out of memory) takes no queued bystander with it
-            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            # that dies (a crashing run, out of memory) takes no queued bystander with it;
+            # allowed-failures 0: the sweep retries crashed runs itself (see the class doc)
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                                  "distributed.scheduler.allowed-failures": 0}):
+                # the sweep records crashed runs itself: Dask's messages about dead workers
+                # (and tornado's about a worker killed while starting) would only be noise
+                logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
                 self.cluster = LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=True,
-                    dashboard_address=":0", silence_logs=logging.ERROR,
+                    dashboard_address=":0", silence_logs=logging.CRITICAL,
                 )
             self.client = Client(self.cluster)
         info = self.client.scheduler_info()
         self.n_workers = max(1, len(info.get("workers", {})))
+        from growthsim.experiments.workersetup import WorkerSetup
+
+        self.client.register_plugin(WorkerSetup(), name=WorkerSetup.name)
         self.client.run(_warmup, spec)
 
     def map(self, batches: list[list[Task]]) -> Iterator[tuple[list[Task], list[dict[str, Any]], pd.DataFrame | None]]:
@@ -347,36 +386,107 @@ class _Executor:
                 rows, series = run_batch(self.spec, b)
                 yield b, rows, series
             return
-        from distributed import as_completed
+        from distributed import wait
 
         # The spec travels with each task (a few kB) rather than being scattered once:
         # scattered data dies with a worker and would take healthy tasks down with it.
-        batch_of = {}
-        for b in batches:
-            f = self.client.submit(run_batch, self.spec, b, pure=False)
-            batch_of[f] = b
-        ac = as_completed(list(batch_of))
-        for f in ac:
-            b = batch_of.pop(f)
+        pending: dict[Any, tuple[list[Task], int, float]] = {}  # future -> batch, attempt, submitted
+        queue: list[tuple[list[Task], int]] = [(b, 1) for b in batches]
+        queue.reverse()  # pop() from the end takes the batches in order
+
+        def submit(b: list[Task], attempt: int) -> None:
+            f = self.client.submit(run_batch, self.spec, b, pure=False, retries=0)
+            pending[f] = (b, attempt, time.monotonic())
+            _debug(f"submit {[t[0] for t in b]} attempt {attempt} live {self._live_workers()} pending {len(pending)}")
+
+        slowest = 0.0
+        last = time.monotonic()
+        seen_workers: frozenset[str] = self._live_set()
+        changed = 0.0
+        while pending or queue:
+            self._revive()
+            # no more tasks out than workers: a worker holds only the task it runs, so one
+            # that a crashing run kills takes no bystander down with it
+            # nor any while no worker is up: a task sent to a worker still restarting after
+            # a crash can be lost with it and counted against a run that did nothing wrong
+            # and none while the set of workers is changing: a worker that gets a task (and
+            # crashes on it) before its nanny has finished starting it is never restarted
+            live = self._live_set()
+            if live != seen_workers:
+                seen_workers, changed = live, time.monotonic()
+            settled = time.monotonic() - changed > SETTLE_S
+            room = (len(live) - len(pending)) if settled else 0
+            while queue and room > 0 and not any(a > 1 for _, a, _ in pending.values()):
+                b, attempt = queue[-1]
+                if attempt > 1:  # a retry runs alone, so a crash proves the run itself guilty
+                    if not pending:
+                        queue.pop()
+                        submit(b, attempt)
+                    break
+                queue.pop()
+                submit(b, attempt)
+                room -= 1
             try:
-                rows, series = f.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker fails its batch only
-                f.release()
-                if len(b) > 1:
-                    # find the run that kills its worker: retry the batch run by run
-                    for t in b:
-                        g = self.client.submit(run_batch, self.spec, [t], pure=False)
-                        batch_of[g] = [t]
-                        ac.add(g)
+                done, _ = wait(list(pending), timeout=POLL_S, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished in POLL_S
+                done = set()
+            failed: list[tuple[Any, str]] = []
+            for f in done:
+                b, attempt, t_sub = pending[f]
+                try:
+                    rows, series = f.result(timeout=max(60.0, self.stall_s / 10))
+                except Exception as exc:  # noqa: BLE001 - a lost worker fails its batch only
+                    failed.append((f, _describe_failure(exc)))
                     continue
-                msg = f"{type(exc).__name__}: {exc}"
-                if type(exc).__name__ == "KilledWorker":
-                    msg = "the worker process died running this run (a crash, or out of memory): " + msg
-                rows = [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3],
-                         "status": "error", "error": msg[:2000]} for t in b]
-                series = None
-            f.release()
-            yield b, rows, series
+                del pending[f]
+                f.release()
+                slowest = max(slowest, time.monotonic() - t_sub)
+                last = time.monotonic()
+                yield b, rows, series
+            if not done and time.monotonic() - last > max(self.stall_s, 10 * slowest):
+                waited = time.monotonic() - last
+                failed = [(f, f"no result after {waited:.0f} s (the cluster stalled; the run was given up)")
+                          for f in pending]
+                last = time.monotonic()
+            for f, msg in failed:
+                b, attempt, _ = pending.pop(f)
+                _debug(f"failed {[t[0] for t in b]} attempt {attempt}: {msg[:80]} {self.client.who_has(f) if False else ''}")
+                try:
+                    f.cancel()
+                except Exception:  # noqa: BLE001 - best effort
+                    pass
+                if len(b) > 1:  # find the run that kills its worker: retry the batch run by run
+                    queue.extend(([t], 1) for t in reversed(b))
+                elif attempt < self.max_attempts:
+                    queue.append((b, attempt + 1))
+                else:
+                    last = time.monotonic()
+                    rows = [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3], "status": "error",
+                             "error": f"{msg} (tried {attempt} times)"[:2000]} for t in b]
+                    yield b, rows, None
+
+    def _live_workers(self) -> int:
+        return len(self._live_set())
+
+    def _live_set(self) -> frozenset[str]:
+        try:
+            return frozenset(self.client.nthreads())
+        except Exception:  # noqa: BLE001 - scheduler busy: try again at the next poll
+            return frozenset()
+
+    def _revive(self) -> None:
+        """Restart workers of our own cluster that a crash left dead: a worker killed
+        while it starts is not restarted by its nanny, and a cluster without workers
+        would wait forever."""
+        c = self.cluster
+        if c is None:
+            return
+        try:
+            if len(c.workers) < len(c.worker_spec):
+                _debug(f"revive: {len(c.workers)} of {len(c.worker_spec)} workers")
+                c.sync(c._correct_state)
+        except Exception:  # noqa: BLE001 - the stall timeout is the last resort
+            pass
 
     def close(self) -> None:
         if self.client is not None:
@@ -532,6 +642,20 @@ def run_sweep(
     return results
 
 
+def _debug(msg: str) -> None:
+    if os.environ.get("GROWTHSIM_SWEEP_DEBUG"):
+        print(f"[sweep {time.monotonic():.1f}] {msg}", file=sys.stderr, flush=True)
+
+
+def _describe_failure(exc: BaseException) -> str:
+    msg = f"{type(exc).__name__}: {exc}"
+    if type(exc).__name__ == "KilledWorker":
+        msg = "the worker process died running this run (a crash, or out of memory): " + msg
+    elif isinstance(exc, TimeoutError) or "gather" in str(exc).lower():
+        msg = "the result could not be fetched from its worker (the worker died): " + msg
+    return msg
+
+
 def _progress(enabled: bool, total: int, initial: int, name: str) -> Any:
     if not enabled:
         return None
@@ -546,7 +670,9 @@ def _check_resume(out_dir: Path, plan: SweepPlan) -> None:
         raise SweepError(f"--resume {out_dir}: no manifest.json there; is this a sweep folder?")
     try:
         manifest = json.loads(mf.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        if not isinstance(manifest, dict):
+            raise ValueError(f"expected a JSON object, found {type(manifest).__name__}")
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise SweepError(f"--resume {out_dir}: cannot read manifest.json ({exc})") from None
     want = plan.experiment.fingerprint()
     if manifest.get("fingerprint") != want or manifest.get("n_runs") != plan.n_runs:
@@ -575,8 +701,19 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
     f = p / "results.parquet"
     if not f.exists():
         raise SweepError(f"{p}: no results.parquet (finish the sweep with --resume {p})")
-    df = pd.read_parquet(f)
+    df = _read_table(f, "sweep results table", ("run", "point", "replicate", "seed", "status"))
     s = p / "series.parquet"
     if s.exists():
-        df.attrs["series"] = pd.read_parquet(s)
+        df.attrs["series"] = _read_table(s, "sweep series table", ("run", "day"))
     return df
+
+
+def _read_table(path: Path, kind: str, columns: tuple[str, ...], hint: str = "") -> pd.DataFrame:
+    """A sweep folder's parquet file, within the limits of :mod:`growthsim.inputs`; a
+    truncated or corrupt file is a SweepError naming it."""
+    from growthsim.inputs import read_parquet_file
+
+    try:
+        return read_parquet_file(path, kind, columns, error=SweepError)
+    except SweepError as exc:
+        raise SweepError(str(exc) + hint) from None

@@ -137,6 +137,9 @@ def read_edge_list(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray]:
                 "edge-list file not found: expected a CSV file with two person-id columns",
             )
         )
+    from growthsim.inputs import MAX_EDGE_LIST_BYTES, check_file
+
+    check_file(p, MAX_EDGE_LIST_BYTES, "edge-list")
     try:
         first_no, first = _first_line(p)
     except OSError as exc:

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from growthsim.errors import ScenarioError, located
-from growthsim.scenario.schema import CAMPAIGN_KINDS, Scenario
+from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, line_map, read_yaml_mapping
+from growthsim.scenario.schema import CAMPAIGN_KINDS, Scenario, printable_name
 
 FILE_KEYS = ("variants",)  # keys of a scenario file that are not part of one plan
 
@@ -19,56 +19,10 @@ FILE_KEYS = ("variants",)  # keys of a scenario file that are not part of one pl
 # --------------------------------------------------------------------------- YAML
 
 
-def _line_map(node: yaml.Node, prefix: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    """Map each key path in a composed YAML tree to its 1-based line."""
-    out = {} if out is None else out
-    out.setdefault(prefix, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[prefix + (key,)] = k.start_mark.line + 1
-            _line_map(v, prefix + (key,), out)
-            # keep the key's own line for the path, children go deeper
-            out[prefix + (key,)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            out[prefix + (str(i),)] = v.start_mark.line + 1
-            _line_map(v, prefix + (str(i),), out)
-    return out
-
-
-def read_yaml(path: str | Path) -> tuple[dict[str, Any], dict[tuple, int]]:
-    """Parse a YAML mapping with ``yaml.safe_load`` semantics; return it with a line map."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(located(str(p), None, None, "file not found")) from None
-    except IsADirectoryError:
-        raise ScenarioError(located(str(p), None, None, "is a directory, expected a YAML file")) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            located(str(p), None, None, f"not a UTF-8 text file ({exc.reason})")
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(located(str(p), None, None, f"cannot read: {exc.strerror}")) from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(located(str(p), line, None, f"not valid YAML: {problem}")) from None
-    if data is None:
-        raise ScenarioError(located(str(p), None, None, "file is empty, expected a scenario mapping"))
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            located(
-                str(p), 1, None, f"expected a mapping of scenario fields, found {type(data).__name__}"
-            )
-        )
-    return data, _line_map(node)
+def read_yaml(path: str | Path, kind: str = "scenario") -> tuple[dict[str, Any], dict[tuple, int]]:
+    """Parse a YAML mapping with ``yaml.safe_load`` semantics, within the limits of
+    :mod:`growthsim.inputs` (size, alias expansion, depth); return it with a line map."""
+    return read_yaml_mapping(path, kind, ScenarioError)
 
 
 # --------------------------------------------------------------------------- validation
@@ -79,14 +33,16 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _format_errors(
+def format_errors(
     exc: ValidationError,
     file: str | None,
     lines: dict[tuple, int],
     prefix: tuple = (),
 ) -> str:
+    """One ``file:line: field.path: problem; found ...`` line per validation error (at
+    most :data:`~growthsim.inputs.MAX_ERRORS_SHOWN`, then how many more)."""
     msgs = []
-    for err in exc.errors():
+    for err in exc.errors()[:MAX_ERRORS_SHOWN]:
         loc = _drop_union_tag(tuple(str(x) for x in err["loc"]))
         full = prefix + loc
         line = None
@@ -126,7 +82,11 @@ def _format_errors(
             elif kind == "model_type":
                 msg = f"expected a mapping, found {_describe(err.get('input'))}"
         msgs.append(located(file, line, path, msg))
-    return "\n".join(msgs)
+    return join_errors(msgs, total=exc.error_count())
+
+
+_format_errors = format_errors  # former private names, kept for callers not yet moved
+_line_map = line_map
 
 
 _PATH_AT_START = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[^\s:.]+)+):")
@@ -155,7 +115,7 @@ def validate_plan(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, file, lines or {}, prefix)) from None
+        raise ScenarioError(format_errors(exc, file, lines or {}, prefix)) from None
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +152,10 @@ class ScenarioFile:
         self.variants: dict[str, Scenario] = {}
         for name, over in variants.items():
             name = str(name)
+            try:
+                printable_name(name)
+            except ValueError as exc:
+                raise ScenarioError(located(str(self.path), lines.get(("variants", name)), "variants", str(exc))) from None
             if name == "base":
                 raise ScenarioError(
                     located(str(self.path), lines.get(("variants", name)), f"variants.{name}",
@@ -217,7 +181,7 @@ class ScenarioFile:
                 plan = Scenario.model_validate(merged)
             except ValidationError as exc:
                 raise ScenarioError(
-                    f"in variant '{name}':\n" + _format_errors(exc, str(self.path), merged_lines)
+                    f"in variant '{name}':\n" + format_errors(exc, str(self.path), merged_lines)
                 ) from None
             self.variant_overrides[name] = over
             self.variants[name] = plan

@@ -14,19 +14,33 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from growthsim.scenario.targets import Checkpoints, Decision, Target
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+# strict: a boolean (yes/no/true) is not a probability; integers 0 and 1 still are
+Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
 Day = Annotated[int, Field(ge=0)]
+MAX_REPLICATES = 100_000  # the replicates field's cap; command-line --replicates shares it
+
+
+def printable_name(value: str) -> str:
+    """A plan, variant or experiment name: no control characters (NUL, newline, tab),
+    which would corrupt file names, tables and reports."""
+    bad = [c for c in value if ord(c) < 32 or ord(c) == 127]
+    if bad:
+        raise ValueError(f"expected a name without control characters, found {bad[0]!r}")
+    return value
+
+
+Name = Annotated[str, AfterValidator(printable_name)]
 
 
 class Strict(BaseModel):
-    """Base model: unknown keys are errors."""
+    """Base model: unknown keys are errors; so are infinite and NaN numbers (``.inf``)."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class EndNotBeforeStart(BaseModel):
@@ -535,7 +549,7 @@ class Replay(Strict):
 class Scenario(Strict):
     """One plan: the market, the members, the groups, the levers and the money."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     description: str = ""
     locale: Literal["zh", "en"] | None = Field(
         None, description="language of reports and messages for this plan (zh or en); "
@@ -547,7 +561,7 @@ class Scenario(Strict):
     )
     seed: int = Field(20261122, ge=0, le=2**63 - 1)
     horizon_days: int = Field(180, ge=1, le=3650, description="days simulated")
-    replicates: int = Field(20, ge=1, le=100_000, description="Monte Carlo runs")
+    replicates: int = Field(20, ge=1, le=MAX_REPLICATES, description="Monte Carlo runs")
     market: Market = Field(default_factory=Market)
     members: Members = Field(default_factory=Members)
     groups: Groups = Field(default_factory=Groups)
