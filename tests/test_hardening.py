@@ -413,13 +413,13 @@ def test_stale_partial_folder_is_cleaned_up_and_never_a_result(tmp_path: Path, c
 
 def test_out_below_a_file_or_unwritable_fails_before_the_simulation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    import growthsim.commands as commands
+    import growthsim.runner as runner  # `run` imports run_plans from the runner when it runs
 
     s = tmp_path / "s.yaml"
     s.write_text(TINY)
     (tmp_path / "afile").write_text("x")
     ran = []
-    monkeypatch.setattr(commands, "run_plans", lambda *a, **k: ran.append(1))
+    monkeypatch.setattr(runner, "run_plans", lambda *a, **k: ran.append(1))
     assert main(["run", str(s), "--out", str(tmp_path / "afile" / "sub"), "--quiet"]) == 2
     assert f"{tmp_path / 'afile'} is a file, not a folder" in capsys.readouterr().err
     # root passes every permission check, so the check itself is exercised: os.access as
