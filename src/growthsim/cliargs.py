@@ -13,6 +13,7 @@ import argparse
 import math
 
 from growthsim.errors import UserError
+from growthsim.i18n import _
 
 SEED_MAX = 2**63 - 1
 MAX_DAYS = 3650  # a scenario's horizon_days cap
@@ -29,9 +30,11 @@ def count(lo: int, hi: int):  # noqa: ANN201 - an argparse type
         try:
             v = int(text.strip())
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {lo:,} to {hi:,}, found {text!r}") from None
+            raise argparse.ArgumentTypeError(_("expected a whole number from {lo} to {hi}, found {found}").format(
+                lo=f"{lo:,}", hi=f"{hi:,}", found=repr(text))) from None
         if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {lo:,} to {hi:,}, found {v:,}")
+            raise argparse.ArgumentTypeError(_("expected a whole number from {lo} to {hi}, found {found}").format(
+                lo=f"{lo:,}", hi=f"{hi:,}", found=f"{v:,}"))
         return v
 
     parse.__name__ = f"count[{lo}..{hi}]"
@@ -49,9 +52,9 @@ def positive_number(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a number above 0, found {found}").format(found=repr(text))) from None
     if not math.isfinite(v) or v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number above 0, found {text!r}")
+        raise argparse.ArgumentTypeError(_("expected a finite number above 0, found {found}").format(found=repr(text)))
     return v
 
 
@@ -59,8 +62,9 @@ def check_run_size(plans: int, replicates: int, days: int, what: str = "--replic
     """Refuse, before anything runs, more than :data:`MAX_RUN_DAYS` plan-replicate-days."""
     total = int(plans) * int(replicates) * int(days)
     if total > MAX_RUN_DAYS:
-        raise UserError(
-            f"{what}: {plans} plan(s) x {replicates:,} replicates x {days:,} days = {total:,} simulated days, "
-            f"more than the {MAX_RUN_DAYS:,} one command keeps in memory (~{total * 400 / 2**30:,.0f} GiB); "
+        raise UserError(_(
+            "{what}: {plans} plan(s) x {replicates} replicates x {days} days = {total} simulated days, "
+            "more than the {most} one command keeps in memory (~{gib} GiB); "
             "use fewer replicates or days, or a sweep (growthsim sweep) that keeps only KPIs"
-        )
+        ).format(what=what, plans=plans, replicates=f"{replicates:,}", days=f"{days:,}", total=f"{total:,}",
+                 most=f"{MAX_RUN_DAYS:,}", gib=f"{total * 400 / 2**30:,.0f}"))
