@@ -52,7 +52,7 @@ def money(x: float | None, currency: str = "") -> str:
     return f"{text} {currency}".strip()
 
 
-def _pct(x: float) -> str:
+def _pct(x: float | None) -> str:
     return "-" if x is None or not math.isfinite(x) else f"{x:.0%}"
 
 
@@ -149,7 +149,7 @@ def _facts(runset: "RunSet", kpis: pd.DataFrame, label: str, decision: Decision,
     mine = tt[tt["variant"] == label]
     allrow = mine[mine["target"] == ALL_TARGETS]
     has_t = bool(len(allrow))
-    r = allrow.iloc[0] if has_t else None
+    r: Any = allrow.iloc[0] if has_t else None  # a row whenever has_t
     limit = decision.max_monthly_spend
     facts = PlanFacts(
         label=label, has_targets=has_t,

@@ -19,6 +19,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -138,7 +139,7 @@ def headline(table: pd.DataFrame, plans: list[str]) -> pd.DataFrame:
     s = summarise(table)
     rows = []
     for name in HEADLINE:
-        row = {"kpi": name, "label": kpi_info(name).label, "unit": kpi_info(name).unit}
+        row: dict[str, Any] = {"kpi": name, "label": kpi_info(name).label, "unit": kpi_info(name).unit}
         for label in plans:
             hit = s[(s["variant"] == label) & (s["kpi"] == name)]
             row[label] = hit.iloc[0][["p10", "p50", "p90"]].to_dict() if len(hit) else None

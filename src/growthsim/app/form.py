@@ -114,10 +114,10 @@ def _unwrap(annotation: Any) -> tuple[Any, bool, list[Any]]:
                 meta.extend(getattr(extra, "metadata", None) or [extra])
             continue
         if origin in (Union, types.UnionType):
-            args = [a for a in typing.get_args(ann) if a is not type(None)]
-            if len(args) == 1:
+            non_none = [a for a in typing.get_args(ann) if a is not type(None)]
+            if len(non_none) == 1:
                 optional = True
-                ann = args[0]
+                ann = non_none[0]
                 continue
         return ann, optional, meta
 

@@ -537,7 +537,7 @@ def Browse():
         found = sorted((p for p in runs.iterdir() if (p / "summary.json").is_file()), reverse=True)[:10]
         with solara.Row(style={"flex-wrap": "wrap"}):
             for p in found:
-                solara.Button(p.name, text=True, on_click=lambda p=p: (browse_path.set(str(p)), _open_run(str(p))))
+                solara.Button(p.name, text=True, on_click=lambda p=p: (browse_path.set(str(p)), _open_run(str(p))))  # type: ignore[func-returns-value]  # the tuple sequences two calls
     if browse_error.value:
         solara.Error(browse_error.value, classes=["gs-browse-error"])
     if browsed.value is None:

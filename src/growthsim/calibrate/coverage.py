@@ -107,7 +107,7 @@ def coverage_study(plan: Scenario, spec, n: int, train_days: int, holdout_days: 
         full = FitProblem(plan, hist, spec, {}, seed + i)
         sims = predictive(full, [problem.to_values(post.particles[j]) for j in idx], train, series, draws,
                           seed + i, PREDICTIVE_REPLICATE + 10_000 * i, conditioned)
-        rec = {"history": i, "truth": truth, "posterior_median": post.point, "simulations": post.simulations,
+        rec: dict[str, Any] = {"history": i, "truth": truth, "posterior_median": post.point, "simulations": post.simulations,
                "seconds": post.seconds, "points": []}
         for s in series:
             y = hist.data[s].to_numpy(dtype=float)[train_days:train_days + 7 * weeks].reshape(weeks, 7).sum(axis=1)

@@ -147,7 +147,7 @@ class Optimization:
     section: OptimizeSection
 
     @property
-    def directions(self) -> list[str]:
+    def directions(self) -> list[Literal["minimize", "maximize"]]:
         return [o.direction for o in self.section.objectives]
 
     def fingerprint(self) -> str:
@@ -320,9 +320,12 @@ def _distributions(opt: Optimization) -> dict[str, Any]:
     for name, f in exp.spec.factors.items():
         kind = exp.kinds[name]
         if kind == "int":
+            assert f.low is not None and f.high is not None  # a range factor has both ends
             dists[name] = IntDistribution(int(f.low), int(f.high))
         elif kind == "float":
+            assert f.low is not None and f.high is not None  # a range factor has both ends
             if opt.section.sampler == "grid":
+                assert f.levels is not None  # checked when the optimisation is loaded
                 dists[name] = CategoricalDistribution(list(np.linspace(float(f.low), float(f.high), int(f.levels))))
             else:
                 dists[name] = FloatDistribution(float(f.low), float(f.high))
@@ -721,7 +724,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, (float, np.floating)):
         if not math.isfinite(v):
             return "-"
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"  # type: ignore[operator]  # abs() of np.floating
     return str(v)
 
 

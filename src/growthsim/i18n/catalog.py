@@ -47,12 +47,13 @@ def extract() -> Catalog:
         str(PACKAGE_ROOT), method_map=METHOD_MAP, keywords=KEYWORDS,
         options_map={"report/templates/**.html": {"trimmed": "true"}},
     ):
-        cat.add(message, None, [(f"growthsim/{filename}", None)], auto_comments=comments, context=context)
+        cat.add(message, None, [(f"growthsim/{filename}", None)],  # type: ignore[list-item]  # babel writes no line number
+                auto_comments=comments, context=context)
     from growthsim.i18n.terms import catalogue_terms  # noqa: PLC0415
     from growthsim.scenario.reference import catalogue_terms as field_terms  # noqa: PLC0415
 
     for where, message in [*catalogue_terms(), *field_terms()]:
-        cat.add(message, None, [(where, None)])
+        cat.add(message, None, [(where, None)])  # type: ignore[list-item]  # babel writes no line number
     return cat
 
 

@@ -66,7 +66,7 @@ class Groups(NamedTuple):
     size: np.ndarray  # int32, members per group
     cat: np.ndarray  # int32, category (graph block, 0, or the VIP category); -1 unused
     managed: np.ndarray  # uint8, 1 when the group had staff hours today
-    count: np.ndarray  # int64, groups opened (one per replicate)
+    count: np.ndarray  # type: ignore[assignment]  # shadows tuple.count; int64, groups opened (one per replicate)
     open_ptr: np.ndarray  # int64, the group being filled per category (-1 none)
 
 

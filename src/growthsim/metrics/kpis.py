@@ -300,9 +300,9 @@ def daily_costs(ts: pd.DataFrame, ledger: pd.DataFrame | None = None) -> pd.Data
         # the column sums below add in the same order, to the same last bit
         return pd.DataFrame(table, index=pd.Index(days, name="day"), columns=pd.Index(cats, name="category"),
                             copy=False)
-    cats = [c for c in ts.columns if c.startswith("cost_")]
-    if cats:
-        out = pd.DataFrame({c[len("cost_"):]: ts[c].to_numpy(dtype=float) for c in cats}, index=days)
+    cost_cols = [c for c in ts.columns if c.startswith("cost_")]
+    if cost_cols:
+        out = pd.DataFrame({c[len("cost_"):]: ts[c].to_numpy(dtype=float) for c in cost_cols}, index=days)
     else:
         out = pd.DataFrame({"total": _col(ts, "cost")}, index=days)
     return out.rename_axis("day")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -61,6 +61,9 @@ from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import ROLE_VOLUNTEER_ADMIN
+
+if TYPE_CHECKING:
+    from growthsim.model.batch import CommunityBatch
 
 
 def seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
@@ -188,7 +191,7 @@ class CommunityModel(mesa.Model):
         self._place(initial)
         self._counts[C_ROSTER] = K.roster_add(self.roster, self.n_roster, np.asarray(initial, dtype=np.int64))
         self._no_posts = np.zeros((0, cap))
-        self._batch = None  # the CommunityBatch stepping this model's days, if any
+        self._batch: CommunityBatch | None = None  # the CommunityBatch stepping this model's days, if any
 
         # levers (scheduled actors) ------------------------------------------------------
         # daily standing orders run in two morning rounds, each one recurring Mesa event:

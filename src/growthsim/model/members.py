@@ -141,7 +141,7 @@ class MemberSet(Sequence[Member]):
     def __iter__(self) -> Iterator[Member]:
         return iter(self._members)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return MemberSet(self._members[i], self._rng)
         return self._members[i]
@@ -169,7 +169,7 @@ class MemberSet(Sequence[Member]):
             raise AttributeError(f"members have no field {', '.join(sorted(unknown))}")
         if isinstance(at_most, float) and at_most <= 1.0:
             at_most = int(len(self) * at_most)
-        out = []
+        out: list[Member] = []
         for m in self._members:
             if len(out) >= at_most:
                 break

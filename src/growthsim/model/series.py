@@ -25,7 +25,7 @@ class _TableVars(Mapping):
     """``model_vars`` of a :class:`DailySeries`: counter name -> list of daily values
     (counts as ints, money as floats), rebuilt from the table when a day was added."""
 
-    def __init__(self, series: "DailySeries", mesa_vars: dict[str, list]) -> None:
+    def __init__(self, series: "DailySeries", mesa_vars: Mapping[str, list]) -> None:
         self._series = series
         self._mesa = mesa_vars  # Mesa's own lists (the ``day`` reporter), appended by Mesa
         self._cache: dict[str, list] = {}
@@ -60,6 +60,8 @@ class _TableVars(Mapping):
 class DailySeries(mesa.DataCollector):
     """Daily counters ``names`` (``floats``: the ones kept as floats; the others are
     counts, reported as integers), room for ``capacity`` collections (grows if needed)."""
+
+    model_vars: Mapping[str, list]  # Mesa's dict, wrapped in a _TableVars by __init__
 
     def __init__(self, names: Iterable[str], floats: Iterable[str] = (), capacity: int = 365) -> None:
         self.names = list(names)

@@ -79,8 +79,8 @@ def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame,
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
-    csv_rows: list[list[object]] = [[_("section"), _("figure"), _("unit"), "kpi"]
-                                    + [f"{p} {q}" for p in plans for q in ("P50", "P10", "P90")]]
+    csv_rows: list[list[object]] = [[_("section"), _("figure"), _("unit"), "kpi",
+                                     *[f"{p} {q}" for p in plans for q in ("P50", "P10", "P90")]]]
     for sec in sections:
         ws = wb.create_sheet(_sheet_name(sec["title"], used))
         ws.append([_("figure"), _("unit")] + [p for p in plans for _q in range(3)])
@@ -113,8 +113,8 @@ def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame,
         cell.font = bold
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True)
-    month_csv: list[list[object]] = [[_("plan"), _("month"), _("first day"), _("last day")]
-                                     + [name for _k, name in cols]]
+    month_csv: list[list[object]] = [[_("plan"), _("month"), _("first day"), _("last day"),
+                                      *[name for _k, name in cols]]]
     n_months = max((len(f) for f in frames.values()), default=0)
     for i in range(n_months):
         label = next((f.iloc[i]["month"] for f in frames.values() if i < len(f)), "")

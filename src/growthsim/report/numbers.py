@@ -9,15 +9,19 @@ negative ("−85.7% to −70.3%", never "-85.7%–-70.3%").
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, TypeGuard
 
 from growthsim.i18n import _, get_language
+
+if TYPE_CHECKING:
+    from growthsim.report.calendar import Calendar
 
 MINUS = "\u2212"
 WHOLE_UNITS = ("people", "orders", "invites", "groups")
 """KPI units that count whole things."""
 
 
-def _finite(x: float | None) -> bool:
+def _finite(x: float | None) -> TypeGuard[float]:
     return x is not None and isinstance(x, (int, float)) and math.isfinite(float(x))
 
 
@@ -73,7 +77,7 @@ def span(lo: str, hi: str) -> str:
     return _("{low} to {high}").format(low=lo, high=hi)
 
 
-def day_word(day: float | None, dates: "object | None" = None) -> str:
+def day_word(day: float | None, dates: Calendar | None = None) -> str:
     """``day 41`` or, with a calendar, its date."""
     if not _finite(day):
         return "–"

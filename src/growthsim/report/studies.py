@@ -50,7 +50,7 @@ def _heatmap(means: pd.DataFrame, fx: str, fy: str, kpi: str) -> bytes:
     from growthsim.report.fonts import font_rc  # noqa: PLC0415
 
     grid = means.pivot_table(index=fy, columns=fx, values=kpi, aggfunc="mean")
-    with matplotlib.rc_context(font_rc()):
+    with matplotlib.rc_context(font_rc()):  # type: ignore[arg-type]  # font_rc's keys are rc names
         fig = Figure(figsize=(7.5, 4.6), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.subplots()

@@ -9,7 +9,7 @@ start and then fill up to ``max_size``.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 
 def expand_group_count(data: Any) -> Any:
@@ -24,7 +24,7 @@ def expand_group_count(data: Any) -> Any:
                          "expected one of the two, or the same number")
     g["max_groups"] = n
     if g.get("target_size") is None:
-        members = data.get("members") if isinstance(data.get("members"), dict) else {}
+        members = cast(dict[str, Any], data.get("members")) if isinstance(data.get("members"), dict) else {}
         initial = members.get("initial", 200)
         cap = g.get("max_size", 500)
         if isinstance(initial, int) and isinstance(cap, int):
