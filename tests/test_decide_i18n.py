@@ -1,0 +1,61 @@
+"""The verdict, the stage-target table and the report's decision section in Chinese and
+English: `growthsim run --lang zh|en` of a small plan with targets and a dearer variant."""
+
+from __future__ import annotations
+
+import pytest
+
+from growthsim.cli import main
+from growthsim.i18n import use_language
+
+from conftest import small_plan
+
+NAMED = {"name": "grow", "kpi": "members_final", "day": 40, "at_least": 0}
+GENERATED = {"kpi": "members_final", "day": 40, "at_least": 0}  # label made by growthsim
+DEAR = {"dear": {"staff": {"admin": {"count": 2, "salary_per_month": 3000}}}}
+
+
+@pytest.fixture(scope="module")
+def plan_file(tmp_path_factory):
+    import yaml
+
+    f = tmp_path_factory.mktemp("plan") / "s.yaml"
+    data = small_plan(horizon_days=40, targets=[NAMED, GENERATED],
+                      decision={"objective": "hit_all_then_cost", "max_monthly_spend": 100000},
+                      economics={"currency": "CNY"}).model_dump(mode="json")
+    data["variants"] = DEAR
+    f.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return f
+
+
+def _run(plan_file, tmp_path, capsys, lang, report=False):
+    out = tmp_path / f"run-{lang}"
+    args = ["run", str(plan_file), "--all-variants", "--out", str(out), "--replicates", "2", "--lang", lang]
+    with use_language("en"):
+        assert main(args + ([] if report else ["--no-report"])) == 0
+    return capsys.readouterr().out, out
+
+
+def test_run_prints_the_verdict_and_targets_in_chinese(plan_file, tmp_path, capsys):
+    text, out = _run(plan_file, tmp_path, capsys, "zh", report=True)
+    assert "建议选择方案 base：在 100%（" in text
+    assert "的模拟未来中达成全部目标，每月花费 " in text and " 元" in text
+    assert "，未超出每月 100,000 元的上限" in text
+    assert "的模拟未来中，base 的利润高于 dear" in text
+    assert "（配对比较：共同随机数）" in text
+    assert "阶段目标" in text and "全部目标" in text and "第 40 天" in text
+    for english in ("pick plan", "hits all targets", "beats", "/month", "all targets", "by day"):
+        assert english not in text
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "建议。" in page or "建议：" in page
+    assert "建议选择方案 base" in page and "达成该目标的模拟未来" in page and "第 40 天" in page
+    assert "Recommendation." not in page and "futures hitting it" not in page
+
+
+def test_run_prints_the_verdict_and_targets_in_english(plan_file, tmp_path, capsys):
+    text, _out = _run(plan_file, tmp_path, capsys, "en")
+    assert "verdict: pick plan base: hits all targets in 100% (" in text
+    assert "of futures at " in text and " CNY/month, within the limit of 100,000 CNY/month" in text
+    assert "base beats dear on profit in" in text and "(paired: common random numbers)" in text
+    assert "members_final >= 0 by day 40" in text and "all targets" in text
+    assert "元" not in text and "方案" not in text
