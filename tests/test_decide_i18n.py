@@ -59,3 +59,50 @@ def test_run_prints_the_verdict_and_targets_in_english(plan_file, tmp_path, caps
     assert "base beats dear on profit in" in text and "(paired: common random numbers)" in text
     assert "members_final >= 0 by day 40" in text and "all targets" in text
     assert "元" not in text and "方案" not in text
+
+
+def test_compare_prints_the_verdict_in_chinese(plan_file, tmp_path, capsys):
+    with use_language("en"):
+        assert main(["compare", f"{plan_file}:dear", str(plan_file), "--replicates", "2",
+                     "--out", str(tmp_path / "cmp"), "--lang", "zh"]) == 0
+    text = capsys.readouterr().out
+    assert "建议选择方案 " in text and "的模拟未来中，" in text and "的利润高于" in text
+    assert "pick plan" not in text and "beats" not in text
+
+
+TINY = """\
+name: tiny
+seed: 7
+horizon_days: 10
+replicates: 1
+market: {size: 200, graph: {model: watts_strogatz, mean_degree: 6}}
+members: {initial: 10}
+"""
+
+EXP = """\
+name: t
+scenario: tiny.yaml
+factors:
+  members.initial: {values: [10, 20]}
+design: {type: grid}
+replicates: 1
+outputs:
+  kpis: [members_final]
+seed: 5
+"""
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("zh", ["共 2 次运行：本次运行 2 次，从断点恢复 0 次，失败 0 次（在本进程中，用时 ", "摘要：", "结果："]),
+    ("en", ["2 runs: 2 run now, 0 from checkpoint, 0 failed (in this process, ", "summary: ", "results: "]),
+])
+def test_sweep_prints_its_outcome_in_the_chosen_language(tmp_path, capsys, lang, expected):
+    (tmp_path / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(EXP, encoding="utf-8")
+    with use_language("en"):
+        assert main(["sweep", str(exp), "--workers", "0", "--out", str(tmp_path / "s"), "--no-progress",
+                     "--lang", lang]) == 0
+    text = capsys.readouterr().out
+    for part in expected:
+        assert part in text
