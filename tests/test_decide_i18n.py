@@ -106,3 +106,16 @@ def test_sweep_prints_its_outcome_in_the_chosen_language(tmp_path, capsys, lang,
     text = capsys.readouterr().out
     for part in expected:
         assert part in text
+
+
+@pytest.mark.parametrize("command, words", [
+    ("sweep", ["展开实验设计", "输出文件夹（默认：sweeps/<实验文件名>）", "不显示进度条"]),
+    ("sensitivity", ["敏感性指数", "跳过逐一改变因素的运行和龙卷风图"]),
+    ("optimize", ["用 Optuna 搜索优化文件", "继续 DIR 中的研究"]),
+])
+def test_experiment_commands_help_in_chinese(capsys, command, words):
+    with use_language("en"), pytest.raises(SystemExit):
+        main([command, "--help", "--lang", "zh"])
+    text = capsys.readouterr().out
+    for w in words:
+        assert w in text
