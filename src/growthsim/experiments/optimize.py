@@ -799,11 +799,12 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
                 bound = t.at_least if t.at_least is not None else t.at_most
                 med = t0.get(f"median_target_{i}", float("nan"))
                 best_med = closest[f"median_target_{i}"].max() if t.at_least is not None else closest[f"median_target_{i}"].min()
-                why.append(f"'{t.label}' is hit in {v:.0%} of futures (the closest plan's median "
-                           f"{t.kpi} at day {t.checkpoint} is {_fmt(med)} against {_fmt(bound)}; the best of "
-                           f"these plans reaches {_fmt(best_med)})")
+                why.append(_("'{target}' is hit in {share} of futures (the closest plan's median {kpi} at day "
+                             "{day} is {median} against {bound}; the best of these plans reaches {best})").format(
+                    target=t.shown_label(), share=f"{v:.0%}", kpi=t.kpi, day=t.checkpoint, median=_fmt(med),
+                    bound=_fmt(bound), best=_fmt(best_med)))
             lines.append("")
-            lines.append("What blocks it: " + "; ".join(why) + ".")
+            lines.append(_("What blocks it: {reasons}.").format(reasons=_("; ").join(why)))
         lines.append("")
     lines.append("Files: trials.csv / trials.parquet (every candidate), finalists.csv"
                  + (", pareto.csv" if len(sec.objectives) == 2 else "") + ", best.yaml, convergence.png"
