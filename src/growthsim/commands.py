@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace, sf: ScenarioFile, plans: dict, first) -> int:
         tt = target_results(runset).table
         if len(tt):
             print(_("stage targets: share of futures hitting each (95% Wilson interval):"))
-            print(format_targets(tt))
+            print(format_targets(tt, runset.plans))
         print(_("medians (P10–P90) on the last day (day {day}), totals over the horizon:").format(
             day=first.horizon_days - 1))
         summ = summary(runset)

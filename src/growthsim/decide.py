@@ -34,8 +34,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from growthsim.i18n import _, get_language
+from growthsim.i18n.terms import category_label
 from growthsim.metrics.kpis import paired_differences
-from growthsim.metrics.targets import ALL_TARGETS, target_results
+from growthsim.metrics.targets import ALL_TARGETS, shown_target_labels, target_results
 from growthsim.scenario.targets import DAYS_PER_MONTH, Decision
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,8 +50,15 @@ def money(x: float | None, currency: str = "") -> str:
     """``4,300 CNY``; ``-`` for an unknown amount."""
     if x is None or not math.isfinite(x):
         return "-"
+    from growthsim.report.numbers import currency_unit  # noqa: PLC0415
+
     text = f"{x:,.0f}"
-    return f"{text} {currency}".strip()
+    return f"{text} {currency_unit(currency)}".strip()
+
+
+def _shown_category(category: str) -> str:
+    """A ledger category as the reader's language names it (English keeps the raw name)."""
+    return category_label(category) if get_language() == "zh" else category
 
 
 def _pct(x: float | None) -> str:
@@ -111,7 +120,7 @@ class Verdict:
             out.append(p["text"])
         out.extend(self.money_notes)
         out.extend(self.notes)
-        out.extend(f"warning: {w}" for w in self.warnings)
+        out.extend(_("warning: {w}").format(w=w) for w in self.warnings)
         return out
 
 
@@ -128,15 +137,17 @@ def _which_limit(plan: Any, ts: pd.DataFrame, day: float) -> str | None:
     if bud.monthly_cap is None and bud.total is None:
         return None
     if bud.total is None:
-        return f"monthly cap {bud.monthly_cap:,.0f}"
+        return _("monthly cap {amount}").format(amount=f"{bud.monthly_cap:,.0f}")
     if bud.monthly_cap is None:
-        return f"total budget {bud.total:,.0f}"
+        return _("total budget {amount}").format(amount=f"{bud.total:,.0f}")
     d = int(day)
     cost = ts.set_index("day")["cost"]
     total_room = bud.total - float(cost.loc[:d].sum())
     m0 = (d // DAYS_PER_MONTH) * DAYS_PER_MONTH
     month_room = bud.monthly_cap - float(cost.loc[m0:d].sum())
-    return f"total budget {bud.total:,.0f}" if total_room <= month_room else f"monthly cap {bud.monthly_cap:,.0f}"
+    if total_room <= month_room:
+        return _("total budget {amount}").format(amount=f"{bud.total:,.0f}")
+    return _("monthly cap {amount}").format(amount=f"{bud.monthly_cap:,.0f}")
 
 
 def _facts(runset: "RunSet", kpis: pd.DataFrame, label: str, decision: Decision, currency: str) -> PlanFacts:
@@ -151,6 +162,7 @@ def _facts(runset: "RunSet", kpis: pd.DataFrame, label: str, decision: Decision,
     has_t = bool(len(allrow))
     r: Any = allrow.iloc[0] if has_t else None  # a row whenever has_t
     limit = decision.max_monthly_spend
+    shown = shown_target_labels(plan)
     facts = PlanFacts(
         label=label, has_targets=has_t,
         chance_all=float(r["share"]) if has_t else None,
@@ -163,7 +175,7 @@ def _facts(runset: "RunSet", kpis: pd.DataFrame, label: str, decision: Decision,
         profit_p90=float(np.quantile(profit, 0.9)) if len(profit) else float("nan"),
         gross_margin=float(np.median(k["gross_margin"])) if len(k) else float("nan"),
         within_limit=limit is None or spend <= limit * (1 + 1e-9),
-        missed=[t for t, s in zip(mine["target"], mine["share"]) if t != ALL_TARGETS and s < 0.5],
+        missed=[shown.get(t, t) for t, s in zip(mine["target"], mine["share"]) if t != ALL_TARGETS and s < 0.5],
     )
     # cost lines: median per ledger category, largest first
     cats = [c for c in k.columns if c.startswith("cost_") and c != "cost_per_paying"]
@@ -172,11 +184,17 @@ def _facts(runset: "RunSet", kpis: pd.DataFrame, label: str, decision: Decision,
     if facts.profit < 0:
         cost = float(np.median(k["cost"]))
         top = facts.cost_lines[:2]
-        parts = [f"{c} {money(v)} ({v / cost:.0%})" for c, v in top if cost > 0]
-        facts.loss_reason = (
-            f"{label} loses money: a gross margin of {money(facts.gross_margin, currency)} against "
-            f"costs of {money(cost, currency)}" + (f", mostly {' and '.join(parts)}" if parts else "")
-        )
+        parts = [_("{category} {amount} ({share})").format(category=_shown_category(c), amount=money(v),
+                                                          share=f"{v / cost:.0%}")
+                 for c, v in top if cost > 0]
+        margin, costs = money(facts.gross_margin, currency), money(cost, currency)
+        if parts:
+            facts.loss_reason = _("{plan} loses money: a gross margin of {margin} against costs of {cost}, "
+                                  "mostly {lines}").format(plan=label, margin=margin, cost=costs,
+                                                           lines=_(" and ").join(parts))
+        else:
+            facts.loss_reason = _("{plan} loses money: a gross margin of {margin} against costs of "
+                                  "{cost}").format(plan=label, margin=margin, cost=costs)
     # money running short
     sc = runset.scalars[runset.scalars["variant"] == label] if len(runset.scalars) else runset.scalars
     if "budget_exhausted_day" in getattr(sc, "columns", []):
@@ -201,26 +219,27 @@ def _fairness(runset: "RunSet", kpis: pd.DataFrame) -> tuple[str | None, list[st
     first = plans[labels[0]]
     for lab in labels[1:]:
         if plans[lab].market.model_dump() != first.market.model_dump():
-            return (f"plans '{labels[0]}' and '{lab}' simulate different markets (market sections "
-                    "differ), so their results are not comparable; compare plans on the same market"), warnings
+            return _("plans '{a}' and '{b}' simulate different markets (market sections differ), so their "
+                     "results are not comparable; compare plans on the same market").format(a=labels[0], b=lab), warnings
     seeds = kpis.pivot_table(index="replicate", columns="variant", values="seed", aggfunc="first")
     if len(seeds) and (seeds.nunique(axis=1) > 1).any():
-        return ("the plans were not run on the same replicate seeds (no common random numbers), so "
-                "paired comparisons would compare luck, not plans; run them together (growthsim run "
-                "--all-variants or growthsim compare)"), warnings
+        return _("the plans were not run on the same replicate seeds (no common random numbers), so "
+                 "paired comparisons would compare luck, not plans; run them together (growthsim run "
+                 "--all-variants or growthsim compare)"), warnings
     horizons = {lab: p.horizon_days for lab, p in plans.items()}
     if len(set(horizons.values())) > 1:
         common = min(horizons.values())
         warnings.append(
-            "plans have different horizons (" + ", ".join(f"{k}: {v} days" for k, v in horizons.items())
-            + f"); profit and monthly spend are compared over the common first {common} days; "
-            "each plan's targets are its own")
+            _("plans have different horizons ({horizons}); profit and monthly spend are compared over the "
+              "common first {days} days; each plan's targets are its own").format(
+                horizons=_(", ").join(_("{plan}: {n} days").format(plan=k, n=v) for k, v in horizons.items()),
+                days=common))
     tsets = {lab: [t.model_dump() for t in p.targets] for lab, p in plans.items()}
     if len({repr(v) for v in tsets.values()}) > 1:
-        warnings.append("plans have different targets; each plan's chance is against its own targets")
+        warnings.append(_("plans have different targets; each plan's chance is against its own targets"))
     decs = {repr(p.decision.model_dump()) for p in plans.values()}
     if len(decs) > 1:
-        warnings.append(f"plans have different decision sections; '{labels[0]}''s is used")
+        warnings.append(_("plans have different decision sections; '{plan}''s is used").format(plan=labels[0]))
     return None, warnings
 
 
@@ -263,8 +282,8 @@ def _rank(facts: dict[str, PlanFacts], decision: Decision, warnings: list[str]) 
     over = [lab for lab in labels if lab not in eligible]
     if not eligible:
         warnings.append(
-            f"no plan stays within the monthly spending limit of {decision.max_monthly_spend:,.0f}; "
-            "all plans are ranked as if it were not set")
+            _("no plan stays within the monthly spending limit of {limit}; all plans are ranked as if it "
+              "were not set").format(limit=f"{decision.max_monthly_spend:,.0f}"))
         eligible, over = labels, []
     if objective == "profit":
         ranked = sorted(eligible, key=lambda lab: -facts[lab].profit if math.isfinite(facts[lab].profit) else math.inf)
@@ -282,21 +301,27 @@ def _rank(facts: dict[str, PlanFacts], decision: Decision, warnings: list[str]) 
 
 
 def _sentence(f: PlanFacts, objective: str, currency: str, facts: dict[str, PlanFacts]) -> str:
-    spend = f"{money(f.monthly_spend, currency)}/month"
-    pick = f"pick plan {f.label}" if len(facts) > 1 else f"plan {f.label}"
+    spend = money(f.monthly_spend, currency)
+    several = len(facts) > 1
     if objective == "profit":
-        what = "the highest median profit" if len(facts) > 1 else "median profit"
-        s = (f"{pick}: {what}, {money(f.profit, currency)} "
-             f"(P10–P90 {money(f.profit_p10)} to {money(f.profit_p90)}), at {spend}")
+        values = dict(plan=f.label, profit=money(f.profit, currency), low=money(f.profit_p10),
+                      high=money(f.profit_p90), spend=spend)
+        if several:
+            return _("pick plan {plan}: the highest median profit, {profit} (P10–P90 {low} to {high}), "
+                     "at {spend}/month").format(**values)
+        return _("plan {plan}: median profit, {profit} (P10–P90 {low} to {high}), at {spend}/month").format(**values)
+    values = dict(plan=f.label, share=_pct(f.chance_all), low=_pct(f.chance_low), high=_pct(f.chance_high),
+                  spend=spend)
+    if several:
+        s = _("pick plan {plan}: hits all targets in {share} ({low}–{high}) of futures at {spend}/month").format(**values)
     else:
-        s = (f"{pick}: hits all targets in {_pct(f.chance_all)} "
-             f"({_pct(f.chance_low)}–{_pct(f.chance_high)}) of futures at {spend}")
-        if f.chance_all is not None and f.chance_all == 0 and all(
-                (g.chance_all or 0) == 0 for g in facts.values()):
-            s += (" — no plan hits all targets in any simulated future; this one is the cheapest"
-                  if len(facts) > 1 else " — it hits all targets in no simulated future")
-            if f.missed:
-                s += f"; it mostly misses {', '.join(f.missed)}"
+        s = _("plan {plan}: hits all targets in {share} ({low}–{high}) of futures at {spend}/month").format(**values)
+    if f.chance_all is not None and f.chance_all == 0 and all(
+            (g.chance_all or 0) == 0 for g in facts.values()):
+        s += (_(" — no plan hits all targets in any simulated future; this one is the cheapest")
+              if several else _(" — it hits all targets in no simulated future"))
+        if f.missed:
+            s += _("; it mostly misses {targets}").format(targets=_(", ").join(f.missed))
     return s
 
 
@@ -316,20 +341,21 @@ def decide(runset: "RunSet", decision: Decision | None = None) -> Verdict:
     for f in facts.values():
         if f.money_short_share > 0:
             money_notes.append(
-                f"{f.label}: money ran short in {_pct(f.money_short_share)} of futures, first on day "
-                f"{f.money_short_day:.0f} (median), at the {f.money_short_limit}; discretionary spending "
-                "(channels, campaigns, KOL fees) was cut on the days that limit bound")
+                _("{plan}: money ran short in {share} of futures, first on day {day} (median), at the "
+                  "{limit}; discretionary spending (channels, campaigns, KOL fees) was cut on the days that "
+                  "limit bound").format(plan=f.label, share=_pct(f.money_short_share),
+                                        day=f"{f.money_short_day:.0f}", limit=f.money_short_limit))
         if f.loss_reason:
             notes.append(f.loss_reason)
     if refused:
-        return Verdict(objective=decision.objective, best=None, sentence=f"no recommendation: {refused}",
+        return Verdict(objective=decision.objective, best=None, sentence=_("no recommendation: {reason}").format(reason=refused),
                        ranking=[], plans=facts, pairs=[], notes=notes, warnings=warnings,
                        refused=refused, currency=currency, money_notes=money_notes)
     ranking, objective = _rank(facts, decision, warnings)
     best = ranking[0]
     sentence = _sentence(facts[best], objective, currency, facts)
     if decision.max_monthly_spend is not None and facts[best].within_limit:
-        sentence += f", within the limit of {money(decision.max_monthly_spend, currency)}/month"
+        sentence += _(", within the limit of {limit}/month").format(limit=money(decision.max_monthly_spend, currency))
     pairs = []
     for other in ranking[1:]:
         d = paired_differences(kpis, other, best).set_index("kpi")
@@ -337,7 +363,8 @@ def decide(runset: "RunSet", decision: Decision | None = None) -> Verdict:
         pair: dict[str, Any] = {"a": other, "b": best, "profit_b_better": p_profit,
                                 "profit_diff_p50": float(d.at["profit", "p50_diff"]) if "profit" in d.index else None,
                                 "n": int(d["n"].iloc[0]) if len(d) else 0}
-        text = f"{best} beats {other} on profit in {_pct(p_profit)} of futures"
+        text = _("{best} beats {other} on profit in {share} of futures").format(best=best, other=other,
+                                                                               share=_pct(p_profit))
         hits = target_results(runset).hits
         if facts[best].has_targets and facts[other].has_targets:
             h = hits[hits["target"] == ALL_TARGETS].pivot_table(index="replicate", columns="variant", values="hit")
@@ -345,17 +372,20 @@ def decide(runset: "RunSet", decision: Decision | None = None) -> Verdict:
                 b_only = float(((h[best] > 0) & (h[other] == 0)).mean())
                 a_only = float(((h[other] > 0) & (h[best] == 0)).mean())
                 pair.update(all_targets_b_only=b_only, all_targets_a_only=a_only)
-                text += (f"; it hits all targets where {other} misses in {_pct(b_only)} of futures, "
-                         f"the reverse in {_pct(a_only)}")
+                text += _("; it hits all targets where {other} misses in {share} of futures, the reverse "
+                          "in {reverse}").format(other=other, share=_pct(b_only), reverse=_pct(a_only))
         spend_diff = facts[best].monthly_spend - facts[other].monthly_spend
         if abs(spend_diff) >= 0.5:
-            text += f"; it costs {money(abs(spend_diff), currency)}/month {'more' if spend_diff > 0 else 'less'}"
+            amount = money(abs(spend_diff), currency)
+            text += (_("; it costs {amount}/month more") if spend_diff > 0
+                     else _("; it costs {amount}/month less")).format(amount=amount)
         else:
-            text += "; it costs the same per month"
+            text += _("; it costs the same per month")
         if not facts[other].within_limit and decision.max_monthly_spend is not None:
-            text += (f"; {other} spends {money(facts[other].monthly_spend, currency)}/month, over the "
-                     f"limit of {money(decision.max_monthly_spend, currency)}")
-        pair["text"] = text + " (paired: common random numbers)"
+            text += _("; {other} spends {spend}/month, over the limit of {limit}").format(
+                other=other, spend=money(facts[other].monthly_spend, currency),
+                limit=money(decision.max_monthly_spend, currency))
+        pair["text"] = text + _(" (paired: common random numbers)")
         pairs.append(pair)
     return Verdict(objective=objective, best=best, sentence=sentence, ranking=ranking, plans=facts,
                    pairs=pairs, notes=notes, warnings=warnings, currency=currency, money_notes=money_notes)

@@ -79,6 +79,7 @@ from growthsim.experiments.schema import (
     validate_experiment,
 )
 from growthsim.experiments.sweep import RunSpec, _Executor, compute_kpis, default_run_fn, write_parquet
+from growthsim.i18n import _, ngettext
 from growthsim.scenario import apply_overrides, scenario_to_dict
 from growthsim.scenario.targets import DAYS_PER_MONTH
 
@@ -296,7 +297,7 @@ def evaluate_candidates(
     per = max(1, math.ceil(len(tasks) / (2 * n_workers)))
     batches = [tasks[i:i + per] for i in range(0, len(tasks), per)]
     rows: list[dict[str, Any]] = []
-    for _, got, _ in executor.map(batches):
+    for _b, got, _c in executor.map(batches):
         rows.extend(got)
     df = pd.DataFrame(rows)
     out = []
@@ -480,7 +481,7 @@ def optimize(
                 break
             k = min(sec.batch_size, n_trials - evaluated)
             asked = []
-            for _ in range(k):
+            for _i in range(k):
                 study.sampler = _sampler(opt, len(study.get_trials(deepcopy=False)))
                 asked.append(study.ask(dists))
             _process_batch(opt, study, executor, asked, R)
@@ -611,7 +612,7 @@ def _finalists(opt: Optimization, table: pd.DataFrame, executor: _Executor) -> p
     cands = [{n: _param_value(opt, n, r[n]) for n in names} for r in ranked.to_dict("records")]
     parts = evaluate_candidates(opt, cands, executor, replicates=R, seed_point=1, first_id=0)
     rows = []
-    for (_, r), c, p in zip(ranked.iterrows(), cands, parts):
+    for (_i, r), c, p in zip(ranked.iterrows(), cands, parts):
         m = candidate_metrics(p, opt)
         cons = constraint_values(m, sec.constraints)
         row = {"trial": int(r["trial"]), **c}
@@ -657,8 +658,9 @@ def _progress_line(opt: Optimization, study: Any, n_trials: int) -> str:
     n = len(table)
     if len(ranked):
         b = ranked.iloc[0]
-        return f"trials {n}/{n_trials}: best so far trial {int(b['trial'])}, {o.label} {b[f'objective_{o.label}']:,.4g}"
-    return f"trials {n}/{n_trials}: no candidate meets the constraints yet"
+        return _("trials {n}/{total}: best so far trial {trial}, {objective} {value}").format(
+            n=n, total=n_trials, trial=int(b["trial"]), objective=o.label, value=f"{b[f'objective_{o.label}']:,.4g}")
+    return _("trials {n}/{total}: no candidate meets the constraints yet").format(n=n, total=n_trials)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -734,32 +736,45 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
     cur = opt.experiment.base.economics.currency
     names = opt.experiment.factor_names
     o = sec.objectives[0]
-    lines = [f"# {opt.experiment.name}: optimisation summary", ""]
+    lines = [_("# {name}: optimisation summary").format(name=opt.experiment.name), ""]
     cons = {k: v for k, v in sec.constraints.model_dump().items() if v is not None}
     n_run = int((table["repeat_of"] == -1).sum()) if len(table) else 0
-    lines.append(f"{n_run} candidate plans x {opt.experiment.spec.replicates} replicates (common random "
-                 f"numbers); objective(s): {', '.join(f'{x.direction} {x.label}' for x in sec.objectives)}; "
-                 f"constraints: {', '.join(f'{k} = {_fmt(v)}' for k, v in cons.items()) or 'none'}. "
-                 f"Finalists re-run on {R_fresh} fresh replicates; the figures below are from those runs.")
+    lines.append(ngettext(
+        "{n} candidate plan x {reps} replicates (common random numbers); objective(s): {objectives}; "
+        "constraints: {constraints}. Finalists re-run on {fresh} fresh replicates; the figures below are from "
+        "those runs.",
+        "{n} candidate plans x {reps} replicates (common random numbers); objective(s): {objectives}; "
+        "constraints: {constraints}. Finalists re-run on {fresh} fresh replicates; the figures below are from "
+        "those runs.", n_run).format(
+        n=n_run, reps=opt.experiment.spec.replicates,
+        objectives=", ".join(f"{x.direction} {x.label}" for x in sec.objectives),
+        constraints=", ".join(f"{k} = {_fmt(v)}" for k, v in cons.items()) or _("none"), fresh=R_fresh))
     lines.append("")
     if best is not None:
         plan = ", ".join(f"`{n}` = {_fmt(best[n])}" for n in names)
-        fig = f"{_fmt(best.get('fresh_monthly_spend'))} {cur}/month"
+        from growthsim.report.numbers import currency_unit  # noqa: PLC0415
+
+        spend = f"{_fmt(best.get('fresh_monthly_spend'))} {currency_unit(cur)}".strip()
         if "fresh_chance_all_targets" in best:
-            fig += (f", hits all targets in {best['fresh_chance_all_targets']:.0%} "
-                    f"({best['fresh_chance_low']:.0%}–{best['fresh_chance_high']:.0%}) of fresh futures")
-        if feasible:
-            lines.append(f"**Pick trial {int(best['trial'])}**: {plan} — {fig}. `best.yaml` is this plan as a "
-                         "complete scenario (`growthsim run best.yaml`).")
+            fig = _("{spend}/month, hits all targets in {share} ({low}–{high}) of fresh futures").format(
+                spend=spend, share=f"{best['fresh_chance_all_targets']:.0%}",
+                low=f"{best['fresh_chance_low']:.0%}", high=f"{best['fresh_chance_high']:.0%}")
         else:
-            lines.append(f"**No plan in the search space meets the constraints.** The closest (trial "
-                         f"{int(best['trial'])}): {plan} — {fig}; total shortfall {best['fresh_violation']:.3g} "
-                         "(constraint units: share of a spending limit, or probability points). `best.yaml` holds it.")
+            fig = _("{spend}/month").format(spend=spend)
+        if feasible:
+            lines.append(_("**Pick trial {trial}**: {plan} — {figures}. `best.yaml` is this plan as a complete "
+                           "scenario (`growthsim run best.yaml`).").format(trial=int(best["trial"]), plan=plan,
+                                                                           figures=fig))
+        else:
+            lines.append(_("**No plan in the search space meets the constraints.** The closest (trial {trial}): "
+                           "{plan} — {figures}; total shortfall {shortfall} (constraint units: share of a spending "
+                           "limit, or probability points). `best.yaml` holds it.").format(
+                trial=int(best["trial"]), plan=plan, figures=fig, shortfall=f"{best['fresh_violation']:.3g}"))
         lines.append("")
     if len(finalists):
         cols = ["trial", *names] + [c for c in finalists.columns if c.startswith("fresh_") and c not in
                                    ("fresh_replicates", "fresh_failed")]
-        lines.append("## Finalists (fresh replicates)")
+        lines.append(_("## Finalists (fresh replicates)"))
         lines.append("")
         lines.append("| " + " | ".join(c.replace("fresh_", "") for c in cols) + " |")
         lines.append("|" + "---|" * len(cols))
@@ -767,7 +782,7 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
             lines.append("| " + " | ".join(_fmt(r.get(c)) for c in cols) + " |")
         lines.append("")
     if closest is not None:
-        lines.append("## Closest candidates (none feasible in the search)")
+        lines.append(_("## Closest candidates (none feasible in the search)"))
         lines.append("")
         show = ["trial", *names, "monthly_spend", "chance_all_targets",
                 *[c for c in closest.columns if c.startswith("median_target_")], "violation"]
@@ -787,16 +802,17 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
                 bound = t.at_least if t.at_least is not None else t.at_most
                 med = t0.get(f"median_target_{i}", float("nan"))
                 best_med = closest[f"median_target_{i}"].max() if t.at_least is not None else closest[f"median_target_{i}"].min()
-                why.append(f"'{t.label}' is hit in {v:.0%} of futures (the closest plan's median "
-                           f"{t.kpi} at day {t.checkpoint} is {_fmt(med)} against {_fmt(bound)}; the best of "
-                           f"these plans reaches {_fmt(best_med)})")
+                why.append(_("'{target}' is hit in {share} of futures (the closest plan's median {kpi} at day "
+                             "{day} is {median} against {bound}; the best of these plans reaches {best})").format(
+                    target=t.shown_label(), share=f"{v:.0%}", kpi=t.kpi, day=t.checkpoint, median=_fmt(med),
+                    bound=_fmt(bound), best=_fmt(best_med)))
             lines.append("")
-            lines.append("What blocks it: " + "; ".join(why) + ".")
+            lines.append(_("What blocks it: {reasons}.").format(reasons=_("; ").join(why)))
         lines.append("")
     lines.append("Files: trials.csv / trials.parquet (every candidate), finalists.csv"
                  + (", pareto.csv" if len(sec.objectives) == 2 else "") + ", best.yaml, convergence.png"
                  + (", pareto.png" if len(sec.objectives) == 2 else "") + ", summary.json.")
-    _ = o
+    del o
     return "\n".join(lines) + "\n"
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
+from growthsim.i18n import _
 from growthsim.metrics.kpis import _groups, replicate_kpis
 from growthsim.scenario.targets import checkpoint_days
 
@@ -38,6 +39,7 @@ __all__ = [
     "checkpoint_kpis",
     "checkpoint_table",
     "target_hits",
+    "shown_target_labels",
     "target_labels",
     "target_table",
     "wilson",
@@ -121,6 +123,16 @@ def target_labels(targets: list["Target"]) -> list[str]:
     return out
 
 
+def shown_target_labels(plan: "Scenario") -> dict[str, str]:
+    """A plan's target labels (the keys of ``targets.csv``) -> their text in the active
+    language; ``all targets`` included."""
+    out = {ALL_TARGETS: _("all targets")}
+    for t, lab in zip(plan.targets, target_labels(plan.targets)):
+        shown = t.shown_label()
+        out[lab] = shown + lab[len(t.label):] if lab.startswith(t.label) else lab
+    return out
+
+
 def target_hits(checkpoints: pd.DataFrame, plans: dict[str, "Scenario"]) -> pd.DataFrame:
     """Per replicate: the KPI value at each target's checkpoint and whether it hit.
 
@@ -189,9 +201,10 @@ def targets_summary(table: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def format_targets(table: pd.DataFrame) -> str:
+def format_targets(table: pd.DataFrame, plans: dict[str, "Scenario"] | None = None) -> str:
     """The CLI table: per plan and target, the share of futures hitting it with its
-    interval, and the KPI's median (P10–P90) at the checkpoint."""
+    interval, and the KPI's median (P10–P90) at the checkpoint. With ``plans``, generated
+    target labels are shown in the active language."""
     if table is None or not len(table):
         return ""
 
@@ -202,14 +215,20 @@ def format_targets(table: pd.DataFrame) -> str:
             return f"{x:,.0f}"
         return f"{x:.3g}"
 
-    head = ["plan", "target", "hit in", "95% interval", "median (P10–P90) at checkpoint"]
+    head = [_("plan"), _("target"), _("hit in"), _("95% interval"), _("median (P10–P90) at checkpoint")]
+    shown = {lab: shown_target_labels(p) for lab, p in (plans or {}).items()}
     rows = []
     for r in table.to_dict("records"):
         value = "" if r["target"] == ALL_TARGETS else f"{num(r['p50'])} ({num(r['p10'])}–{num(r['p90'])})"
-        rows.append([r["variant"], r["target"], f"{r['share']:.0%} ({r['hits']}/{r['n']})",
+        name = shown.get(r["variant"], {}).get(r["target"], _("all targets") if r["target"] == ALL_TARGETS
+                                                 else r["target"])
+        rows.append([r["variant"], name, f"{r['share']:.0%} ({r['hits']}/{r['n']})",
                      f"{r['ci_low']:.0%}–{r['ci_high']:.0%}", value])
-    widths = [max(len(str(x[i])) for x in [head] + rows) for i in range(len(head))]
-    return "\n".join("  ".join(str(v).ljust(w) for v, w in zip(x, widths)).rstrip() for x in [head] + rows)
+    from growthsim.compare import _width  # noqa: PLC0415
+
+    widths = [max(_width(str(x[i])) for x in [head] + rows) for i in range(len(head))]
+    return "\n".join("  ".join(str(v) + " " * (w - _width(str(v))) for v, w in zip(x, widths)).rstrip()
+                     for x in [head] + rows)
 
 
 class TargetResults:

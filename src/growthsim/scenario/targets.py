@@ -113,6 +113,24 @@ class Target(_Strict):
             when = f"month {self.month}" if self.month is not None else f"day {self.day}"
         return f"{self.kpi} {' and '.join(bounds)} by {when}"
 
+    def shown_label(self) -> str:
+        """:attr:`label` in the active language (a given ``name`` stays as it is)."""
+        from growthsim.i18n import _, get_language  # noqa: PLC0415
+        from growthsim.i18n.terms import kpi_label  # noqa: PLC0415
+
+        if self.name:
+            return self.name
+        if self.at_least is not None and self.at_most is not None:
+            bounds = _(">= {low} and <= {high}").format(low=f"{self.at_least:g}", high=f"{self.at_most:g}")
+        elif self.at_least is not None:
+            bounds = _(">= {low}").format(low=f"{self.at_least:g}")
+        else:
+            bounds = _("<= {high}").format(high=f"{self.at_most:g}")
+        kpi = kpi_label(self.kpi) if get_language() == "zh" else self.kpi
+        if self.month is not None:
+            return _("{kpi} {bounds} by month {n}").format(kpi=kpi, bounds=bounds, n=self.month)
+        return _("{kpi} {bounds} by day {n}").format(kpi=kpi, bounds=bounds, n=self.day)
+
     def hit(self, value: float) -> bool:
         """Whether a KPI value meets the bounds (NaN, a KPI that could not be computed,
         is a miss)."""
