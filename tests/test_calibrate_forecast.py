@@ -150,9 +150,9 @@ def test_forecast_command_reports_ess_warns_when_low_and_writes_atomically(tmp_p
 
     orig = calibrate_cli.chart_forecast
     monkeypatch.setattr(calibrate_cli, "chart_forecast", failing_chart)
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(RuntimeError, match="disk full"):  # --force: replace the folder as a whole
         main(["forecast", str(scen), "--history", str(hist), "--days", "5", "--replicates", "4",
-              "--out", str(out), "--quiet"])
+              "--out", str(out), "--quiet", "--force"])
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
     new = tmp_path / "new"

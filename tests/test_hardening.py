@@ -49,7 +49,12 @@ try:
 except SystemExit as exc:
     code = exc.code
 finally:
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # peak RSS of this process image: VmHWM belongs to the memory map made at exec, whereas
+    # ru_maxrss keeps the high-water mark of the (large) test process this child was forked from
+    try:
+        rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stderr.write(f"\\n@@ {rss:.0f} {time.perf_counter() - t1:.3f} {t1 - t0:.3f}\\n")
 sys.exit(code)
 """

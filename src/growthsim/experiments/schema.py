@@ -38,8 +38,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from growthsim.errors import InputFileError, UserError, located
-from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
 from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, read_yaml_mapping
+from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
 from growthsim.scenario.schema import Name, Scenario
 
 DEFAULT_MAX_RUNS = 10_000

@@ -45,7 +45,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (r"expected a mapping of variant name -> overrides, found (?P<v>.+)$",
      N_("expected a mapping of variant name -> overrides, found {v}")),
     (r"expected a mapping of overrides, found (?P<v>.+)$", N_("expected a mapping of overrides, found {v}")),
-    (r"file not found", N_("file not found")),
+    (r"(?:YAML )?file not found", N_("file not found")),
     (r"is a directory, expected a YAML file", N_("is a directory, expected a YAML file")),
     (r"not a UTF-8 text file \((?P<why>.+)\)", N_("not a UTF-8 text file ({why})")),
     (r"cannot read: (?P<why>.+)$", N_("cannot read: {why}")),
