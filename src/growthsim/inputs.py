@@ -125,7 +125,7 @@ def measure_node(root: yaml.Node, max_nodes: int = MAX_YAML_NODES, max_depth: in
     return size[id(root)]
 
 
-class BoundedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class BoundedLoader(_BaseLoader):
     """``yaml.SafeLoader`` semantics (the C loader where available), refusing documents
     that expand beyond :data:`MAX_YAML_NODES` values through aliases or nest beyond
     :data:`MAX_YAML_DEPTH` levels, before any Python object is built."""

@@ -99,7 +99,7 @@ class ParameterDraws:
 
         f = str(path)
         check_file(path, MAX_DRAWS_BYTES, "parameter draws")
-        rows = []
+        rows: list = []
         try:
             with open(path, newline="", encoding="utf-8") as fh:
                 for row in csv.reader(fh):

@@ -395,6 +395,7 @@ class _Executor:
         queue.reverse()  # pop() from the end takes the batches in order
 
         def submit(b: list[Task], attempt: int) -> None:
+            assert self.client is not None  # a distributed run has a client
             f = self.client.submit(run_batch, self.spec, b, pure=False, retries=0)
             pending[f] = (b, attempt, time.monotonic())
             _debug(f"submit {[t[0] for t in b]} attempt {attempt} live {self._live_workers()} pending {len(pending)}")
@@ -470,6 +471,7 @@ class _Executor:
 
     def _live_set(self) -> frozenset[str]:
         try:
+            assert self.client is not None  # only asked of a distributed run
             return frozenset(self.client.nthreads())
         except Exception:  # noqa: BLE001 - scheduler busy: try again at the next poll
             return frozenset()
