@@ -320,6 +320,7 @@ def _assemble_series(plan: SweepPlan, series: pd.DataFrame) -> pd.DataFrame:
 MAX_ATTEMPTS = 2  # a run whose worker died is tried this often (on a fresh worker) before it is failed
 STALL_MIN_S = 600.0  # no batch finished for max(this, 10 x the slowest batch so far): give up on the rest
 POLL_S = 1.0
+RESTART_S = 20.0  # no worker of our own cluster up (and none coming back) this long: start a fresh cluster
 SETTLE_S = 5.0  # after the set of workers changes, wait this long before sending work
 
 
@@ -343,13 +344,13 @@ class _Executor:
                  max_attempts: int = MAX_ATTEMPTS, stall_s: float = STALL_MIN_S):
         self.spec = spec
         self.client = None
-        self.cluster = None
+        self.cluster: Any = None  # our own LocalCluster, when we started one
         self.n_workers = 0  # in this process
         self.max_attempts = max(1, int(max_attempts))
         self.stall_s = float(stall_s)
         if scheduler is None and workers == 0:
             return
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         if scheduler is not None:
             try:
@@ -357,28 +358,37 @@ class _Executor:
             except (OSError, TimeoutError) as exc:
                 raise SweepError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc})") from None
         else:
-            n = workers if workers is not None else (os.cpu_count() or 1)
-            import dask
+            self._n_local = workers if workers is not None else (os.cpu_count() or 1)
+            self._start_local()
+        self._connect()
 
-            # worker-saturation 1.0: a worker holds only the task it runs, so a worker
-            # that dies (a crashing run, out of memory) takes no queued bystander with it;
-            # allowed-failures 0: the sweep retries crashed runs itself (see the class doc)
-            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
-                                  "distributed.scheduler.allowed-failures": 0}):
-                # the sweep records crashed runs itself: Dask's messages about dead workers
-                # (and tornado's about a worker killed while starting) would only be noise
-                logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
-                self.cluster = LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True,
-                    dashboard_address=":0", silence_logs=logging.CRITICAL,
-                )
-            self.client = Client(self.cluster)
+    def _start_local(self) -> None:
+        """Start a local Dask cluster of ``self._n_local`` worker processes."""
+        import dask
+        from distributed import Client, LocalCluster
+
+        # worker-saturation 1.0: a worker holds only the task it runs, so a worker
+        # that dies (a crashing run, out of memory) takes no queued bystander with it;
+        # allowed-failures 0: the sweep retries crashed runs itself (see the class doc)
+        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                              "distributed.scheduler.allowed-failures": 0}):
+            # the sweep records crashed runs itself: Dask's messages about dead workers
+            # (and tornado's about a worker killed while starting) would only be noise
+            logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
+            self.cluster = LocalCluster(
+                n_workers=self._n_local, threads_per_worker=1, processes=True,
+                dashboard_address=":0", silence_logs=logging.CRITICAL,
+            )
+        self.client = Client(self.cluster)
+
+    def _connect(self) -> None:
+        assert self.client is not None
         info = self.client.scheduler_info()
         self.n_workers = max(1, len(info.get("workers", {})))
         from growthsim.experiments.workersetup import WorkerSetup
 
         self.client.register_plugin(WorkerSetup(), name=WorkerSetup.name)
-        self.client.run(_warmup, spec)
+        self.client.run(_warmup, self.spec)
 
     def map(self, batches: list[list[Task]]) -> Iterator[tuple[list[Task], list[dict[str, Any]], pd.DataFrame | None]]:
         if self.client is None:
@@ -404,8 +414,31 @@ class _Executor:
         last = time.monotonic()
         seen_workers: frozenset[str] = self._live_set()
         changed = 0.0
+        no_live_since: float | None = None
         while pending or queue:
             self._revive()
+            if not pending and not self._live_set():
+                # every worker is gone and nothing is in flight: wait for them to come back,
+                # then start a fresh local cluster, and with no cluster of ours (an external
+                # scheduler) give up on the rest after the stall time, so the sweep ends
+                now = time.monotonic()
+                no_live_since = now if no_live_since is None else no_live_since
+                if self.cluster is not None and now - no_live_since > RESTART_S:
+                    _debug("no worker left: starting a fresh local cluster")
+                    self._restart_local()
+                    no_live_since = None
+                    seen_workers, changed = self._live_set(), time.monotonic()
+                    continue
+                if self.cluster is None and now - no_live_since > self.stall_s:
+                    for b, _attempt in reversed(queue):
+                        rows = [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3], "status": "error",
+                                 "error": f"no Dask worker available for {now - no_live_since:.0f} s"} for t in b]
+                        yield b, rows, None
+                    queue.clear()
+                    break
+                time.sleep(POLL_S)
+                continue
+            no_live_since = None
             # no more tasks out than workers: a worker holds only the task it runs, so one
             # that a crashing run kills takes no bystander down with it
             # nor any while no worker is up: a task sent to a worker still restarting after
@@ -465,6 +498,15 @@ class _Executor:
                     rows = [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3], "status": "error",
                              "error": f"{msg} (tried {attempt} times)"[:2000]} for t in b]
                     yield b, rows, None
+
+    def _restart_local(self) -> None:
+        """Replace our own local cluster, whose workers are all gone, by a fresh one."""
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - the old cluster is broken already
+            pass
+        self._start_local()
+        self._connect()
 
     def _live_workers(self) -> int:
         return len(self._live_set())
