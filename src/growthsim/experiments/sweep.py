@@ -324,6 +324,12 @@ RESTART_S = 20.0  # no worker of our own cluster up (and none coming back) this 
 SETTLE_S = 5.0  # after the set of workers changes, wait this long before sending work
 
 
+def _failed_rows(batch: list[Task], message: str) -> list[dict[str, Any]]:
+    """Result rows recording that every run of ``batch`` failed with ``message``."""
+    return [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3], "status": "error",
+             "error": message[:2000]} for t in batch]
+
+
 class _Executor:
     """Runs batches in this process or on a Dask cluster; yields finished batches.
 
@@ -431,9 +437,7 @@ class _Executor:
                     continue
                 if self.cluster is None and now - no_live_since > self.stall_s:
                     for b, _attempt in reversed(queue):
-                        rows = [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3], "status": "error",
-                                 "error": f"no Dask worker available for {now - no_live_since:.0f} s"} for t in b]
-                        yield b, rows, None
+                        yield b, _failed_rows(b, f"no Dask worker available for {now - no_live_since:.0f} s"), None
                     queue.clear()
                     break
                 time.sleep(POLL_S)
@@ -495,9 +499,7 @@ class _Executor:
                     queue.append((b, attempt + 1))
                 else:
                     last = time.monotonic()
-                    rows = [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3], "status": "error",
-                             "error": f"{msg} (tried {attempt} times)"[:2000]} for t in b]
-                    yield b, rows, None
+                    yield b, _failed_rows(b, f"{msg} (tried {attempt} times)"), None
 
     def _restart_local(self) -> None:
         """Replace our own local cluster, whose workers are all gone, by a fresh one."""
