@@ -25,7 +25,9 @@ def cases(d: Path) -> list[tuple[str, list[str]]]:
     (d / "laughs.yaml").write_text(billion_laughs("name: x"))
     (d / "laughs_exp.yaml").write_text(billion_laughs("name: x\nscenario: s.yaml"))
     (d / "flow.yaml").write_text("name: x\nmembers: " + "[" * 20000 + "]" * 20000 + "\n")
-    (d / "block.yaml").write_text("name: x\n" + "".join(" " * i + f"k{i}:\n" for i in range(1500)) + " " * 1500 + "v: 1\n")
+    (d / "block.yaml").write_text(
+        "name: x\n" + "".join(" " * i + f"k{i}:\n" for i in range(1500)) + " " * 1500 + "v: 1\n"
+    )
     (d / "keys.yaml").write_text("name: x\n" + "".join(f"k{i}: {i}\n" for i in range(200_000)))
     (d / "keys60k.yaml").write_text("name: x\n" + "".join(f"k{i}: {i}\n" for i in range(60_000)))
     (d / "values.yaml").write_text("name: x\nk: [" + "1," * 400_000 + "1]\n")
@@ -41,12 +43,18 @@ def cases(d: Path) -> list[tuple[str, list[str]]]:
     exp = "name: e\nscenario: s.yaml\n"
     one = "factors: {members.churn.base_hazard: {low: 0.001, high: 0.01}}\n"
     (d / "sobol.yaml").write_text(exp + one + "design: {type: sobol, n: 8388608}\n")
-    (d / "grid.yaml").write_text(exp + "factors:\n" + "".join(f"  {p}: {{low: 0.001, high: 0.01, levels: 512}}\n"
-                                                              for p in FLOATS) + "design: {type: grid}\n")
+    (d / "grid.yaml").write_text(
+        exp
+        + "factors:\n"
+        + "".join(f"  {p}: {{low: 0.001, high: 0.01, levels: 512}}\n" for p in FLOATS)
+        + "design: {type: grid}\n"
+    )
     (d / "maxruns.yaml").write_text(exp + one + "max_runs: 1000000000000000000\n")
     (d / "inf.yaml").write_text(exp + "factors: {members.churn.base_hazard: {low: 0.001, high: .inf}}\n")
     (d / "nul.yaml").write_text(TINY.replace("name: tiny", 'name: "ti\\0ny"'))
-    (d / "fit.yaml").write_text("parameters: {members.churn.base_hazard: {min: 0.001, max: 0.05}}\nseries: {members: .nan}\n")
+    (d / "fit.yaml").write_text(
+        "parameters: {members.churn.base_hazard: {min: 0.001, max: 0.05}}\nseries: {members: .nan}\n"
+    )
     (d / "afile").write_text("x")
     cal = ["--param", "members.churn.base_hazard=0.001:0.05", "--out", str(d / "o")]
     return [
@@ -58,10 +66,14 @@ def cases(d: Path) -> list[tuple[str, list[str]]]:
         ("60,000 unknown keys (0.7 MB)", ["check", str(d / "keys60k.yaml")]),
         ("400,000-value list (0.8 MB)", ["check", str(d / "values.yaml")]),
         ("200 MB history (calibrate)", ["calibrate", str(s), "--history", str(d / "big.csv"), *cal]),
-        ("100 MB / 3M-row draws (forecast)", ["forecast", str(s), "--days", "5", "--draws", str(d / "draws.csv"),
-                                              "--out", str(d / "o")]),
-        ("Latin-1 draws (forecast)", ["forecast", str(s), "--days", "5", "--draws", str(d / "latin.csv"),
-                                      "--out", str(d / "o")]),
+        (
+            "100 MB / 3M-row draws (forecast)",
+            ["forecast", str(s), "--days", "5", "--draws", str(d / "draws.csv"), "--out", str(d / "o")],
+        ),
+        (
+            "Latin-1 draws (forecast)",
+            ["forecast", str(s), "--days", "5", "--draws", str(d / "latin.csv"), "--out", str(d / "o")],
+        ),
         ("run --replicates 1000000000", ["run", str(s), "--replicates", "1000000000"]),
         ("forecast --pool 1000000000", ["forecast", str(s), "--days", "5", "--pool", "1000000000"]),
         ("forecast --tolerance nan", ["forecast", str(s), "--days", "5", "--tolerance", "nan"]),
@@ -71,8 +83,10 @@ def cases(d: Path) -> list[tuple[str, list[str]]]:
         ("max_runs: 1e18", ["sweep", str(d / "maxruns.yaml"), "--workers", "0"]),
         ("high: .inf in a factor", ["sweep", str(d / "inf.yaml"), "--workers", "0"]),
         ("NUL in a plan name", ["check", str(d / "nul.yaml")]),
-        ("NaN weight in a fit spec", ["calibrate", str(s), "--history", str(d / "h.csv"), "--fit", str(d / "fit.yaml"),
-                                      "--out", str(d / "o")]),
+        (
+            "NaN weight in a fit spec",
+            ["calibrate", str(s), "--history", str(d / "h.csv"), "--fit", str(d / "fit.yaml"), "--out", str(d / "o")],
+        ),
         ("--out below a regular file", ["run", str(s), "--out", str(d / "afile" / "sub")]),
     ]
 
@@ -89,8 +103,11 @@ def main() -> int:
         print("|---|---|---|---|---|")
         for name, args in todo:
             code, err, secs, rss = run_cli(args, d, timeout=300)
-            print(f"| {name} | {code} | {secs:.2f} | {rss:.0f} | {rss / base_rss:.2f} |"
-                  + ("" if code == 2 and "Traceback" not in err else "  <-- not clean"), flush=True)
+            print(
+                f"| {name} | {code} | {secs:.2f} | {rss:.0f} | {rss / base_rss:.2f} |"
+                + ("" if code == 2 and "Traceback" not in err else "  <-- not clean"),
+                flush=True,
+            )
     return 0
 
 

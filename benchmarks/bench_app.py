@@ -28,8 +28,15 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main() -> int:
@@ -60,8 +67,12 @@ def main() -> int:
         scen = Path(tmp) / "plan.yaml"
         scen.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "growthsim.cli", "app", str(scen), "--port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "growthsim.cli", "app", str(scen), "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp,
+        )
         url = f"http://127.0.0.1:{port}/"
         try:
             for _ in range(240):
@@ -92,17 +103,25 @@ def main() -> int:
             proc.wait(timeout=20)
 
     one = min(base)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"plan: scenarios/baseline.yaml at {args.size:,} people, 365 days; {args.repeats} presses of Run")
     print("| measure | fastest s | all s | / one replicate |")
     print("|---|---:|---:|---:|")
-    print(f"| one replicate, simulate() in-process (baseline) | {one:.2f} | "
-          f"{', '.join(f'{x:.2f}' for x in base)} | 1.0x |")
-    print(f"| Run -> first replicate, server side | {min(server_s):.2f} | "
-          f"{', '.join(f'{x:.2f}' for x in server_s)} | {min(server_s) / one:.1f}x |")
-    print(f"| Run -> first replicate on screen, browser side | {min(browser_s):.2f} | "
-          f"{', '.join(f'{x:.2f}' for x in browser_s)} | {min(browser_s) / one:.1f}x |")
+    print(
+        f"| one replicate, simulate() in-process (baseline) | {one:.2f} | "
+        f"{', '.join(f'{x:.2f}' for x in base)} | 1.0x |"
+    )
+    print(
+        f"| Run -> first replicate, server side | {min(server_s):.2f} | "
+        f"{', '.join(f'{x:.2f}' for x in server_s)} | {min(server_s) / one:.1f}x |"
+    )
+    print(
+        f"| Run -> first replicate on screen, browser side | {min(browser_s):.2f} | "
+        f"{', '.join(f'{x:.2f}' for x in browser_s)} | {min(browser_s) / one:.1f}x |"
+    )
     return 0
 
 

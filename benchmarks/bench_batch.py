@@ -86,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"numba threads available: {numba.config.NUMBA_NUM_THREADS}")
     plan = baseline(args.size, args.days, args.replicates)
-    print(f"plan: scenarios/baseline.yaml, {args.size:,} people x {args.days} days; batch of "
-          f"{args.replicates} replicates, serial path {args.serial_replicates} replicates\n")
+    print(
+        f"plan: scenarios/baseline.yaml, {args.size:,} people x {args.days} days; batch of "
+        f"{args.replicates} replicates, serial path {args.serial_replicates} replicates\n"
+    )
     graph_for(plan)
     warm = baseline(2000, 40, 2)
     pipeline(warm, 2, "serial")
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         load.append(os.getloadavg()[0])
         cfgs = [("serial", lambda: pipeline(plan, args.serial_replicates, "serial"))]
         for t in threads:
+
             def run_batch(t=t):
                 numba.set_num_threads(t)
                 return pipeline(plan, args.replicates, "batch")
@@ -116,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
 
                 numba.set_num_threads(max(threads))
                 size = batch_size(plan, args.replicates)
-                bs = [CommunityBatch(plan, replicates=range(s, min(args.replicates, s + size)), graph=graph_for(plan))
-                      for s in range(0, args.replicates, size)]
+                bs = [
+                    CommunityBatch(plan, replicates=range(s, min(args.replicates, s + size)), graph=graph_for(plan))
+                    for s in range(0, args.replicates, size)
+                ]
                 wall, cpu = timed(lambda: ([b.run() for b in bs], args.replicates * args.days)[1])
             else:
                 wall, cpu = timed(fn)
@@ -128,21 +133,27 @@ def main(argv: list[str] | None = None) -> int:
     numba.set_num_threads(max(threads))
     print(f"\nload average (1 min) during the run: {min(load):.1f} .. {max(load):.1f} on {os.cpu_count()} CPUs\n")
     (ser, ser_c) = best["serial"]
-    print("| configuration | wall ms per replicate | replicates/s | vs serial (wall) | CPU ms per replicate | vs serial (CPU) |")
+    print(
+        "| configuration | wall ms per replicate | replicates/s | vs serial (wall) | CPU ms per replicate | vs serial (CPU) |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     print(f"| serial (one model after another) | {ser * 1e3:.2f} | {1 / ser:.1f} | 1.0x | {ser_c * 1e3:.2f} | 1.0x |")
     for t in threads:
         w, c = best[names[t]]
-        print(f"| batched ({args.replicates} replicates in batches of {batch_size(plan, args.replicates)}), "
-              f"{t} thread{'s' if t > 1 else ''} | {w * 1e3:.2f} | {1 / w:.1f} | "
-              f"**{ser / w:.1f}x** | {c * 1e3:.2f} | {ser_c / c:.1f}x |")
+        print(
+            f"| batched ({args.replicates} replicates in batches of {batch_size(plan, args.replicates)}), "
+            f"{t} thread{'s' if t > 1 else ''} | {w * 1e3:.2f} | {1 / w:.1f} | "
+            f"**{ser / w:.1f}x** | {c * 1e3:.2f} | {ser_c / c:.1f}x |"
+        )
     if len(threads) == 2:
         print(f"\n2 threads vs 1 on the same batch (wall): **{best[names[1]][0] / best[names[2]][0]:.2f}x**")
     ref_w, ref_c = best["reference"]
     sim_w, sim_c = best[f"simulation only, {names[max(threads)]}"]
-    print(f"\nper replicate-day: batch ({names[max(threads)]}) wall {sim_w * 1e6:.1f} us (CPU {sim_c * 1e6:.1f} us); "
-          f"reference wall {ref_w * 1e3:.2f} ms (CPU {ref_c * 1e3:.2f} ms), first {args.reference_days} days: "
-          f"**{ref_w / sim_w:.0f}x** wall, {ref_c / sim_c:.0f}x CPU")
+    print(
+        f"\nper replicate-day: batch ({names[max(threads)]}) wall {sim_w * 1e6:.1f} us (CPU {sim_c * 1e6:.1f} us); "
+        f"reference wall {ref_w * 1e3:.2f} ms (CPU {ref_c * 1e3:.2f} ms), first {args.reference_days} days: "
+        f"**{ref_w / sim_w:.0f}x** wall, {ref_c / sim_c:.0f}x CPU"
+    )
     return 0
 
 

@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     launch(env)  # make sure the default cache is filled
     rows.append(("repo cache (default __pycache__)", [launch(env) for _ in range(args.repeats)]))
 
-    print("| case | process start -> end of day 0 (s) | import (s) | plan + graph + model (s) | day 0 (s) | day 1 (s) |")
+    print(
+        "| case | process start -> end of day 0 (s) | import (s) | plan + graph + model (s) | day 0 (s) | day 1 (s) |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     med = {}
     for name, runs in rows:
@@ -97,12 +99,16 @@ def main(argv: list[str] | None = None) -> int:
         med[name] = m
         # the child's day-1 time is after the first day: subtract it from the process wall time
         first_day = m["wall_s"] - m["day1_s"]
-        print(f"| {name} | {first_day:.2f} | {m['import_s']:.2f} | {m['build_s']:.2f} | "
-              f"{m['day0_s']:.3f} | {m['day1_s']:.4f} |")
+        print(
+            f"| {name} | {first_day:.2f} | {m['import_s']:.2f} | {m['build_s']:.2f} | "
+            f"{m['day0_s']:.3f} | {m['day1_s']:.4f} |"
+        )
     a = med[rows[0][0]]
     b = med[rows[1][0]]
-    print(f"\nthe numba cache saves {(a['wall_s'] - b['wall_s']):.1f} s per process start "
-          f"({(a['wall_s'] - a['day1_s']) / (b['wall_s'] - b['day1_s']):.1f}x faster to the first day)")
+    print(
+        f"\nthe numba cache saves {(a['wall_s'] - b['wall_s']):.1f} s per process start "
+        f"({(a['wall_s'] - a['day1_s']) / (b['wall_s'] - b['day1_s']):.1f}x faster to the first day)"
+    )
     return 0
 
 
@@ -113,13 +119,11 @@ def compare(baseline_src: str, repeats: int) -> int:
     res: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
         for tree, src in trees.items():  # separate caches: each tree compiles its own kernels
-            env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(cache, tree.replace(" ", "_")),
-                   "PYTHONPATH": src}
+            env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(cache, tree.replace(" ", "_")), "PYTHONPATH": src}
             res[("no cache", tree)] = [launch(env)]
         for _ in range(repeats):
             for tree, src in trees.items():
-                env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(cache, tree.replace(" ", "_")),
-                       "PYTHONPATH": src}
+                env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(cache, tree.replace(" ", "_")), "PYTHONPATH": src}
                 res.setdefault(("cache filled", tree), []).append(launch(env))
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
     print("| case | this tree: to end of day 0 (s) | baseline (s) | this / baseline |")

@@ -44,11 +44,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--mean-degree", type=float, default=20.0)
-    ap.add_argument("--repeats", type=int, default=3,
-                    help="runs per model and size, fastest kept (the machine may be shared); the "
-                         "reference repeats only while its run is estimated under 60 s")
-    ap.add_argument("--budget", type=float, default=600.0,
-                    help="seconds the reference may spend on one size (else: partial + extrapolated)")
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs per model and size, fastest kept (the machine may be shared); the "
+        "reference repeats only while its run is estimated under 60 s",
+    )
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=600.0,
+        help="seconds the reference may spend on one size (else: partial + extrapolated)",
+    )
     args = ap.parse_args(argv)
 
     from growthsim.graph import build_graph
@@ -56,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     from growthsim.reference import ReferenceModel
 
     print(f"machine: {machine()}")
-    print(f"plan: bench_scale.all_levers_plan, watts_strogatz mean degree {args.mean_degree:g}, "
-          f"first {args.days} days\n")
+    print(
+        f"plan: bench_scale.all_levers_plan, watts_strogatz mean degree {args.mean_degree:g}, first {args.days} days\n"
+    )
     warm = all_levers_plan(3000, 120, 10.0)
     CommunityModel(warm, graph=build_graph(warm.market.graph, 3000, 1, cache=False)).run()
 
@@ -98,17 +107,22 @@ def main(argv: list[str] | None = None) -> int:
         partial = days_ref < args.days
         if partial:
             ref_day = cost_per_member_day * member_days / args.days
-            eng_part_run = min(_timed_run(CommunityModel(plan, seed=1, graph=g), days_ref)
-                               for _ in range(args.repeats))
+            eng_part_run = min(_timed_run(CommunityModel(plan, seed=1, graph=g), days_ref) for _ in range(args.repeats))
         else:
             ref_day = ref_run / args.days
         rows.append((n, eng_build, eng_day, ref_build, ref_day, partial, days_ref, cost_per_member_day, reps))
-        print(f"n = {n:>7,}: members at day {args.days}: {int(members[-1]):,} (mean {members.mean():,.0f}); "
-              f"engine {1e3 * eng_day:8.3f} ms/day (build {eng_build:.2f} s); reference "
-              f"{1e3 * ref_day:9.2f} ms/day (build {ref_build:.2f} s)"
-              + (f" [measured {days_ref} days: {1e3 * ref_run / days_ref:.1f} ms/day vs engine "
-                 f"{1e3 * eng_part_run / days_ref:.3f} ms/day on the same days, ratio "
-                 f"{ref_run / eng_part_run:.0f}x]" if partial else ""))
+        print(
+            f"n = {n:>7,}: members at day {args.days}: {int(members[-1]):,} (mean {members.mean():,.0f}); "
+            f"engine {1e3 * eng_day:8.3f} ms/day (build {eng_build:.2f} s); reference "
+            f"{1e3 * ref_day:9.2f} ms/day (build {ref_build:.2f} s)"
+            + (
+                f" [measured {days_ref} days: {1e3 * ref_run / days_ref:.1f} ms/day vs engine "
+                f"{1e3 * eng_part_run / days_ref:.3f} ms/day on the same days, ratio "
+                f"{ref_run / eng_part_run:.0f}x]"
+                if partial
+                else ""
+            )
+        )
         del ref, eng
 
     print()
@@ -121,11 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     for a, b in zip(rows, rows[1:]):
         d_eng, d_ref = b[2] - a[2], b[4] - a[4]
         if d_eng > 0:
-            print(f"marginal cost {a[0]:,} -> {b[0]:,} people: engine +{1e3 * d_eng:.3f} ms/day, "
-                  f"reference +{1e3 * d_ref:.1f} ms/day ({d_ref / d_eng:.0f}x)")
+            print(
+                f"marginal cost {a[0]:,} -> {b[0]:,} people: engine +{1e3 * d_eng:.3f} ms/day, "
+                f"reference +{1e3 * d_ref:.1f} ms/day ({d_ref / d_eng:.0f}x)"
+            )
     print()
-    print("model construction (s): " + "; ".join(
-        f"{n:,}: engine {eb:.2f}, reference {rb:.2f}" for n, eb, ed, rb, rd, *_ in rows))
+    print(
+        "model construction (s): "
+        + "; ".join(f"{n:,}: engine {eb:.2f}, reference {rb:.2f}" for n, eb, ed, rb, rd, *_ in rows)
+    )
     return 0
 
 

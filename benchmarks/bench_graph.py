@@ -55,18 +55,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mean-degree", type=float, default=20.0)
     ap.add_argument("--blocks", type=int, default=10, help="blocks (used by sbm)")
     ap.add_argument("--models", nargs="+", default=MODELS)
-    ap.add_argument(
-        "--networkx", action="store_true", help="force the networkx generators (any n)"
-    )
+    ap.add_argument("--networkx", action="store_true", help="force the networkx generators (any n)")
     args = ap.parse_args(argv)
     threshold = 10**9 if args.networkx else 0
     path = "networkx" if args.networkx else "numpy"
-    print(f"{'model':<18}{'path':<10}{'n':>11}{'seconds':>9}{'edges':>12}"
-          f"{'mean deg':>9}{'max deg':>9}{'peak RSS +MB':>14}")
+    print(
+        f"{'model':<18}{'path':<10}{'n':>11}{'seconds':>9}{'edges':>12}"
+        f"{'mean deg':>9}{'max deg':>9}{'peak RSS +MB':>14}"
+    )
     for model in args.models:
         r = run_one(model, args.n, args.mean_degree, args.blocks, threshold)
-        print(f"{r['model']:<18}{path:<10}{r['n']:>11,}{r['seconds']:>9.2f}{r['edges']:>12,}"
-              f"{r['mean_degree']:>9.2f}{r['max_degree']:>9,}{r['rss_mb']:>14.0f}")
+        print(
+            f"{r['model']:<18}{path:<10}{r['n']:>11,}{r['seconds']:>9.2f}{r['edges']:>12,}"
+            f"{r['mean_degree']:>9.2f}{r['max_degree']:>9,}{r['rss_mb']:>14.0f}"
+        )
     return 0
 
 

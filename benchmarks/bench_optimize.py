@@ -63,14 +63,15 @@ SPACE = {
 }
 SPACE["random"] = SPACE["tpe"]
 
-SEVEN_SCENARIO = SCENARIO.replace(
-    "campaigns:\n  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}\n", ""
-) + """\
+SEVEN_SCENARIO = (
+    SCENARIO.replace("campaigns:\n  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}\n", "")
+    + """\
   ads2: {kind: paid_ads, daily_budget: 20, max_reach: 30, half_saturation_spend: 60, join_rate: 0.02}
 campaigns:
   invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}
   checkin: {kind: checkin_cashback, start_day: 0, streak_days: 3, reward: 5, budget_cap: 5000}
 """
+)
 SEVEN_SPACE = """\
   staff.admin.count: {low: 0, high: 4}
   staff.admin.hours_per_day: {low: 0.5, high: 4.0}
@@ -82,8 +83,12 @@ SEVEN_SPACE = """\
 """
 PROBLEMS = {
     "four": {"scenario": SCENARIO, "space": SPACE, "plans": 60, "methods": ("tpe", "random", "grid")},
-    "seven": {"scenario": SEVEN_SCENARIO, "space": {"tpe": SEVEN_SPACE, "random": SEVEN_SPACE}, "plans": 40,
-              "methods": ("tpe", "random")},
+    "seven": {
+        "scenario": SEVEN_SCENARIO,
+        "space": {"tpe": SEVEN_SPACE, "random": SEVEN_SPACE},
+        "plans": 40,
+        "methods": ("tpe", "random"),
+    },
 }
 
 
@@ -91,7 +96,8 @@ def study(folder: Path, method: str, seed: int, plans: int, problem: str = "four
     pr = PROBLEMS[problem]
     (folder / "scen.yaml").write_text(pr["scenario"], encoding="utf-8")
     p = folder / f"{method}-{seed}.yaml"
-    p.write_text(f"""\
+    p.write_text(
+        f"""\
 name: {method}-{seed}
 scenario: scen.yaml
 factors:
@@ -104,7 +110,9 @@ optimize:
   objectives: [{{metric: members_final, direction: maximize}}]
   constraints: {{max_monthly_spend: 2000}}
   finalists: 0
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return p
 
 
@@ -124,33 +132,42 @@ def runs_to_within(trials, ref: float, tol: float, replicates: int) -> int | Non
 def measure(problem: str, seeds: int, tmp: str) -> None:
     pr = PROBLEMS[problem]
     methods, plans = pr["methods"], pr["plans"]
-    print(f"\nproblem '{problem}': {plans} plans per method, 3 replicates each; within 2% of the best any "
-          "method found")
+    print(f"\nproblem '{problem}': {plans} plans per method, 3 replicates each; within 2% of the best any method found")
     rows = []
     for seed in range(1, seeds + 1):
         res = {}
         for m in methods:
             folder = Path(tmp) / f"{problem}-{m}{seed}"
             folder.mkdir()
-            res[m] = optimize(study(folder, m, seed, plans, problem), out=folder / "out", workers=0,
-                              charts=False).trials
+            res[m] = optimize(
+                study(folder, m, seed, plans, problem), out=folder / "out", workers=0, charts=False
+            ).trials
         ref = float(np.nanmax([r.loc[r["feasible"], "members_final"].max() for r in res.values()]))
         need = {m: runs_to_within(res[m], ref, 0.02, 3) for m in methods}
         best = {m: float(res[m].loc[res[m]["feasible"], "members_final"].max()) for m in methods}
         feas = {m: int(res[m]["feasible"].sum()) for m in methods}
         rows.append((seed, ref, need, best, feas))
-    print(f"{'seed':>4}  {'best':>6}  " + "  ".join(f"{m + ' runs':>12} {m + ' best':>11} {'feasible':>8}"
-                                                     for m in methods))
+    print(
+        f"{'seed':>4}  {'best':>6}  "
+        + "  ".join(f"{m + ' runs':>12} {m + ' best':>11} {'feasible':>8}" for m in methods)
+    )
     for seed, ref, need, best, feas in rows:
-        print(f"{seed:>4}  {ref:>6.1f}  " + "  ".join(
-            f"{(str(need[m]) if need[m] else 'never'):>12} {best[m]:>11.1f} {feas[m]:>8}" for m in methods))
+        print(
+            f"{seed:>4}  {ref:>6.1f}  "
+            + "  ".join(f"{(str(need[m]) if need[m] else 'never'):>12} {best[m]:>11.1f} {feas[m]:>8}" for m in methods)
+        )
     budget = plans * 3
     mean = {m: float(np.mean([r[2][m] or budget for r in rows])) for m in methods}
     for m in methods:
-        print(f"{m:>7}: mean runs to within 2% = {mean[m]:.0f} ('never' counts as the full budget, {budget}); "
-              f"within 2% on {sum(1 for r in rows if r[2][m])}/{len(rows)} seeds; mean best "
-              f"{np.mean([r[3][m] for r in rows]):.1f} members")
-    print("ratio to random search (mean runs needed): " + ", ".join(f"{m} {mean[m] / mean['random']:.2f}" for m in methods))
+        print(
+            f"{m:>7}: mean runs to within 2% = {mean[m]:.0f} ('never' counts as the full budget, {budget}); "
+            f"within 2% on {sum(1 for r in rows if r[2][m])}/{len(rows)} seeds; mean best "
+            f"{np.mean([r[3][m] for r in rows]):.1f} members"
+        )
+    print(
+        "ratio to random search (mean runs needed): "
+        + ", ".join(f"{m} {mean[m] / mean['random']:.2f}" for m in methods)
+    )
 
 
 def main() -> None:

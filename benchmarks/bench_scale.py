@@ -41,48 +41,73 @@ TARGET_SECONDS = 20.0
 TARGET_GB = 2.0
 
 
-def all_levers_plan(n: int, horizon: int = 365, mean_degree: float = 20.0,
-                    graph: str = "watts_strogatz", seed: int = 1):
+def all_levers_plan(
+    n: int, horizon: int = 365, mean_degree: float = 20.0, graph: str = "watts_strogatz", seed: int = 1
+):
     """A plan with every lever on, scaled to a market of ``n`` people (the staff, reach and
     budgets grow with ``n`` so that the community stays comparable across sizes)."""
     from growthsim.scenario import Scenario
 
     s = n / 100_000
-    return Scenario.model_validate({
-        "name": f"bench-{n}", "seed": seed, "horizon_days": horizon, "replicates": 1,
-        "market": {"size": n, "graph": {"model": graph, "mean_degree": mean_degree}},
-        "members": {
-            "initial": max(20, n // 200), "organic_join_prob": 0.0001,
-            "referral": {"invite_prob": 0.01, "accept_prob": 0.2},
-        },
-        "groups": {"target_size": 150, "vip": {"enabled": True, "start_day": 60}},
-        "staff": {
-            "admin": {"count": max(1, round(15 * s)), "groups_each": 3, "salary_per_month": 6000},
-            "part_time_admin": {"count": max(1, round(10 * s)), "groups_each": 2,
-                                "hours_per_day": 1, "salary_per_month": 2000},
-        },
-        "volunteer_admins": {"enabled": True, "start_day": 45, "max_total": max(2, round(20 * s))},
-        "kols": {
-            "expert": {"kind": "external", "schedule": {"per_week": 2}, "cost_per_post": 800},
-            "insiders": {"kind": "internal", "count": 5, "schedule": {"per_week": 3}},
-        },
-        "campaigns": {
-            "invite_reward": {"start_day": 14, "end_day": 120},
-            "checkin_cashback": {"start_day": 30, "end_day": 200},
-            "lottery": {"schedule": {"every_days": 30}},
-            "flash_sale": {"schedule": {"start_day": 20, "every_days": 45}, "duration_days": 2},
-            "lecture": {"schedule": {"start_day": 7, "every_days": 14}, "cost_per_event": 300},
-        },
-        "channels": {
-            "ads": {"daily_budget": 800 * s, "max_reach": 3000 * s, "half_saturation_spend": 500 * s,
-                    "join_rate": 0.05, "end_day": 180},
-            "content": {"kind": "content", "base_reach": 600 * s, "max_reach": 0, "join_rate": 0.03},
-        },
-    })
+    return Scenario.model_validate(
+        {
+            "name": f"bench-{n}",
+            "seed": seed,
+            "horizon_days": horizon,
+            "replicates": 1,
+            "market": {"size": n, "graph": {"model": graph, "mean_degree": mean_degree}},
+            "members": {
+                "initial": max(20, n // 200),
+                "organic_join_prob": 0.0001,
+                "referral": {"invite_prob": 0.01, "accept_prob": 0.2},
+            },
+            "groups": {"target_size": 150, "vip": {"enabled": True, "start_day": 60}},
+            "staff": {
+                "admin": {"count": max(1, round(15 * s)), "groups_each": 3, "salary_per_month": 6000},
+                "part_time_admin": {
+                    "count": max(1, round(10 * s)),
+                    "groups_each": 2,
+                    "hours_per_day": 1,
+                    "salary_per_month": 2000,
+                },
+            },
+            "volunteer_admins": {"enabled": True, "start_day": 45, "max_total": max(2, round(20 * s))},
+            "kols": {
+                "expert": {"kind": "external", "schedule": {"per_week": 2}, "cost_per_post": 800},
+                "insiders": {"kind": "internal", "count": 5, "schedule": {"per_week": 3}},
+            },
+            "campaigns": {
+                "invite_reward": {"start_day": 14, "end_day": 120},
+                "checkin_cashback": {"start_day": 30, "end_day": 200},
+                "lottery": {"schedule": {"every_days": 30}},
+                "flash_sale": {"schedule": {"start_day": 20, "every_days": 45}, "duration_days": 2},
+                "lecture": {"schedule": {"start_day": 7, "every_days": 14}, "cost_per_event": 300},
+            },
+            "channels": {
+                "ads": {
+                    "daily_budget": 800 * s,
+                    "max_reach": 3000 * s,
+                    "half_saturation_spend": 500 * s,
+                    "join_rate": 0.05,
+                    "end_day": 180,
+                },
+                "content": {"kind": "content", "base_reach": 600 * s, "max_reach": 0, "join_rate": 0.03},
+            },
+        }
+    )
 
 
-PHASES = ["prepare groups", "acquisition", "activity", "referral", "conversion", "churn",
-          "placement", "collect", "mornings + glue"]
+PHASES = [
+    "prepare groups",
+    "acquisition",
+    "activity",
+    "referral",
+    "conversion",
+    "churn",
+    "placement",
+    "collect",
+    "mornings + glue",
+]
 
 
 class Profiler:
@@ -193,8 +218,9 @@ print(json.dumps(out))
 
 def run_size(n: int, days: int, degree: float, graph: str) -> dict:
     here = os.path.dirname(os.path.abspath(__file__))
-    res = subprocess.run([sys.executable, "-c", _CHILD, here, str(n), str(days), str(degree), graph],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-c", _CHILD, here, str(n), str(days), str(degree), graph], capture_output=True, text=True
+    )
     if res.returncode != 0:
         sys.stderr.write(res.stderr)
         raise SystemExit(f"benchmark child for n={n} failed")
@@ -212,9 +238,11 @@ def machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return (f"{cpu}, {os.cpu_count()} CPUs; Python {platform.python_version()}, numpy {numpy.__version__}, "
-            f"numba {numba.__version__}, mesa {mesa.__version__}; NUMBA_NUM_THREADS="
-            f"{os.environ.get('NUMBA_NUM_THREADS', 'default')}")
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs; Python {platform.python_version()}, numpy {numpy.__version__}, "
+        f"numba {numba.__version__}, mesa {mesa.__version__}; NUMBA_NUM_THREADS="
+        f"{os.environ.get('NUMBA_NUM_THREADS', 'default')}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,8 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--mean-degree", type=float, default=20.0)
     ap.add_argument("--graph", default="watts_strogatz")
-    ap.add_argument("--repeats", type=int, default=1,
-                    help="child processes per size; the one with the fastest run is reported")
+    ap.add_argument(
+        "--repeats", type=int, default=1, help="child processes per size; the one with the fastest run is reported"
+    )
     ap.add_argument("--json", help="also write the raw figures to this file")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
@@ -234,18 +263,27 @@ def main(argv: list[str] | None = None) -> int:
         runs = [run_size(n, args.days, args.mean_degree, args.graph) for _ in range(args.repeats)]
         r = min(runs, key=lambda x: x["run_s"])
         if args.repeats > 1:
-            print(f"n = {n:,}: {args.repeats} runs of {args.days} days: "
-                  + ", ".join(f"{x['run_s']:.2f} s" for x in runs) + " (fastest below)")
+            print(
+                f"n = {n:,}: {args.repeats} runs of {args.days} days: "
+                + ", ".join(f"{x['run_s']:.2f} s" for x in runs)
+                + " (fastest below)"
+            )
         rows.append(r)
         steps = r["steps_s"]
-        print(f"n = {n:,}: edges {r['edges']:,}; members at end {r['members_end']:,} "
-              f"(max {r['members_max']:,}, ever {r['members_ever']:,}), mean active/day {r['active_mean']:,.0f}")
-        print(f"  graph build {r['graph_s']:.2f} s | model build {r['model_s']:.2f} s | "
-              f"{args.days} days {r['run_s']:.2f} s ({1000 * r['run_s'] / args.days:.2f} ms/day) | "
-              f"total {r['graph_s'] + r['model_s'] + r['run_s']:.2f} s")
-        print(f"  peak RSS: start {r['rss_start_mb']:.0f} MB, after graph {r['rss_graph_mb']:.0f} MB, "
-              f"after model {r['rss_model_mb']:.0f} MB, after run {r['rss_run_mb']:.0f} MB "
-              f"(graph arrays {r['graph_mb']:.0f} MB, population arrays {r['pop_mb']:.0f} MB)")
+        print(
+            f"n = {n:,}: edges {r['edges']:,}; members at end {r['members_end']:,} "
+            f"(max {r['members_max']:,}, ever {r['members_ever']:,}), mean active/day {r['active_mean']:,.0f}"
+        )
+        print(
+            f"  graph build {r['graph_s']:.2f} s | model build {r['model_s']:.2f} s | "
+            f"{args.days} days {r['run_s']:.2f} s ({1000 * r['run_s'] / args.days:.2f} ms/day) | "
+            f"total {r['graph_s'] + r['model_s'] + r['run_s']:.2f} s"
+        )
+        print(
+            f"  peak RSS: start {r['rss_start_mb']:.0f} MB, after graph {r['rss_graph_mb']:.0f} MB, "
+            f"after model {r['rss_model_mb']:.0f} MB, after run {r['rss_run_mb']:.0f} MB "
+            f"(graph arrays {r['graph_mb']:.0f} MB, population arrays {r['pop_mb']:.0f} MB)"
+        )
         ph = dict(r["phases"])
         ph["mornings + glue"] = max(0.0, steps + (r["run_s"] - steps) - sum(ph.values()))
         print(f"  {'phase':<16}{'seconds':>9}{'share':>8}{'ms/day':>9}")
@@ -254,8 +292,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<16}{v:9.2f}{100 * v / r['run_s']:7.1f}%{1000 * v / args.days:9.2f}")
         ref = r["phases"].get("referral", 0.0)
         if ref > 0:
-            print(f"  referral: {r['edge_visits']:,} edges of active members covered, "
-                  f"{r['edge_visits'] / ref / 1e6:.1f} M edges/s")
+            print(
+                f"  referral: {r['edge_visits']:,} edges of active members covered, "
+                f"{r['edge_visits'] / ref / 1e6:.1f} M edges/s"
+            )
         scans = r["member_visits"]
         for name in ("activity", "churn"):
             v = r["phases"].get(name, 0.0)
@@ -263,8 +303,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name}: {scans:,} member visits, {scans / v / 1e6:.0f} M members/s")
         if n >= 1_000_000:
             total = r["graph_s"] + r["model_s"] + r["run_s"]
-            print(f"  target {TARGET_SECONDS:.0f} s / {TARGET_GB:.0f} GB for 10^6 x 365: run {r['run_s']:.1f} s "
-                  f"(with graph and model build {total:.1f} s), peak RSS {r['rss_run_mb'] / 1024:.2f} GB")
+            print(
+                f"  target {TARGET_SECONDS:.0f} s / {TARGET_GB:.0f} GB for 10^6 x 365: run {r['run_s']:.1f} s "
+                f"(with graph and model build {total:.1f} s), peak RSS {r['rss_run_mb'] / 1024:.2f} GB"
+            )
         print()
     if args.json:
         with open(args.json + ".tmp", "w") as f:

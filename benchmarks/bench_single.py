@@ -48,15 +48,20 @@ def main(argv: list[str] | None = None) -> int:
         for name, src in trees.items():
             out = subprocess.run(
                 [sys.executable, "-c", _CHILD, HERE, str(args.size), str(args.days), str(args.runs)],
-                env={**os.environ, "PYTHONPATH": src}, capture_output=True, text=True, check=True,
+                env={**os.environ, "PYTHONPATH": src},
+                capture_output=True,
+                text=True,
+                check=True,
             )
             t = float(out.stdout.strip().splitlines()[-1])
             best[name] = min(best[name], t)
             print(f"  {name}: {t * 1e3:.1f} ms CPU a run", flush=True)
     print(f"\nload average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"one replicate, {args.size:,} people x {args.days} days, best CPU ms a run: this tree "
-          f"{best['this tree'] * 1e3:.1f}, baseline {best['baseline'] * 1e3:.1f}: "
-          f"**{best['this tree'] / best['baseline']:.2f}x** the baseline's time")
+    print(
+        f"one replicate, {args.size:,} people x {args.days} days, best CPU ms a run: this tree "
+        f"{best['this tree'] * 1e3:.1f}, baseline {best['baseline'] * 1e3:.1f}: "
+        f"**{best['this tree'] / best['baseline']:.2f}x** the baseline's time"
+    )
     return 0
 
 

@@ -72,12 +72,16 @@ def main() -> int:
     a = ap.parse_args()
     exp = experiment(a.runs, a.horizon, a.market)
 
-    print(f"machine: {platform.node()} | {cpu_model()} | {os.cpu_count()} cores | {platform.platform()} "
-          f"| load average before: {os.getloadavg()[0]:.2f} (1 min)")
+    print(
+        f"machine: {platform.node()} | {cpu_model()} | {os.cpu_count()} cores | {platform.platform()} "
+        f"| load average before: {os.getloadavg()[0]:.2f} (1 min)"
+    )
     vers = {p: md.version(p) for p in ("growthsim", "numpy", "numba", "pandas", "dask", "distributed", "SALib")}
     print(f"python {platform.python_version()} | " + " | ".join(f"{k} {v}" for k, v in vers.items()))
-    print(f"workload: baseline plan, market {a.market}, horizon {a.horizon} days, "
-          f"{len(exp.factor_names)} factors, grid of 24 points x {exp.spec.replicates} replicates")
+    print(
+        f"workload: baseline plan, market {a.market}, horizon {a.horizon} days, "
+        f"{len(exp.factor_names)} factors, grid of 24 points x {exp.spec.replicates} replicates"
+    )
 
     # numba kernels loaded and the market graph built in this process, as each Dask
     # worker does when it starts (reported there as start-up and warm-up)
@@ -97,16 +101,21 @@ def main() -> int:
             else:
                 pd.testing.assert_frame_equal(df, ref)  # same results whatever the worker count
             rates[label].append(o.runs_per_s)
-            print(f"  [{rep + 1}/{a.repeat}] {label:>10}: {o.n_runs} runs in {o.wall_s:6.2f} s = "
-                  f"{o.runs_per_s:6.2f} runs/s (+{total - o.wall_s:4.1f} s cluster start-up and "
-                  f"warm-up), {o.failed} failed", flush=True)
+            print(
+                f"  [{rep + 1}/{a.repeat}] {label:>10}: {o.n_runs} runs in {o.wall_s:6.2f} s = "
+                f"{o.runs_per_s:6.2f} runs/s (+{total - o.wall_s:4.1f} s cluster start-up and "
+                f"warm-up), {o.failed} failed",
+                flush=True,
+            )
     print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
     best = {k: max(v) for k, v in rates.items()}
     med = {k: statistics.median(v) for k, v in rates.items()}
     for label, _ in configs:
         print(f"{label:>11}: best {best[label]:6.2f} runs/s, median {med[label]:6.2f} runs/s")
-    print(f"ratio 2 workers / 1 worker: {best['2 workers'] / best['1 worker']:.2f}x best-of-{a.repeat}, "
-          f"{med['2 workers'] / med['1 worker']:.2f}x median; results identical across configurations")
+    print(
+        f"ratio 2 workers / 1 worker: {best['2 workers'] / best['1 worker']:.2f}x best-of-{a.repeat}, "
+        f"{med['2 workers'] / med['1 worker']:.2f}x median; results identical across configurations"
+    )
     return 0
 
 

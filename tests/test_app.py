@@ -33,8 +33,11 @@ RAW = {
     "replicates": 3,
     "market": {"size": 2000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
     "members": {"initial": 80},
-    "groups": {"target_size": 40, "max_size": 100, "vip": {"enabled": True, "start_day": 10, "min_tenure_days": 5,
-                                                            "min_purchases": 0, "min_engagement": 0.0}},
+    "groups": {
+        "target_size": 40,
+        "max_size": 100,
+        "vip": {"enabled": True, "start_day": 10, "min_tenure_days": 5, "min_purchases": 0, "min_engagement": 0.0},
+    },
     "budget": {"monthly_cap": 3000},
     "staff": {"admin": {"count": 2, "salary_per_month": 600}},
     "kols": {"expert": {"kind": "external", "cost_per_post": 50, "schedule": {"start_day": 3, "every_days": 7}}},
@@ -62,8 +65,13 @@ def _numeric_fields(model: type[BaseModel]) -> set[str]:
 
 def test_form_has_every_numeric_lever_field_of_the_schema(saved):
     groups = {g.path: g for g in form.lever_groups(saved)}
-    assert set(groups) == {("budget",), ("staff", "admin"), ("kols", "expert"), ("campaigns", "invite_reward"),
-                           ("channels", "ads")}
+    assert set(groups) == {
+        ("budget",),
+        ("staff", "admin"),
+        ("kols", "expert"),
+        ("campaigns", "invite_reward"),
+        ("channels", "ads"),
+    }
     expect = {
         ("budget",): _numeric_fields(schema.Budget),
         ("staff", "admin"): _numeric_fields(schema.StaffRole),
@@ -100,13 +108,19 @@ def test_targets_section_is_used_when_the_schema_has_one():
     assert "targets" in form.LEVER_SECTIONS
     has = "targets" in schema.Scenario.model_fields
     plan = validate_plan(RAW)
-    assert any(g.section == "targets" for g in form.lever_groups(plan)) == (has and bool(getattr(plan, "targets", None)))
+    assert any(g.section == "targets" for g in form.lever_groups(plan)) == (
+        has and bool(getattr(plan, "targets", None))
+    )
 
 
 def test_build_plan_applies_edits_and_switches(saved):
     keys = [f.key for g in form.lever_groups(saved) for f in g.fields]
-    res = form.build_plan(RAW, {("campaigns", "invite_reward", "reward"): 20.0, ("staff", "admin", "count"): 5},
-                          {("channels", "ads")}, keys)
+    res = form.build_plan(
+        RAW,
+        {("campaigns", "invite_reward", "reward"): 20.0, ("staff", "admin", "count"): 5},
+        {("channels", "ads")},
+        keys,
+    )
     assert res.errors == {}
     assert res.plan.campaigns["invite_reward"].reward == 20.0
     assert res.plan.staff["admin"].count == 5
@@ -172,11 +186,14 @@ def test_comparison_uses_common_random_numbers(saved):
     got = c.runset()
     cols = ["variant", "replicate", "day", "members", "cost", "revenue"]
     key = ["variant", "replicate", "day"]
-    pd.testing.assert_frame_equal(got.timeseries[cols].sort_values(key).reset_index(drop=True),
-                                  ref.timeseries[cols].sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        got.timeseries[cols].sort_values(key).reset_index(drop=True),
+        ref.timeseries[cols].sort_values(key).reset_index(drop=True),
+    )
     order = ["variant", "replicate"]
-    pd.testing.assert_frame_equal(c.kpis().sort_values(order).reset_index(drop=True),
-                                  kpi_table(got).sort_values(order).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        c.kpis().sort_values(order).reset_index(drop=True), kpi_table(got).sort_values(order).reset_index(drop=True)
+    )
 
 
 def test_same_plan_twice_has_zero_paired_differences(saved):
@@ -288,9 +305,19 @@ def test_unwrap_handles_optional_annotated():
 
 
 def test_edits_reach_into_lists_and_no_targets_means_no_target_table(saved):
-    raw = {**RAW, "channels": {"ads": {"kind": "paid_ads", "max_reach": 100,
-                                       "budget_schedule": [{"start_day": 0, "end_day": 9, "daily_budget": 10},
-                                                           {"start_day": 10, "daily_budget": 40}]}}}
+    raw = {
+        **RAW,
+        "channels": {
+            "ads": {
+                "kind": "paid_ads",
+                "max_reach": 100,
+                "budget_schedule": [
+                    {"start_day": 0, "end_day": 9, "daily_budget": 10},
+                    {"start_day": 10, "daily_budget": 40},
+                ],
+            }
+        },
+    }
     plan = validate_plan(raw)
     keys = [f.key for g in form.lever_groups(plan) for f in g.fields]
     res = form.build_plan(raw, {("channels", "ads", "budget_schedule", "1", "daily_budget"): 99.0}, frozenset(), keys)

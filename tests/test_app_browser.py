@@ -35,8 +35,13 @@ from growthsim.scenario.loader import ScenarioFile
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 REQUIRED = os.environ.get("GROWTHSIM_REQUIRE_BROWSER") == "1"
 
@@ -83,7 +88,10 @@ def server(tmp_path_factory, browser_ready):
     log = open(folder / "server.log", "w+", encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "-m", "growthsim.cli", "app", str(scen), "--port", str(port)],
-        cwd=folder, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
@@ -147,8 +155,10 @@ def test_page_in_chromium(server, tmp_path_factory, tmp_path):
         try:
             ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
             page = ctx.new_page()
-            page.on("request", lambda r: outside.append(r.url)
-                    if not r.url.startswith((server["url"], "data:", "blob:")) else None)
+            page.on(
+                "request",
+                lambda r: outside.append(r.url) if not r.url.startswith((server["url"], "data:", "blob:")) else None,
+            )
             page.set_default_timeout(45_000)
             expect.set_options(timeout=45_000)  # the machine may be loaded: wait, don't flake
             page.goto(server["url"])
@@ -192,8 +202,10 @@ def test_page_in_chromium(server, tmp_path_factory, tmp_path):
             expect(page.locator(".gs-chart-members canvas").first).to_be_visible()
             expect(progress).to_contain_text("finished in", timeout=90_000)
             expect(progress).to_contain_text("6 of 6")
-            print(f"first replicate on screen {first_s:.2f} s after Run (browser clock); "
-                  f"page says: {progress.inner_text()}")
+            print(
+                f"first replicate on screen {first_s:.2f} s after Run (browser clock); "
+                f"page says: {progress.inner_text()}"
+            )
             shot(page, "2-results")
             saved_cost, edited_cost = _figure(page, ".gs-figures-table", "Cost")[1:3]
             assert saved_cost != edited_cost, "a higher reward changes what the plan spends"

@@ -31,7 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def plan(graph: str = "watts_strogatz", **extra) -> Scenario:
     """A small plan with every kind of lever (so the batch's per-replicate glue is used)."""
     data = {
-        "name": "batch", "seed": 5, "horizon_days": 70, "replicates": 4,
+        "name": "batch",
+        "seed": 5,
+        "horizon_days": 70,
+        "replicates": 4,
         "market": {"size": 2500, "graph": {"model": graph, "mean_degree": 10}},
         "members": {"initial": 80, "organic_join_prob": 0.0004, "referral": {"invite_prob": 0.03}},
         "groups": {"target_size": 40, "vip": {"enabled": True, "start_day": 20, "every_days": 10}},
@@ -44,8 +47,10 @@ def plan(graph: str = "watts_strogatz", **extra) -> Scenario:
             "draw": {"kind": "lottery", "schedule": {"start_day": 12, "every_days": 20}},
             "sale": {"kind": "flash_sale", "schedule": {"start_day": 25, "every_days": 30}},
         },
-        "kols": {"star": {"kind": "external", "schedule": {"per_week": 2}, "groups_reached": 2},
-                 "inside": {"kind": "internal", "count": 2, "schedule": {"per_week": 1}}},
+        "kols": {
+            "star": {"kind": "external", "schedule": {"per_week": 2}, "groups_reached": 2},
+            "inside": {"kind": "internal", "count": 2, "schedule": {"per_week": 1}},
+        },
         "budget": {"total": 9000, "monthly_cap": 4000},
     }
     data.update(extra)
@@ -119,9 +124,12 @@ def test_well_mixed_batch_equals_one_replicate_models():
 
 
 def test_groups_by_block_and_replay_batch():
-    sc = plan(horizon_days=40, groups={"target_size": 30, "by_block": True},
-              market={"size": 2000, "graph": {"model": "sbm", "blocks": 3, "mean_degree": 8}},
-              replay={"start_day": 3, "daily_joins": [5, 0, 9, 4]})
+    sc = plan(
+        horizon_days=40,
+        groups={"target_size": 30, "by_block": True},
+        market={"size": 2000, "graph": {"model": "sbm", "blocks": 3, "mean_degree": 8}},
+        replay={"start_day": 3, "daily_joins": [5, 0, 9, 4]},
+    )
     b = CommunityBatch(sc, replicates=range(3))
     b.run()
     assert [fingerprint(m) for m in b.models] == alone(sc, range(3))
@@ -136,7 +144,9 @@ def test_runner_engines_agree(graph_plan):
     assert a.ledger.equals(s.ledger)
     small = run_replicates(graph_plan, 3, engine="batch", batch=2)
     for x, (_, y) in zip(small, s.timeseries.groupby("replicate")):
-        assert x.timeseries.to_numpy().tobytes() == y.drop(columns=["variant", "replicate", "seed"]).to_numpy().tobytes()
+        assert (
+            x.timeseries.to_numpy().tobytes() == y.drop(columns=["variant", "replicate", "seed"]).to_numpy().tobytes()
+        )
     with pytest.raises(ValueError):
         run_replicates(graph_plan, 1, engine="turbo")
 
@@ -171,7 +181,11 @@ def test_identical_at_1_2_and_4_threads(graph_alone):
     env = {**os.environ, "NUMBA_NUM_THREADS": "4"}
     res = subprocess.run(
         [sys.executable, "-c", THREADS_SCRIPT.format(tests=str(ROOT / "tests"))],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
     )
     assert res.returncode == 0, res.stderr[-3000:]
     got = json.loads(res.stdout.strip().splitlines()[-1])

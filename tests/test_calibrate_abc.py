@@ -23,18 +23,36 @@ TRUTH = {"members.propensity.alpha": 0.1, "members.churn.base_hazard": 0.01}
 
 
 def cohort_plan() -> Scenario:
-    return Scenario.model_validate({
-        "name": "cohort", "seed": 11, "horizon_days": DAYS, "replicates": 2,
-        "market": {"size": 400, "graph": {"model": "well_mixed", "mean_degree": 8}},
-        "members": {"initial": 0, "organic_join_prob": 0.0, "referral": {"invite_prob": 0.0, "accept_prob": 0.2},
-                    "propensity": {"alpha": 0.05, "beta": 2.0},
-                    "engagement": {"initial": 1.0, "daily_decay": 0.0, "stimulus_response": 0.0,
-                                   "habit_gain": 0.0, "baseline_stimulus": 0.0},
-                    "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
-                    "churn": {"base_hazard": 0.003, "engagement_sensitivity": 0.0, "silent_days": 365,
-                              "dormant_activity_factor": 1.0}},
-        "groups": {"crowding_penalty": 0.0, "unmanaged_decay_multiplier": 1.0, "unmanaged_churn_multiplier": 1.0},
-    })
+    return Scenario.model_validate(
+        {
+            "name": "cohort",
+            "seed": 11,
+            "horizon_days": DAYS,
+            "replicates": 2,
+            "market": {"size": 400, "graph": {"model": "well_mixed", "mean_degree": 8}},
+            "members": {
+                "initial": 0,
+                "organic_join_prob": 0.0,
+                "referral": {"invite_prob": 0.0, "accept_prob": 0.2},
+                "propensity": {"alpha": 0.05, "beta": 2.0},
+                "engagement": {
+                    "initial": 1.0,
+                    "daily_decay": 0.0,
+                    "stimulus_response": 0.0,
+                    "habit_gain": 0.0,
+                    "baseline_stimulus": 0.0,
+                },
+                "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
+                "churn": {
+                    "base_hazard": 0.003,
+                    "engagement_sensitivity": 0.0,
+                    "silent_days": 365,
+                    "dormant_activity_factor": 1.0,
+                },
+            },
+            "groups": {"crowding_penalty": 0.0, "unmanaged_decay_multiplier": 1.0, "unmanaged_churn_multiplier": 1.0},
+        }
+    )
 
 
 def synthetic_history(seed: int = 99) -> History:
@@ -47,17 +65,29 @@ def synthetic_history(seed: int = 99) -> History:
 
 
 def spec(**kw) -> FitSpec:
-    return FitSpec.model_validate({
-        "parameters": {"members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
-                       "members.churn.base_hazard": {"min": 0.001, "max": 0.05, "scale": "log"}},
-        "series": {"purchases": 1}, "joins": "replay", "replicates": 2, **kw})
+    return FitSpec.model_validate(
+        {
+            "parameters": {
+                "members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
+                "members.churn.base_hazard": {"min": 0.001, "max": 0.05, "scale": "log"},
+            },
+            "series": {"purchases": 1},
+            "joins": "replay",
+            "replicates": 2,
+            **kw,
+        }
+    )
 
 
 def test_screen_flags_confounded_and_weak_parameters():
-    s = spec(parameters={"members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
-                         "members.propensity.beta": {"min": 0.5, "max": 8, "scale": "log"},
-                         "members.referral.accept_prob": {"min": 0.05, "max": 0.9},
-                         "members.churn.base_hazard": {"min": 0.001, "max": 0.05, "scale": "log"}})
+    s = spec(
+        parameters={
+            "members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
+            "members.propensity.beta": {"min": 0.5, "max": 8, "scale": "log"},
+            "members.referral.accept_prob": {"min": 0.05, "max": 0.9},
+            "members.churn.base_hazard": {"min": 0.001, "max": 0.05, "scale": "log"},
+        }
+    )
     p = FitProblem(apply_overrides(cohort_plan(), TRUTH), synthetic_history(), s, {}, 5)
     sc = screen(p)
     v = {n: q["verdict"] for n, q in sc["parameters"].items()}
@@ -71,13 +101,14 @@ def test_screen_flags_confounded_and_weak_parameters():
 
 
 def test_abc_smc_posterior_covers_the_truth_and_is_reproducible():
-    s = spec(method="abc_smc",
-             abc={"population": 40, "generations": 4, "max_simulations": 400, "posterior_draws": 10})
+    s = spec(method="abc_smc", abc={"population": 40, "generations": 4, "max_simulations": 400, "posterior_draws": 10})
     hist = synthetic_history()
     runs = [fit(cohort_plan(), hist, s, quality_replicates=2) for _ in range(2)]
     r = runs[0]
     assert r.values == runs[1].values  # same seed, same posterior
-    assert r.posterior["method"].startswith("abc_smc") and r.posterior["simulations"] <= 2 * 400  # checked between generations
+    assert (
+        r.posterior["method"].startswith("abc_smc") and r.posterior["simulations"] <= 2 * 400
+    )  # checked between generations
     for name, truth in TRUTH.items():
         u = r.uncertainty[name]
         assert u["source"] == "posterior" and len(u["refits"]) == 10
@@ -95,9 +126,16 @@ def test_abc_smc_posterior_covers_the_truth_and_is_reproducible():
 def test_identifiability_fix_keeps_confounded_parameters_at_the_scenario_value():
     from growthsim.calibrate.draws import ParameterDraws
 
-    s = spec(parameters={"members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
-                         "members.propensity.beta": {"min": 0.5, "max": 8, "scale": "log"}},
-             identifiability="fix", method="nelder_mead", max_evaluations=10, bootstrap=2)
+    s = spec(
+        parameters={
+            "members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
+            "members.propensity.beta": {"min": 0.5, "max": 8, "scale": "log"},
+        },
+        identifiability="fix",
+        method="nelder_mead",
+        max_evaluations=10,
+        bootstrap=2,
+    )
     r = fit(cohort_plan(), synthetic_history(), s, quality_replicates=2)
     assert r.identifiability["parameters"]["members.propensity.beta"]["verdict"].startswith("confounded")
     assert r.fixed == {"members.propensity.beta": 2.0}

@@ -53,8 +53,9 @@ def test_seasonal_naive_repeats_the_last_week_and_scores_are_exact():
     s = scores(y[21:], fc["naive"], y[:21], "purchases")  # naive = 8 every day
     assert s["mae"] == pytest.approx(np.mean(np.abs(week - 8)))
     assert s["mase"] == pytest.approx(s["mae"] / np.mean(np.abs(np.diff(y[:21]))))
-    assert s["mape_cum_pct"] == pytest.approx(100 * np.mean(np.abs(np.cumsum(np.full(7, 8.0)) - np.cumsum(week))
-                                                               / np.cumsum(week)))
+    assert s["mape_cum_pct"] == pytest.approx(
+        100 * np.mean(np.abs(np.cumsum(np.full(7, 8.0)) - np.cumsum(week)) / np.cumsum(week))
+    )
     # no seasonal baseline for weekly rows or short training parts
     assert "seasonal_naive" not in baseline_forecasts(y[:10], 7, "purchases", 1, 1e9)
     assert "seasonal_naive" not in baseline_forecasts(y[:21], 2, "purchases", 7, 1e9)
@@ -77,8 +78,14 @@ def test_backtest_with_the_true_model_and_known_future():
     result, rep = backtest(truth, history, spec, holdout_days=10, replicates=30)
     assert rep["train_periods"] == 30 and rep["holdout_periods"] == 10
     assert set(rep["series"]) == {"new_members", "active_members", "members"}
-    assert set(rep["series"]["members"]) == {"engine", "engine_unconditioned", "engine_anchored", "naive",
-                                             "seasonal_naive", "bass"}
+    assert set(rep["series"]["members"]) == {
+        "engine",
+        "engine_unconditioned",
+        "engine_anchored",
+        "naive",
+        "seasonal_naive",
+        "bass",
+    }
     assert rep["conditioning"]["pool"] == 150 and len(rep["conditioning"]["selected_replicates"]) == 30
     # the scores are what the bands and the known future say
     y = history.data["members"].to_numpy()[30:]
@@ -111,9 +118,16 @@ def test_backtest_with_the_true_model_and_known_future():
 def test_backtest_fits_on_the_training_part_only():
     truth = apply_overrides(tiny(), TRUTH)
     history = synthetic_history(truth, seed=5)
-    spec = FitSpec.model_validate({"parameters": {"members.churn.base_hazard": {"min": 0.005, "max": 0.08}},
-                                   "series": {"members": 1}, "replicates": 2, "method": "nelder_mead",
-                                   "max_evaluations": 20, "bootstrap": 0})
+    spec = FitSpec.model_validate(
+        {
+            "parameters": {"members.churn.base_hazard": {"min": 0.005, "max": 0.08}},
+            "series": {"members": 1},
+            "replicates": 2,
+            "method": "nelder_mead",
+            "max_evaluations": 20,
+            "bootstrap": 0,
+        }
+    )
     changed = history.data.copy()
     changed.loc[30:, "members"] = 0  # a held-out future that nothing may see
     spoiled = History(history.path, 1, history.dates, changed, history.lines)

@@ -77,18 +77,40 @@ def _tiny_log(tmp_path):
 def test_backtest_compares_engine_with_three_baselines_reproducibly(tmp_path):
     log = _tiny_log(tmp_path)
     hist = log.history()
-    plan = Scenario.model_validate({
-        "name": "tiny", "seed": 9, "horizon_days": hist.days, "replicates": 2,
-        "market": {"size": 150, "graph": {"model": "well_mixed", "mean_degree": 8}},
-        "members": {"initial": 0, "organic_join_prob": 0.0, "referral": {"invite_prob": 0.0},
-                    "engagement": {"initial": 1.0, "daily_decay": 0.0, "stimulus_response": 0.0,
-                                   "habit_gain": 0.0, "baseline_stimulus": 0.0},
-                    "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
-                    "churn": {"base_hazard": 0.01, "engagement_sensitivity": 0.0}},
-    })
-    spec = FitSpec.model_validate({"parameters": {"members.propensity.alpha": {"min": 0.02, "max": 0.5}},
-                                   "series": {"purchases": 1}, "joins": "replay", "replicates": 1,
-                                   "max_evaluations": 12, "bootstrap": 0, "method": "nelder_mead"})
+    plan = Scenario.model_validate(
+        {
+            "name": "tiny",
+            "seed": 9,
+            "horizon_days": hist.days,
+            "replicates": 2,
+            "market": {"size": 150, "graph": {"model": "well_mixed", "mean_degree": 8}},
+            "members": {
+                "initial": 0,
+                "organic_join_prob": 0.0,
+                "referral": {"invite_prob": 0.0},
+                "engagement": {
+                    "initial": 1.0,
+                    "daily_decay": 0.0,
+                    "stimulus_response": 0.0,
+                    "habit_gain": 0.0,
+                    "baseline_stimulus": 0.0,
+                },
+                "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
+                "churn": {"base_hazard": 0.01, "engagement_sensitivity": 0.0},
+            },
+        }
+    )
+    spec = FitSpec.model_validate(
+        {
+            "parameters": {"members.propensity.alpha": {"min": 0.02, "max": 0.5}},
+            "series": {"purchases": 1},
+            "joins": "replay",
+            "replicates": 1,
+            "max_evaluations": 12,
+            "bootstrap": 0,
+            "method": "nelder_mead",
+        }
+    )
     runs = [backtest(plan, hist, spec, 28, replicates=8)[1] for _ in range(2)]
     row = runs[0]["series"]["purchases"]
     assert {"engine", "naive", "seasonal_naive", "bgnbd"} <= set(row)

@@ -37,11 +37,16 @@ def make_inputs(tmp_path):
     truth = with_horizon(apply_overrides(load_scenario(scen), {"members.churn.base_hazard": 0.03}), 25)
     ts = simulate(truth, 77, 0).timeseries
     start = dt.date(2026, 4, 1)
-    hist = pd.DataFrame({
-        "date": [(start + dt.timedelta(days=int(d))).isoformat() for d in ts["day"]],
-        "new_members": ts["new_members"], "dau": ts["active"], "members": ts["members"],
-        "purchases": ts["purchases"], "revenue": ts["revenue"].round(2),
-    })
+    hist = pd.DataFrame(
+        {
+            "date": [(start + dt.timedelta(days=int(d))).isoformat() for d in ts["day"]],
+            "new_members": ts["new_members"],
+            "dau": ts["active"],
+            "members": ts["members"],
+            "purchases": ts["purchases"],
+            "revenue": ts["revenue"].round(2),
+        }
+    )
     path = tmp_path / "history.csv"
     hist.to_csv(path, index=False)
     return scen, path, ts
@@ -51,9 +56,25 @@ def make_inputs(tmp_path):
 def test_calibrate_then_forecast(tmp_path, capsys):
     scen, hist, ts = make_inputs(tmp_path)
     out = tmp_path / "cal"
-    rc = main(["calibrate", str(scen), "--history", str(hist), "--param", "members.churn.base_hazard=0.002:0.1:log",
-               "--replay-joins", "--holdout", "7", "--max-evaluations", "16", "--bootstrap", "2",
-               "--out", str(out)])
+    rc = main(
+        [
+            "calibrate",
+            str(scen),
+            "--history",
+            str(hist),
+            "--param",
+            "members.churn.base_hazard=0.002:0.1:log",
+            "--replay-joins",
+            "--holdout",
+            "7",
+            "--max-evaluations",
+            "16",
+            "--bootstrap",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     names = {p.name for p in out.iterdir()}
     assert {"calibrated.yaml", "history.csv", "fit_report.md", "diagnostics.json", "fit_members.png"} <= names
@@ -76,8 +97,20 @@ def test_calibrate_then_forecast(tmp_path, capsys):
     assert list(sf.variants) == ["more_reach"]
 
     fc = tmp_path / "fc"
-    rc = main(["forecast", str(out / "calibrated.yaml"), "--days", "10", "--all-variants", "--replicates", "3",
-               "--out", str(fc), "--quiet"])
+    rc = main(
+        [
+            "forecast",
+            str(out / "calibrated.yaml"),
+            "--days",
+            "10",
+            "--all-variants",
+            "--replicates",
+            "3",
+            "--out",
+            str(fc),
+            "--quiet",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     table = pd.read_csv(fc / "forecast.csv")
     assert set(table["variant"]) == {"base", "more_reach"}

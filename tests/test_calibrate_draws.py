@@ -56,14 +56,19 @@ def test_runs_spread_over_the_parameter_sets_and_variants_share_the_pairs():
     truth = apply_overrides(tiny(), TRUTH)
     history = synthetic_history(truth, seed=21).head(30)
     d = draws_of([[0.05, 0.02], [0.08, 0.035], [0.03, 0.01]])
-    plans = {"base": truth, "same": truth.model_copy(),
-             "reward": apply_overrides(truth, {"members.referral.accept_prob": 0.5}),
-             "own_invites": apply_overrides(truth, {NAMES[0]: 0.09})}
+    plans = {
+        "base": truth,
+        "same": truth.model_copy(),
+        "reward": apply_overrides(truth, {"members.referral.accept_prob": 0.5}),
+        "own_invites": apply_overrides(truth, {NAMES[0]: 0.09}),
+    }
     fc = forecast(plans, 30, 10, history=history, replicates=8, seed=3, pool=48, draws=d)
     ts = fc.runset.timeseries
     # run r uses set r mod 3, in every plan: the same (replicate, parameter set) pairs
-    pairs = {label: sorted(set(map(tuple, t[["replicate", "parameter_set"]].to_numpy().tolist())))
-             for label, t in ts.groupby("variant")}
+    pairs = {
+        label: sorted(set(map(tuple, t[["replicate", "parameter_set"]].to_numpy().tolist())))
+        for label, t in ts.groupby("variant")
+    }
     assert all(p == pairs["base"] for p in pairs.values())
     assert all(s == r % 3 for r, s in pairs["base"])
     # a run is the plan with its set's values, continued past the history
@@ -132,8 +137,26 @@ def test_draws_that_differ_widen_the_band():
 def test_forecast_command_reads_the_draws_and_point_estimate_gives_the_old_forecast(tmp_path, capsys):
     scen, hist, _ = make_inputs(tmp_path)
     cal = tmp_path / "cal"
-    assert main(["calibrate", str(scen), "--history", str(hist), "--param", "members.churn.base_hazard=0.002:0.1:log",
-                 "--max-evaluations", "12", "--bootstrap", "3", "--out", str(cal), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "calibrate",
+                str(scen),
+                "--history",
+                str(hist),
+                "--param",
+                "members.churn.base_hazard=0.002:0.1:log",
+                "--max-evaluations",
+                "12",
+                "--bootstrap",
+                "3",
+                "--out",
+                str(cal),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     diag = json.loads((cal / "diagnostics.json").read_text())
     d = ParameterDraws.read(cal / DRAWS_SIDECAR)
     name = "members.churn.base_hazard"
@@ -144,8 +167,24 @@ def test_forecast_command_reads_the_draws_and_point_estimate_gives_the_old_forec
     assert DRAWS_SIDECAR in (cal / "fit_report.md").read_text()
 
     def run(out, *extra):
-        assert main(["forecast", str(cal / "calibrated.yaml"), "--days", "6", "--all-variants", "--replicates", "4",
-                     "--out", str(tmp_path / out), "--quiet", *extra]) == 0
+        assert (
+            main(
+                [
+                    "forecast",
+                    str(cal / "calibrated.yaml"),
+                    "--days",
+                    "6",
+                    "--all-variants",
+                    "--replicates",
+                    "4",
+                    "--out",
+                    str(tmp_path / out),
+                    "--quiet",
+                    *extra,
+                ]
+            )
+            == 0
+        )
         return json.loads((tmp_path / out / "forecast.json").read_text()), (tmp_path / out / "forecast.csv").read_text()
 
     with_draws, csv_draws = run("fc")
@@ -173,6 +212,20 @@ def test_forecast_command_reads_the_draws_and_point_estimate_gives_the_old_forec
     stale, csv_stale = run("stale")
     assert csv_stale == csv_point and "do not match" in stale["meta"]["no_parameter_uncertainty_because"]
     assert "not used" in capsys.readouterr().err
-    assert main(["forecast", str(cal / "calibrated.yaml"), "--days", "6", "--draws", str(cal / DRAWS_SIDECAR),
-                 "--out", str(tmp_path / "refused"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "forecast",
+                str(cal / "calibrated.yaml"),
+                "--days",
+                "6",
+                "--draws",
+                str(cal / DRAWS_SIDECAR),
+                "--out",
+                str(tmp_path / "refused"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     assert "point estimate does not match" in capsys.readouterr().err and not (tmp_path / "refused").exists()

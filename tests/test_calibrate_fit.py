@@ -23,10 +23,14 @@ def tiny(**over) -> Scenario:
     """2,000 people, well mixed, 40 days; engagement held constant and churn independent of
     it, so members = joins - leaves is driven by the two fitted parameters."""
     data = {
-        "name": "tiny", "seed": 3, "horizon_days": 40, "replicates": 4,
+        "name": "tiny",
+        "seed": 3,
+        "horizon_days": 40,
+        "replicates": 4,
         "market": {"size": 2000, "graph": {"model": "well_mixed", "mean_degree": 10}},
         "members": {
-            "initial": 100, "organic_join_prob": 0.0,
+            "initial": 100,
+            "organic_join_prob": 0.0,
             "referral": {"invite_prob": 0.01, "accept_prob": 0.3},
             "engagement": {"initial": 0.8, "daily_decay": 0.0, "habit_gain": 0.0, "stimulus_response": 0.0},
             "churn": {"base_hazard": 0.005, "engagement_sensitivity": 0.0, "silent_days": 60},
@@ -41,19 +45,24 @@ def synthetic_history(plan: Scenario, seed: int, series=("new_members", "active_
     cols = run_columns(plan, ["new_members", "active", "members"], 1, seed)
     obs = periods_from_columns(cols, list(series), 1, plan.horizon_days)
     days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(plan.horizon_days)]
-    return History("synthetic.csv", 1, days, pd.DataFrame({s: v[0] for s, v in obs.items()}),
-                   list(range(2, plan.horizon_days + 2)))
+    return History(
+        "synthetic.csv", 1, days, pd.DataFrame({s: v[0] for s, v in obs.items()}), list(range(2, plan.horizon_days + 2))
+    )
 
 
 @pytest.mark.slow
 def test_parameter_recovery():
     truth = apply_overrides(tiny(), TRUTH)
     history = synthetic_history(truth, seed=5)
-    spec = FitSpec.model_validate({
-        "parameters": {p: {"min": 0.002, "max": 0.1, "scale": "log"} for p in TRUTH},
-        "series": {"members": 1, "new_members": 1},
-        "replicates": 2, "max_evaluations": 100, "bootstrap": 5,
-    })
+    spec = FitSpec.model_validate(
+        {
+            "parameters": {p: {"min": 0.002, "max": 0.1, "scale": "log"} for p in TRUTH},
+            "series": {"members": 1, "new_members": 1},
+            "replicates": 2,
+            "max_evaluations": 100,
+            "bootstrap": 5,
+        }
+    )
     start = tiny()  # first guesses 0.01 and 0.005: far from the truth
     result = fit(start, history, spec, check_against_scenario(spec, start), quality_replicates=8)
     for name, true in TRUTH.items():
@@ -84,11 +93,15 @@ def test_bootstrap_intervals_cover_the_truth_over_histories():
     that is too narrow or off-centre (coverage ~0.5 or less) fails it half the time or more.
     The median error over the histories must also be within 20% (10% in the study)."""
     truth = apply_overrides(tiny(), TRUTH)
-    spec = FitSpec.model_validate({
-        "parameters": {p: {"min": 0.002, "max": 0.1, "scale": "log"} for p in TRUTH},
-        "series": {"members": 1, "new_members": 1},
-        "replicates": 2, "max_evaluations": 100, "bootstrap": 5,
-    })
+    spec = FitSpec.model_validate(
+        {
+            "parameters": {p: {"min": 0.002, "max": 0.1, "scale": "log"} for p in TRUTH},
+            "series": {"members": 1, "new_members": 1},
+            "replicates": 2,
+            "max_evaluations": 100,
+            "bootstrap": 5,
+        }
+    )
     start = tiny()
     covered = {name: 0 for name in TRUTH}
     errors = {name: [] for name in TRUTH}
@@ -107,8 +120,9 @@ def test_bootstrap_intervals_cover_the_truth_over_histories():
 def test_common_random_numbers_make_the_objective_deterministic():
     plan = tiny()
     history = synthetic_history(apply_overrides(plan, TRUTH), seed=11)
-    spec = FitSpec.model_validate({"parameters": {"members.churn.base_hazard": {"min": 0.001, "max": 0.1}},
-                                   "replicates": 2})
+    spec = FitSpec.model_validate(
+        {"parameters": {"members.churn.base_hazard": {"min": 0.001, "max": 0.1}}, "replicates": 2}
+    )
     prob = FitProblem(plan, history, spec, {}, seed=3)
     f = prob.objective(prob.observed)
     a, b = f(np.array([0.3])), f(np.array([0.3]))
@@ -121,27 +135,43 @@ def test_common_random_numbers_make_the_objective_deterministic():
 
 def test_distance_is_zero_on_a_perfect_match_and_ignores_gaps():
     y = {"members": np.array([1.0, 2.0, np.nan, 4.0]), "new_members": np.array([1.0, 1.0, 1.0, 1.0])}
-    assert distance(y, {"members": np.array([1.0, 2.0, 99.0, 4.0]), "new_members": np.ones(4)},
-                    {"members": 1, "new_members": 1}) == 0.0
-    assert distance(y, {"members": np.array([2.0, 3.0, 0.0, 5.0]), "new_members": np.ones(4)},
-                    {"members": 1, "new_members": 0}) > 0
+    assert (
+        distance(
+            y, {"members": np.array([1.0, 2.0, 99.0, 4.0]), "new_members": np.ones(4)}, {"members": 1, "new_members": 1}
+        )
+        == 0.0
+    )
+    assert (
+        distance(
+            y, {"members": np.array([2.0, 3.0, 0.0, 5.0]), "new_members": np.ones(4)}, {"members": 1, "new_members": 0}
+        )
+        > 0
+    )
 
 
 def test_spec_checks():
     plan = tiny()
     with pytest.raises(ScenarioError, match=r"parameters.members.referral.invite_probb: not a field"):
-        check_against_scenario(FitSpec.model_validate({"parameters": {"members.referral.invite_probb":
-                                                                      {"min": 0, "max": 1}}}), plan)
+        check_against_scenario(
+            FitSpec.model_validate({"parameters": {"members.referral.invite_probb": {"min": 0, "max": 1}}}), plan
+        )
     with pytest.raises(ScenarioError, match=r"bound 2 is not a valid value"):
-        check_against_scenario(FitSpec.model_validate({"parameters": {"members.referral.invite_prob":
-                                                                      {"min": 0, "max": 2}}}), plan)
+        check_against_scenario(
+            FitSpec.model_validate({"parameters": {"members.referral.invite_prob": {"min": 0, "max": 2}}}), plan
+        )
     with pytest.raises(ScenarioError, match="not a number"):
         check_against_scenario(FitSpec.model_validate({"parameters": {"members.churn": {"min": 0, "max": 1}}}), plan)
-    assert check_against_scenario(FitSpec.model_validate({"parameters": {"members.initial": {"min": 10, "max": 200}}}),
-                                  plan) == {"members.initial": True}
+    assert check_against_scenario(
+        FitSpec.model_validate({"parameters": {"members.initial": {"min": 10, "max": 200}}}), plan
+    ) == {"members.initial": True}
     path, ps = parse_param_option("members.churn.base_hazard=0.001:0.1:log")
     assert path == "members.churn.base_hazard" and ps.scale == "log" and ps.max == 0.1
-    for bad, words in [("x=1", "expected PATH"), ("x=a:b", "numbers"), ("x=2:1", "below max"), ("x=0:1:log", "min > 0")]:
+    for bad, words in [
+        ("x=1", "expected PATH"),
+        ("x=a:b", "numbers"),
+        ("x=2:1", "below max"),
+        ("x=0:1:log", "min > 0"),
+    ]:
         with pytest.raises(ScenarioError, match=words):
             parse_param_option(bad)
 
@@ -150,8 +180,10 @@ def test_spec_file_errors_name_file_and_line(tmp_path):
     from growthsim.calibrate.spec import load_fit_spec
 
     p = tmp_path / "fit.yaml"
-    p.write_text("parameters:\n  members.churn.base_hazard: {min: 0.001, max: 0.1}\nmethod: simplex\n"
-                 "replicatez: 3\n", encoding="utf-8")
+    p.write_text(
+        "parameters:\n  members.churn.base_hazard: {min: 0.001, max: 0.1}\nmethod: simplex\nreplicatez: 3\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ScenarioError) as err:
         load_fit_spec(p)
     msg = str(err.value)

@@ -44,8 +44,10 @@ def test_systematic_resampling_is_deterministic_and_proportional():
 
 
 def test_selection_keeps_the_candidates_that_end_near_the_observed_state():
-    targets = [Target("members", "members", (39,), 500.0, False),
-               Target("active_members", "active_members", (33, 39), 700.0, True)]
+    targets = [
+        Target("members", "members", (39,), 500.0, False),
+        Target("active_members", "active_members", (33, 39), 700.0, True),
+    ]
     rng = np.random.default_rng(4)
     near = np.column_stack([500 * (1 + rng.uniform(-0.01, 0.01, 20)), 700 * (1 + rng.uniform(-0.03, 0.03, 20))])
     far = np.column_stack([500 * (1 + rng.uniform(0.25, 0.40, 30)), 700 * (1 + rng.uniform(-0.03, 0.03, 30))])
@@ -97,8 +99,11 @@ def test_a_run_s_history_does_not_depend_on_its_horizon():
 def test_variants_continue_the_same_drawn_replicates():
     truth = apply_overrides(tiny(), TRUTH)
     history = synthetic_history(truth, seed=21).head(30)
-    plans = {"base": truth, "same": truth.model_copy(),
-             "more_invites": apply_overrides(truth, {"members.referral.invite_prob": 0.08})}
+    plans = {
+        "base": truth,
+        "same": truth.model_copy(),
+        "more_invites": apply_overrides(truth, {"members.referral.invite_prob": 0.08}),
+    }
     fc = forecast(plans, 30, 10, history=history, replicates=6, seed=3, pool=30)
     drawn = sorted(set(fc.draws.tolist()))
     ts = fc.runset.timeseries
@@ -128,8 +133,23 @@ def test_forecast_command_reports_ess_warns_when_low_and_writes_atomically(tmp_p
     far_path = tmp_path / "far.csv"
     far.to_csv(far_path, index=False)
     out = tmp_path / "fc"
-    rc = main(["forecast", str(scen), "--history", str(far_path), "--days", "5", "--replicates", "4",
-               "--pool", "12", "--out", str(out), "--quiet"])
+    rc = main(
+        [
+            "forecast",
+            str(scen),
+            "--history",
+            str(far_path),
+            "--days",
+            "5",
+            "--replicates",
+            "4",
+            "--pool",
+            "12",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert rc == 0
     assert "warning: effective sample size" in capsys.readouterr().err
     doc = json.loads((out / "forecast.json").read_text())
@@ -151,8 +171,22 @@ def test_forecast_command_reports_ess_warns_when_low_and_writes_atomically(tmp_p
     orig = calibrate_cli.chart_forecast
     monkeypatch.setattr(calibrate_cli, "chart_forecast", failing_chart)
     with pytest.raises(RuntimeError, match="disk full"):  # --force: replace the folder as a whole
-        main(["forecast", str(scen), "--history", str(hist), "--days", "5", "--replicates", "4",
-              "--out", str(out), "--quiet", "--force"])
+        main(
+            [
+                "forecast",
+                str(scen),
+                "--history",
+                str(hist),
+                "--days",
+                "5",
+                "--replicates",
+                "4",
+                "--out",
+                str(out),
+                "--quiet",
+                "--force",
+            ]
+        )
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
     new = tmp_path / "new"
@@ -162,7 +196,24 @@ def test_forecast_command_reports_ess_warns_when_low_and_writes_atomically(tmp_p
     assert not new.exists() and not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
 
     # bad options are refused before anything runs
-    assert main(["forecast", str(scen), "--history", str(hist), "--days", "5", "--replicates", "4",
-                 "--pool", "2", "--out", str(new)]) == 2
+    assert (
+        main(
+            [
+                "forecast",
+                str(scen),
+                "--history",
+                str(hist),
+                "--days",
+                "5",
+                "--replicates",
+                "4",
+                "--pool",
+                "2",
+                "--out",
+                str(new),
+            ]
+        )
+        == 2
+    )
     assert "--pool 2 is smaller than the 4 replicates" in capsys.readouterr().err
     assert not new.exists()

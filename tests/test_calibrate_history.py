@@ -35,11 +35,16 @@ def write(tmp_path: Path, text: str, name: str = "h.csv") -> Path:
 
 
 def tiny_plan(**members) -> Scenario:
-    return Scenario.model_validate({
-        "name": "tiny", "seed": 5, "horizon_days": 30, "replicates": 2,
-        "market": {"size": 500, "graph": {"model": "well_mixed", "mean_degree": 8}},
-        "members": {"initial": 100, **members},
-    })
+    return Scenario.model_validate(
+        {
+            "name": "tiny",
+            "seed": 5,
+            "horizon_days": 30,
+            "replicates": 2,
+            "market": {"size": 500, "graph": {"model": "well_mixed", "mean_degree": 8}},
+            "members": {"initial": 100, **members},
+        }
+    )
 
 
 def test_good_daily_history(tmp_path):
@@ -157,8 +162,19 @@ def test_simulated_periods_sum_flows_and_take_stocks_at_period_end():
     import pandas as pd
 
     days = np.arange(14)
-    ts = pd.DataFrame({"replicate": 0, "day": days, "new_members": 1, "members": days * 10,
-                       "active": 2, "wau": days, "purchases": 0, "revenue": 0.0, "cost": 0.0})
+    ts = pd.DataFrame(
+        {
+            "replicate": 0,
+            "day": days,
+            "new_members": 1,
+            "members": days * 10,
+            "active": 2,
+            "wau": days,
+            "purchases": 0,
+            "revenue": 0.0,
+            "cost": 0.0,
+        }
+    )
     w = simulated_periods(ts, ["new_members", "members", "active_members"], 7, 2)
     assert w["new_members"].tolist() == [[7, 7]]
     assert w["members"].tolist() == [[60, 130]]
@@ -167,12 +183,24 @@ def test_simulated_periods_sum_flows_and_take_stocks_at_period_end():
 
 def test_cli_bad_history_writes_nothing(tmp_path, capsys):
     scen = tmp_path / "s.yaml"
-    scen.write_text("name: tiny\nhorizon_days: 30\nmarket: {size: 500, graph: {model: well_mixed}}\n"
-                    "members: {initial: 100}\n", encoding="utf-8")
+    scen.write_text(
+        "name: tiny\nhorizon_days: 30\nmarket: {size: 500, graph: {model: well_mixed}}\nmembers: {initial: 100}\n",
+        encoding="utf-8",
+    )
     hist = write(tmp_path, "date,members\n2026-01-01,100\n2026-01-01,101\n")
     out = tmp_path / "out"
-    rc = main(["calibrate", str(scen), "--history", str(hist), "--param",
-               "members.churn.base_hazard=0.001:0.1", "--out", str(out)])
+    rc = main(
+        [
+            "calibrate",
+            str(scen),
+            "--history",
+            str(hist),
+            "--param",
+            "members.churn.base_hazard=0.001:0.1",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
     assert f"{hist}:3: date: duplicate date 2026-01-01" in err

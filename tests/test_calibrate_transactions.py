@@ -45,10 +45,12 @@ def test_mapping_join_is_first_order_and_repeat_orders_are_purchases(tmp_path):
 
 
 def test_given_join_date_and_channels(tmp_path):
-    text = ("customer,order_date,revenue,join_date,channel\n"
-            "a,2026-01-03,10,2026-01-01,ads\n"
-            "a,2026-01-04,10,2026-01-01,ads\n"
-            "b,2026-01-02,5,2026-01-02,store\n")
+    text = (
+        "customer,order_date,revenue,join_date,channel\n"
+        "a,2026-01-03,10,2026-01-01,ads\n"
+        "a,2026-01-04,10,2026-01-01,ads\n"
+        "b,2026-01-02,5,2026-01-02,store\n"
+    )
     log = read_transactions(write(tmp_path, text))
     h = log.history()
     assert h.data["new_members"].tolist() == [1, 1, 0, 0]
@@ -65,25 +67,40 @@ def test_rfm_summary_for_bg_nbd(tmp_path):
     assert r.loc["c"].tolist() == [0.0, 0.0, 3.0]
 
 
-@pytest.mark.parametrize("text, where, expected", [
-    ("customer_id,date\na,2026-01-01\n", ":1", "missing column 'amount'"),
-    ("customer_id,date,amount,colour\na,2026-01-01,1,red\n", ":1: colour", "unknown column"),
-    ("customer_id,date,amount\n,2026-01-01,1\n", ":2: customer_id", "expected a customer id, found an empty cell"),
-    ("customer_id,date,amount\na,2026-01-01,1\na,2026-02-30,1\n", ":3: date",
-     "expected a date like 2026-01-31 or 20260131, found '2026-02-30'"),
-    ("customer_id,date,amount\na,2026-01-01,1\na,2026-01-02,ten\n", ":3: amount", "expected a number, found 'ten'"),
-    ("customer_id,date,amount\na,2026-01-01,1\na,2026-01-02,-4\n", ":3: amount", "expected an amount >= 0"),
-    ("customer_id,date,amount\na,2026-01-01,1\na,2026-01-02,inf\n", ":3: amount", "expected a finite number"),
-    ("customer_id,date,amount\na,2026-01-01,1\na,2026-01-02\n", ":3", "expected 3 fields, found 2"),
-    ("customer_id,date,amount,join_date\na,2026-01-02,1,2026-01-05\n", ":2: join_date",
-     "expected a join date on or before the customer's first order (2026-01-02, this line), found 2026-01-05"),
-    ("customer_id,date,amount,join_date\na,2026-01-02,1,2026-01-01\na,2026-01-03,1,2026-01-02\n", ":3: join_date",
-     "expected 2026-01-01 for customer 'a' (as on line 2), found 2026-01-02"),
-    ("customer_id,date,amount,channel\na,2026-01-02,1,ads\na,2026-01-03,1,store\n", ":3: channel",
-     "expected 'ads' for customer 'a' (as on line 2), found 'store'"),
-    ("customer_id,date,amount\na,2026-01-01,1\nb,2026-01-01,2\n", ": date", "at least two days"),
-    ("customer_id,date,amount\n", "", "no transactions"),
-])
+@pytest.mark.parametrize(
+    "text, where, expected",
+    [
+        ("customer_id,date\na,2026-01-01\n", ":1", "missing column 'amount'"),
+        ("customer_id,date,amount,colour\na,2026-01-01,1,red\n", ":1: colour", "unknown column"),
+        ("customer_id,date,amount\n,2026-01-01,1\n", ":2: customer_id", "expected a customer id, found an empty cell"),
+        (
+            "customer_id,date,amount\na,2026-01-01,1\na,2026-02-30,1\n",
+            ":3: date",
+            "expected a date like 2026-01-31 or 20260131, found '2026-02-30'",
+        ),
+        ("customer_id,date,amount\na,2026-01-01,1\na,2026-01-02,ten\n", ":3: amount", "expected a number, found 'ten'"),
+        ("customer_id,date,amount\na,2026-01-01,1\na,2026-01-02,-4\n", ":3: amount", "expected an amount >= 0"),
+        ("customer_id,date,amount\na,2026-01-01,1\na,2026-01-02,inf\n", ":3: amount", "expected a finite number"),
+        ("customer_id,date,amount\na,2026-01-01,1\na,2026-01-02\n", ":3", "expected 3 fields, found 2"),
+        (
+            "customer_id,date,amount,join_date\na,2026-01-02,1,2026-01-05\n",
+            ":2: join_date",
+            "expected a join date on or before the customer's first order (2026-01-02, this line), found 2026-01-05",
+        ),
+        (
+            "customer_id,date,amount,join_date\na,2026-01-02,1,2026-01-01\na,2026-01-03,1,2026-01-02\n",
+            ":3: join_date",
+            "expected 2026-01-01 for customer 'a' (as on line 2), found 2026-01-02",
+        ),
+        (
+            "customer_id,date,amount,channel\na,2026-01-02,1,ads\na,2026-01-03,1,store\n",
+            ":3: channel",
+            "expected 'ads' for customer 'a' (as on line 2), found 'store'",
+        ),
+        ("customer_id,date,amount\na,2026-01-01,1\nb,2026-01-01,2\n", ": date", "at least two days"),
+        ("customer_id,date,amount\n", "", "no transactions"),
+    ],
+)
 def test_bad_rows_are_located_errors(tmp_path, text, where, expected):
     p = write(tmp_path, text)
     with pytest.raises(InputFileError) as e:

@@ -30,7 +30,9 @@ def test_check_prints_resolved_plan_and_variants(capsys):
 @pytest.mark.slow
 def test_run_writes_outputs(tmp_path):
     out = tmp_path / "run"
-    rc = main(["run", str(BASELINE), "--replicates", "2", "--out", str(out), "--no-report", "--quiet", "--all-variants"])
+    rc = main(
+        ["run", str(BASELINE), "--replicates", "2", "--out", str(out), "--no-report", "--quiet", "--all-variants"]
+    )
     assert rc == 0
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert set(ts["variant"]) == {"base", "double_invite_reward", "two_more_admins", "paid_ads"}

@@ -31,14 +31,14 @@ print(json.dumps({"rc": rc, "heavy": sorted(m for m in %r if m in sys.modules)})
 
 def _probe(*args: str) -> tuple[dict, float]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
     wall = time.perf_counter() - t0
     return json.loads(proc.stderr.strip().splitlines()[-1]), wall
 
 
-@pytest.mark.parametrize("args", [["--help"], ["check", "scenarios/baseline.yaml", "--brief"],
-                                  ["init", "--list"], ["run", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["check", "scenarios/baseline.yaml", "--brief"], ["init", "--list"], ["run", "--help"]]
+)
 def test_light_commands_do_not_load_the_engine(args):
     found, wall = _probe(*args)
     print(f"\n{' '.join(args)}: {wall:.2f} s (fresh interpreter, this machine's load)")

@@ -25,13 +25,28 @@ def test_status_source_and_role_codes_have_one_definition():
     from growthsim.model import levers
     from growthsim.reference import model as reference
 
-    for name in ("OUTSIDER", "MEMBER", "DORMANT", "CHURNED", "SRC_INITIAL", "SRC_ORGANIC",
-                 "SRC_REFERRAL", "SRC_REPLAY", "SRC_CHANNEL0"):
+    for name in (
+        "OUTSIDER",
+        "MEMBER",
+        "DORMANT",
+        "CHURNED",
+        "SRC_INITIAL",
+        "SRC_ORGANIC",
+        "SRC_REFERRAL",
+        "SRC_REPLAY",
+        "SRC_CHANNEL0",
+    ):
         assert getattr(daily, name) == getattr(vocab, name)
     assert levers.MEMBER is vocab.MEMBER and reference.OUTSIDER is vocab.OUTSIDER
     assert len(set(vocab.STATUS_NAMES)) == 4 and vocab.SRC_CHANNEL0 > max(vocab.SOURCE_NAMES)
     assert vocab.source_names(["ads", "wechat"]) == {
-        -1: "", 0: "initial", 1: "organic", 2: "referral", 3: "replay", 4: "channel:ads", 5: "channel:wechat",
+        -1: "",
+        0: "initial",
+        1: "organic",
+        2: "referral",
+        3: "replay",
+        4: "channel:ads",
+        5: "channel:wechat",
     }
 
 

@@ -39,14 +39,24 @@ def plan_file(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_compare_runs_writes_the_report_and_the_invite_reward_adds_referral_joins(plan_file, tmp_path, capsys):
     out = tmp_path / "cmp"
-    rc = main(["compare", f"{plan_file}:base", f"{plan_file}:invite", "--out", str(out),
-               "--replicates", "3", "--seed", "11"])
+    rc = main(
+        ["compare", f"{plan_file}:base", f"{plan_file}:invite", "--out", str(out), "--replicates", "3", "--seed", "11"]
+    )
     printed = capsys.readouterr().out
     assert rc == 0
     assert "parents:invite vs parents:base (paired over 3 replicates)" in printed
-    for name in ("timeseries.parquet", "scalars.parquet", "cohorts.parquet", "ledger.parquet",
-                 "scenario.resolved.yaml", "summary.json", "kpis.json", "report.html",
-                 "charts/members.png", "charts/acquisition_sources.png"):
+    for name in (
+        "timeseries.parquet",
+        "scalars.parquet",
+        "cohorts.parquet",
+        "ledger.parquet",
+        "scenario.resolved.yaml",
+        "summary.json",
+        "kpis.json",
+        "report.html",
+        "charts/members.png",
+        "charts/acquisition_sources.png",
+    ):
         assert (out / name).is_file(), name
     assert not list(tmp_path.glob(".cmp.partial*"))
     doc = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
@@ -93,7 +103,10 @@ def test_plan_specs_and_labels(tmp_path, plan_file):
         (["compare", "{file}:nope", "{file}"], "no variant 'nope'"),
         (["compare", "{file}:invite", "{file}:invite"], "given twice"),
         (["compare", "{missing}", "{file}"], "file not found"),
-        (["compare", "{file}", "{file}:invite", "--replicates", "0"], "expected a whole number from 1 to 100,000, found 0"),
+        (
+            ["compare", "{file}", "{file}:invite", "--replicates", "0"],
+            "expected a whole number from 1 to 100,000, found 0",
+        ),
         (["report", "{missing}"], "no such run folder"),
         (["report", "{tmp}"], "not a growthsim run folder"),
     ],
@@ -101,10 +114,18 @@ def test_plan_specs_and_labels(tmp_path, plan_file):
 def test_user_mistakes_give_a_message_and_status_2(argv, message, plan_file, tmp_path, capsys):
     single = tmp_path / "single.yaml"
     single.write_text(PLAN.split("variants:")[0], encoding="utf-8")
-    subs = {"{file}": str(plan_file), "{single}": str(single), "{missing}": str(tmp_path / "nope.yaml"),
-            "{tmp}": str(tmp_path)}
-    args = [subs.get(a.split(":")[0], a.split(":")[0]) + (":" + a.split(":", 1)[1] if ":" in a else "")
-            if a.startswith("{") else a for a in argv]
+    subs = {
+        "{file}": str(plan_file),
+        "{single}": str(single),
+        "{missing}": str(tmp_path / "nope.yaml"),
+        "{tmp}": str(tmp_path),
+    }
+    args = [
+        subs.get(a.split(":")[0], a.split(":")[0]) + (":" + a.split(":", 1)[1] if ":" in a else "")
+        if a.startswith("{")
+        else a
+        for a in argv
+    ]
     try:
         rc = main(args)
     except SystemExit as exc:  # argparse rejects bad option values itself

@@ -21,18 +21,19 @@ def lively(**extra) -> dict:
     """A small plan whose levers all draw: fractional channel reach, a lottery (winners
     drawn among participants), a KOL reaching 2 of the groups, a VIP programme."""
     data = {
-        "name": "crn", "seed": 11, "horizon_days": 100, "replicates": 1,
+        "name": "crn",
+        "seed": 11,
+        "horizon_days": 100,
+        "replicates": 1,
         "market": {"size": 3000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
-        "members": {"initial": 120, "organic_join_prob": 0.0005,
-                    "referral": {"invite_prob": 0.03}},
+        "members": {"initial": 120, "organic_join_prob": 0.0005, "referral": {"invite_prob": 0.03}},
         "groups": {"target_size": 40, "vip": {"enabled": True, "start_day": 30}},
         "staff": {"admin": {"count": 2, "groups_each": 2}},
-        "channels": {"ads": {"daily_budget": 50, "max_reach": 37.3, "half_saturation_spend": 80,
-                             "join_rate": 0.2}},
-        "campaigns": {"draw": {"kind": "lottery", "schedule": {"start_day": 10, "every_days": 15},
-                               "win_prob": 0.3, "prize": 1.5}},
-        "kols": {"star": {"kind": "external", "schedule": {"per_week": 2}, "cost_per_post": 20,
-                          "groups_reached": 2}},
+        "channels": {"ads": {"daily_budget": 50, "max_reach": 37.3, "half_saturation_spend": 80, "join_rate": 0.2}},
+        "campaigns": {
+            "draw": {"kind": "lottery", "schedule": {"start_day": 10, "every_days": 15}, "win_prob": 0.3, "prize": 1.5}
+        },
+        "kols": {"star": {"kind": "external", "schedule": {"per_week": 2}, "cost_per_post": 20, "groups_reached": 2}},
     }
     for section, items in extra.items():
         data[section] = {**data[section], **items}
@@ -71,9 +72,7 @@ def test_channel_bringing_nobody_changes_nothing_else():
     assert ts["new_void"].sum() == 0
     assert_same_except(base, ts, {"new_void", "cost_channel:void"})
     assert (ts["cost_channel:void"] == 0).all()
-    assert sc == base_sc or all(
-        (np.isnan(sc[k]) and np.isnan(base_sc[k])) or sc[k] == base_sc[k] for k in base_sc
-    )
+    assert sc == base_sc or all((np.isnan(sc[k]) and np.isnan(base_sc[k])) or sc[k] == base_sc[k] for k in base_sc)
     # placed first, before the existing channel, it still changes nothing
     data = lively()
     data["channels"] = {**nobody, **data["channels"]}
@@ -85,10 +84,12 @@ def test_campaign_outside_the_horizon_changes_nothing_else():
     base, _ = run(lively())
     # a second lottery whose draws fall after the horizon: validated on a longer horizon,
     # then run on the base one (a plan cut short by a shorter horizon)
-    late = Scenario.model_validate({
-        **lively(campaigns={"late": {"kind": "lottery", "schedule": {"days": [130, 140]}, "prize": 3}}),
-        "horizon_days": 150,
-    }).model_copy(update={"horizon_days": 100})
+    late = Scenario.model_validate(
+        {
+            **lively(campaigns={"late": {"kind": "lottery", "schedule": {"days": [130, 140]}, "prize": 3}}),
+            "horizon_days": 150,
+        }
+    ).model_copy(update={"horizon_days": 100})
     ts, _ = run(late)
     assert_same_except(base, ts, {"cost_campaign:late"})
     assert (ts["cost_campaign:late"] == 0).all()

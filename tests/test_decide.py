@@ -25,8 +25,9 @@ ADS = {"ads": {"kind": "paid_ads", "daily_budget": 100, "max_reach": 200, "join_
 
 def plans(**extra):
     cheap = small_plan(horizon_days=40, targets=[ALWAYS], **extra)
-    dear = small_plan(horizon_days=40, targets=[ALWAYS],
-                      staff={"admin": {"count": 2, "salary_per_month": 3000}}, **extra)
+    dear = small_plan(
+        horizon_days=40, targets=[ALWAYS], staff={"admin": {"count": 2, "salary_per_month": 3000}}, **extra
+    )
     return {"cheap": cheap, "dear": dear}
 
 
@@ -34,8 +35,9 @@ def test_tied_chances_pick_the_cheapest_plan_in_one_plain_sentence():
     rs = run_plans(plans(), replicates=4, seed=2)
     v = decide(rs)
     assert v.best == "cheap" and v.ranking == ["cheap", "dear"]
-    assert re.fullmatch(r"pick plan cheap: hits all targets in 100% \(\d\d%–100%\) of futures at [\d,]+ CNY/month",
-                        v.sentence), v.sentence
+    assert re.fullmatch(
+        r"pick plan cheap: hits all targets in 100% \(\d\d%–100%\) of futures at [\d,]+ CNY/month", v.sentence
+    ), v.sentence
     # dear costs 2 x 3000 per 30-day month more than cheap
     assert v.plans["dear"].monthly_spend - v.plans["cheap"].monthly_spend == pytest.approx(6000, rel=1e-6)
 
@@ -44,8 +46,9 @@ def test_the_plan_that_hits_the_targets_wins_even_when_dearer():
     # a target only the staffed plan reaches: spend at least 5,000 by day 40
     p = plans()
     for k in p:
-        p[k] = p[k].model_copy(update={"targets": p[k].targets + [
-            type(p[k].targets[0])(kpi="cost", day=40, at_least=5000)]})
+        p[k] = p[k].model_copy(
+            update={"targets": p[k].targets + [type(p[k].targets[0])(kpi="cost", day=40, at_least=5000)]}
+        )
     rs = run_plans(p, replicates=3, seed=2)
     v = decide(rs)
     assert v.best == "dear"
@@ -79,8 +82,10 @@ def test_loss_reason_names_the_largest_cost_line_against_margin():
 
 
 def test_money_running_short_names_share_day_and_limit():
-    p = {"capped": small_plan(horizon_days=40, channels=ADS, budget={"monthly_cap": 500}),
-         "open": small_plan(horizon_days=40, channels=ADS)}
+    p = {
+        "capped": small_plan(horizon_days=40, channels=ADS, budget={"monthly_cap": 500}),
+        "open": small_plan(horizon_days=40, channels=ADS),
+    }
     rs = run_plans(p, replicates=3, seed=1)
     v = decide(rs)
     f = v.plans["capped"]

@@ -20,9 +20,12 @@ def plan_file(tmp_path_factory):
     import yaml
 
     f = tmp_path_factory.mktemp("plan") / "s.yaml"
-    data = small_plan(horizon_days=40, targets=[NAMED, GENERATED],
-                      decision={"objective": "hit_all_then_cost", "max_monthly_spend": 100000},
-                      economics={"currency": "CNY"}).model_dump(mode="json")
+    data = small_plan(
+        horizon_days=40,
+        targets=[NAMED, GENERATED],
+        decision={"objective": "hit_all_then_cost", "max_monthly_spend": 100000},
+        economics={"currency": "CNY"},
+    ).model_dump(mode="json")
     data["variants"] = DEAR
     f.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return f
@@ -63,8 +66,22 @@ def test_run_prints_the_verdict_and_targets_in_english(plan_file, tmp_path, caps
 
 def test_compare_prints_the_verdict_in_chinese(plan_file, tmp_path, capsys):
     with use_language("en"):
-        assert main(["compare", f"{plan_file}:dear", str(plan_file), "--replicates", "2",
-                     "--out", str(tmp_path / "cmp"), "--lang", "zh"]) == 0
+        assert (
+            main(
+                [
+                    "compare",
+                    f"{plan_file}:dear",
+                    str(plan_file),
+                    "--replicates",
+                    "2",
+                    "--out",
+                    str(tmp_path / "cmp"),
+                    "--lang",
+                    "zh",
+                ]
+            )
+            == 0
+        )
     text = capsys.readouterr().out
     assert "建议选择方案 " in text and "的模拟未来中，" in text and "的利润高于" in text
     assert "pick plan" not in text and "beats" not in text
@@ -92,27 +109,35 @@ seed: 5
 """
 
 
-@pytest.mark.parametrize("lang, expected", [
-    ("zh", ["共 2 次运行：本次运行 2 次，从断点恢复 0 次，失败 0 次（在本进程中，用时 ", "摘要：", "结果："]),
-    ("en", ["2 runs: 2 run now, 0 from checkpoint, 0 failed (in this process, ", "summary: ", "results: "]),
-])
+@pytest.mark.parametrize(
+    "lang, expected",
+    [
+        ("zh", ["共 2 次运行：本次运行 2 次，从断点恢复 0 次，失败 0 次（在本进程中，用时 ", "摘要：", "结果："]),
+        ("en", ["2 runs: 2 run now, 0 from checkpoint, 0 failed (in this process, ", "summary: ", "results: "]),
+    ],
+)
 def test_sweep_prints_its_outcome_in_the_chosen_language(tmp_path, capsys, lang, expected):
     (tmp_path / "tiny.yaml").write_text(TINY, encoding="utf-8")
     exp = tmp_path / "exp.yaml"
     exp.write_text(EXP, encoding="utf-8")
     with use_language("en"):
-        assert main(["sweep", str(exp), "--workers", "0", "--out", str(tmp_path / "s"), "--no-progress",
-                     "--lang", lang]) == 0
+        assert (
+            main(["sweep", str(exp), "--workers", "0", "--out", str(tmp_path / "s"), "--no-progress", "--lang", lang])
+            == 0
+        )
     text = capsys.readouterr().out
     for part in expected:
         assert part in text
 
 
-@pytest.mark.parametrize("command, words", [
-    ("sweep", ["展开实验设计", "输出文件夹（默认：sweeps/<实验文件名>）", "不显示进度条"]),
-    ("sensitivity", ["敏感性指数", "跳过逐一改变因素的运行和龙卷风图"]),
-    ("optimize", ["用 Optuna 搜索优化文件", "继续 DIR 中的研究"]),
-])
+@pytest.mark.parametrize(
+    "command, words",
+    [
+        ("sweep", ["展开实验设计", "输出文件夹（默认：sweeps/<实验文件名>）", "不显示进度条"]),
+        ("sensitivity", ["敏感性指数", "跳过逐一改变因素的运行和龙卷风图"]),
+        ("optimize", ["用 Optuna 搜索优化文件", "继续 DIR 中的研究"]),
+    ],
+)
 def test_experiment_commands_help_in_chinese(capsys, command, words):
     with use_language("en"), pytest.raises(SystemExit):
         main([command, "--help", "--lang", "zh"])

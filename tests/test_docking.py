@@ -105,8 +105,9 @@ def sir_runs(request):
         m.run()
         eI.append(m.timeseries()["active"].to_numpy())
         ef.append(m.scalars()["members_ever"])
-        t, _, i, rec = EoN.basic_discrete_SIR(G, T, initial_infecteds=init, tmax=H_SIR - 1,
-                                              rng=np.random.default_rng(1000 + r))
+        t, _, i, rec = EoN.basic_discrete_SIR(
+            G, T, initial_infecteds=init, tmax=H_SIR - 1, rng=np.random.default_rng(1000 + r)
+        )
         curve = np.zeros(H_SIR)
         keep = t < H_SIR
         curve[t[keep].astype(int)] = i[keep]

@@ -171,7 +171,8 @@ def test_byte_identical_csv_with_one_thread_and_the_default(tmp_path):
 def test_participation_inequality_emerges_from_propensity():
     heavy = simulate(small_plan(horizon_days=90), 4).scalars["activity_top20_share"]
     equal = simulate(
-        small_plan(horizon_days=90, members={"initial": 100, "propensity": {"distribution": "constant", "value": 0.1}}), 4
+        small_plan(horizon_days=90, members={"initial": 100, "propensity": {"distribution": "constant", "value": 0.1}}),
+        4,
     ).scalars["activity_top20_share"]
     # Beta(0.2, 1.8) concentrates activity (top 20% > half of it); equal propensities leave
     # only the noise of who stayed longer, well below that
@@ -188,8 +189,10 @@ def test_roster_is_exactly_the_placed_members_in_ascending_order():
     plan = small_plan(
         horizon_days=40,
         members={"initial": 100, "organic_join_prob": 0.0005, "churn": {"base_hazard": 0.03}},
-        groups={"target_size": 30, "vip": {"enabled": True, "start_day": 10, "min_tenure_days": 5,
-                                           "min_purchases": 0, "min_engagement": 0.0}},
+        groups={
+            "target_size": 30,
+            "vip": {"enabled": True, "start_day": 10, "min_tenure_days": 5, "min_purchases": 0, "min_engagement": 0.0},
+        },
     )
     m = CommunityModel(scenario=plan, seed=3)
     churned_seen = False
@@ -221,8 +224,12 @@ def test_organic_joins_follow_the_binomial_rate():
     plan = small_plan(
         horizon_days=days,
         market={"size": n, "graph": {"model": "well_mixed", "mean_degree": 10}},
-        members={"initial": 50, "organic_join_prob": p, "referral": {"invite_prob": 0.0},
-                 "churn": {"base_hazard": 0.0, "dormant_hazard": 0.0}},
+        members={
+            "initial": 50,
+            "organic_join_prob": p,
+            "referral": {"invite_prob": 0.0},
+            "churn": {"base_hazard": 0.0, "dormant_hazard": 0.0},
+        },
     )
     observed = expected = var = 0.0
     for r in range(4):
@@ -258,6 +265,7 @@ def test_standing_orders_run_in_their_window_and_round():
     calls: list[tuple[str, int]] = []
     m.standing_order(lambda: calls.append(("default", m.day)), 2, 4)
     m.standing_order(lambda: calls.append(("high", m.day)), 3, None, mesa.time.Priority.HIGH)
+
     def one_off():
         calls.append(("one-off", m.day))
 
@@ -274,8 +282,9 @@ def test_standing_orders_run_in_their_window_and_round():
 def test_cohorts_match_member_records():
     """Cohort retention recomputed person by person: a member of join week w is retained
     at the end of week w + k if it has not left by day (w + k + 1) * 7 - 1."""
-    plan = small_plan(horizon_days=45, members={"initial": 100, "organic_join_prob": 0.001,
-                                                "churn": {"base_hazard": 0.02}})
+    plan = small_plan(
+        horizon_days=45, members={"initial": 100, "organic_join_prob": 0.001, "churn": {"base_hazard": 0.02}}
+    )
     m = CommunityModel(scenario=plan, seed=8)
     m.run()
     got = m.cohorts()

@@ -115,12 +115,21 @@ design: {type: lhs, n: 20}
         # a misspelt key names its line
         (("seed: 5", "seeed: 5"), ["exp.yaml:8", "seeed", "unknown key"]),
         # a factor path that is not in the scenario
-        (("staff.part_time_admin.count:", "staff.full_time_admin.count:"),
-         ["exp.yaml:5", "factors.staff.full_time_admin.count", "does not exist", "part_time_admin"]),
+        (
+            ("staff.part_time_admin.count:", "staff.full_time_admin.count:"),
+            ["exp.yaml:5", "factors.staff.full_time_admin.count", "does not exist", "part_time_admin"],
+        ),
         # a range end the schema refuses: expected vs found
-        (("{low: 0, high: 20, levels: 3}", "{low: -5, high: 20, levels: 3}"),
-         ["exp.yaml:4", "factors.campaigns.invite_reward.reward", "low = -5.0",
-          "greater than or equal to 0", "found -5.0"]),
+        (
+            ("{low: 0, high: 20, levels: 3}", "{low: -5, high: 20, levels: 3}"),
+            [
+                "exp.yaml:4",
+                "factors.campaigns.invite_reward.reward",
+                "low = -5.0",
+                "greater than or equal to 0",
+                "found -5.0",
+            ],
+        ),
         # a float range on an integer field
         (("{values: [0, 2]}", "{low: 0.5, high: 3.5}"), ["exp.yaml:5", "integer"]),
         # a list value the schema refuses

@@ -71,8 +71,15 @@ def test_sobol_indices_of_a_linear_model(exp_dir: Path) -> None:
     assert t.loc["members.conversion.first_purchase_prob", "swing"] == pytest.approx(2.0)
     assert t.loc["members.churn.base_hazard", "swing"] == pytest.approx(0.0)
     assert t["kpi_base"].iloc[0] == pytest.approx(4 * 0.5 + 2 * 0.5)
-    for f in ("sensitivity.parquet", "sensitivity.csv", "sensitivity_revenue.png",
-              "tornado.parquet", "tornado_revenue.png", "sweep/results.parquet", "tornado/results.parquet"):
+    for f in (
+        "sensitivity.parquet",
+        "sensitivity.csv",
+        "sensitivity_revenue.png",
+        "tornado.parquet",
+        "tornado_revenue.png",
+        "sweep/results.parquet",
+        "tornado/results.parquet",
+    ):
         assert (out / f).exists(), f
     assert (out / "sensitivity_revenue.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # analysing the finished sweep again (--results) gives the same indices, nothing reruns

@@ -60,8 +60,17 @@ def test_sweep_table_and_exact_reproduction(exp_file: Path, tmp_path: Path) -> N
     df = run_sweep(exp_file, workers=0, out=out)
     assert len(df) == 12 and list(df["run"]) == list(range(12))
     assert (df["status"] == "ok").all() and (df["error"] == "").all()
-    for col in ("point", "replicate", "seed", "campaigns.invite_reward.reward",
-                "staff.part_time_admin.count", "members_final", "paying", "cost", "roi"):
+    for col in (
+        "point",
+        "replicate",
+        "seed",
+        "campaigns.invite_reward.reward",
+        "staff.part_time_admin.count",
+        "members_final",
+        "paying",
+        "cost",
+        "roi",
+    ):
         assert col in df.columns
     # staff cost follows the factor: more part-time admins cost more (a sanity check of
     # the overrides reaching the run, not a statistical claim)
@@ -75,10 +84,13 @@ def test_sweep_table_and_exact_reproduction(exp_file: Path, tmp_path: Path) -> N
     # any row is reproduced exactly by simulate(plan with its factor values, seed=row seed)
     exp = load_experiment(exp_file)
     row = df.iloc[7]
-    plan = apply_overrides(exp.base, {
-        "campaigns.invite_reward.reward": float(row["campaigns.invite_reward.reward"]),
-        "staff.part_time_admin.count": int(row["staff.part_time_admin.count"]),
-    })
+    plan = apply_overrides(
+        exp.base,
+        {
+            "campaigns.invite_reward.reward": float(row["campaigns.invite_reward.reward"]),
+            "staff.part_time_admin.count": int(row["staff.part_time_admin.count"]),
+        },
+    )
     k = compute_kpis(simulate(plan, seed=int(row["seed"]), replicate=0))
     for name in ("members_final", "paying", "cost"):
         assert k[name] == row[name]
@@ -91,8 +103,20 @@ def test_sweep_table_and_exact_reproduction(exp_file: Path, tmp_path: Path) -> N
 
     plan_file = tmp_path / "point.yaml"
     plan_file.write_text(yaml.safe_dump(scenario_to_dict(point_plan(exp_file, int(row["point"])))))
-    rc = main(["run", str(plan_file), "--seed", str(int(row["seed"])), "--replicates", "1",
-               "--out", str(tmp_path / "single"), "--no-report", "--quiet"])
+    rc = main(
+        [
+            "run",
+            str(plan_file),
+            "--seed",
+            str(int(row["seed"])),
+            "--replicates",
+            "1",
+            "--out",
+            str(tmp_path / "single"),
+            "--no-report",
+            "--quiet",
+        ]
+    )
     assert rc == 0
     ts = pd.read_parquet(tmp_path / "single" / "timeseries.parquet")
     mine = series[series["run"] == row["run"]]
@@ -108,8 +132,7 @@ def cluster():  # noqa: ANN201
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
-                          "distributed.scheduler.worker-saturation": 1.0}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}):
         with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as c:
             yield c
 

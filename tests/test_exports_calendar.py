@@ -44,10 +44,13 @@ def test_dates_in_windows_resolve_to_days(plan_file):
     assert (plan.campaigns["sale618"].start_day, plan.campaigns["sale618"].end_day) == (15, 17)
 
 
-@pytest.mark.parametrize("text, expect", [
-    ("start_day: 2026-06-16", "needs 'start_date'"),
-    ("start_day: 2026-05-16", "is before start_date (2026-06-01)"),
-])
+@pytest.mark.parametrize(
+    "text, expect",
+    [
+        ("start_day: 2026-06-16", "needs 'start_date'"),
+        ("start_day: 2026-05-16", "is before start_date (2026-06-01)"),
+    ],
+)
 def test_bad_dates_are_user_errors(tmp_path, capsys, text, expect):
     body = PLAN if "05-16" in text else PLAN.replace("start_date: 2026-06-01\n", "")
     body = body.replace("start_day: 2026-06-16", text)

@@ -59,8 +59,39 @@ DRAWS = "draw,source,members.churn.base_hazard\n0,fit,0.01\n1,bootstrap,0.012\n"
 EDGES = "a,b\n0,1\n1,2\n2,3\n"
 
 # Pieces YAML and CSV parsers care about, so mutations reach their corner cases
-TOKENS = ["&a ", "*a", "<<: ", "!!python/object ", "[", "]", "{", "}", ": ", "- ", "\n", "\n  ", "#", ",", "'", '"',
-          ".inf", ".nan", "-1", "1e400", "true", "null", "~", "\t", "\x00", "\ufeff", "é", "9" * 30, "?", "|", ">"]
+TOKENS = [
+    "&a ",
+    "*a",
+    "<<: ",
+    "!!python/object ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ": ",
+    "- ",
+    "\n",
+    "\n  ",
+    "#",
+    ",",
+    "'",
+    '"',
+    ".inf",
+    ".nan",
+    "-1",
+    "1e400",
+    "true",
+    "null",
+    "~",
+    "\t",
+    "\x00",
+    "\ufeff",
+    "é",
+    "9" * 30,
+    "?",
+    "|",
+    ">",
+]
 
 
 def mutated(base: str) -> st.SearchStrategy[str]:
@@ -91,8 +122,13 @@ def texts(base: str) -> st.SearchStrategy[str]:
     return st.one_of(mutated(base), st.text(max_size=200), st.sampled_from(["", base]))
 
 
-FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "40")), deadline=3000, suppress_health_check=[HealthCheck.too_slow],
-                database=None, derandomize=not __import__("os").environ.get("FUZZ_EXAMPLES"))
+FUZZ = settings(
+    max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "40")),
+    deadline=3000,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+    derandomize=not __import__("os").environ.get("FUZZ_EXAMPLES"),
+)
 
 
 def contract(load, text: str | bytes, name: str, extra: dict[str, str] | None = None) -> None:  # noqa: ANN001

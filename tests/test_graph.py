@@ -115,9 +115,7 @@ def test_sbm_within_block_share(threshold: int) -> None:
 
 
 def test_sbm_unequal_blocks_and_no_mixing() -> None:
-    spec = GraphSpec(
-        model="sbm", mean_degree=10, blocks=2, block_shares=[1, 3], within_block_share=1.0
-    )
+    spec = GraphSpec(model="sbm", mean_degree=10, blocks=2, block_shares=[1, 3], within_block_share=1.0)
     for thr in (NX, NP):
         g = build_graph(spec, 4000, 5, numpy_threshold=thr, cache=False)
         rows = np.repeat(np.arange(g.n), g.degree())
@@ -126,8 +124,9 @@ def test_sbm_unequal_blocks_and_no_mixing() -> None:
 
 
 def test_watts_strogatz_without_rewiring_is_a_ring_lattice() -> None:
-    g = build_graph(GraphSpec(model="watts_strogatz", mean_degree=6, rewire_prob=0.0), 1000, 1,
-                    numpy_threshold=NP, cache=False)
+    g = build_graph(
+        GraphSpec(model="watts_strogatz", mean_degree=6, rewire_prob=0.0), 1000, 1, numpy_threshold=NP, cache=False
+    )
     assert np.array_equal(g.neighbors(0), [1, 2, 3, 997, 998, 999])
     assert np.all(g.degree() == 6)
     assert ws_k(5, 1000) == 6 and ws_k(20, 1000) == 20 and ws_k(20, 8) == 6
@@ -305,8 +304,7 @@ def test_edge_list_cache_sees_file_changes(tmp_path: Path) -> None:
         ("\n# only a comment\n", 5, ["empty file"]),
         ("from,to\n", 5, ["no edges", "found none"]),
     ],
-    ids=["non-integer", "float", "id-too-large", "negative", "one-column", "empty",
-         "blank", "header-only"],
+    ids=["non-integer", "float", "id-too-large", "negative", "one-column", "empty", "blank", "header-only"],
 )
 def test_edge_list_errors(tmp_path: Path, text: str, n: int, needles: list[str]) -> None:
     f = tmp_path / "bad.csv"

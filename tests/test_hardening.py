@@ -63,8 +63,7 @@ sys.exit(code)
 def run_cli(args: list[str], cwd: Path, timeout: float = 120) -> tuple[int, str, float, float]:
     """Run ``growthsim ARGS`` in a child process: (exit code, stderr, seconds after
     import, peak RSS in MB)."""
-    res = subprocess.run([sys.executable, "-c", CHILD, *args], cwd=cwd, capture_output=True, text=True,
-                         timeout=timeout)
+    res = subprocess.run([sys.executable, "-c", CHILD, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
     err, _, tail = res.stderr.rpartition("\n@@ ")
     rss, secs, _imp = (float(x) for x in tail.split())
     return res.returncode, err, secs, rss
@@ -114,7 +113,9 @@ def test_deep_nesting_is_a_clean_error(tmp_path: Path, kind: str) -> None:
 def test_200k_unknown_keys_are_refused_quickly_with_a_short_message(tmp_path: Path) -> None:
     f = tmp_path / "keys.yaml"
     f.write_text("name: x\n" + "".join(f"k{i}: {i}\n" for i in range(200_000)))  # 2.6 MB: over the size limit
-    assert_clean(*run_cli(["check", str(f)], tmp_path), "keys.yaml: the file is 2.8 MiB; expected a YAML file of at most 1.0 MiB")
+    assert_clean(
+        *run_cli(["check", str(f)], tmp_path), "keys.yaml: the file is 2.8 MiB; expected a YAML file of at most 1.0 MiB"
+    )
     # under the size limit, the values are counted on the event stream and the count stops at the limit
     f.write_text("name: x\n" + "".join(f"k{i}: {i}\n" for i in range(60_000)))  # 0.7 MB
     assert_clean(*run_cli(["check", str(f)], tmp_path), "not accepted: more than 50,000 values")
@@ -160,8 +161,19 @@ def test_200mb_history_is_refused_by_size_before_reading(tmp_path: Path) -> None
     with big.open("wb") as fh:
         fh.write(b"date,members\n")
         fh.truncate(200 << 20)
-    code, err, secs, rss = run_cli(["calibrate", str(scen), "--history", str(big), "--param",
-                                    "members.churn.base_hazard=0.001:0.05", "--out", str(tmp_path / "o")], tmp_path)
+    code, err, secs, rss = run_cli(
+        [
+            "calibrate",
+            str(scen),
+            "--history",
+            str(big),
+            "--param",
+            "members.churn.base_hazard=0.001:0.05",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        tmp_path,
+    )
     assert_clean(code, err, secs, rss, "big.csv: the file is 200.0 MiB; expected a history file of at most 64.0 MiB")
     assert not (tmp_path / "o").exists()
 
@@ -169,8 +181,26 @@ def test_200mb_history_is_refused_by_size_before_reading(tmp_path: Path) -> None
 def calibration(tmp_path: Path) -> Path:
     scen, hist = history_inputs(tmp_path)
     cal = tmp_path / "cal"
-    assert main(["calibrate", str(scen), "--history", str(hist), "--param", "members.churn.base_hazard=0.002:0.05",
-                 "--max-evaluations", "10", "--bootstrap", "2", "--out", str(cal), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "calibrate",
+                str(scen),
+                "--history",
+                str(hist),
+                "--param",
+                "members.churn.base_hazard=0.002:0.05",
+                "--max-evaluations",
+                "10",
+                "--bootstrap",
+                "2",
+                "--out",
+                str(cal),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     return cal
 
 
@@ -179,7 +209,9 @@ def cal_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return calibration(tmp_path_factory.mktemp("cal"))
 
 
-def test_draws_files_too_big_too_long_or_latin1(cal_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_draws_files_too_big_too_long_or_latin1(
+    cal_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from growthsim.calibrate.draws import ParameterDraws
 
     head = (cal_dir / "parameter_draws.csv").read_text().splitlines()[:2]
@@ -188,33 +220,58 @@ def test_draws_files_too_big_too_long_or_latin1(cal_dir: Path, tmp_path: Path, c
         fh.write(("\n".join(head) + "\n").encode())
         fh.truncate(100 << 20)
     many = tmp_path / "many.csv"
-    many.write_text("\n".join([head[0]] + [f"{i},{'fit' if i == 0 else 'bootstrap'},0.01" for i in range(10_002)]) + "\n")
+    many.write_text(
+        "\n".join([head[0]] + [f"{i},{'fit' if i == 0 else 'bootstrap'},0.01" for i in range(10_002)]) + "\n"
+    )
     latin = tmp_path / "latin.csv"
     latin.write_bytes((head[0] + "\n0,fit,0.01\n1,bootstrap,0.02 caf\xe9\n").encode("latin-1"))
-    for f, msg in ((huge, "expected a parameter draws file of at most 16.0 MiB"),
-                   (many, "expected at most 10,000 parameter sets, found more"),
-                   (latin, "not a UTF-8 text file")):
+    for f, msg in (
+        (huge, "expected a parameter draws file of at most 16.0 MiB"),
+        (many, "expected at most 10,000 parameter sets, found more"),
+        (latin, "not a UTF-8 text file"),
+    ):
         with pytest.raises(UserError, match=msg):
             ParameterDraws.read(f)
-        assert main(["forecast", str(cal_dir / "calibrated.yaml"), "--days", "3", "--draws", str(f),
-                     "--out", str(tmp_path / "fc"), "--quiet"]) == 2
+        assert (
+            main(
+                [
+                    "forecast",
+                    str(cal_dir / "calibrated.yaml"),
+                    "--days",
+                    "3",
+                    "--draws",
+                    str(f),
+                    "--out",
+                    str(tmp_path / "fc"),
+                    "--quiet",
+                ]
+            )
+            == 2
+        )
         assert f.name in capsys.readouterr().err and not (tmp_path / "fc").exists()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["run", "{s}", "--replicates", "1000000000"], "expected a whole number from 1 to 100,000, found 1,000,000,000"),
-    (["run", "{s}", "--replicates", "1e9"], "expected a whole number from 1 to 100,000, found '1e9'"),
-    (["run", "{s}", "--replicates", "100000", "--seed", "-1"], "--seed: expected a whole number from 0"),
-    (["forecast", "{s}", "--days", "5", "--replicates", "1000000000"], "expected a whole number from 1 to 100,000"),
-    (["forecast", "{s}", "--days", "5", "--pool", "1000000000"], "expected a whole number from 1 to 500,000"),
-    (["forecast", "{s}", "--days", "5", "--tolerance", "nan"], "expected a finite number above 0, found 'nan'"),
-    (["forecast", "{s}", "--days", "5", "--tolerance", "inf"], "expected a finite number above 0, found 'inf'"),
-    (["forecast", "{s}", "--days", "99999"], "expected a whole number from 1 to 3,650"),
-    (["calibrate", "{s}", "--bootstrap", "1000000"], "expected a whole number from 0 to 200"),
-    (["sweep", "{s}", "--workers", "100000"], "expected a whole number from 0 to 1,024"),
-])
-def test_command_line_counts_are_capped_like_the_file_fields(argv: list[str], message: str, tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["run", "{s}", "--replicates", "1000000000"],
+            "expected a whole number from 1 to 100,000, found 1,000,000,000",
+        ),
+        (["run", "{s}", "--replicates", "1e9"], "expected a whole number from 1 to 100,000, found '1e9'"),
+        (["run", "{s}", "--replicates", "100000", "--seed", "-1"], "--seed: expected a whole number from 0"),
+        (["forecast", "{s}", "--days", "5", "--replicates", "1000000000"], "expected a whole number from 1 to 100,000"),
+        (["forecast", "{s}", "--days", "5", "--pool", "1000000000"], "expected a whole number from 1 to 500,000"),
+        (["forecast", "{s}", "--days", "5", "--tolerance", "nan"], "expected a finite number above 0, found 'nan'"),
+        (["forecast", "{s}", "--days", "5", "--tolerance", "inf"], "expected a finite number above 0, found 'inf'"),
+        (["forecast", "{s}", "--days", "99999"], "expected a whole number from 1 to 3,650"),
+        (["calibrate", "{s}", "--bootstrap", "1000000"], "expected a whole number from 0 to 200"),
+        (["sweep", "{s}", "--workers", "100000"], "expected a whole number from 0 to 1,024"),
+    ],
+)
+def test_command_line_counts_are_capped_like_the_file_fields(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     s = tmp_path / "s.yaml"
     s.write_text(TINY)
     with pytest.raises(SystemExit) as exc:
@@ -222,7 +279,9 @@ def test_command_line_counts_are_capped_like_the_file_fields(argv: list[str], me
     assert exc.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_a_run_too_large_for_memory_is_refused_before_running(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_run_too_large_for_memory_is_refused_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     s = tmp_path / "s.yaml"
     s.write_text(TINY.replace("horizon_days: 10", "horizon_days: 3650"))
     assert main(["run", str(s), "--replicates", "100000", "--out", str(tmp_path / "o")]) == 2
@@ -237,19 +296,37 @@ def experiment(tmp_path: Path, body: str) -> Path:
     return f
 
 
-FLOATS = ["market.graph.rewire_prob", "members.engagement.initial", "members.engagement.daily_decay",
-          "members.referral.invite_prob", "members.referral.accept_prob", "members.conversion.first_purchase_prob",
-          "members.conversion.repurchase_prob", "members.churn.base_hazard"]
+FLOATS = [
+    "market.graph.rewire_prob",
+    "members.engagement.initial",
+    "members.engagement.daily_decay",
+    "members.referral.invite_prob",
+    "members.referral.accept_prob",
+    "members.conversion.first_purchase_prob",
+    "members.conversion.repurchase_prob",
+    "members.churn.base_hazard",
+]
 
 
-@pytest.mark.parametrize("body, message", [
-    ("factors: {members.churn.base_hazard: {low: 0.001, high: 0.01}}\ndesign: {type: sobol, n: 8388608}\n",
-     "gives 25,165,824 runs"),
-    ("factors:\n" + "".join(f"  {p}: {{low: 0.001, high: 0.01, levels: 512}}\n" for p in FLOATS)
-     + "design: {type: grid}\n", "gives 4,722,366,482,869,645,213,696 runs"),
-    ("factors: {members.churn.base_hazard: {low: 0.001, high: 0.01}}\nmax_runs: 1000000000000000000\n",
-     "exp.yaml:4: max_runs: Input should be less than or equal to 1000000"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "factors: {members.churn.base_hazard: {low: 0.001, high: 0.01}}\ndesign: {type: sobol, n: 8388608}\n",
+            "gives 25,165,824 runs",
+        ),
+        (
+            "factors:\n"
+            + "".join(f"  {p}: {{low: 0.001, high: 0.01, levels: 512}}\n" for p in FLOATS)
+            + "design: {type: grid}\n",
+            "gives 4,722,366,482,869,645,213,696 runs",
+        ),
+        (
+            "factors: {members.churn.base_hazard: {low: 0.001, high: 0.01}}\nmax_runs: 1000000000000000000\n",
+            "exp.yaml:4: max_runs: Input should be less than or equal to 1000000",
+        ),
+    ],
+)
 def test_designs_too_large_for_the_machine_are_refused_even_with_yes(body: str, message: str, tmp_path: Path) -> None:
     f = experiment(tmp_path, body)
     code, err, secs, rss = run_cli(["sweep", str(f), "--workers", "0", "--yes", "--out", str(tmp_path / "o")], tmp_path)
@@ -260,27 +337,46 @@ def test_designs_too_large_for_the_machine_are_refused_even_with_yes(body: str, 
 # --------------------------------------------------------------------------- bad input accepted as good
 
 
-@pytest.mark.parametrize("body, message", [
-    ("factors: {members.churn.base_hazard: {low: 0.001, high: .inf}}\n",
-     "exp.yaml:3: factors.members.churn.base_hazard.high: Input should be a finite number; found inf"),
-    ("factors: {members.churn.base_hazard: {values: [0.01, .nan]}}\n", "Input should be a finite number"),
-    ("factors: {members.churn.base_hazard: {low: 0.001, high: 0.01}}\n" + "overrides: {members.referral.invite_prob: true}\n",
-     "overrides.members.referral.invite_prob"),
-])
-def test_infinite_factor_ends_and_booleans_are_refused(body: str, message: str, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "factors: {members.churn.base_hazard: {low: 0.001, high: .inf}}\n",
+            "exp.yaml:3: factors.members.churn.base_hazard.high: Input should be a finite number; found inf",
+        ),
+        ("factors: {members.churn.base_hazard: {values: [0.01, .nan]}}\n", "Input should be a finite number"),
+        (
+            "factors: {members.churn.base_hazard: {low: 0.001, high: 0.01}}\n"
+            + "overrides: {members.referral.invite_prob: true}\n",
+            "overrides.members.referral.invite_prob",
+        ),
+    ],
+)
+def test_infinite_factor_ends_and_booleans_are_refused(
+    body: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     f = experiment(tmp_path, body)
     assert main(["sweep", str(f), "--workers", "0", "--out", str(tmp_path / "o")]) == 2
     assert message in capsys.readouterr().err and not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("text, message", [
-    ("members: {referral: {invite_prob: true}}\n", "s.yaml:6: members.referral.invite_prob: Input should be a valid number"),
-    ("members: {churn: {base_hazard: .inf}}\n", "members.churn.base_hazard: Input should be a finite number"),
-    ('variants: {"a\\0b": {horizon_days: 5}}\n', "variants: expected a name without control characters, found '\\x00'"),
-])
-def test_booleans_infinities_and_nul_in_a_scenario_are_refused(text: str, message: str, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "members: {referral: {invite_prob: true}}\n",
+            "s.yaml:6: members.referral.invite_prob: Input should be a valid number",
+        ),
+        ("members: {churn: {base_hazard: .inf}}\n", "members.churn.base_hazard: Input should be a finite number"),
+        (
+            'variants: {"a\\0b": {horizon_days: 5}}\n',
+            "variants: expected a name without control characters, found '\\x00'",
+        ),
+    ],
+)
+def test_booleans_infinities_and_nul_in_a_scenario_are_refused(
+    text: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     s = tmp_path / "s.yaml"
     s.write_text(TINY.replace("members: {initial: 20}\n", "") + text)
     assert main(["check", str(s)]) == 2
@@ -302,7 +398,9 @@ def test_nul_in_plan_and_experiment_names(tmp_path: Path, capsys: pytest.Capture
 def test_nan_and_inf_weights_in_a_fit_spec(weight: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scen, hist = history_inputs(tmp_path)
     spec = tmp_path / "fit.yaml"
-    spec.write_text(f"parameters: {{members.churn.base_hazard: {{min: 0.001, max: 0.05}}}}\nseries: {{members: {weight}}}\n")
+    spec.write_text(
+        f"parameters: {{members.churn.base_hazard: {{min: 0.001, max: 0.05}}}}\nseries: {{members: {weight}}}\n"
+    )
     assert main(["calibrate", str(scen), "--history", str(hist), "--fit", str(spec), "--out", str(tmp_path / "o")]) == 2
     assert "fit.yaml:2: series.members: Input should be a finite number" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
@@ -328,8 +426,9 @@ def copy_run(run_dir: Path, tmp_path: Path) -> Path:
     return dst
 
 
-def test_run_folder_has_a_manifest_that_report_checks(run_dir: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_folder_has_a_manifest_that_report_checks(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = json.loads((run_dir / "run-manifest.json").read_text())
     assert {"timeseries.parquet", "scenario.resolved.yaml", "summary.json"} <= set(doc["files"])
     assert all(len(v["sha256"]) == 64 for v in doc["files"].values())
@@ -343,8 +442,9 @@ def test_run_folder_has_a_manifest_that_report_checks(run_dir: Path, tmp_path: P
     assert "timeseries.parquet: changed since it was written" in capsys.readouterr().err
 
 
-def test_report_refuses_a_folder_without_manifest(run_dir: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_refuses_a_folder_without_manifest(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     r = copy_run(run_dir, tmp_path)
     (r / "run-manifest.json").unlink()
     assert main(["report", str(r)]) == 2
@@ -358,15 +458,22 @@ def rewrite(r: Path) -> None:
     write_manifest(r)
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("garbage-parquet", "timeseries.parquet: not a readable parquet time series (truncated or corrupt?)"),
-    ("garbage-yaml", "scenario.resolved.yaml:2: not valid YAML"),
-    ("latin1-yaml", "scenario.resolved.yaml: not a UTF-8 text file"),
-    ("no-members", "timeseries.parquet: members: required column missing"),
-    ("labels", "variant: plan labels do not match scenario.resolved.yaml: expected ['base', 'more'], found ['base', 'other']"),
-])
-def test_report_on_damaged_run_folders(damage: str, message: str, run_dir: Path, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("garbage-parquet", "timeseries.parquet: not a readable parquet time series (truncated or corrupt?)"),
+        ("garbage-yaml", "scenario.resolved.yaml:2: not valid YAML"),
+        ("latin1-yaml", "scenario.resolved.yaml: not a UTF-8 text file"),
+        ("no-members", "timeseries.parquet: members: required column missing"),
+        (
+            "labels",
+            "variant: plan labels do not match scenario.resolved.yaml: expected ['base', 'more'], found ['base', 'other']",
+        ),
+    ],
+)
+def test_report_on_damaged_run_folders(
+    damage: str, message: str, run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Damage that a manifest rewritten afterwards would not catch (or a folder from
     another tool): the readers still refuse it cleanly."""
     r = copy_run(run_dir, tmp_path)
@@ -390,8 +497,9 @@ def test_report_on_damaged_run_folders(damage: str, message: str, run_dir: Path,
     assert not (r / "report.html").exists()
 
 
-def test_existing_out_is_refused_unless_force_which_replaces_it_whole(run_dir: Path, tmp_path: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_existing_out_is_refused_unless_force_which_replaces_it_whole(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     s = tmp_path / "s.yaml"
     s.write_text(TINY)
     out = tmp_path / "out"
@@ -405,7 +513,9 @@ def test_existing_out_is_refused_unless_force_which_replaces_it_whole(run_dir: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s.yaml"]  # no .partial / .old left
 
 
-def test_stale_partial_folder_is_cleaned_up_and_never_a_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stale_partial_folder_is_cleaned_up_and_never_a_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     s = tmp_path / "s.yaml"
     s.write_text(TINY)
     stale = tmp_path / ".out.partial"
@@ -416,8 +526,9 @@ def test_stale_partial_folder_is_cleaned_up_and_never_a_result(tmp_path: Path, c
     assert not stale.exists()
 
 
-def test_out_below_a_file_or_unwritable_fails_before_the_simulation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_out_below_a_file_or_unwritable_fails_before_the_simulation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import growthsim.runner as runner  # `run` imports run_plans from the runner when it runs
 
     s = tmp_path / "s.yaml"
@@ -488,15 +599,19 @@ def test_corrupt_checkpoint_under_resume(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_garbage_results_under_sensitivity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    f = experiment(tmp_path, "factors: {members.churn.base_hazard: {low: 0.01, high: 0.02}}\n"
-                             "design: {type: sobol, n: 2}\noutputs: {kpis: [members_final]}\n")
+    f = experiment(
+        tmp_path,
+        "factors: {members.churn.base_hazard: {low: 0.01, high: 0.02}}\n"
+        "design: {type: sobol, n: 2}\noutputs: {kpis: [members_final]}\n",
+    )
     res = tmp_path / "res"
     res.mkdir()
     (res / "results.parquet").write_bytes(b"not parquet at all")
     assert main(["sensitivity", str(f), "--results", str(res), "--out", str(tmp_path / "o"), "--no-tornado"]) == 2
     assert "results.parquet: not a readable parquet sweep results table" in capsys.readouterr().err
-    pd.DataFrame({"run": [0], "point": [99], "replicate": [0], "seed": [1], "status": ["ok"],
-                  "members_final": [1.0]}).to_parquet(res / "results.parquet")
+    pd.DataFrame(
+        {"run": [0], "point": [99], "replicate": [0], "seed": [1], "status": ["ok"], "members_final": [1.0]}
+    ).to_parquet(res / "results.parquet")
     assert main(["sensitivity", str(f), "--results", str(res), "--out", str(tmp_path / "o"), "--no-tornado"]) == 2
     assert "point: expected point numbers 0..5 of this experiment's design, found 99..99" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
@@ -508,7 +623,9 @@ def test_grid_run_count_uses_python_integers() -> None:
     from growthsim.experiments import design
 
     fac = SimpleNamespace(values=None, levels=512, low=0.0, high=1.0)
-    exp = SimpleNamespace(spec=SimpleNamespace(design=SimpleNamespace(type="grid", levels=3),
-                                               factors={f"f{i}": fac for i in range(8)}),
-                          kinds={f"f{i}": "float" for i in range(8)}, factor_names=[f"f{i}" for i in range(8)])
+    exp = SimpleNamespace(
+        spec=SimpleNamespace(design=SimpleNamespace(type="grid", levels=3), factors={f"f{i}": fac for i in range(8)}),
+        kinds={f"f{i}": "float" for i in range(8)},
+        factor_names=[f"f{i}" for i in range(8)],
+    )
     assert design.expected_points(exp) == 512**8  # np.prod gave 0 (int64 overflow)

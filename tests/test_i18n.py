@@ -63,10 +63,19 @@ def test_every_kpi_has_a_chinese_name_and_definition():
     assert kpi_label("dau") == "DAU, mean of the last 7 days"
 
 
-@pytest.mark.parametrize("tag, lang", [
-    ("zh", "zh"), ("zh_CN.UTF-8", "zh"), ("zh-Hans", "zh"), ("en_US.UTF-8", "en"), ("C", "en"),
-    ("fr_FR.UTF-8", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "tag, lang",
+    [
+        ("zh", "zh"),
+        ("zh_CN.UTF-8", "zh"),
+        ("zh-Hans", "zh"),
+        ("en_US.UTF-8", "en"),
+        ("C", "en"),
+        ("fr_FR.UTF-8", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_language_tags(tag, lang):
     assert normalize_language(tag) == lang
 
@@ -129,7 +138,7 @@ def test_chinese_report_and_charts_render_without_missing_glyphs(tmp_path):
     for english in ("Verdict", "Key figures", "Definitions", "Month by month", "Each cell"):
         assert english not in page, english
     # the embedded font covers every CJK character the page shows
-    m = re.search(r'src:url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', page)
+    m = re.search(r"src:url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", page)
     assert m, "no embedded CJK font"
     cmap = _font_cmap(base64.b64decode(m.group(1)))
     text = re.sub(r"<style>.*?</style>|<[^>]+>|data:[^\"')]+", " ", page, flags=re.S)

@@ -26,10 +26,29 @@ from helpers.synthetic import synthetic_plan, synthetic_runset
 
 def tiny_ts(days: int = 10, **cols) -> pd.DataFrame:
     """A timeseries of ``days`` rows: zeros except the given columns."""
-    base = {c: np.zeros(days) for c in (
-        "members", "active", "dormant", "churned", "new_members", "invites_sent",
-        "invites_accepted", "paying", "first_purchases", "purchases", "revenue", "gross_margin",
-        "cost", "groups", "managed_groups", "vip_members", "recalled", "budget_blocked")}
+    base = {
+        c: np.zeros(days)
+        for c in (
+            "members",
+            "active",
+            "dormant",
+            "churned",
+            "new_members",
+            "invites_sent",
+            "invites_accepted",
+            "paying",
+            "first_purchases",
+            "purchases",
+            "revenue",
+            "gross_margin",
+            "cost",
+            "groups",
+            "managed_groups",
+            "vip_members",
+            "recalled",
+            "budget_blocked",
+        )
+    }
     base["day"] = np.arange(days)
     for k, v in cols.items():
         base[k] = np.asarray(v, dtype=float) if np.ndim(v) else np.full(days, float(v))
@@ -37,8 +56,7 @@ def tiny_ts(days: int = 10, **cols) -> pd.DataFrame:
 
 
 def test_cohort_of_ten_with_three_left_after_a_week_gives_d7_30_percent():
-    cohorts = pd.DataFrame({"join_week": [0, 0, 0], "week": [0, 1, 2], "size": [10, 10, 10],
-                            "retained": [10, 3, 2]})
+    cohorts = pd.DataFrame({"join_week": [0, 0, 0], "week": [0, 1, 2], "size": [10, 10, 10], "retained": [10, 3, 2]})
     plan = synthetic_plan("p", horizon_days=21)
     ts = tiny_ts(21, members=10)
     k = replicate_kpis(ts, {}, cohorts, plan)
@@ -54,8 +72,9 @@ def test_cohort_of_ten_with_three_left_after_a_week_gives_d7_30_percent():
 
 def test_cohort_weeks_past_the_horizon_are_not_counted():
     # horizon of 10 days: week 2 of join week 0 starts on day 14, unobserved
-    cohorts = pd.DataFrame({"join_week": [0, 0, 1, 1], "week": [0, 1, 0, 1],
-                            "size": [10, 10, 4, 4], "retained": [10, 5, 4, 0]})
+    cohorts = pd.DataFrame(
+        {"join_week": [0, 0, 1, 1], "week": [0, 1, 0, 1], "size": [10, 10, 4, 4], "retained": [10, 5, 4, 0]}
+    )
     plan = synthetic_plan("p", horizon_days=10)
     k = replicate_kpis(tiny_ts(10, members=10), {}, cohorts, plan)
     # join week 1 + 1 week = day 14 > day 9: only join week 0 counts
@@ -67,8 +86,8 @@ def test_ledger_gives_known_roi_payback_and_cost_breakdown():
     # cost 100 on day 0 (tools) and 10/day staff; margin 30/day from day 1
     days = 10
     ledger = pd.DataFrame(
-        [(0, "tools", 100.0)] + [(d, "staff", 10.0) for d in range(days)],
-        columns=["day", "category", "amount"])
+        [(0, "tools", 100.0)] + [(d, "staff", 10.0) for d in range(days)], columns=["day", "category", "amount"]
+    )
     margin = np.array([0.0] + [30.0] * (days - 1))
     ts = tiny_ts(days, members=20, gross_margin=margin, revenue=margin / 0.4)
     k = replicate_kpis(ts, {}, None, synthetic_plan("p", horizon_days=days), ledger=ledger)
@@ -95,13 +114,19 @@ def test_acquisition_referral_revenue_by_hand():
         days,
         members=np.r_[np.full(9, 50.0), 60.0],
         churned=np.r_[np.zeros(9), 5.0],
-        new_members=2.0, new_referral=1.0, new_ads=1.0,
-        invites_sent=4.0, invites_accepted=1.0,
+        new_members=2.0,
+        new_referral=1.0,
+        new_ads=1.0,
+        invites_sent=4.0,
+        invites_accepted=1.0,
         active=np.r_[np.zeros(3), np.full(7, 6.0)],
-        wau=np.full(days, 15.0), mau=np.full(days, 30.0),
-        paying=np.r_[np.zeros(9), 13.0], first_purchases=1.0, purchases=2.0,
-        cost=np.full(days, 10.0), **{"cost_channel:ads": np.full(days, 5.0),
-                                     "cost_staff": np.full(days, 5.0)},
+        wau=np.full(days, 15.0),
+        mau=np.full(days, 30.0),
+        paying=np.r_[np.zeros(9), 13.0],
+        first_purchases=1.0,
+        purchases=2.0,
+        cost=np.full(days, 10.0),
+        **{"cost_channel:ads": np.full(days, 5.0), "cost_staff": np.full(days, 5.0)},
     )
     scalars = {"inviting_members": 5.0, "viral_cycle_days": 5.0}
     plan = synthetic_plan("p", horizon_days=days)
@@ -170,10 +195,13 @@ def test_payback_never_counts_as_worst_in_summaries_and_comparisons():
     plan = synthetic_plan("p", horizon_days=20)
     a_days = [5, None, None]  # A pays back in one future of three
     b_days = [8, 9, 10]  # B always pays back
-    rs = RunSet.from_results({"A": plan, "B": plan}, {
-        "A": [_constant_run(plan, "A", r, d) for r, d in enumerate(a_days)],
-        "B": [_constant_run(plan, "B", r, d) for r, d in enumerate(b_days)],
-    })
+    rs = RunSet.from_results(
+        {"A": plan, "B": plan},
+        {
+            "A": [_constant_run(plan, "A", r, d) for r, d in enumerate(a_days)],
+            "B": [_constant_run(plan, "B", r, d) for r, d in enumerate(b_days)],
+        },
+    )
     table = kpi_table(rs)
     s = summarise(table).set_index(["variant", "kpi"])
     assert math.isnan(s.loc[("A", "payback_day"), "p50"])  # median future: never

@@ -219,9 +219,19 @@ def test_run_costs_agree_everywhere(budget):
         if not budget:
             assert ts["purchases"].sum() > 100 and ts["cost_campaign:sale"].sum() > 100
             cats = set(led["category"])
-            for cat in ("staff", "volunteer_admins", "tools", "devices", "kol:star", "channel:ads",
-                        "campaign:invite_reward", "campaign:checkin_cashback", "campaign:lottery",
-                        "campaign:sale", "campaign:lecture"):
+            for cat in (
+                "staff",
+                "volunteer_admins",
+                "tools",
+                "devices",
+                "kol:star",
+                "channel:ads",
+                "campaign:invite_reward",
+                "campaign:checkin_cashback",
+                "campaign:lottery",
+                "campaign:sale",
+                "campaign:lecture",
+            ):
                 assert cat in cats, cat
 
 

@@ -116,7 +116,9 @@ def test_invite_reward_brings_referrals_and_costs_reward_per_reward():
 def test_bigger_invite_reward_lifts_invitations_more():
     small = plan(campaigns={"invite_reward": {"reward": 4, "threshold": 2}})
     big = plan(campaigns={"invite_reward": {"reward": 16, "threshold": 2}})
-    assert big.campaigns["invite_reward"].effective_multiplier() > small.campaigns["invite_reward"].effective_multiplier()
+    assert (
+        big.campaigns["invite_reward"].effective_multiplier() > small.campaigns["invite_reward"].effective_multiplier()
+    )
     rs = run_plans({"small": small, "big": big})
     # lifts 1.57 vs 2.13 on a ~100-join base: a >4-sigma gap summed over 4 replicates
     assert per_rep(rs, "big", "new_referral").sum() > per_rep(rs, "small", "new_referral").sum()
@@ -179,11 +181,13 @@ def test_budget_total_caps_discretionary_spend_but_fixed_costs_are_paid():
         assert (cum[disc > 0] <= 12000.0 + 1e-6).all()
         assert cum[disc > 0].max() > 11000.0  # and the budget was really used
         # the exhausted day is reported, in the scalars and as the first blocked day
-        ex = rs.scalars[(rs.scalars["variant"] == "capped") & (rs.scalars["replicate"] == r)]["budget_exhausted_day"].item()
+        ex = rs.scalars[(rs.scalars["variant"] == "capped") & (rs.scalars["replicate"] == r)][
+            "budget_exhausted_day"
+        ].item()
         blocked = ts.loc[ts["budget_blocked"] == 1, "day"].to_numpy()
         assert math.isfinite(ex) and int(ex) == blocked.min()
         # once exhausted, fixed costs keep eating the total: no discretionary spend after
-        assert disc[int(ex) + 1:].sum() == 0
+        assert disc[int(ex) + 1 :].sum() == 0
         assert (ts["day"] >= ex).sum() == len(blocked)  # blocked every day from then on
 
 
@@ -219,8 +223,9 @@ def _channel_only(spend: float, **ch) -> Scenario:
     return plan(
         horizon_days=30,
         members={"initial": 50, "organic_join_prob": 0.0, "referral": {"invite_prob": 0.0}},
-        channels={"ads": {"daily_budget": spend, "max_reach": 200, "half_saturation_spend": 300,
-                          "join_rate": 0.05, **ch}},
+        channels={
+            "ads": {"daily_budget": spend, "max_reach": 200, "half_saturation_spend": 300, "join_rate": 0.05, **ch}
+        },
     )
 
 
@@ -242,10 +247,12 @@ def test_channel_reach_saturates_with_spend():
 
 
 def test_channel_joins_are_tagged_with_their_source():
-    sc = plan(channels={
-        "ads": {"daily_budget": 200, "max_reach": 100, "join_rate": 0.05},
-        "store": {"kind": "offline_store", "base_reach": 40, "max_reach": 0, "join_rate": 0.1},
-    })
+    sc = plan(
+        channels={
+            "ads": {"daily_budget": 200, "max_reach": 100, "join_rate": 0.05},
+            "store": {"kind": "offline_store", "base_reach": 40, "max_reach": 0, "join_rate": 0.1},
+        }
+    )
     m = model_for(sc)
     m.run()
     ts = m.timeseries()
@@ -261,8 +268,9 @@ def test_channel_target_block_and_daily_intake_cap():
     blocks = {"model": "sbm", "mean_degree": 10, "blocks": 3}
     sc = plan(
         market={"size": 3000, "graph": blocks},
-        channels={"north": {"daily_budget": 600, "max_reach": 300, "join_rate": 0.2,
-                            "target_block": 1, "daily_intake_cap": 6}},
+        channels={
+            "north": {"daily_budget": 600, "max_reach": 300, "join_rate": 0.2, "target_block": 1, "daily_intake_cap": 6}
+        },
     )
     m = model_for(sc)
     m.run()
@@ -313,8 +321,16 @@ def test_checkin_streaks_count_from_the_campaign_start():
 
 
 def test_lottery_one_day_peak_and_prize_cost():
-    camp = {"draw": {"kind": "lottery", "start_day": 40, "engagement_lift": 3.0, "win_prob": 0.5, "prize": 2.0,
-                     "conversion_multiplier": 1.0}}
+    camp = {
+        "draw": {
+            "kind": "lottery",
+            "start_day": 40,
+            "engagement_lift": 3.0,
+            "win_prob": 0.5,
+            "prize": 2.0,
+            "conversion_multiplier": 1.0,
+        }
+    }
     off, on = plan(**RESTLESS), plan(campaigns=camp, **RESTLESS)
     rs = run_plans({"off": off, "on": on})
     diff = series(rs, "on", "active") - series(rs, "off", "active")
@@ -347,12 +363,16 @@ def _buyers(**camp) -> dict:
     return {"members": {"conversion": {"first_purchase_prob": 0.15, "repurchase_prob": 0.15}}, **camp}
 
 
-
-
 @pytest.mark.parametrize("kind", ["flash_sale", "group_buy"])
 def test_sales_lift_purchases_and_cost_the_discount(kind):
-    sale = {"kind": kind, "schedule": {"days": [20, 50]}, "duration_days": 2, "conversion_multiplier": 3.0,
-            "discount": 0.2, "fatigue": 1.0}
+    sale = {
+        "kind": kind,
+        "schedule": {"days": [20, 50]},
+        "duration_days": 2,
+        "conversion_multiplier": 3.0,
+        "discount": 0.2,
+        "fatigue": 1.0,
+    }
     if kind == "group_buy":
         sale["invite_multiplier"] = 3.0
     rs = run_plans({"off": plan(**_buyers()), "on": plan(**_buyers(campaigns={"sale": sale}))})
@@ -370,8 +390,13 @@ def test_sales_lift_purchases_and_cost_the_discount(kind):
 
 
 def test_sale_does_not_run_past_the_campaign_end():
-    sale = {"kind": "flash_sale", "schedule": {"days": [20]}, "duration_days": 5, "end_day": 22,
-            "conversion_multiplier": 2.0}
+    sale = {
+        "kind": "flash_sale",
+        "schedule": {"days": [20]},
+        "duration_days": 5,
+        "end_day": 22,
+        "conversion_multiplier": 2.0,
+    }
     sc = plan(**_buyers(campaigns={"sale": sale}))
     lifted = [d for d, x in enumerate(_morning_lifts(sc)) if x["m_conv"] != 1.0]
     assert lifted == [20, 21, 22]
@@ -384,8 +409,15 @@ def test_sale_does_not_run_past_the_campaign_end():
 
 
 def test_lecture_peak_then_purchase_lift_and_cost_per_event():
-    lec = {"kind": "lecture", "schedule": {"start_day": 30, "every_days": 40}, "cost_per_event": 300,
-           "engagement_lift": 3.0, "followup_days": 3, "conversion_multiplier": 3.0, "fatigue": 1.0}
+    lec = {
+        "kind": "lecture",
+        "schedule": {"start_day": 30, "every_days": 40},
+        "cost_per_event": 300,
+        "engagement_lift": 3.0,
+        "followup_days": 3,
+        "conversion_multiplier": 3.0,
+        "fatigue": 1.0,
+    }
     off = plan(**deep_merge(RESTLESS, _buyers()))
     on = plan(**deep_merge(RESTLESS, _buyers(campaigns={"lec": lec})))
     rs = run_plans({"off": off, "on": on})
@@ -412,15 +444,26 @@ def _morning_lifts(sc: Scenario) -> list[dict]:
     for d in range(m.horizon):
         m.run_until(d + 0.9)  # mornings fire at d + 0.5; the day's step runs at d + 1
         t = m.today
-        out.append({"stimulus": t.stimulus, "m_conv": t.m_conv * m._conv_boosts.get(d, 1.0),
-                    "m_invite": t.m_invite, "m_act": t.m_act})
+        out.append(
+            {
+                "stimulus": t.stimulus,
+                "m_conv": t.m_conv * m._conv_boosts.get(d, 1.0),
+                "m_invite": t.m_invite,
+                "m_act": t.m_act,
+            }
+        )
         m.run_until(d + 1)
     return out
 
 
 def test_fatigue_makes_repeated_events_weaker():
-    sale = {"kind": "flash_sale", "schedule": {"start_day": 10, "every_days": 10}, "conversion_multiplier": 5.0,
-            "discount": 0.1, "fatigue": 0.4}
+    sale = {
+        "kind": "flash_sale",
+        "schedule": {"start_day": 10, "every_days": 10},
+        "conversion_multiplier": 5.0,
+        "discount": 0.1,
+        "fatigue": 0.4,
+    }
     sc = plan(**_buyers(campaigns={"sale": sale}))
     lifts = [x["m_conv"] for x in _morning_lifts(sc)]
     days = list(range(10, 90, 10))
@@ -444,11 +487,30 @@ def test_event_lifts_land_on_their_days():
     """Exact schedule of each event's multipliers (no fatigue): lottery buying lift on the
     day and the next, lecture follow-up days, group-buying days with invitations."""
     camps = {
-        "draw": {"kind": "lottery", "start_day": 40, "engagement_lift": 2.0, "conversion_multiplier": 1.5, "fatigue": 1.0},
-        "lec": {"kind": "lecture", "start_day": 20, "engagement_lift": 1.5, "followup_days": 3,
-                "conversion_multiplier": 2.0, "invite_multiplier": 1.3, "fatigue": 1.0},
-        "team": {"kind": "group_buy", "start_day": 60, "duration_days": 2, "conversion_multiplier": 2.0,
-                 "invite_multiplier": 1.5, "fatigue": 1.0},
+        "draw": {
+            "kind": "lottery",
+            "start_day": 40,
+            "engagement_lift": 2.0,
+            "conversion_multiplier": 1.5,
+            "fatigue": 1.0,
+        },
+        "lec": {
+            "kind": "lecture",
+            "start_day": 20,
+            "engagement_lift": 1.5,
+            "followup_days": 3,
+            "conversion_multiplier": 2.0,
+            "invite_multiplier": 1.3,
+            "fatigue": 1.0,
+        },
+        "team": {
+            "kind": "group_buy",
+            "start_day": 60,
+            "duration_days": 2,
+            "conversion_multiplier": 2.0,
+            "invite_multiplier": 1.5,
+            "fatigue": 1.0,
+        },
     }
     lifts = _morning_lifts(plan(campaigns=camps))
     conv = {d: x["m_conv"] for d, x in enumerate(lifts) if x["m_conv"] != 1.0}
@@ -480,7 +542,7 @@ def test_campaign_stops_at_its_budget_cap():
     assert ts["cost_campaign:inv"].sum() == pytest.approx(40.0) and agent.rewards == 5
     stop = agent.stopped_day
     assert stop is not None
-    assert all(x["m_invite"] == 1.0 for x in lifts[stop + 1:])
+    assert all(x["m_invite"] == 1.0 for x in lifts[stop + 1 :])
     assert ts.loc[ts["day"] > stop, "cost_campaign:inv"].sum() == 0
 
 
@@ -488,8 +550,14 @@ def test_campaign_stops_at_its_budget_cap():
 
 
 def test_external_kol_lifts_engagement_and_referrals_and_costs_per_post():
-    kol = {"kind": "external", "count": 2, "schedule": {"per_week": 3}, "cost_per_post": 100,
-           "engagement_lift": 1.0, "referral_multiplier": 2.0}
+    kol = {
+        "kind": "external",
+        "count": 2,
+        "schedule": {"per_week": 3},
+        "cost_per_post": 100,
+        "engagement_lift": 1.0,
+        "referral_multiplier": 2.0,
+    }
     rs = run_plans({"off": plan(), "on": plan(kols={"star": kol})})
     assert (per_rep(rs, "on", "active") > per_rep(rs, "off", "active")).all()
     assert (per_rep(rs, "on", "new_referral") > per_rep(rs, "off", "new_referral")).all()
@@ -501,8 +569,13 @@ def test_external_kol_lifts_engagement_and_referrals_and_costs_per_post():
 
 
 def test_internal_kols_are_chosen_among_members_with_tenure():
-    kol = {"kind": "internal", "count": 3, "schedule": {"start_day": 20, "every_days": 5}, "min_tenure_days": 10,
-           "referral_multiplier": 2.0}
+    kol = {
+        "kind": "internal",
+        "count": 3,
+        "schedule": {"start_day": 20, "every_days": 5},
+        "min_tenure_days": 10,
+        "referral_multiplier": 2.0,
+    }
     sc = plan(kols={"inner": kol})
     m = model_for(sc)
     agent = m.kols[0]
@@ -552,24 +625,30 @@ def _placement_run(sc: Scenario):
 
 
 def test_groups_open_when_full_and_never_exceed_max_size():
-    sc = plan(groups={"target_size": 40, "max_size": 80},
-              channels={"ads": {"daily_budget": 300, "max_reach": 200, "join_rate": 0.1}})
+    sc = plan(
+        groups={"target_size": 40, "max_size": 80},
+        channels={"ads": {"daily_budget": 300, "max_reach": 200, "join_rate": 0.1}},
+    )
     m = _placement_run(sc)
     assert m.n_groups >= 8  # ~1,000 joins opened many groups of 40
 
 
 def test_max_groups_fills_groups_up_to_max_size_then_stops_joins():
-    sc = plan(groups={"target_size": 40, "max_size": 80, "max_groups": 5},
-              channels={"ads": {"daily_budget": 300, "max_reach": 200, "join_rate": 0.1}})
+    sc = plan(
+        groups={"target_size": 40, "max_size": 80, "max_groups": 5},
+        channels={"ads": {"daily_budget": 300, "max_reach": 200, "join_rate": 0.1}},
+    )
     m = _placement_run(sc)
     assert m.n_groups == 5
     assert m.timeseries()["members"].max() <= 5 * 80
 
 
 def test_groups_by_block_keep_regions_apart():
-    sc = plan(market={"size": 3000, "graph": {"model": "sbm", "mean_degree": 10, "blocks": 3}},
-              groups={"target_size": 40, "by_block": True},
-              channels={"ads": {"daily_budget": 300, "max_reach": 200, "join_rate": 0.1}})
+    sc = plan(
+        market={"size": 3000, "graph": {"model": "sbm", "mean_degree": 10, "blocks": 3}},
+        groups={"target_size": 40, "by_block": True},
+        channels={"ads": {"daily_budget": 300, "max_reach": 200, "join_rate": 0.1}},
+    )
     m = _placement_run(sc)
     ids = np.nonzero(((m.pop.status == MEMBER) | (m.pop.status == 2)) & (m.pop.vip == 0))[0]
     assert (m.g_cat[m.pop.group[ids]] == m.pop.block[ids]).all()
@@ -579,10 +658,16 @@ def test_groups_by_block_keep_regions_apart():
 def test_vip_groups_with_max_groups_keep_caps():
     """VIP groups must not use up ``max_groups`` nor receive ordinary members: VIP
     selection starts (day 20) while only 3 of the 5 allowed ordinary groups exist."""
-    sc = plan(members={"initial": 100, "conversion": {"first_purchase_prob": 0.2}},
-              groups={"target_size": 40, "max_size": 80, "max_groups": 5,
-                      "vip": {"enabled": True, "start_day": 20, "min_tenure_days": 10, "min_engagement": 0.2}},
-              channels={"ads": {"start_day": 25, "daily_budget": 300, "max_reach": 200, "join_rate": 0.1}})
+    sc = plan(
+        members={"initial": 100, "conversion": {"first_purchase_prob": 0.2}},
+        groups={
+            "target_size": 40,
+            "max_size": 80,
+            "max_groups": 5,
+            "vip": {"enabled": True, "start_day": 20, "min_tenure_days": 10, "min_engagement": 0.2},
+        },
+        channels={"ads": {"start_day": 25, "daily_budget": 300, "max_reach": 200, "join_rate": 0.1}},
+    )
     m = _placement_run(sc)
     G = m.n_groups
     ordinary = m.g_cat[:G] != m.vip_cat
@@ -597,10 +682,18 @@ def test_vip_groups_with_max_groups_keep_caps():
 
 
 def test_vip_members_meet_entry_conditions_and_churn_less():
-    vip = {"enabled": True, "start_day": 30, "every_days": 7, "min_tenure_days": 20, "min_purchases": 1,
-           "min_engagement": 0.3, "churn_multiplier": 0.5}
-    sc = plan(horizon_days=120, groups={"target_size": 60, "vip": vip},
-              members={"conversion": {"first_purchase_prob": 0.1}})
+    vip = {
+        "enabled": True,
+        "start_day": 30,
+        "every_days": 7,
+        "min_tenure_days": 20,
+        "min_purchases": 1,
+        "min_engagement": 0.3,
+        "churn_multiplier": 0.5,
+    }
+    sc = plan(
+        horizon_days=120, groups={"target_size": 60, "vip": vip}, members={"conversion": {"first_purchase_prob": 0.1}}
+    )
     entered: dict[int, int] = {}
     checked = 0
     for r in range(2):
@@ -645,11 +738,21 @@ def test_vip_members_meet_entry_conditions_and_churn_less():
 
 
 def test_volunteer_admins_add_managed_groups_and_cost_their_stipend():
-    vol = {"enabled": True, "start_day": 20, "every_days": 10, "per_round": 2, "max_total": 6,
-           "min_tenure_days": 10, "groups_each": 2, "stipend_per_month": 150}
-    base = dict(staff={"admin": {"count": 1, "salary_per_month": 3000, "groups_each": 1}},
-                groups={"target_size": 30},
-                channels={"ads": {"daily_budget": 200, "max_reach": 100, "join_rate": 0.05}})
+    vol = {
+        "enabled": True,
+        "start_day": 20,
+        "every_days": 10,
+        "per_round": 2,
+        "max_total": 6,
+        "min_tenure_days": 10,
+        "groups_each": 2,
+        "stipend_per_month": 150,
+    }
+    base = dict(
+        staff={"admin": {"count": 1, "salary_per_month": 3000, "groups_each": 1}},
+        groups={"target_size": 30},
+        channels={"ads": {"daily_budget": 200, "max_reach": 100, "join_rate": 0.05}},
+    )
     rs = run_plans({"off": plan(**base), "on": plan(volunteer_admins=vol, **base)})
     managed_on, managed_off = series(rs, "on", "managed_groups"), series(rs, "off", "managed_groups")
     groups_on = series(rs, "on", "groups")
@@ -662,7 +765,7 @@ def test_volunteer_admins_add_managed_groups_and_cost_their_stipend():
     # the morning, when attention is shared out (the groups of the day before)
     morning_groups = np.concatenate([groups_on[:, :1], groups_on[:, :-1]], axis=1)
     np.testing.assert_array_equal(managed_on, np.minimum(morning_groups, 1 + 2 * np.round(n_vol)))
-    assert (managed_on[:, 40:].mean() > managed_off[:, 40:].mean())
+    assert managed_on[:, 40:].mean() > managed_off[:, 40:].mean()
     assert per_rep(rs, "off", "cost_volunteer_admins").sum() == 0
     promoted = rs.scalars[rs.scalars["variant"] == "on"]["promoted_admins"]
     assert (promoted > 0).all()
@@ -675,8 +778,7 @@ def test_cost_per_join_is_paid_in_full_before_each_join():
     """A welcome gift of 10 per join with 205 of discretionary money: at most 20 people
     join through the channel, each paid in full (cost = 10 x joins exactly), and the day
     the money runs short is marked blocked. Without the budget more join."""
-    ch = {"gift": {"daily_budget": 0, "base_reach": 200, "max_reach": 0, "join_rate": 0.5,
-                   "cost_per_join": 10}}
+    ch = {"gift": {"daily_budget": 0, "base_reach": 200, "max_reach": 0, "join_rate": 0.5, "cost_per_join": 10}}
     tight = plan(staff={}, horizon_days=10, channels=ch, budget={"total": 205})
     free = plan(staff={}, horizon_days=10, channels=ch)
     for r in range(2):

@@ -84,8 +84,13 @@ def test_rng_and_seed_together_or_a_bad_rng_raise():
 def test_batch_run_with_fresh_rngs_gives_distinct_runs():
     plan = small_plan(horizon_days=12, market={"size": 1500})
     res = mesa.batch_run(
-        CommunityModel, parameters={"scenario": [plan]}, rng=[None] * 3,
-        max_steps=100, number_processes=1, data_collection_period=-1, display_progress=False,
+        CommunityModel,
+        parameters={"scenario": [plan]},
+        rng=[None] * 3,
+        max_steps=100,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
     )
     assert len(res) == 3  # one row per run: the last collected day
     assert [r["Step"] for r in res] == [12.0] * 3 and [r["day"] for r in res] == [11] * 3
@@ -93,8 +98,13 @@ def test_batch_run_with_fresh_rngs_gives_distinct_runs():
     assert len(finals) == 3
     # seeded runs are reproducible through batch_run too
     seeded = mesa.batch_run(
-        CommunityModel, parameters={"scenario": [plan]}, rng=[5, 5], max_steps=100,
-        number_processes=1, data_collection_period=1, display_progress=False,
+        CommunityModel,
+        parameters={"scenario": [plan]},
+        rng=[5, 5],
+        max_steps=100,
+        number_processes=1,
+        data_collection_period=1,
+        display_progress=False,
     )
     assert len(seeded) == 24
     first = [r["members"] for r in seeded if r["RunId"] == 0]
@@ -129,7 +139,9 @@ def test_members_frame_is_a_consistent_snapshot():
     assert (df["source"] == "initial").sum() == m.plan.members.initial
     assert df["paying"].dtype == bool and df.index.name == "unique_id"
     everyone = m.members_frame(include_outsiders=True)
-    assert len(everyone) == m.plan.market.size and (everyone["status"] == "outsider").sum() == m.plan.market.size - len(df)
+    assert len(everyone) == m.plan.market.size and (everyone["status"] == "outsider").sum() == m.plan.market.size - len(
+        df
+    )
     assert list(everyone["status"].cat.categories) == list(STATUS_NAMES.values())
     # a snapshot: stepping on does not change it
     before = df.copy()
@@ -180,7 +192,7 @@ def test_daily_series_uses_mesa_collect():
     # Mesa's own collect ran each day: its bookkeeping of collection times is complete
     assert isinstance(dc, mesa.DataCollector)
     assert dc.model_vars["day"] == list(range(15))
-    assert dict(dc.model_vars) .keys() == set(dc.names)
+    assert dict(dc.model_vars).keys() == set(dc.names)
     with pytest.raises(TypeError):
         dc.model_vars["members"] = []  # a read-only view of the table
 
@@ -188,8 +200,7 @@ def test_daily_series_uses_mesa_collect():
 def test_the_reference_model_refuses_steps_past_the_horizon_too():
     from growthsim.reference import ReferenceModel
 
-    m = ReferenceModel(small_plan(horizon_days=3, market={"size": 300}, members={"initial": 20}), seed=1,
-                       network=False)
+    m = ReferenceModel(small_plan(horizon_days=3, market={"size": 300}, members={"initial": 20}), seed=1, network=False)
     m.run()
     with pytest.raises(PastHorizonError):
         m.step()

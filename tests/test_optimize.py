@@ -47,10 +47,20 @@ LARGE_SPACE = """\
 """
 
 
-def study_file(tmp_path: Path, *, factors: str = SMALL_SPACE, trials: int = 8, batch: int = 4,
-               sampler: str = "auto", replicates: int = 3, objectives: str | None = None,
-               constraints: str = "{min_chance_all_targets: 0.75}", finalists: int = 2,
-               name: str = "opt", target: float = 180) -> Path:
+def study_file(
+    tmp_path: Path,
+    *,
+    factors: str = SMALL_SPACE,
+    trials: int = 8,
+    batch: int = 4,
+    sampler: str = "auto",
+    replicates: int = 3,
+    objectives: str | None = None,
+    constraints: str = "{min_chance_all_targets: 0.75}",
+    finalists: int = 2,
+    name: str = "opt",
+    target: float = 180,
+) -> Path:
     (tmp_path / "scen.yaml").write_text(SCENARIO.replace("at_least: 180", f"at_least: {target}"), encoding="utf-8")
     objectives = objectives or "[{metric: monthly_spend, direction: minimize}]"
     body = f"""\
@@ -79,23 +89,39 @@ def test_outputs_and_a_best_yaml_that_growthsim_run_runs(tmp_path, capsys):
     assert main(["optimize", str(f), "--out", str(out), "--workers", "0", "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert "8 plans run" in text and "Pick trial" in text
-    for name in ("trials.parquet", "trials.csv", "finalists.csv", "best.yaml", "convergence.png",
-                 "summary.md", "summary.json", "study.journal"):
+    for name in (
+        "trials.parquet",
+        "trials.csv",
+        "finalists.csv",
+        "best.yaml",
+        "convergence.png",
+        "summary.md",
+        "summary.json",
+        "study.journal",
+    ):
         assert (out / name).is_file(), name
     trials = pd.read_parquet(out / "trials.parquet")
     assert list(trials["trial"]) == list(range(len(trials)))
     assert (trials["repeat_of"] == -1).sum() == 8  # 8 plans run; repeated proposals take their figures
-    assert {"staff.admin.count", "channels.ads.daily_budget", "monthly_spend", "chance_all_targets",
-            "feasible"} <= set(trials.columns)
+    assert {"staff.admin.count", "channels.ads.daily_budget", "monthly_spend", "chance_all_targets", "feasible"} <= set(
+        trials.columns
+    )
     fin = pd.read_csv(out / "finalists.csv")
     assert len(fin) == 2 and (fin["fresh_replicates"] == 6).all()
     # best.yaml: a complete scenario equal to the base plan with the winner's levers
     best = ScenarioFile(out / "best.yaml").base
     win = fin[fin["fresh_feasible"]].sort_values("fresh_monthly_spend").iloc[0]
     opt = load_optimization(f)
-    want = apply_overrides(opt.experiment.base, {"staff.admin.count": int(win["staff.admin.count"]),
-                                                 "channels.ads.daily_budget": int(win["channels.ads.daily_budget"])})
-    assert best.model_dump(exclude={"replicates", "description"}) == want.model_dump(exclude={"replicates", "description"})
+    want = apply_overrides(
+        opt.experiment.base,
+        {
+            "staff.admin.count": int(win["staff.admin.count"]),
+            "channels.ads.daily_budget": int(win["channels.ads.daily_budget"]),
+        },
+    )
+    assert best.model_dump(exclude={"replicates", "description"}) == want.model_dump(
+        exclude={"replicates", "description"}
+    )
     run = tmp_path / "run"
     assert main(["run", str(out / "best.yaml"), "--replicates", "2", "--out", str(run), "--no-report", "--quiet"]) == 0
     assert (run / "targets.csv").is_file()
@@ -106,10 +132,21 @@ def test_every_candidate_runs_the_same_seeds_and_finalists_fresh_ones(tmp_path):
     from growthsim.experiments.sweep import RunSpec, _Executor, default_run_fn
 
     opt = load_optimization(study_file(tmp_path))
-    ex = _Executor(RunSpec(base=opt.experiment.base, factor_names=opt.experiment.factor_names, kpis=[], series=[],
-                           run_fn=default_run_fn), 0, None)
-    cands = [{"staff.admin.count": 0, "channels.ads.daily_budget": 0},
-             {"staff.admin.count": 3, "channels.ads.daily_budget": 40}]
+    ex = _Executor(
+        RunSpec(
+            base=opt.experiment.base,
+            factor_names=opt.experiment.factor_names,
+            kpis=[],
+            series=[],
+            run_fn=default_run_fn,
+        ),
+        0,
+        None,
+    )
+    cands = [
+        {"staff.admin.count": 0, "channels.ads.daily_budget": 0},
+        {"staff.admin.count": 3, "channels.ads.daily_budget": 40},
+    ]
     a, b = evaluate_candidates(opt, cands, ex, replicates=3)
     assert list(a["seed"]) == list(b["seed"]) == [run_seed(5, 0, r) for r in range(3)]
     (fresh,) = evaluate_candidates(opt, cands[:1], ex, replicates=3, seed_point=1)
@@ -149,8 +186,16 @@ def test_killed_and_resumed_study_equals_an_uninterrupted_one(tmp_path):
     a, b = full.trials, resumed.trials
     assert list(b["trial"]) == list(range(len(a)))  # none lost, none duplicated
     assert (b["repeat_of"] == -1).sum() == 9
-    cols = ["trial", "repeat_of", "staff.admin.count", "channels.ads.daily_budget", "monthly_spend", "chance_all_targets",
-            "members_final", "feasible"]
+    cols = [
+        "trial",
+        "repeat_of",
+        "staff.admin.count",
+        "channels.ads.daily_budget",
+        "monthly_spend",
+        "chance_all_targets",
+        "members_final",
+        "feasible",
+    ]
     pd.testing.assert_frame_equal(a[cols].reset_index(drop=True), b[cols].reset_index(drop=True))
     assert len(partial) == len(a)
     # resuming a finished study adds nothing
@@ -181,17 +226,26 @@ def test_infeasible_problem_says_so_and_shows_the_closest_plans(tmp_path):
 
 
 def test_two_objectives_give_a_pareto_set(tmp_path):
-    f = study_file(tmp_path, trials=8, batch=4, replicates=2, constraints="{}", finalists=3,
-                   objectives="[{metric: monthly_spend, direction: minimize}, "
-                              "{metric: chance_all_targets, direction: maximize}]")
+    f = study_file(
+        tmp_path,
+        trials=8,
+        batch=4,
+        replicates=2,
+        constraints="{}",
+        finalists=3,
+        objectives="[{metric: monthly_spend, direction: minimize}, {metric: chance_all_targets, direction: maximize}]",
+    )
     r = optimize(f, out=tmp_path / "o", workers=0)
     assert (tmp_path / "o" / "pareto.csv").is_file() and (tmp_path / "o" / "pareto.png").is_file()
     p, t = r.pareto, r.trials
     assert len(p) >= 1
     # no trial dominates a Pareto member
     for _, row in p.iterrows():
-        better = ((t["monthly_spend"] <= row["monthly_spend"]) & (t["chance_all_targets"] >= row["chance_all_targets"])
-                  & ((t["monthly_spend"] < row["monthly_spend"]) | (t["chance_all_targets"] > row["chance_all_targets"])))
+        better = (
+            (t["monthly_spend"] <= row["monthly_spend"])
+            & (t["chance_all_targets"] >= row["chance_all_targets"])
+            & ((t["monthly_spend"] < row["monthly_spend"]) | (t["chance_all_targets"] > row["chance_all_targets"]))
+        )
         assert not better.any()
 
 
@@ -201,10 +255,15 @@ def test_pareto_front_by_hand():
     assert sorted(front.index) == [0, 1, 2]  # (2, 3) is dominated by (2, 2)
 
 
-@pytest.mark.parametrize("patch, words", [
-    ("  objectives: [{metric: monthly_spend, direction: minimize}]",
-     "  objectives: [{metric: monthly_spendd, direction: minimize}]", ),
-])
+@pytest.mark.parametrize(
+    "patch, words",
+    [
+        (
+            "  objectives: [{metric: monthly_spend, direction: minimize}]",
+            "  objectives: [{metric: monthly_spendd, direction: minimize}]",
+        ),
+    ],
+)
 def test_bad_metric_is_a_located_error(tmp_path, capsys, patch, words):
     f = study_file(tmp_path)
     f.write_text(f.read_text().replace(patch, words))
@@ -235,12 +294,20 @@ def test_small_space_optimiser_is_within_noise_of_the_exhaustive_grid(tmp_path):
     best (on these replicate seeds). TPE gets the same 20-trial budget. Tolerance: one
     admin's salary (600 CNY/month), the smallest step between distinct plans' spend —
     i.e. TPE must find the best plan or one a single step away."""
-    grid = optimize(study_file(tmp_path, sampler="grid", trials=20, batch=10, replicates=3, finalists=0, name="g"),
-                    out=tmp_path / "g", workers=0, charts=False)
+    grid = optimize(
+        study_file(tmp_path, sampler="grid", trials=20, batch=10, replicates=3, finalists=0, name="g"),
+        out=tmp_path / "g",
+        workers=0,
+        charts=False,
+    )
     assert len(grid.trials.drop_duplicates(["staff.admin.count", "channels.ads.daily_budget"])) == 20
     assert (grid.trials["repeat_of"] == -1).sum() == 20
-    tpe = optimize(study_file(tmp_path, sampler="tpe", trials=20, batch=5, replicates=3, finalists=0, name="t"),
-                   out=tmp_path / "t", workers=0, charts=False)
+    tpe = optimize(
+        study_file(tmp_path, sampler="tpe", trials=20, batch=5, replicates=3, finalists=0, name="t"),
+        out=tmp_path / "t",
+        workers=0,
+        charts=False,
+    )
     g, t = _best(grid.trials), _best(tpe.trials)
     assert np.isfinite(g) and t <= g + 600.0 + 1e-6, (t, g)
 
@@ -276,18 +343,31 @@ def test_larger_space_optimiser_beats_random_search_of_the_same_budget(tmp_path)
     for seed in (1, 2):
         best = {}
         for method in ("tpe", "random"):
-            f = study_file(tmp_path, factors=MANY_LEVERS, sampler=method, name=f"{method}{seed}", trials=40,
-                           batch=10, replicates=3, finalists=0,
-                           objectives="[{metric: members_final, direction: maximize}]",
-                           constraints="{max_monthly_spend: 2000}")
+            f = study_file(
+                tmp_path,
+                factors=MANY_LEVERS,
+                sampler=method,
+                name=f"{method}{seed}",
+                trials=40,
+                batch=10,
+                replicates=3,
+                finalists=0,
+                objectives="[{metric: members_final, direction: maximize}]",
+                constraints="{max_monthly_spend: 2000}",
+            )
             scen = tmp_path / "scen.yaml"
             text = scen.read_text()
             if "ads2" not in text:
                 text = text.replace("campaigns:\n", "").replace(
-                    "  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}\n", "")
+                    "  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}\n", ""
+                )
                 text = text.replace("join_rate: 0.05}\n", "join_rate: 0.05}\n" + EXTRA_LEVERS, 1)
-                text = text.replace("targets:", "campaigns:\n  invite_reward: {start_day: 0, threshold: 3, reward: 5, "
-                                    "budget_cap: 3000}\n" + CHECKIN + "targets:", 1)
+                text = text.replace(
+                    "targets:",
+                    "campaigns:\n  invite_reward: {start_day: 0, threshold: 3, reward: 5, "
+                    "budget_cap: 3000}\n" + CHECKIN + "targets:",
+                    1,
+                )
                 scen.write_text(text)
             f.write_text(f.read_text().replace("seed: 5", f"seed: {seed}"))
             t = optimize(f, out=tmp_path / f"{method}{seed}", workers=0, charts=False).trials
@@ -308,8 +388,22 @@ def test_sigkilled_process_resumes_to_the_uninterrupted_study(tmp_path):
 
     f = study_file(tmp_path, trials=12, batch=3, replicates=2, finalists=1)
     cut = tmp_path / "cut"
-    proc = subprocess.Popen([sys.executable, "-m", "growthsim.cli", "optimize", str(f), "--out", str(cut),
-                             "--workers", "0", "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "growthsim.cli",
+            "optimize",
+            str(f),
+            "--out",
+            str(cut),
+            "--workers",
+            "0",
+            "--no-progress",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     journal = cut / "study.journal"
 
     def told() -> int:  # trials finished so far, from the journal's log lines
@@ -334,8 +428,15 @@ def test_sigkilled_process_resumes_to_the_uninterrupted_study(tmp_path):
     assert 4 <= n_cut < 12
     resumed = optimize(f, out=cut, resume=True, workers=0, charts=False)
     full = optimize(f, out=tmp_path / "full", workers=0, charts=False)
-    cols = ["trial", "repeat_of", "staff.admin.count", "channels.ads.daily_budget", "monthly_spend",
-            "chance_all_targets", "feasible"]
+    cols = [
+        "trial",
+        "repeat_of",
+        "staff.admin.count",
+        "channels.ads.daily_budget",
+        "monthly_spend",
+        "chance_all_targets",
+        "feasible",
+    ]
     pd.testing.assert_frame_equal(full.trials[cols], resumed.trials[cols])
 
 

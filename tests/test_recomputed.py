@@ -51,8 +51,7 @@ def test_daily_counters_recomputed_from_member_records(graph):
     sc = lively_plan(
         horizon_days=75,
         market={"size": 3000, "graph": {"model": graph, "mean_degree": 10}},
-        groups={"target_size": 60, "vip": {"enabled": True, "start_day": 20, "every_days": 10,
-                                           "min_tenure_days": 10}},
+        groups={"target_size": 60, "vip": {"enabled": True, "start_day": 20, "every_days": 10, "min_tenure_days": 10}},
     )
     m = CommunityModel(sc, seed=3)
     pop = m.pop
@@ -62,8 +61,8 @@ def test_daily_counters_recomputed_from_member_records(graph):
         history[d] = active
         c = m.counters
         inside = (pop.status == MEMBER) | (pop.status == DORMANT)
-        week = history[max(0, d - 6): d + 1].any(axis=0)
-        month = history[max(0, d - 29): d + 1].any(axis=0)
+        week = history[max(0, d - 6) : d + 1].any(axis=0)
+        month = history[max(0, d - 29) : d + 1].any(axis=0)
         assert c["active"] == active.sum(), d
         assert c["wau"] == (inside & week).sum(), d
         assert c["mau"] == (inside & month).sum(), d
@@ -101,8 +100,15 @@ def test_checkin_rewards_per_day_from_each_members_run_of_active_days(start, str
     streak counted one day short or long changes the payments on most days."""
     members = {**LIVELY_MEMBERS, "propensity": {"distribution": "constant", "value": 0.9}}
     end = 45
-    camp = {"checkin_cashback": {"start_day": start, "end_day": end, "streak_days": streak_days,
-                                 "reward": 2.0, "activity_multiplier": 1.0}}
+    camp = {
+        "checkin_cashback": {
+            "start_day": start,
+            "end_day": end,
+            "streak_days": streak_days,
+            "reward": 2.0,
+            "activity_multiplier": 1.0,
+        }
+    }
     sc = lively_plan(horizon_days=55, members=members, campaigns=camp)
     m = CommunityModel(sc, seed=5)
     run = np.zeros(m.pop.n, dtype=np.int64)
@@ -114,7 +120,7 @@ def test_checkin_rewards_per_day_from_each_members_run_of_active_days(start, str
     paid = m.timeseries()["cost_campaign:checkin_cashback"].to_numpy() / 2.0
     np.testing.assert_array_equal(paid, expected)
     assert m.campaigns[0].rewards == expected.sum()
-    assert (expected[start + streak_days - 1: end + 1] > 0).mean() > 0.8  # rewards on most days
+    assert (expected[start + streak_days - 1 : end + 1] > 0).mean() > 0.8  # rewards on most days
     assert expected[: start + streak_days - 1].sum() == 0
 
 
@@ -126,15 +132,31 @@ def _vip_plan(churn_multiplier: float, sensitivity: float = 3.0) -> Scenario:
     horizon); no crowding or unmanaged-group penalty, so a member's group does not change
     its leave hazard; nobody goes dormant (silent for 365 days)."""
     members = {
-        **LIVELY_MEMBERS, "organic_join_prob": 0.0, "referral": {"invite_prob": 0.0},
+        **LIVELY_MEMBERS,
+        "organic_join_prob": 0.0,
+        "referral": {"invite_prob": 0.0},
         "conversion": {"first_purchase_prob": 0.2, "repurchase_prob": 0.1},
-        "churn": {"base_hazard": 0.03, "engagement_sensitivity": sensitivity, "silent_days": 365,
-                  "dormant_hazard": 0.03},
+        "churn": {
+            "base_hazard": 0.03,
+            "engagement_sensitivity": sensitivity,
+            "silent_days": 365,
+            "dormant_hazard": 0.03,
+        },
     }
     groups = {
-        "target_size": 60, "max_size": 200, "crowding_penalty": 0.0, "unmanaged_churn_multiplier": 1.0,
-        "vip": {"enabled": True, "start_day": 20, "every_days": 1000, "min_tenure_days": 10,
-                "min_purchases": 1, "min_engagement": 0.0, "churn_multiplier": churn_multiplier},
+        "target_size": 60,
+        "max_size": 200,
+        "crowding_penalty": 0.0,
+        "unmanaged_churn_multiplier": 1.0,
+        "vip": {
+            "enabled": True,
+            "start_day": 20,
+            "every_days": 1000,
+            "min_tenure_days": 10,
+            "min_purchases": 1,
+            "min_engagement": 0.0,
+            "churn_multiplier": churn_multiplier,
+        },
     }
     return lively_plan(horizon_days=90, members=members, groups=groups)
 
@@ -232,11 +254,16 @@ def test_volunteer_admins_and_internal_kols_hold_their_roles_and_tenure():
     sc = lively_plan(
         horizon_days=80,
         members={**LIVELY_MEMBERS, "churn": {"base_hazard": 0.05}},
-        volunteer_admins={"enabled": True, "start_day": 10, "every_days": 5, "per_round": 3, "max_total": 12,
-                          "min_tenure_days": 25},
+        volunteer_admins={
+            "enabled": True,
+            "start_day": 10,
+            "every_days": 5,
+            "per_round": 3,
+            "max_total": 12,
+            "min_tenure_days": 25,
+        },
         kols={"inner": {"kind": "internal", "count": 4, "min_tenure_days": 5, "schedule": {"every_days": 2}}},
-        groups={"target_size": 60, "vip": {"enabled": True, "start_day": 20, "every_days": 10,
-                                           "min_tenure_days": 10}},
+        groups={"target_size": 60, "vip": {"enabled": True, "start_day": 20, "every_days": 10, "min_tenure_days": 10}},
         channels={"ads": {"daily_budget": 100, "max_reach": 100, "join_rate": 0.1}},
     )
     m = CommunityModel(sc, seed=6)

@@ -40,16 +40,23 @@ def full_plan(**over) -> Scenario:
     """A small market with every kind of lever: a paid channel, five campaign kinds,
     staff, volunteer admins, external and internal KOLs, VIP groups, several groups."""
     d = {
-        "name": "reference-docking", "seed": 3, "horizon_days": 60, "replicates": R,
+        "name": "reference-docking",
+        "seed": 3,
+        "horizon_days": 60,
+        "replicates": R,
         "market": {"size": 2000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
         "members": {
-            "initial": 150, "organic_join_prob": 0.0005,
+            "initial": 150,
+            "organic_join_prob": 0.0005,
             "propensity": {"alpha": 0.5, "beta": 2.0},
             "referral": {"invite_prob": 0.03, "accept_prob": 0.3},
             "churn": {"silent_days": 5},
         },
-        "groups": {"target_size": 40, "max_size": 60,
-                   "vip": {"enabled": True, "start_day": 20, "every_days": 5, "min_tenure_days": 10}},
+        "groups": {
+            "target_size": 40,
+            "max_size": 60,
+            "vip": {"enabled": True, "start_day": 20, "every_days": 5, "min_tenure_days": 10},
+        },
         "staff": {"admin": {"count": 2, "groups_each": 2, "hours_per_day": 2, "salary_per_month": 3000}},
         "volunteer_admins": {"enabled": True, "start_day": 15, "every_days": 7, "min_tenure_days": 10},
         "kols": {
@@ -113,9 +120,22 @@ def engine_full() -> np.ndarray:
 
 #: series that must be clearly non-zero in the all-levers plan (mean per day), so their
 #: comparison is not vacuous
-LIVE = {"members": 300, "active": 20, "wau": 50, "mau": 100, "dormant": 20, "paying": 5,
-        "purchases": 0.5, "revenue": 30, "invites_sent": 5, "invites_accepted": 1, "new_ads": 1,
-        "cost_campaign:checkin_cashback": 1, "cost_campaign:invite_reward": 1, "vip_members": 1}
+LIVE = {
+    "members": 300,
+    "active": 20,
+    "wau": 50,
+    "mau": 100,
+    "dormant": 20,
+    "paying": 5,
+    "purchases": 0.5,
+    "revenue": 30,
+    "invites_sent": 5,
+    "invites_accepted": 1,
+    "new_ads": 1,
+    "cost_campaign:checkin_cashback": 1,
+    "cost_campaign:invite_reward": 1,
+    "vip_members": 1,
+}
 
 
 @pytest.mark.slow
@@ -149,7 +169,10 @@ def test_reference_matches_engine_well_mixed():
     members["conversion"] = {"first_purchase_prob": 0.04, "repurchase_prob": 0.06}
     plan = full_plan(
         market={"size": 2000, "graph": {"model": "well_mixed", "mean_degree": 10}},
-        horizon_days=40, campaigns={}, kols={}, members=members,
+        horizon_days=40,
+        campaigns={},
+        kols={},
+        members=members,
     )
     cols = docked(plan)
     eng = _runs(CommunityModel, plan, seed=11, reps=12)
@@ -187,13 +210,18 @@ def test_reference_matches_engine_with_structural_options():
     plan = full_plan(
         market={"size": 1500, "graph": {"model": "sbm", "mean_degree": 8, "blocks": 3}},
         horizon_days=40,
-        members={"initial": 90, "organic_join_prob": 0.0003,
-                 "referral": {"invite_prob": 0.05, "accept_prob": 0.15, "social_reinforcement": 0.5}},
+        members={
+            "initial": 90,
+            "organic_join_prob": 0.0003,
+            "referral": {"invite_prob": 0.05, "accept_prob": 0.15, "social_reinforcement": 0.5},
+        },
         groups={"target_size": 30, "max_size": 50, "max_groups": 8, "by_block": True},  # room for 400
-        channels={"local": {"base_reach": 200, "max_reach": 0, "join_rate": 0.1,
-                            "target_block": 1, "daily_intake_cap": 8}},
+        channels={
+            "local": {"base_reach": 200, "max_reach": 0, "join_rate": 0.1, "target_block": 1, "daily_intake_cap": 8}
+        },
         replay={"daily_joins": [5] * 20, "start_day": 3},
-        campaigns={}, kols={},
+        campaigns={},
+        kols={},
     )
     cols = docked(plan)
     eng = _runs(CommunityModel, plan, seed=31, reps=12)

@@ -39,8 +39,9 @@ def test_the_two_rules_differ_only_where_a_plan_replays():
     assert (added["new_members"].iloc[:20] >= exclusive["new_members"].iloc[:20]).all()
     # without a replay block the rules are the same run
     plain = tiny(horizon_days=30)
-    pd.testing.assert_frame_equal(simulate(plain, 4, 0).timeseries,
-                                  simulate(plain, 4, 0, replay="exclusive").timeseries)
+    pd.testing.assert_frame_equal(
+        simulate(plain, 4, 0).timeseries, simulate(plain, 4, 0, replay="exclusive").timeseries
+    )
 
 
 def test_model_class_and_build_model():

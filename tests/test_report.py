@@ -164,16 +164,29 @@ def test_report_of_a_single_plan(tmp_path):
     assert "Plan solo reaches" in page and (tmp_path / "kpis.json") in written
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(),
-                    reason="headless Chromium not installed (/usr/bin/chromium; Debian package 'chromium')")
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="headless Chromium not installed (/usr/bin/chromium; Debian package 'chromium')"
+)
 def test_report_renders_in_headless_chromium(tmp_path):
     rs = chinese_runset()
     build_report(tmp_path, runset=rs)
     shot = tmp_path / "shot.png"
-    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
-           "--window-size=1200,2400", f"--screenshot={shot}", (tmp_path / "report.html").as_uri()]
+    cmd = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--hide-scrollbars",
+        "--window-size=1200,2400",
+        f"--screenshot={shot}",
+        (tmp_path / "report.html").as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
     assert shot.is_file(), proc.stderr[-2000:]
     with Image.open(shot) as im:

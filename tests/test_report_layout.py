@@ -15,12 +15,19 @@ from growthsim.report import build_report
 from helpers.synthetic import synthetic_plan, synthetic_runset
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="headless Chromium not installed (Debian package 'chromium')")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="headless Chromium not installed (Debian package 'chromium')"
+)
 
 # six plans, some with long Chinese names, one with a long English name
-PLAN_NAMES = ("潮州家长社群·春季招生", "社区门店福利群", "B", "long_english_plan_name_with_invites",
-              "双十一大促预热群", "兴趣社群")
+PLAN_NAMES = (
+    "潮州家长社群·春季招生",
+    "社区门店福利群",
+    "B",
+    "long_english_plan_name_with_invites",
+    "双十一大促预热群",
+    "兴趣社群",
+)
 
 MEASURE = """() => {
   const W = document.documentElement.clientWidth;
@@ -40,8 +47,10 @@ MEASURE = """() => {
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    plans = {name: synthetic_plan(name, horizon_days=45, invite_reward=i % 2 == 1, ads_budget=150 + 50 * i)
-             for i, name in enumerate(PLAN_NAMES)}
+    plans = {
+        name: synthetic_plan(name, horizon_days=45, invite_reward=i % 2 == 1, ads_budget=150 + 50 * i)
+        for i, name in enumerate(PLAN_NAMES)
+    }
     rs = synthetic_runset(plans, replicates=3, seed=4, lifts={n: 1 + 0.1 * i for i, n in enumerate(PLAN_NAMES)})
     out = {}
     for lang in ("zh", "en"):
@@ -58,9 +67,18 @@ def browser(tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield ctx
         ctx.close()
 
@@ -92,8 +110,11 @@ def test_the_measure_notices_an_overflowing_column(browser, tmp_path):
     """Control: a table too wide for a phone is reported."""
     cells = "".join(f"<td>{'x' * 40}</td>" for _ in range(7))
     html = tmp_path / "wide.html"
-    html.write_text(f'<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width">'
-                    f"</head><body><table><tr>{cells}</tr></table></body></html>", encoding="utf-8")
+    html.write_text(
+        f'<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width">'
+        f"</head><body><table><tr>{cells}</tr></table></body></html>",
+        encoding="utf-8",
+    )
     page = browser.new_page()
     page.set_viewport_size({"width": 390, "height": 600})
     try:

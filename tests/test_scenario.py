@@ -45,13 +45,18 @@ def test_minimal_file_gets_practice_defaults(tmp_path):
 
 
 def test_unknown_key_names_file_line_and_path(tmp_path):
-    msg = error_of(write(tmp_path, """\
+    msg = error_of(
+        write(
+            tmp_path,
+            """\
         name: x
         members:
           initial: 10
           churn:
             base_hazzard: 0.1
-        """))
+        """,
+        )
+    )
     assert "plan.yaml:5" in msg and "members.churn.base_hazzard" in msg and "unknown key" in msg
 
 
@@ -81,13 +86,18 @@ def test_market_smaller_than_initial_members(tmp_path):
 
 
 def test_initial_members_beyond_group_caps(tmp_path):
-    msg = error_of(write(tmp_path, """\
+    msg = error_of(
+        write(
+            tmp_path,
+            """\
         name: x
         market: {size: 1000}
         members:
           initial: 130
         groups: {target_size: 40, max_size: 60, max_groups: 2}
-        """))
+        """,
+        )
+    )
     assert (
         "plan.yaml:4: members.initial: 130 initial members do not fit in the groups: expected at most "
         "groups.max_groups * groups.max_size = 2 * 60 = 120 people, found 130"
@@ -96,12 +106,15 @@ def test_initial_members_beyond_group_caps(tmp_path):
 
 def test_initial_members_within_group_caps(tmp_path):
     # exactly full is allowed; without max_groups there is no limit from the groups
-    p = write(tmp_path, """\
+    p = write(
+        tmp_path,
+        """\
         name: x
         market: {size: 1000}
         members: {initial: 120}
         groups: {target_size: 40, max_size: 60, max_groups: 2}
-        """)
+        """,
+    )
     assert load_scenario(p).members.initial == 120
     s = Scenario(name="x", market={"size": 1000}, members={"initial": 900}, groups={"target_size": 40, "max_size": 60})
     assert s.groups.max_groups is None
@@ -152,7 +165,9 @@ def test_missing_name(tmp_path):
 
 
 def test_variants_deep_merge_and_replace_lists(tmp_path):
-    p = write(tmp_path, """\
+    p = write(
+        tmp_path,
+        """\
         name: x
         horizon_days: 30
         members: {initial: 10, referral: {invite_prob: 0.02, accept_prob: 0.3}}
@@ -163,7 +178,8 @@ def test_variants_deep_merge_and_replace_lists(tmp_path):
             members: {referral: {invite_prob: 0.05}}
           fewer_posts:
             kols: {star: {schedule: {days: [5]}}}
-        """)
+        """,
+    )
     sf = ScenarioFile(p)
     assert sf.names == ["base", "more_invites", "fewer_posts"]
     v = sf.plan("more_invites")
@@ -174,12 +190,15 @@ def test_variants_deep_merge_and_replace_lists(tmp_path):
 
 
 def test_invalid_variant_names_variant_and_line(tmp_path):
-    p = write(tmp_path, """\
+    p = write(
+        tmp_path,
+        """\
         name: x
         variants:
           broken:
             members: {initial: -3}
-        """)
+        """,
+    )
     msg = error_of(p)
     assert "variant 'broken'" in msg and "plan.yaml:4" in msg and "members.initial" in msg
 
@@ -225,7 +244,9 @@ def test_schedule_days_stay_inside_window(start, every, per_week, horizon):
         assert len([d for d in full if d < start + 7 * weeks]) == per_week * weeks
 
 
-@given(a=st.dictionaries(st.sampled_from("abc"), st.integers()), b=st.dictionaries(st.sampled_from("bcd"), st.integers()))
+@given(
+    a=st.dictionaries(st.sampled_from("abc"), st.integers()), b=st.dictionaries(st.sampled_from("bcd"), st.integers())
+)
 def test_deep_merge_flat_is_update(a, b):
     assert deep_merge(a, b) == {**a, **b}
 

@@ -23,14 +23,22 @@ def test_the_field_reference_in_docs_is_current(lang):
     path = ROOT / DOCS[lang]
     assert path.is_file(), f"{path} missing: run python -m growthsim.scenario.reference --write"
     assert path.read_text(encoding="utf-8") == markdown(lang), (
-        f"{DOCS[lang]} is stale: regenerate with python -m growthsim.scenario.reference --write")
+        f"{DOCS[lang]} is stale: regenerate with python -m growthsim.scenario.reference --write"
+    )
 
 
 def test_every_field_is_documented_with_a_meaning():
     rows = [r for _path, _text, rs in field_rows(Scenario) for r in rs]
     paths = {r[0] for r in rows}
-    for must in ("horizon_days", "start_date", "groups.count", "channels.<name>.budget_schedule.<i>.daily_budget",
-                 "campaigns.<name>.reward", "members.churn.base_hazard", "market.graph.model"):
+    for must in (
+        "horizon_days",
+        "start_date",
+        "groups.count",
+        "channels.<name>.budget_schedule.<i>.daily_budget",
+        "campaigns.<name>.reward",
+        "members.churn.base_hazard",
+        "market.graph.model",
+    ):
         assert must in paths, must
     assert [r[0] for r in rows if not r[5]] == []  # every field says what it means
     md = markdown("en")
@@ -91,8 +99,10 @@ def test_unknown_keys_name_the_closest_and_the_valid_keys(tmp_path, capsys):
     p.write_text("name: x\nmembers: {inital: 5}\ncampaigns:\n  lot: {kind: lottery, prise: 3}\n", encoding="utf-8")
     assert main(["check", str(p)]) == 2
     err = capsys.readouterr().err
-    assert "bad.yaml:2: members.inital: unknown key 'inital' (did you mean 'initial'?); valid keys here: " \
-           "initial, initial_seeding, organic_join_prob" in err
+    assert (
+        "bad.yaml:2: members.inital: unknown key 'inital' (did you mean 'initial'?); valid keys here: "
+        "initial, initial_seeding, organic_join_prob" in err
+    )
     assert "campaigns.lot.prise: unknown key 'prise' (did you mean 'prize'?)" in err
     assert "win_prob, prize" in err  # the lottery's own keys, not another campaign kind's
     assert main(["check", str(p), "--lang", "zh"]) == 2
@@ -102,7 +112,9 @@ def test_unknown_keys_name_the_closest_and_the_valid_keys(tmp_path, capsys):
 
 def test_pydantic_and_loader_messages_in_chinese(tmp_path, capsys):
     p = tmp_path / "bad.yaml"
-    p.write_text("name: x\nhorizon_days: -3\nmembers: {initial: abc}\nmarket: {graph: {model: foo}}\n", encoding="utf-8")
+    p.write_text(
+        "name: x\nhorizon_days: -3\nmembers: {initial: abc}\nmarket: {graph: {model: foo}}\n", encoding="utf-8"
+    )
     assert main(["check", str(p), "--lang", "zh"]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml:2: horizon_days: 应不小于 1；实际为 -3" in err

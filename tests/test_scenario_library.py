@@ -16,7 +16,13 @@ FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 def test_library_has_the_practice_plans():
     names = {f.stem for f in FILES}
-    assert {"baseline", "health_food_brand", "neighbourhood_store", "training_school_parents", "interest_community"} <= names
+    assert {
+        "baseline",
+        "health_food_brand",
+        "neighbourhood_store",
+        "training_school_parents",
+        "interest_community",
+    } <= names
 
 
 @pytest.mark.slow
@@ -49,5 +55,6 @@ def test_every_variant_runs_changes_the_outcome_and_keeps_the_books(path):
             np.testing.assert_allclose(run[cats].sum(axis=1), run["cost"], atol=1e-6)
         assert v.groupby("replicate")["members"].last().min() > 0
     led = rs.ledger.groupby(["variant", "replicate"])["amount"].sum()
-    np.testing.assert_allclose(led.to_numpy(), ts.groupby(["variant", "replicate"])["cost"].sum()[led.index].to_numpy(),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        led.to_numpy(), ts.groupby(["variant", "replicate"])["cost"].sum()[led.index].to_numpy(), rtol=1e-9
+    )

@@ -36,8 +36,9 @@ seed: 11
 def linear_model(scenario, seed, replicate=0):  # noqa: ANN001, ANN201
     m = scenario.members
     y = 4 * m.referral.accept_prob + 2 * m.conversion.first_purchase_prob
-    return RunResult(scenario=scenario, seed=seed, replicate=replicate,
-                     timeseries=pd.DataFrame({"day": [0], "revenue": [y]}))
+    return RunResult(
+        scenario=scenario, seed=seed, replicate=replicate, timeseries=pd.DataFrame({"day": [0], "revenue": [y]})
+    )
 
 
 def _grid_results() -> pd.DataFrame:
@@ -47,16 +48,27 @@ def _grid_results() -> pd.DataFrame:
     for reward in (0.0, 10.0, 20.0):
         for admins in (0, 2):
             for rep in range(2):
-                rows.append({"run": len(rows), "point": point, "replicate": rep, "seed": rep,
-                             "campaigns.invite_reward.reward": reward, "staff.part_time_admin.count": admins,
-                             "profit": 10 * reward - 100 * admins + rep, "members_final": 100 + reward,
-                             "status": "ok", "error": ""})
+                rows.append(
+                    {
+                        "run": len(rows),
+                        "point": point,
+                        "replicate": rep,
+                        "seed": rep,
+                        "campaigns.invite_reward.reward": reward,
+                        "staff.part_time_admin.count": admins,
+                        "profit": 10 * reward - 100 * admins + rep,
+                        "members_final": 100 + reward,
+                        "status": "ok",
+                        "error": "",
+                    }
+                )
             point += 1
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("lang, best_words, heading", [("en", "Best points:", "Profit"),
-                                                       ("zh", "最佳设计点：", "利润")])
+@pytest.mark.parametrize(
+    "lang, best_words, heading", [("en", "Best points:", "Profit"), ("zh", "最佳设计点：", "利润")]
+)
 def test_sweep_summary_has_heatmaps_and_the_best_points(tmp_path, lang, best_words, heading):
     df = _grid_results()
     df.attrs["series"] = pd.DataFrame({"x": [1]})  # as run_sweep leaves it

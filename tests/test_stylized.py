@@ -42,16 +42,27 @@ def test_word_of_mouth_is_s_shaped_and_channel_only_is_concave():
     random people every day, no word of mouth: weekly joins fall from the first week
     (concave cumulative adoption), each week below the previous one."""
     graph = {"size": 5000, "graph": {"model": "watts_strogatz", "mean_degree": 10}}
-    wom = _runs({
-        "name": "wom", "seed": 1, "horizon_days": 56, "market": graph,
-        "members": _neutral(initial=10, organic_join_prob=0.0,
-                            referral={"invite_prob": 0.03, "accept_prob": 1.0}),
-    }, 5)
-    channel = _runs({
-        "name": "channel", "seed": 1, "horizon_days": 56, "market": graph,
-        "members": _neutral(initial=10, organic_join_prob=0.0, referral={"invite_prob": 0.0}),
-        "channels": {"ads": {"base_reach": 1000, "max_reach": 0, "join_rate": 0.1}},
-    }, 5)
+    wom = _runs(
+        {
+            "name": "wom",
+            "seed": 1,
+            "horizon_days": 56,
+            "market": graph,
+            "members": _neutral(initial=10, organic_join_prob=0.0, referral={"invite_prob": 0.03, "accept_prob": 1.0}),
+        },
+        5,
+    )
+    channel = _runs(
+        {
+            "name": "channel",
+            "seed": 1,
+            "horizon_days": 56,
+            "market": graph,
+            "members": _neutral(initial=10, organic_join_prob=0.0, referral={"invite_prob": 0.0}),
+            "channels": {"ads": {"base_reach": 1000, "max_reach": 0, "join_rate": 0.1}},
+        },
+        5,
+    )
     w = _weekly_joins(wom, 8)
     c = _weekly_joins(channel, 8)
     peak = int(w.argmax())
@@ -71,9 +82,13 @@ def _static_community(members: dict) -> dict:
     members = {**members, "initial": 1000, "organic_join_prob": 0.0}
     members["referral"] = {"invite_prob": 0.0}
     members["churn"] = {**members.get("churn", {}), "base_hazard": 0.0, "dormant_hazard": 0.0}
-    return {"name": "static", "seed": 2, "horizon_days": 120,
-            "market": {"size": 3000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
-            "members": members}
+    return {
+        "name": "static",
+        "seed": 2,
+        "horizon_days": 120,
+        "market": {"size": 3000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
+        "members": members,
+    }
 
 
 def test_participation_inequality_comes_from_heterogeneous_propensity():
@@ -102,11 +117,21 @@ def test_seeding_hubs_spreads_faster_than_random_seeding():
     """Simple contagion on a heavy-tailed graph (Holme–Kim): 10 initial members chosen as
     the highest-degree people reach more people by day 15 than 10 random ones. Paired by
     replicate; difference > 4 SE of the paired differences."""
+
     def plan(seeding: str) -> dict:
-        return {"name": seeding, "seed": 4, "horizon_days": 15,
-                "market": {"size": 4000, "graph": {"model": "powerlaw_cluster", "mean_degree": 6}},
-                "members": _neutral(initial=10, initial_seeding=seeding, organic_join_prob=0.0,
-                                    referral={"invite_prob": 0.04, "accept_prob": 1.0})}
+        return {
+            "name": seeding,
+            "seed": 4,
+            "horizon_days": 15,
+            "market": {"size": 4000, "graph": {"model": "powerlaw_cluster", "mean_degree": 6}},
+            "members": _neutral(
+                initial=10,
+                initial_seeding=seeding,
+                organic_join_prob=0.0,
+                referral={"invite_prob": 0.04, "accept_prob": 1.0},
+            ),
+        }
+
     hubs = np.array([m.timeseries()["members"].iloc[-1] for m in _runs(plan("hubs"), 10)])
     rand = np.array([m.timeseries()["members"].iloc[-1] for m in _runs(plan("random"), 10)])
     d = hubs - rand
@@ -118,13 +143,19 @@ def test_no_staff_retains_fewer_members_than_adequate_staff():
     organic joins; no staff vs 4 admins running 3 groups each (every group managed).
     Members at day 90 and D30 retention are both higher with staff: paired differences
     > 4 SE."""
+
     def plan(admins: int) -> dict:
-        d = {"name": f"staff{admins}", "seed": 5, "horizon_days": 90,
-             "market": {"size": 6000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
-             "members": {"initial": 1500, "organic_join_prob": 0.0005}}
+        d = {
+            "name": f"staff{admins}",
+            "seed": 5,
+            "horizon_days": 90,
+            "market": {"size": 6000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
+            "members": {"initial": 1500, "organic_join_prob": 0.0005},
+        }
         if admins:
             d["staff"] = {"admin": {"count": admins, "groups_each": 3, "hours_per_day": 3}}
         return d
+
     none, staffed = _runs(plan(0), 8), _runs(plan(4), 8)
     m0 = np.array([m.timeseries()["members"].iloc[-1] for m in none])
     m1 = np.array([m.timeseries()["members"].iloc[-1] for m in staffed])

@@ -42,8 +42,13 @@ def test_two_runs_that_kill_their_workers_in_different_batches_fail_alone(tmp_pa
     (tmp_path / "exp.yaml").write_text(EXP.replace("  series: [members, active]\n", ""))
     (tmp_path / "crash.py").write_text(CRASH)
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, str(tmp_path / "crash.py"), str(tmp_path / "exp.yaml"), str(tmp_path / "o")],
-                         capture_output=True, text=True, timeout=540, cwd=tmp_path)
+    res = subprocess.run(
+        [sys.executable, str(tmp_path / "crash.py"), str(tmp_path / "exp.yaml"), str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=540,
+        cwd=tmp_path,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     rows = [line.split(" ", 3) for line in res.stdout.splitlines()]
     status = {int(r[0]): r[2] for r in rows}
@@ -81,9 +86,14 @@ def test_ctrl_c_to_the_process_group_prints_one_line(tmp_path: Path) -> None:
     (tmp_path / "tiny.yaml").write_text(TINY)
     (tmp_path / "exp.yaml").write_text(EXP.replace("replicates: 2\noutputs", "replicates: 20\noutputs"))
     (tmp_path / "slow.py").write_text(SLOW)
-    proc = subprocess.Popen([sys.executable, str(tmp_path / "slow.py"), str(tmp_path / "exp.yaml"), str(tmp_path / "o")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "slow.py"), str(tmp_path / "exp.yaml"), str(tmp_path / "o")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
     parts = tmp_path / "o" / "parts"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and not (parts.is_dir() and any(parts.glob("results-*.parquet"))):

@@ -43,19 +43,34 @@ def write(tmp_path, body: str):
     return p
 
 
-@pytest.mark.parametrize("body, line, path, words", [
-    ("targets:\n  - {kpi: groups, day: 90, at_least: 100}\n  - kpi: grups\n    day: 30\n    at_least: 3\n",
-     8, "targets.1.kpi", ["unknown KPI 'grups'", "groups", "conversion_rate"]),
-    ("targets:\n  - kpi: dau\n    month: 4\n    at_least: 3\n", 8, "targets.0.month",
-     ["day 120 is past the horizon", "horizon_days = 90"]),
-    ("targets:\n  - kpi: dau\n    day: 91\n    at_least: 3\n", 8, "targets.0.day", ["past the horizon"]),
-    ("targets:\n  - kpi: dau\n    day: 30\n    at_least: 30\n    at_most: 3\n", 10, "targets.0.at_most",
-     ["contradict", "at_least (30)", "found 3"]),
-    ("targets:\n  - {kpi: dau, day: 30}\n", 7, "targets.0", ["give a bound"]),
-    ("targets:\n  - {kpi: dau, day: 30, month: 1, at_least: 1}\n", 7, "targets.0", ["either day or month"]),
-    ("checkpoints: {days: [30, 100]}\n", 6, "checkpoints.days.1", ["day 100 is past the horizon"]),
-    ("checkpoints: [0]\n", 6, "checkpoints.days", ["start at 1"]),
-])
+@pytest.mark.parametrize(
+    "body, line, path, words",
+    [
+        (
+            "targets:\n  - {kpi: groups, day: 90, at_least: 100}\n  - kpi: grups\n    day: 30\n    at_least: 3\n",
+            8,
+            "targets.1.kpi",
+            ["unknown KPI 'grups'", "groups", "conversion_rate"],
+        ),
+        (
+            "targets:\n  - kpi: dau\n    month: 4\n    at_least: 3\n",
+            8,
+            "targets.0.month",
+            ["day 120 is past the horizon", "horizon_days = 90"],
+        ),
+        ("targets:\n  - kpi: dau\n    day: 91\n    at_least: 3\n", 8, "targets.0.day", ["past the horizon"]),
+        (
+            "targets:\n  - kpi: dau\n    day: 30\n    at_least: 30\n    at_most: 3\n",
+            10,
+            "targets.0.at_most",
+            ["contradict", "at_least (30)", "found 3"],
+        ),
+        ("targets:\n  - {kpi: dau, day: 30}\n", 7, "targets.0", ["give a bound"]),
+        ("targets:\n  - {kpi: dau, day: 30, month: 1, at_least: 1}\n", 7, "targets.0", ["either day or month"]),
+        ("checkpoints: {days: [30, 100]}\n", 6, "checkpoints.days.1", ["day 100 is past the horizon"]),
+        ("checkpoints: [0]\n", 6, "checkpoints.days", ["start at 1"]),
+    ],
+)
 def test_bad_targets_are_scenario_errors_with_file_line_and_path(tmp_path, capsys, body, line, path, words):
     p = write(tmp_path, body)
     with pytest.raises(ScenarioError) as ei:
@@ -71,7 +86,9 @@ def test_bad_targets_are_scenario_errors_with_file_line_and_path(tmp_path, capsy
 
 
 def test_targets_validate_in_variants_too(tmp_path):
-    p = write(tmp_path, "variants:\n  short:\n    horizon_days: 60\n    targets: [{kpi: groups, day: 90, at_least: 1}]\n")
+    p = write(
+        tmp_path, "variants:\n  short:\n    horizon_days: 60\n    targets: [{kpi: groups, day: 90, at_least: 1}]\n"
+    )
     with pytest.raises(ScenarioError, match=r"(?s)variant 'short'.*targets\.0\.day.*past the horizon"):
         ScenarioFile(p)
 
@@ -89,8 +106,11 @@ def test_month_is_thirty_days_and_labels_are_readable():
 
 def test_default_checkpoints_are_every_30_days_the_targets_and_the_horizon():
     assert checkpoint_days(100, Checkpoints(), []) == [30, 60, 90, 100]
-    assert checkpoint_days(100, Checkpoints(every_days=0, days=[45]),
-                           [Target(kpi="dau", day=7, at_least=1)]) == [7, 45, 100]
+    assert checkpoint_days(100, Checkpoints(every_days=0, days=[45]), [Target(kpi="dau", day=7, at_least=1)]) == [
+        7,
+        45,
+        100,
+    ]
     assert Checkpoints.model_validate([10, 20]).every_days == 0
 
 
@@ -132,10 +152,13 @@ def test_wilson_interval_is_scipys_and_brackets_the_share():
 
 
 def test_share_hitting_all_targets_counts_futures_hitting_every_target_at_once():
-    plan = small_plan(horizon_days=30, targets=[
-        {"name": "a", "kpi": "members_final", "day": 30, "at_least": 0},
-        {"name": "b", "kpi": "members_final", "day": 30, "at_least": 10**9},
-    ])
+    plan = small_plan(
+        horizon_days=30,
+        targets=[
+            {"name": "a", "kpi": "members_final", "day": 30, "at_least": 0},
+            {"name": "b", "kpi": "members_final", "day": 30, "at_least": 10**9},
+        ],
+    )
     rs = run_plans({"p": plan}, replicates=4, seed=1)
     hits = target_hits(checkpoint_table(rs), rs.plans)
     table = target_table(hits, rs.plans).set_index("target")
@@ -149,9 +172,16 @@ def test_share_hitting_all_targets_counts_futures_hitting_every_target_at_once()
 def test_hand_built_hits_give_the_expected_shares():
     from growthsim.scenario import Scenario
 
-    plan = Scenario.model_validate({"name": "x", "horizon_days": 10, "targets": [
-        {"name": "m", "kpi": "members_final", "day": 10, "at_least": 5},
-        {"name": "c", "kpi": "cost", "day": 5, "at_most": 100}]})
+    plan = Scenario.model_validate(
+        {
+            "name": "x",
+            "horizon_days": 10,
+            "targets": [
+                {"name": "m", "kpi": "members_final", "day": 10, "at_least": 5},
+                {"name": "c", "kpi": "cost", "day": 5, "at_most": 100},
+            ],
+        }
+    )
     rows = []
     for rep, (m, c) in enumerate([(6, 50), (6, 150), (4, 50), (7, 90), (5, 100)]):
         rows.append({"variant": "x", "replicate": rep, "day": 10, "members_final": m, "cost": 0.0})
@@ -164,11 +194,14 @@ def test_hand_built_hits_give_the_expected_shares():
 
 
 def test_run_writes_targets_csv_summary_and_prints_targets_first(tmp_path, capsys):
-    p = write(tmp_path, """\
+    p = write(
+        tmp_path,
+        """\
         targets:
           - {name: grow, kpi: members_final, day: 60, at_least: 1}
           - {kpi: groups, month: 3, at_least: 1000}
-        """)
+        """,
+    )
     out = tmp_path / "run"
     assert main(["run", str(p), "--out", str(out), "--no-report", "--replicates", "3"]) == 0
     text = capsys.readouterr().out
@@ -205,15 +238,27 @@ def test_a_target_by_calendar_date_counts_that_date_and_round_trips(tmp_path):
     assert again.targets[0].checkpoint == 90
 
 
-@pytest.mark.parametrize("body, path, words", [
-    ("targets:\n  - {kpi: groups, date: 2027-03-31, at_least: 1}\n", "targets.0.date", ["needs 'start_date'"]),
-    ("start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2026-12-31, at_least: 1}\n",
-     "targets.0.date", ["before start_date"]),
-    ("start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2027-02-01, day: 10, at_least: 1}\n",
-     "targets.0.date", ["one of day, month or date"]),
-    ("start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2027-04-01, at_least: 1}\n",
-     "targets.0", ["day 91 is past the horizon"]),
-])
+@pytest.mark.parametrize(
+    "body, path, words",
+    [
+        ("targets:\n  - {kpi: groups, date: 2027-03-31, at_least: 1}\n", "targets.0.date", ["needs 'start_date'"]),
+        (
+            "start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2026-12-31, at_least: 1}\n",
+            "targets.0.date",
+            ["before start_date"],
+        ),
+        (
+            "start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2027-02-01, day: 10, at_least: 1}\n",
+            "targets.0.date",
+            ["one of day, month or date"],
+        ),
+        (
+            "start_date: 2027-01-01\ntargets:\n  - {kpi: groups, date: 2027-04-01, at_least: 1}\n",
+            "targets.0",
+            ["day 91 is past the horizon"],
+        ),
+    ],
+)
 def test_bad_target_dates_are_located_errors(tmp_path, body, path, words):
     p = write(tmp_path, body)
     with pytest.raises(ScenarioError) as ei:

@@ -38,11 +38,13 @@ TARGETS = {
         ["src/growthsim/kernels/daily.py"],
         # pure-Python kernels are ~50x slower: the recomputation tests, without the one that
         # hashes every churn draw of the run in Python
-        ["tests/test_recomputed.py::test_daily_counters_recomputed_from_member_records",
-         "tests/test_recomputed.py::test_every_accepted_invitation_is_credited_to_its_referrer",
-         "tests/test_recomputed.py::test_checkin_rewards_per_day_from_each_members_run_of_active_days",
-         "tests/test_recomputed.py::test_vip_churn_multiplier_paired_runs_with_the_same_vips",
-         "tests/test_engine.py::test_max_groups_caps_joins"],
+        [
+            "tests/test_recomputed.py::test_daily_counters_recomputed_from_member_records",
+            "tests/test_recomputed.py::test_every_accepted_invitation_is_credited_to_its_referrer",
+            "tests/test_recomputed.py::test_checkin_rewards_per_day_from_each_members_run_of_active_days",
+            "tests/test_recomputed.py::test_vip_churn_multiplier_paired_runs_with_the_same_vips",
+            "tests/test_engine.py::test_max_groups_caps_joins",
+        ],
         True,
     ),
 }

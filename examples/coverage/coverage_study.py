@@ -31,27 +31,57 @@ JOINS = [40] * 10 + [0] * (TRAIN + HOLDOUT - 10)
 
 
 def plan() -> Scenario:
-    return Scenario.model_validate({
-        "name": "coverage cohort", "seed": 11, "horizon_days": TRAIN + HOLDOUT, "replicates": 2,
-        "market": {"size": 400, "graph": {"model": "well_mixed", "mean_degree": 8}},
-        "members": {"initial": 0, "organic_join_prob": 0.0, "referral": {"invite_prob": 0.0},
-                    "propensity": {"alpha": 0.05, "beta": 2.0},
-                    "engagement": {"initial": 1.0, "daily_decay": 0.0, "stimulus_response": 0.0,
-                                   "habit_gain": 0.0, "baseline_stimulus": 0.0},
-                    "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
-                    "churn": {"base_hazard": 0.003, "engagement_sensitivity": 0.0, "silent_days": 365,
-                              "dormant_activity_factor": 1.0}},
-        "groups": {"crowding_penalty": 0.0, "unmanaged_decay_multiplier": 1.0, "unmanaged_churn_multiplier": 1.0},
-    })
+    return Scenario.model_validate(
+        {
+            "name": "coverage cohort",
+            "seed": 11,
+            "horizon_days": TRAIN + HOLDOUT,
+            "replicates": 2,
+            "market": {"size": 400, "graph": {"model": "well_mixed", "mean_degree": 8}},
+            "members": {
+                "initial": 0,
+                "organic_join_prob": 0.0,
+                "referral": {"invite_prob": 0.0},
+                "propensity": {"alpha": 0.05, "beta": 2.0},
+                "engagement": {
+                    "initial": 1.0,
+                    "daily_decay": 0.0,
+                    "stimulus_response": 0.0,
+                    "habit_gain": 0.0,
+                    "baseline_stimulus": 0.0,
+                },
+                "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
+                "churn": {
+                    "base_hazard": 0.003,
+                    "engagement_sensitivity": 0.0,
+                    "silent_days": 365,
+                    "dormant_activity_factor": 1.0,
+                },
+            },
+            "groups": {"crowding_penalty": 0.0, "unmanaged_decay_multiplier": 1.0, "unmanaged_churn_multiplier": 1.0},
+        }
+    )
 
 
 def spec(population: int = 50, max_simulations: int = 600) -> FitSpec:
-    return FitSpec.model_validate({
-        "parameters": {"members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
-                       "members.churn.base_hazard": {"min": 0.001, "max": 0.05, "scale": "log"}},
-        "series": {"purchases": 1}, "joins": "replay", "replicates": 1, "method": "abc_smc",
-        "abc": {"population": population, "generations": 6, "max_simulations": max_simulations,
-                "posterior_draws": 20}})
+    return FitSpec.model_validate(
+        {
+            "parameters": {
+                "members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
+                "members.churn.base_hazard": {"min": 0.001, "max": 0.05, "scale": "log"},
+            },
+            "series": {"purchases": 1},
+            "joins": "replay",
+            "replicates": 1,
+            "method": "abc_smc",
+            "abc": {
+                "population": population,
+                "generations": 6,
+                "max_simulations": max_simulations,
+                "posterior_draws": 20,
+            },
+        }
+    )
 
 
 def figure(res: dict, path: Path) -> None:
@@ -66,8 +96,10 @@ def figure(res: dict, path: Path) -> None:
         ax[k].set_title(f"{label} band: where the actual falls")
         ax[k].set_xlabel("(actual − low) / (high − low); 0..1 = inside")
         ax[k].set_ylabel("held-out running totals")
-    fig.suptitle(f"{res['histories']} synthetic truths: P10–P90 covers {res['coverage_p10_p90']:.0%}, "
-                 f"P2.5–P97.5 covers {res['coverage_p2_5_p97_5']:.0%} of {res['points']} held-out points")
+    fig.suptitle(
+        f"{res['histories']} synthetic truths: P10–P90 covers {res['coverage_p10_p90']:.0%}, "
+        f"P2.5–P97.5 covers {res['coverage_p2_5_p97_5']:.0%} of {res['points']} held-out points"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -85,12 +117,24 @@ def main() -> None:
     if args.replot:
         figure(json.loads((out / "calibration_coverage.json").read_text()), out / "calibration_coverage.png")
         return
-    res = coverage_study(plan(), spec(), args.n, TRAIN, HOLDOUT, seed=2026, draws=40, daily_joins=JOINS,
-                         conditioned=not args.unconditioned, log=print)
-    print(f"P10–P90 coverage {res['coverage_p10_p90']:.3f} (weekly {res['coverage_p10_p90_weekly']:.3f}, "
-          f"cumulative {res['coverage_p10_p90_cumulative']:.3f}); P2.5–P97.5 {res['coverage_p2_5_p97_5']:.3f} "
-          f"(weekly {res['coverage_p2_5_p97_5_weekly']:.3f}, cumulative {res['coverage_p2_5_p97_5_cumulative']:.3f}); "
-          f"{res['points']} points, {res['seconds']:.0f} s")
+    res = coverage_study(
+        plan(),
+        spec(),
+        args.n,
+        TRAIN,
+        HOLDOUT,
+        seed=2026,
+        draws=40,
+        daily_joins=JOINS,
+        conditioned=not args.unconditioned,
+        log=print,
+    )
+    print(
+        f"P10–P90 coverage {res['coverage_p10_p90']:.3f} (weekly {res['coverage_p10_p90_weekly']:.3f}, "
+        f"cumulative {res['coverage_p10_p90_cumulative']:.3f}); P2.5–P97.5 {res['coverage_p2_5_p97_5']:.3f} "
+        f"(weekly {res['coverage_p2_5_p97_5_weekly']:.3f}, cumulative {res['coverage_p2_5_p97_5_cumulative']:.3f}); "
+        f"{res['points']} points, {res['seconds']:.0f} s"
+    )
     (out / "calibration_coverage.json").write_text(json.dumps(res, indent=1, default=float))
     figure(res, out / "calibration_coverage.png")
 

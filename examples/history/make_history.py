@@ -18,7 +18,8 @@ ts = simulate(plan, seed=424242, replicate=0).timeseries
 lines = ["date,new_members,active_members,members,purchases,revenue"]
 for _, r in ts.iterrows():
     day = START + dt.timedelta(days=int(r["day"]))
-    lines.append(f"{day},{int(r['new_members'])},{int(r['active'])},{int(r['members'])},"
-                 f"{int(r['purchases'])},{r['revenue']:.2f}")
+    lines.append(
+        f"{day},{int(r['new_members'])},{int(r['active'])},{int(r['members'])},{int(r['purchases'])},{r['revenue']:.2f}"
+    )
 (HERE / "history.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 print(f"wrote {HERE / 'history.csv'}: {DAYS} days")

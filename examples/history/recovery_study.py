@@ -19,21 +19,32 @@ from growthsim.calibrate.spec import FitSpec, check_against_scenario
 from growthsim.scenario import Scenario, apply_overrides
 
 TRUTH = {"members.referral.invite_prob": 0.05, "members.churn.base_hazard": 0.02}
-START = Scenario.model_validate({
-    "name": "tiny", "seed": 3, "horizon_days": 40, "replicates": 4,
-    "market": {"size": 2000, "graph": {"model": "well_mixed", "mean_degree": 10}},
-    "members": {
-        "initial": 100, "organic_join_prob": 0.0,
-        "referral": {"invite_prob": 0.01, "accept_prob": 0.3},
-        "engagement": {"initial": 0.8, "daily_decay": 0.0, "habit_gain": 0.0, "stimulus_response": 0.0},
-        "churn": {"base_hazard": 0.005, "engagement_sensitivity": 0.0, "silent_days": 60},
-        "propensity": {"distribution": "constant", "value": 0.3},
-    },
-})
-SPEC = FitSpec.model_validate({
-    "parameters": {p: {"min": 0.002, "max": 0.1, "scale": "log"} for p in TRUTH},
-    "series": {"members": 1, "new_members": 1}, "replicates": 2, "max_evaluations": 100, "bootstrap": 5,
-})
+START = Scenario.model_validate(
+    {
+        "name": "tiny",
+        "seed": 3,
+        "horizon_days": 40,
+        "replicates": 4,
+        "market": {"size": 2000, "graph": {"model": "well_mixed", "mean_degree": 10}},
+        "members": {
+            "initial": 100,
+            "organic_join_prob": 0.0,
+            "referral": {"invite_prob": 0.01, "accept_prob": 0.3},
+            "engagement": {"initial": 0.8, "daily_decay": 0.0, "habit_gain": 0.0, "stimulus_response": 0.0},
+            "churn": {"base_hazard": 0.005, "engagement_sensitivity": 0.0, "silent_days": 60},
+            "propensity": {"distribution": "constant", "value": 0.3},
+        },
+    }
+)
+SPEC = FitSpec.model_validate(
+    {
+        "parameters": {p: {"min": 0.002, "max": 0.1, "scale": "log"} for p in TRUTH},
+        "series": {"members": 1, "new_members": 1},
+        "replicates": 2,
+        "max_evaluations": 100,
+        "bootstrap": 5,
+    }
+)
 
 
 def main(n: int) -> None:
@@ -51,10 +62,12 @@ def main(n: int) -> None:
             rows.append((k, name, r.values[name], r.values[name] / true - 1, u["p5"] <= true <= u["p95"]))
     df = pd.DataFrame(rows, columns=["history", "parameter", "fitted", "rel_error", "covered"])
     for name, g in df.groupby("parameter"):
-        print(f"{name}: truth {TRUTH[name]}, median fitted {g['fitted'].median():.4g}, "
-              f"median |rel. error| {100 * g['rel_error'].abs().median():.0f}%, "
-              f"max |rel. error| {100 * g['rel_error'].abs().max():.0f}%, "
-              f"P5–P95 covers truth in {int(g['covered'].sum())}/{len(g)}")
+        print(
+            f"{name}: truth {TRUTH[name]}, median fitted {g['fitted'].median():.4g}, "
+            f"median |rel. error| {100 * g['rel_error'].abs().median():.0f}%, "
+            f"max |rel. error| {100 * g['rel_error'].abs().max():.0f}%, "
+            f"P5–P95 covers truth in {int(g['covered'].sum())}/{len(g)}"
+        )
 
 
 if __name__ == "__main__":

@@ -72,7 +72,9 @@ def check_bass() -> dict:
     fig, axes = plt.subplots(1, len(pairs), figsize=(4 * len(pairs), 3.4), sharey=True)
     out = {"n": n, "replicates": R, "horizon_days": H, "tolerance": "4 SE + 0.001", "pairs": []}
     for ax, (p, q) in zip(axes, pairs):
-        a = np.array([m.timeseries()["members"].to_numpy() / n for m in _runs(CommunityModel, bass_plan(n, p, q, H), R, 7)])
+        a = np.array(
+            [m.timeseries()["members"].to_numpy() / n for m in _runs(CommunityModel, bass_plan(n, p, q, H), R, 7)]
+        )
         F = bass_recursion(n, p, q, H)
         se = a.std(0, ddof=1) / np.sqrt(R)
         gap = np.abs(a.mean(0) - F)
@@ -84,12 +86,16 @@ def check_bass() -> dict:
         ax.plot(days, cont, ":", color="gray", label="continuous Bass")
         ax.set_title(f"p={p}, q={q}")
         ax.set_xlabel("day")
-        out["pairs"].append({
-            "p": p, "q": q, "max_abs_gap": float(gap.max()),
-            "max_gap_in_se": float((gap / np.maximum(se, 1e-12))[se > 0].max()),
-            "passes": bool((gap <= 4 * se + 0.001).all()),
-            "max_gap_continuous": float(np.abs(F - cont).max()),
-        })
+        out["pairs"].append(
+            {
+                "p": p,
+                "q": q,
+                "max_abs_gap": float(gap.max()),
+                "max_gap_in_se": float((gap / np.maximum(se, 1e-12))[se > 0].max()),
+                "passes": bool((gap <= 4 * se + 0.001).all()),
+                "max_gap_continuous": float(np.abs(F - cont).max()),
+            }
+        )
     axes[0].set_ylabel("adopters / market")
     axes[0].legend(fontsize=7)
     out["plot"] = _save(fig, "bass.png")
@@ -106,8 +112,14 @@ def check_sir() -> dict:
         "powerlaw_cluster": {"model": "powerlaw_cluster", "mean_degree": 10, "triangle_prob": 0.3},
     }
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    out = {"n": n, "T": T, "initial": I0, "replicates": R,
-           "tolerance": "final size 4 SE_diff + 1% n; I(t) 4 SE_diff + 2 + 3% of peak", "graphs": {}}
+    out = {
+        "n": n,
+        "T": T,
+        "initial": I0,
+        "replicates": R,
+        "tolerance": "final size 4 SE_diff + 1% n; I(t) 4 SE_diff + 2 + 3% of peak",
+        "graphs": {},
+    }
     for ax, (name, spec) in zip(axes, graphs.items()):
         plan = sir_plan(n, spec, T, I0, H)
         g = build_graph(plan.market.graph, n, plan.seed)
@@ -119,8 +131,9 @@ def check_sir() -> dict:
             m.run()
             eI.append(m.timeseries()["active"].to_numpy())
             ef.append(m.scalars()["members_ever"])
-            t, _, i, rec = EoN.basic_discrete_SIR(G, T, initial_infecteds=init, tmax=H - 1,
-                                                  rng=np.random.default_rng(1000 + r))
+            t, _, i, rec = EoN.basic_discrete_SIR(
+                G, T, initial_infecteds=init, tmax=H - 1, rng=np.random.default_rng(1000 + r)
+            )
             c = np.zeros(H)
             keep = t < H
             c[t[keep].astype(int)] = i[keep]
@@ -139,10 +152,12 @@ def check_sir() -> dict:
         ax.set_ylabel("infectious (active) people")
         ax.legend(fontsize=7)
         out["graphs"][name] = {
-            "final_size_engine": float(ef.mean()), "final_size_eon": float(sf.mean()),
+            "final_size_engine": float(ef.mean()),
+            "final_size_eon": float(sf.mean()),
             "final_size_se_diff": float(se_f),
             "final_passes": bool(abs(ef.mean() - sf.mean()) <= 4 * se_f + 0.01 * n),
-            "peak_day_engine": int(eI.mean(0).argmax()), "peak_day_eon": int(sI.mean(0).argmax()),
+            "peak_day_engine": int(eI.mean(0).argmax()),
+            "peak_day_eon": int(sI.mean(0).argmax()),
             "max_abs_gap_I": float(np.abs(eI.mean(0) - sI.mean(0)).max()),
             "curve_passes": bool((np.abs(eI.mean(0) - sI.mean(0)) <= tol).all()),
         }
@@ -155,10 +170,14 @@ def check_reference() -> dict:
     from test_reference import COLUMNS, full_plan
 
     n, H, R = 10_000, 120, 12
-    plan = full_plan(market={"size": n, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
-                     horizon_days=H, members={**full_plan().members.model_dump(), "initial": 500})
-    plan = plan.model_copy(update={"channels": {k: c.model_copy(update={"max_reach": 1500})
-                                                for k, c in plan.channels.items()}})
+    plan = full_plan(
+        market={"size": n, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
+        horizon_days=H,
+        members={**full_plan().members.model_dump(), "initial": 500},
+    )
+    plan = plan.model_copy(
+        update={"channels": {k: c.model_copy(update={"max_reach": 1500}) for k, c in plan.channels.items()}}
+    )
     g = build_graph(plan.market.graph, n, plan.seed)
     t = time.perf_counter()
     eng = np.array([m.timeseries()[COLUMNS].to_numpy(float) for m in _runs(CommunityModel, plan, R, 101, g)])
@@ -179,9 +198,15 @@ def check_reference() -> dict:
         ax.set_xlabel("day")
     axes[0].legend(fontsize=7)
     return {
-        "n": n, "horizon_days": H, "replicates": R, "tolerance": "4 SE_diff + 1 + 3% of level",
-        "comparisons": int(gap.size), "failures": int((gap > 4 * se + floor).sum()),
-        "max_gap_in_se": {c: float((gap[:, k] / np.maximum(se[:, k], 1e-12))[se[:, k] > 0].max()) for k, c in enumerate(COLUMNS)},
+        "n": n,
+        "horizon_days": H,
+        "replicates": R,
+        "tolerance": "4 SE_diff + 1 + 3% of level",
+        "comparisons": int(gap.size),
+        "failures": int((gap > 4 * se + floor).sum()),
+        "max_gap_in_se": {
+            c: float((gap[:, k] / np.maximum(se[:, k], 1e-12))[se[:, k] > 0].max()) for k, c in enumerate(COLUMNS)
+        },
         "members_at_end": {"engine": float(eng[:, -1, 0].mean()), "reference": float(ref[:, -1, 0].mean())},
         "paying_at_end": {"engine": float(eng[:, -1, 2].mean()), "reference": float(ref[:, -1, 2].mean())},
         "seconds": {"engine": t_eng, "reference": t_ref},
@@ -194,11 +219,21 @@ def check_stylized() -> dict:
     out = {}
     # S-shaped vs concave
     graph = {"size": 50_000, "graph": {"model": "watts_strogatz", "mean_degree": 20}}
-    wom = {"name": "wom", "seed": 1, "horizon_days": 120, "market": graph,
-           "members": _neutral(initial=20, organic_join_prob=0.0, referral={"invite_prob": 0.015, "accept_prob": 1.0})}
-    ch = {"name": "channel", "seed": 1, "horizon_days": 120, "market": graph,
-          "members": _neutral(initial=20, organic_join_prob=0.0, referral={"invite_prob": 0.0}),
-          "channels": {"ads": {"base_reach": 5000, "max_reach": 0, "join_rate": 0.05}}}
+    wom = {
+        "name": "wom",
+        "seed": 1,
+        "horizon_days": 120,
+        "market": graph,
+        "members": _neutral(initial=20, organic_join_prob=0.0, referral={"invite_prob": 0.015, "accept_prob": 1.0}),
+    }
+    ch = {
+        "name": "channel",
+        "seed": 1,
+        "horizon_days": 120,
+        "market": graph,
+        "members": _neutral(initial=20, organic_join_prob=0.0, referral={"invite_prob": 0.0}),
+        "channels": {"ads": {"base_reach": 5000, "max_reach": 0, "join_rate": 0.05}},
+    }
     fig, axes = plt.subplots(1, 4, figsize=(17, 3.5))
     curves = {}
     for d in (wom, ch):
@@ -212,20 +247,32 @@ def check_stylized() -> dict:
     n_mkt = graph["size"]
     week_w = np.diff(curves["wom"][::7]) * n_mkt  # joins per week
     week_c = np.diff(curves["channel"][::7]) * n_mkt
-    out["s_curve"] = {"wom_weekly_joins": week_w.round().tolist(), "channel_weekly_joins": week_c.round().tolist(),
-                      "wom_peak_week": int(week_w.argmax()) + 1,
-                      "channel_weekly_joins_always_falling": bool((np.diff(week_c) < 0).all())}
+    out["s_curve"] = {
+        "wom_weekly_joins": week_w.round().tolist(),
+        "channel_weekly_joins": week_c.round().tolist(),
+        "wom_peak_week": int(week_w.argmax()) + 1,
+        "channel_weekly_joins_always_falling": bool((np.diff(week_c) < 0).all()),
+    }
 
     # participation inequality
     def static(prop: dict, neutral: bool) -> dict:
         members = _neutral(propensity=prop) if neutral else {"propensity": prop}
         members = {**members, "initial": 10_000, "organic_join_prob": 0.0, "referral": {"invite_prob": 0.0}}
         members["churn"] = {**members.get("churn", {}), "base_hazard": 0.0, "dormant_hazard": 0.0}
-        return {"name": "static", "seed": 2, "horizon_days": 180,
-                "market": {"size": 20_000, "graph": {"model": "watts_strogatz", "mean_degree": 10}}, "members": members}
+        return {
+            "name": "static",
+            "seed": 2,
+            "horizon_days": 180,
+            "market": {"size": 20_000, "graph": {"model": "watts_strogatz", "mean_degree": 10}},
+            "members": members,
+        }
+
     shares = {}
-    for label, prop in (("Beta(0.2,1.8)", {"alpha": 0.2, "beta": 1.8}), ("Beta(0.5,4.5)", {"alpha": 0.5, "beta": 4.5}),
-                        ("constant 0.1", {"distribution": "constant", "value": 0.1})):
+    for label, prop in (
+        ("Beta(0.2,1.8)", {"alpha": 0.2, "beta": 1.8}),
+        ("Beta(0.5,4.5)", {"alpha": 0.5, "beta": 4.5}),
+        ("constant 0.1", {"distribution": "constant", "value": 0.1}),
+    ):
         for neutral in (True, False):
             m = _runs(CommunityModel, Scenario.model_validate(static(prop, neutral)), 1, 1)[0]
             key = f"{label}, {'engagement held at 1' if neutral else 'default engagement dynamics'}"
@@ -242,10 +289,19 @@ def check_stylized() -> dict:
 
     # hubs vs random seeding
     def seeding(kind: str) -> dict:
-        return {"name": kind, "seed": 4, "horizon_days": 40,
-                "market": {"size": 50_000, "graph": {"model": "powerlaw_cluster", "mean_degree": 6}},
-                "members": _neutral(initial=20, initial_seeding=kind, organic_join_prob=0.0,
-                                    referral={"invite_prob": 0.04, "accept_prob": 1.0})}
+        return {
+            "name": kind,
+            "seed": 4,
+            "horizon_days": 40,
+            "market": {"size": 50_000, "graph": {"model": "powerlaw_cluster", "mean_degree": 6}},
+            "members": _neutral(
+                initial=20,
+                initial_seeding=kind,
+                organic_join_prob=0.0,
+                referral={"invite_prob": 0.04, "accept_prob": 1.0},
+            ),
+        }
+
     seed_res = {}
     for kind in ("hubs", "random"):
         ms = _runs(CommunityModel, Scenario.model_validate(seeding(kind)), 10, 1)
@@ -254,33 +310,49 @@ def check_stylized() -> dict:
         axes[2].fill_between(np.arange(a.shape[1]), np.percentile(a, 5, 0), np.percentile(a, 95, 0), alpha=0.2)
         seed_res[kind] = a
     d = seed_res["hubs"][:, 20] - seed_res["random"][:, 20]
-    out["hub_seeding"] = {"members_day20_hubs": float(seed_res["hubs"][:, 20].mean()),
-                          "members_day20_random": float(seed_res["random"][:, 20].mean()),
-                          "paired_diff_in_se": float(d.mean() / (d.std(ddof=1) / np.sqrt(len(d))))}
+    out["hub_seeding"] = {
+        "members_day20_hubs": float(seed_res["hubs"][:, 20].mean()),
+        "members_day20_random": float(seed_res["random"][:, 20].mean()),
+        "paired_diff_in_se": float(d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))),
+    }
     axes[2].set_title("simple contagion, Holme–Kim graph")
     axes[2].set_xlabel("day")
     axes[2].legend(fontsize=7)
 
     # staff vs none
     def staffed(admins: int) -> dict:
-        d = {"name": f"staff{admins}", "seed": 5, "horizon_days": 180,
-             "market": {"size": 50_000, "graph": {"model": "watts_strogatz", "mean_degree": 20}},
-             "members": {"initial": 3000, "organic_join_prob": 0.0002}}
+        d = {
+            "name": f"staff{admins}",
+            "seed": 5,
+            "horizon_days": 180,
+            "market": {"size": 50_000, "graph": {"model": "watts_strogatz", "mean_degree": 20}},
+            "members": {"initial": 3000, "organic_join_prob": 0.0002},
+        }
         if admins:
             d["staff"] = {"admin": {"count": admins, "groups_each": 3, "hours_per_day": 3}}
         return d
+
     staff_res = {}
     for admins in (0, 12):
         ms = _runs(CommunityModel, Scenario.model_validate(staffed(admins)), 8, 1)
         a = np.array([m.timeseries()["members"].to_numpy() for m in ms])
         axes[3].plot(a.mean(0), lw=2, label="no staff" if admins == 0 else f"{admins} admins x 3 groups")
-        staff_res[admins] = (a[:, -1], np.array([m.scalars()["retention_d30"] for m in ms]),
-                             ms[0].timeseries()["groups"].max())
+        staff_res[admins] = (
+            a[:, -1],
+            np.array([m.scalars()["retention_d30"] for m in ms]),
+            ms[0].timeseries()["groups"].max(),
+        )
     axes[3].set_title("members with and without staff")
     axes[3].set_xlabel("day")
     axes[3].legend(fontsize=7)
-    out["staff"] = {f"admins_{k}": {"members_day179": float(v[0].mean()), "retention_d30": float(v[1].mean()),
-                                    "groups_max": int(v[2])} for k, v in staff_res.items()}
+    out["staff"] = {
+        f"admins_{k}": {
+            "members_day179": float(v[0].mean()),
+            "retention_d30": float(v[1].mean()),
+            "groups_max": int(v[2]),
+        }
+        for k, v in staff_res.items()
+    }
     out["plot"] = _save(fig, "stylized.png")
     return out
 

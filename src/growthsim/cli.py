@@ -36,11 +36,15 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("growthsim.commands", N_("validate a scenario file and print the resolved plan")),
     "compare": ("growthsim.compare", N_("run several plans on the same random numbers and compare them")),
     "report": ("growthsim.report.cli", N_("rebuild kpis.json, charts and report.html of a run folder")),
-    "sweep": ("growthsim.experiments.cli",
-              N_("run every point x replicate of an experiment (Dask), one tidy results table")),
+    "sweep": (
+        "growthsim.experiments.cli",
+        N_("run every point x replicate of an experiment (Dask), one tidy results table"),
+    ),
     "sensitivity": ("growthsim.experiments.cli", N_("Sobol' / Morris sensitivity indices and tornado charts per KPI")),
-    "optimize": ("growthsim.experiments.cli",
-                 N_("search the experiment's factors for the best plan under constraints (Optuna on Dask)")),
+    "optimize": (
+        "growthsim.experiments.cli",
+        N_("search the experiment's factors for the best plan under constraints (Optuna on Dask)"),
+    ),
     "calibrate": ("growthsim.calibrate.cli", N_("fit a scenario's parameters to a community's own history")),
     "forecast": ("growthsim.calibrate.cli", N_("forecast from a calibrated scenario, after its history")),
     "schema": ("growthsim.scenario.cli", N_("print the JSON Schema of scenario files (or the field reference)")),
@@ -75,8 +79,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     chosen = _chosen_command(argv)
     for name in COMMAND_MODULES:
         lazy = [(c, h) for c, (m, h) in LAZY_COMMANDS.items() if m == name]
-        if chosen is not None and lazy and all(h is not None for _c, h in lazy) \
-                and chosen not in [c for c, _h in lazy]:
+        if chosen is not None and lazy and all(h is not None for _c, h in lazy) and chosen not in [c for c, _h in lazy]:
             for c, h in lazy:
                 sub.add_parser(c, help=_(h))
             continue
@@ -91,9 +94,15 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
     environment's locale; see growthsim.i18n)."""
     if any("--lang" in a.option_strings for a in parser._actions):
         return
-    parser.add_argument("--lang", choices=("zh", "en"), default=None,
-                        help=_("language of output and reports: zh or en (default: the scenario's "
-                               "'locale:', else the environment's locale)"))
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default=None,
+        help=_(
+            "language of output and reports: zh or en (default: the scenario's "
+            "'locale:', else the environment's locale)"
+        ),
+    )
 
 
 def _lang_option(argv: list[str]) -> str | None:
@@ -125,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         from growthsim.i18n.errors import translate_error  # noqa: PLC0415
 
-        print(_("growthsim {command}: error: {message}").format(
-            command=args.command, message=translate_error(str(exc))), file=sys.stderr)
+        print(
+            _("growthsim {command}: error: {message}").format(command=args.command, message=translate_error(str(exc))),
+            file=sys.stderr,
+        )
         return exc.exit_code
     except KeyboardInterrupt:
         print(_("growthsim {command}: interrupted").format(command=args.command), file=sys.stderr)

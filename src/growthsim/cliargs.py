@@ -30,11 +30,17 @@ def count(lo: int, hi: int):  # noqa: ANN201 - an argparse type
         try:
             v = int(text.strip())
         except ValueError:
-            raise argparse.ArgumentTypeError(_("expected a whole number from {lo} to {hi}, found {found}").format(
-                lo=f"{lo:,}", hi=f"{hi:,}", found=repr(text))) from None
+            raise argparse.ArgumentTypeError(
+                _("expected a whole number from {lo} to {hi}, found {found}").format(
+                    lo=f"{lo:,}", hi=f"{hi:,}", found=repr(text)
+                )
+            ) from None
         if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(_("expected a whole number from {lo} to {hi}, found {found}").format(
-                lo=f"{lo:,}", hi=f"{hi:,}", found=f"{v:,}"))
+            raise argparse.ArgumentTypeError(
+                _("expected a whole number from {lo} to {hi}, found {found}").format(
+                    lo=f"{lo:,}", hi=f"{hi:,}", found=f"{v:,}"
+                )
+            )
         return v
 
     parse.__name__ = f"count[{lo}..{hi}]"
@@ -52,7 +58,9 @@ def positive_number(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(_("expected a number above 0, found {found}").format(found=repr(text))) from None
+        raise argparse.ArgumentTypeError(
+            _("expected a number above 0, found {found}").format(found=repr(text))
+        ) from None
     if not math.isfinite(v) or v <= 0:
         raise argparse.ArgumentTypeError(_("expected a finite number above 0, found {found}").format(found=repr(text)))
     return v
@@ -62,9 +70,18 @@ def check_run_size(plans: int, replicates: int, days: int, what: str = "--replic
     """Refuse, before anything runs, more than :data:`MAX_RUN_DAYS` plan-replicate-days."""
     total = int(plans) * int(replicates) * int(days)
     if total > MAX_RUN_DAYS:
-        raise UserError(_(
-            "{what}: {plans} plan(s) x {replicates} replicates x {days} days = {total} simulated days, "
-            "more than the {most} one command keeps in memory (~{gib} GiB); "
-            "use fewer replicates or days, or a sweep (growthsim sweep) that keeps only KPIs"
-        ).format(what=what, plans=plans, replicates=f"{replicates:,}", days=f"{days:,}", total=f"{total:,}",
-                 most=f"{MAX_RUN_DAYS:,}", gib=f"{total * 400 / 2**30:,.0f}"))
+        raise UserError(
+            _(
+                "{what}: {plans} plan(s) x {replicates} replicates x {days} days = {total} simulated days, "
+                "more than the {most} one command keeps in memory (~{gib} GiB); "
+                "use fewer replicates or days, or a sweep (growthsim sweep) that keeps only KPIs"
+            ).format(
+                what=what,
+                plans=plans,
+                replicates=f"{replicates:,}",
+                days=f"{days:,}",
+                total=f"{total:,}",
+                most=f"{MAX_RUN_DAYS:,}",
+                gib=f"{total * 400 / 2**30:,.0f}",
+            )
+        )

@@ -40,7 +40,8 @@ def result_table(summ: dict, currency: str | None = None) -> str:
 
     cur = currency_unit(currency) if currency else ""
     cols = [
-        (_("members, last day"), "members_end"), (_("active, last day"), "active_end"),
+        (_("members, last day"), "members_end"),
+        (_("active, last day"), "active_end"),
         (_("paying, last day"), "paying_end"),
         (_("revenue, {currency}").format(currency=cur) if cur else _("revenue"), "revenue_total"),
         (_("cost, {currency}").format(currency=cur) if cur else _("cost"), "cost_total"),
@@ -50,12 +51,9 @@ def result_table(summ: dict, currency: str | None = None) -> str:
     rows = []
     for label, s in summ.items():
         f = s["figures"]
-        rows.append([label] + [
-            f"{_fmt(f[k]['p50'])} ({span(_fmt(f[k]['p10']), _fmt(f[k]['p90']))})" for _c, k in cols
-        ])
+        rows.append([label] + [f"{_fmt(f[k]['p50'])} ({span(_fmt(f[k]['p10']), _fmt(f[k]['p90']))})" for _c, k in cols])
     widths = [max(_width(str(r[i])) for r in [head] + rows) for i in range(len(head))]
-    lines = ["  ".join(str(v) + " " * (w - _width(str(v))) for v, w in zip(r, widths)).rstrip()
-             for r in [head] + rows]
+    lines = ["  ".join(str(v) + " " * (w - _width(str(v))) for v, w in zip(r, widths)).rstrip() for r in [head] + rows]
     return "\n".join(lines)
 
 
@@ -70,18 +68,23 @@ def _budget_note(plan, exhausted: dict, ts, label: str) -> str | None:
     if bud.monthly_cap is not None:
         limits.append(_("monthly cap {amount} per 30-day month").format(amount=f"{bud.monthly_cap:,.0f}"))
     if bud.total is not None:
-        limits.append(_("total {amount}, which once spent stops discretionary spending for good").format(
-            amount=f"{bud.total:,.0f}"))
+        limits.append(
+            _("total {amount}, which once spent stops discretionary spending for good").format(
+                amount=f"{bud.total:,.0f}"
+            )
+        )
     when = _("day {n}").format(n=f"{exhausted['day_p50']:.0f}")
     if getattr(plan, "start_date", None) is not None and math.isfinite(exhausted["day_p50"]):
         from growthsim.report.calendar import Calendar  # noqa: PLC0415
 
         when += _(" ({date})").format(date=Calendar(plan.start_date).label(int(round(exhausted["day_p50"]))))
-    return _("money ran short in {share} of futures, first on {when} (median), on {days} days in all "
-             "(median): channels, campaigns and KOL fees were cut on those days ({limits}; fixed costs "
-             "are paid first)").format(share=f"{exhausted['ran_out_share']:.0%}",
-                                       when=when, days=f"{short_days:.0f}",
-                                       limits=_("; ").join(limits))
+    return _(
+        "money ran short in {share} of futures, first on {when} (median), on {days} days in all "
+        "(median): channels, campaigns and KOL fees were cut on those days ({limits}; fixed costs "
+        "are paid first)"
+    ).format(
+        share=f"{exhausted['ran_out_share']:.0%}", when=when, days=f"{short_days:.0f}", limits=_("; ").join(limits)
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -119,8 +122,11 @@ def _run(args: argparse.Namespace, sf: ScenarioFile, plans: dict, first) -> int:
             report_files = build_report(staging)
     elapsed = time.perf_counter() - t0
     if not args.quiet:
-        print(_("{name}: {plans} plan(s) x {reps} replicates x {days} days, seed {seed}, {s} s").format(
-            name=first.name, plans=len(plans), reps=R, days=first.horizon_days, seed=seed, s=f"{elapsed:.1f}"))
+        print(
+            _("{name}: {plans} plan(s) x {reps} replicates x {days} days, seed {seed}, {s} s").format(
+                name=first.name, plans=len(plans), reps=R, days=first.horizon_days, seed=seed, s=f"{elapsed:.1f}"
+            )
+        )
         from growthsim.decide import verdict_of
         from growthsim.metrics.targets import format_targets, target_results
 
@@ -130,21 +136,33 @@ def _run(args: argparse.Namespace, sf: ScenarioFile, plans: dict, first) -> int:
         if len(tt):
             print(_("stage targets: share of futures hitting each (95% Wilson interval):"))
             print(format_targets(tt, runset.plans))
-        print(_("medians (P10–P90) on the last day (day {day}), totals over the horizon:").format(
-            day=first.horizon_days - 1))
+        print(
+            _("medians (P10–P90) on the last day (day {day}), totals over the horizon:").format(
+                day=first.horizon_days - 1
+            )
+        )
         summ = summary(runset)
         print(result_table(summ, first.economics.currency))
         for label, s in summ.items():
             note = _budget_note(plans[label], s["budget_exhausted"], runset.timeseries, label)
             if note:
                 print(f"{label}: {note}")
-        for line in [p["text"] for p in verdict.pairs] + verdict.notes + [_("warning: {w}").format(w=w)
-                                                                          for w in verdict.warnings]:
+        for line in (
+            [p["text"] for p in verdict.pairs]
+            + verdict.notes
+            + [_("warning: {w}").format(w=w) for w in verdict.warnings]
+        ):
             print(line)
-        extra = [name for name in ("report.html", "key_figures.xlsx")
-                 if any(str(p).endswith(name) for p in report_files) or (out / name).is_file()]
-        print(_("wrote {path}/ ({files})").format(
-            path=out, files=", ".join(["timeseries.parquet/.csv", "summary.json", "scenario.resolved.yaml"] + extra)))
+        extra = [
+            name
+            for name in ("report.html", "key_figures.xlsx")
+            if any(str(p).endswith(name) for p in report_files) or (out / name).is_file()
+        ]
+        print(
+            _("wrote {path}/ ({files})").format(
+                path=out, files=", ".join(["timeseries.parquet/.csv", "summary.json", "scenario.resolved.yaml"] + extra)
+            )
+        )
     return 0
 
 
@@ -154,16 +172,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     sf = ScenarioFile(args.scenario)
     base = sf.base
     apply_plan_locale(getattr(args, "lang", None), base)
-    print(_("{path}: OK — plan '{name}', {days} days, {reps} replicates, market of {size} ({graph}), "
-            "{initial} initial members").format(
-        path=sf.path, name=base.name, days=base.horizon_days, reps=base.replicates,
-        size=f"{base.market.size:,}", graph=base.market.graph.model, initial=base.members.initial))
+    print(
+        _(
+            "{path}: OK — plan '{name}', {days} days, {reps} replicates, market of {size} ({graph}), "
+            "{initial} initial members"
+        ).format(
+            path=sf.path,
+            name=base.name,
+            days=base.horizon_days,
+            reps=base.replicates,
+            size=f"{base.market.size:,}",
+            graph=base.market.graph.model,
+            initial=base.members.initial,
+        )
+    )
     if base.start_date is not None:
         from growthsim.report.calendar import Calendar  # noqa: PLC0415
 
         cal = Calendar(base.start_date)
-        print(_("calendar: day 0 is {start}, the last day ({last}) is {end}").format(
-            start=cal.label(0), last=base.horizon_days - 1, end=cal.label(base.horizon_days - 1)))
+        print(
+            _("calendar: day 0 is {start}, the last day ({last}) is {end}").format(
+                start=cal.label(0), last=base.horizon_days - 1, end=cal.label(base.horizon_days - 1)
+            )
+        )
     levers = []
     for section in ("channels", "campaigns", "kols", "staff"):
         items = getattr(base, section)
@@ -186,8 +217,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help=_("scenario YAML file"))
     g = p.add_mutually_exclusive_group()
     g.add_argument("--variant", help=_("run this variant instead of the base plan"))
-    g.add_argument("--all-variants", action="store_true", help=_("run the base plan and every variant (common random numbers)"))
-    p.add_argument("--replicates", type=count(1, MAX_REPLICATES), help=_("Monte Carlo replicates (default: the file's)"))
+    g.add_argument(
+        "--all-variants", action="store_true", help=_("run the base plan and every variant (common random numbers)")
+    )
+    p.add_argument(
+        "--replicates", type=count(1, MAX_REPLICATES), help=_("Monte Carlo replicates (default: the file's)")
+    )
     p.add_argument("--seed", type=seed_arg, help=_("base seed (default: the file's)"))
     p.add_argument("--out", help=_("output folder (default: runs/<scenario>-<timestamp>/)"))
     p.add_argument("--force", action="store_true", help=_("replace an existing, non-empty --out folder as a whole"))

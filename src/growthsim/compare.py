@@ -39,15 +39,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "compare",
         help=_("run several plans on the same random numbers and compare them"),
-        description=_("Run plans side by side (replicate r of every plan shares its random "
-        "numbers), write a run folder with a report, and print each plan's paired "
-        "differences against the first plan. A plan is FILE.yaml (its base plan) or "
-        "FILE.yaml:VARIANT; one file alone compares its base plan with all its variants."),
+        description=_(
+            "Run plans side by side (replicate r of every plan shares its random "
+            "numbers), write a run folder with a report, and print each plan's paired "
+            "differences against the first plan. A plan is FILE.yaml (its base plan) or "
+            "FILE.yaml:VARIANT; one file alone compares its base plan with all its variants."
+        ),
     )
     p.add_argument("plans", nargs="+", metavar="PLAN", help=_("FILE.yaml or FILE.yaml:VARIANT"))
     p.add_argument("--out", metavar="DIR", help=_("run folder to write (default: runs/compare-<plans>)"))
-    p.add_argument("--replicates", type=count(1, MAX_REPLICATES), metavar="N",
-                   help=_("replicates per plan (default: the first plan's 'replicates')"))
+    p.add_argument(
+        "--replicates",
+        type=count(1, MAX_REPLICATES),
+        metavar="N",
+        help=_("replicates per plan (default: the first plan's 'replicates')"),
+    )
     p.add_argument("--seed", type=seed_arg, metavar="S", help=_("base seed (default: the first plan's 'seed')"))
     p.add_argument("--force", action="store_true", help=_("replace an existing, non-empty --out folder as a whole"))
     p.add_argument("--title", help=_("report title"))
@@ -87,11 +93,15 @@ def load_plans(specs: list[str]) -> dict[str, "Scenario"]:
         path = parsed[0][0]
         sf = files[path]
         if not sf.variants:
-            raise ScenarioError(located(str(path), None, "variants",
-                                        _("compare needs at least two plans: give two or more files, "
-                                          "or a file with variants")))
-        items = [(f"{path.stem}:{name}" if name != "base" else path.stem, plan)
-                 for name, plan in sf.plans().items()]
+            raise ScenarioError(
+                located(
+                    str(path),
+                    None,
+                    "variants",
+                    _("compare needs at least two plans: give two or more files, or a file with variants"),
+                )
+            )
+        items = [(f"{path.stem}:{name}" if name != "base" else path.stem, plan) for name, plan in sf.plans().items()]
     else:
         for path, variant in parsed:
             plan = files[path].plan(variant)
@@ -119,33 +129,45 @@ def default_out(labels: list[str]) -> Path:
     return Path("runs") / f"compare-{name}"
 
 
-def format_differences(table, labels: list[str], kpis: tuple[str, ...] = HEADLINE_KPIS,
-                       currency: str | None = None) -> str:
+def format_differences(
+    table, labels: list[str], kpis: tuple[str, ...] = HEADLINE_KPIS, currency: str | None = None
+) -> str:
     """Text table of each plan's paired differences against the first plan (money in
     ``currency``, named in the heading line)."""
     lines: list[str] = []
     base = labels[0]
     for other in labels[1:]:
         d = paired_differences(table, base, other).set_index("kpi")
-        head = [_("figure"), _("{plan} (mean)").format(plan=base), _("{plan} (mean)").format(plan=other),
-                _("diff (mean)"), _("diff P10 to P90"), _("{plan} better in").format(plan=other)]
+        head = [
+            _("figure"),
+            _("{plan} (mean)").format(plan=base),
+            _("{plan} (mean)").format(plan=other),
+            _("diff (mean)"),
+            _("diff P10 to P90"),
+            _("{plan} better in").format(plan=other),
+        ]
         rows = []
         for k in kpis:
             if k not in d.index:
                 continue
             r = d.loc[k]
             prob = r["prob_b_better"]
-            rows.append([
-                kpi_label(k),
-                fmt(k, r["mean_a"], currency=currency),
-                fmt(k, r["mean_b"], currency=currency),
-                fmt(k, r["mean_diff"], signed=True, currency=currency),
-                span(fmt(k, r["p10_diff"], signed=True), fmt(k, r["p90_diff"], signed=True)),
-                f"{prob * 100:.0f}%" if prob == prob else "–",
-            ])
+            rows.append(
+                [
+                    kpi_label(k),
+                    fmt(k, r["mean_a"], currency=currency),
+                    fmt(k, r["mean_b"], currency=currency),
+                    fmt(k, r["mean_diff"], signed=True, currency=currency),
+                    span(fmt(k, r["p10_diff"], signed=True), fmt(k, r["p90_diff"], signed=True)),
+                    f"{prob * 100:.0f}%" if prob == prob else "–",
+                ]
+            )
         widths = [max(_width(x) for x in col) for col in zip(head, *rows)]
-        lines.append(_("{other} vs {base} (paired over {n} replicates):").format(
-            other=other, base=base, n=int(d["n"].max()) if len(d) else 0))
+        lines.append(
+            _("{other} vs {base} (paired over {n} replicates):").format(
+                other=other, base=base, n=int(d["n"].max()) if len(d) else 0
+            )
+        )
         for row in [head, *rows]:
             cells = [row[0] + " " * (widths[0] - _width(row[0]))]
             cells += [" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:])]

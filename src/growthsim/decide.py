@@ -164,11 +164,13 @@ def _facts(runset: "RunSet", kpis: pd.DataFrame, label: str, decision: Decision,
     limit = decision.max_monthly_spend
     shown = shown_target_labels(plan)
     facts = PlanFacts(
-        label=label, has_targets=has_t,
+        label=label,
+        has_targets=has_t,
         chance_all=float(r["share"]) if has_t else None,
         chance_low=float(r["ci_low"]) if has_t else None,
         chance_high=float(r["ci_high"]) if has_t else None,
-        hits=int(r["hits"]) if has_t else 0, n=int(r["n"]) if has_t else len(k),
+        hits=int(r["hits"]) if has_t else 0,
+        n=int(r["n"]) if has_t else len(k),
         monthly_spend=spend,
         profit=float(np.median(profit)) if len(profit) else float("nan"),
         profit_p10=float(np.quantile(profit, 0.1)) if len(profit) else float("nan"),
@@ -179,22 +181,27 @@ def _facts(runset: "RunSet", kpis: pd.DataFrame, label: str, decision: Decision,
     )
     # cost lines: median per ledger category, largest first
     cats = [c for c in k.columns if c.startswith("cost_") and c != "cost_per_paying"]
-    lines = sorted(((c[len("cost_"):], float(np.median(k[c]))) for c in cats), key=lambda x: -x[1])
+    lines = sorted(((c[len("cost_") :], float(np.median(k[c]))) for c in cats), key=lambda x: -x[1])
     facts.cost_lines = [(c, v) for c, v in lines if v > 0]
     if facts.profit < 0:
         cost = float(np.median(k["cost"]))
         top = facts.cost_lines[:2]
-        parts = [_("{category} {amount} ({share})").format(category=_shown_category(c), amount=money(v),
-                                                          share=f"{v / cost:.0%}")
-                 for c, v in top if cost > 0]
+        parts = [
+            _("{category} {amount} ({share})").format(
+                category=_shown_category(c), amount=money(v), share=f"{v / cost:.0%}"
+            )
+            for c, v in top
+            if cost > 0
+        ]
         margin, costs = money(facts.gross_margin, currency), money(cost, currency)
         if parts:
-            facts.loss_reason = _("{plan} loses money: a gross margin of {margin} against costs of {cost}, "
-                                  "mostly {lines}").format(plan=label, margin=margin, cost=costs,
-                                                           lines=_(" and ").join(parts))
+            facts.loss_reason = _(
+                "{plan} loses money: a gross margin of {margin} against costs of {cost}, mostly {lines}"
+            ).format(plan=label, margin=margin, cost=costs, lines=_(" and ").join(parts))
         else:
-            facts.loss_reason = _("{plan} loses money: a gross margin of {margin} against costs of "
-                                  "{cost}").format(plan=label, margin=margin, cost=costs)
+            facts.loss_reason = _("{plan} loses money: a gross margin of {margin} against costs of {cost}").format(
+                plan=label, margin=margin, cost=costs
+            )
     # money running short
     sc = runset.scalars[runset.scalars["variant"] == label] if len(runset.scalars) else runset.scalars
     if "budget_exhausted_day" in getattr(sc, "columns", []):
@@ -219,21 +226,29 @@ def _fairness(runset: "RunSet", kpis: pd.DataFrame) -> tuple[str | None, list[st
     first = plans[labels[0]]
     for lab in labels[1:]:
         if plans[lab].market.model_dump() != first.market.model_dump():
-            return _("plans '{a}' and '{b}' simulate different markets (market sections differ), so their "
-                     "results are not comparable; compare plans on the same market").format(a=labels[0], b=lab), warnings
+            return _(
+                "plans '{a}' and '{b}' simulate different markets (market sections differ), so their "
+                "results are not comparable; compare plans on the same market"
+            ).format(a=labels[0], b=lab), warnings
     seeds = kpis.pivot_table(index="replicate", columns="variant", values="seed", aggfunc="first")
     if len(seeds) and (seeds.nunique(axis=1) > 1).any():
-        return _("the plans were not run on the same replicate seeds (no common random numbers), so "
-                 "paired comparisons would compare luck, not plans; run them together (growthsim run "
-                 "--all-variants or growthsim compare)"), warnings
+        return _(
+            "the plans were not run on the same replicate seeds (no common random numbers), so "
+            "paired comparisons would compare luck, not plans; run them together (growthsim run "
+            "--all-variants or growthsim compare)"
+        ), warnings
     horizons = {lab: p.horizon_days for lab, p in plans.items()}
     if len(set(horizons.values())) > 1:
         common = min(horizons.values())
         warnings.append(
-            _("plans have different horizons ({horizons}); profit and monthly spend are compared over the "
-              "common first {days} days; each plan's targets are its own").format(
+            _(
+                "plans have different horizons ({horizons}); profit and monthly spend are compared over the "
+                "common first {days} days; each plan's targets are its own"
+            ).format(
                 horizons=_(", ").join(_("{plan}: {n} days").format(plan=k, n=v) for k, v in horizons.items()),
-                days=common))
+                days=common,
+            )
+        )
     tsets = {lab: [t.model_dump() for t in p.targets] for lab, p in plans.items()}
     if len({repr(v) for v in tsets.values()}) > 1:
         warnings.append(_("plans have different targets; each plan's chance is against its own targets"))
@@ -260,8 +275,14 @@ def _kpis_for_comparison(runset: "RunSet") -> pd.DataFrame:
     sc = {(r["variant"], r["replicate"]): r for r in runset.scalars.to_dict("records")} if len(runset.scalars) else {}
     rows = []
     for (lab, rep), ts in ts_g.items():
-        k = checkpoint_kpis(ts.sort_values("day"), sc.get((lab, rep), {}), co_g.get((lab, rep)),
-                            runset.plans[lab], common, le_g.get((lab, rep)))
+        k = checkpoint_kpis(
+            ts.sort_values("day"),
+            sc.get((lab, rep), {}),
+            co_g.get((lab, rep)),
+            runset.plans[lab],
+            common,
+            le_g.get((lab, rep)),
+        )
         rows.append({"variant": lab, "replicate": int(rep), "seed": sc.get((lab, rep), {}).get("seed"), **k})
     table = pd.DataFrame(rows)
     zero = [c for c in table.columns if c.startswith(("cost_", "joins_"))]
@@ -282,8 +303,10 @@ def _rank(facts: dict[str, PlanFacts], decision: Decision, warnings: list[str]) 
     over = [lab for lab in labels if lab not in eligible]
     if not eligible:
         warnings.append(
-            _("no plan stays within the monthly spending limit of {limit}; all plans are ranked as if it "
-              "were not set").format(limit=f"{decision.max_monthly_spend:,.0f}"))
+            _(
+                "no plan stays within the monthly spending limit of {limit}; all plans are ranked as if it were not set"
+            ).format(limit=f"{decision.max_monthly_spend:,.0f}")
+        )
         eligible, over = labels, []
     if objective == "profit":
         ranked = sorted(eligible, key=lambda lab: -facts[lab].profit if math.isfinite(facts[lab].profit) else math.inf)
@@ -296,7 +319,9 @@ def _rank(facts: dict[str, PlanFacts], decision: Decision, warnings: list[str]) 
     best = max(chance(lab) for lab in eligible)
     tied = [lab for lab in eligible if chance(lab) >= best - decision.tie_tolerance - 1e-12]
     tied.sort(key=lambda lab: facts[lab].monthly_spend)
-    rest = sorted((lab for lab in eligible if lab not in tied), key=lambda lab: (-chance(lab), facts[lab].monthly_spend))
+    rest = sorted(
+        (lab for lab in eligible if lab not in tied), key=lambda lab: (-chance(lab), facts[lab].monthly_spend)
+    )
     return tied + rest + sorted(over, key=lambda lab: (-chance(lab), facts[lab].monthly_spend)), objective
 
 
@@ -304,22 +329,31 @@ def _sentence(f: PlanFacts, objective: str, currency: str, facts: dict[str, Plan
     spend = money(f.monthly_spend, currency)
     several = len(facts) > 1
     if objective == "profit":
-        values = dict(plan=f.label, profit=money(f.profit, currency), low=money(f.profit_p10),
-                      high=money(f.profit_p90), spend=spend)
+        values = dict(
+            plan=f.label,
+            profit=money(f.profit, currency),
+            low=money(f.profit_p10),
+            high=money(f.profit_p90),
+            spend=spend,
+        )
         if several:
-            return _("pick plan {plan}: the highest median profit, {profit} (P10–P90 {low} to {high}), "
-                     "at {spend}/month").format(**values)
+            return _(
+                "pick plan {plan}: the highest median profit, {profit} (P10–P90 {low} to {high}), at {spend}/month"
+            ).format(**values)
         return _("plan {plan}: median profit, {profit} (P10–P90 {low} to {high}), at {spend}/month").format(**values)
-    values = dict(plan=f.label, share=_pct(f.chance_all), low=_pct(f.chance_low), high=_pct(f.chance_high),
-                  spend=spend)
+    values = dict(plan=f.label, share=_pct(f.chance_all), low=_pct(f.chance_low), high=_pct(f.chance_high), spend=spend)
     if several:
-        s = _("pick plan {plan}: hits all targets in {share} ({low}–{high}) of futures at {spend}/month").format(**values)
+        s = _("pick plan {plan}: hits all targets in {share} ({low}–{high}) of futures at {spend}/month").format(
+            **values
+        )
     else:
         s = _("plan {plan}: hits all targets in {share} ({low}–{high}) of futures at {spend}/month").format(**values)
-    if f.chance_all is not None and f.chance_all == 0 and all(
-            (g.chance_all or 0) == 0 for g in facts.values()):
-        s += (_(" — no plan hits all targets in any simulated future; this one is the cheapest")
-              if several else _(" — it hits all targets in no simulated future"))
+    if f.chance_all is not None and f.chance_all == 0 and all((g.chance_all or 0) == 0 for g in facts.values()):
+        s += (
+            _(" — no plan hits all targets in any simulated future; this one is the cheapest")
+            if several
+            else _(" — it hits all targets in no simulated future")
+        )
         if f.missed:
             s += _("; it mostly misses {targets}").format(targets=_(", ").join(f.missed))
     return s
@@ -341,16 +375,33 @@ def decide(runset: "RunSet", decision: Decision | None = None) -> Verdict:
     for f in facts.values():
         if f.money_short_share > 0:
             money_notes.append(
-                _("{plan}: money ran short in {share} of futures, first on day {day} (median), at the "
-                  "{limit}; discretionary spending (channels, campaigns, KOL fees) was cut on the days that "
-                  "limit bound").format(plan=f.label, share=_pct(f.money_short_share),
-                                        day=f"{f.money_short_day:.0f}", limit=f.money_short_limit))
+                _(
+                    "{plan}: money ran short in {share} of futures, first on day {day} (median), at the "
+                    "{limit}; discretionary spending (channels, campaigns, KOL fees) was cut on the days that "
+                    "limit bound"
+                ).format(
+                    plan=f.label,
+                    share=_pct(f.money_short_share),
+                    day=f"{f.money_short_day:.0f}",
+                    limit=f.money_short_limit,
+                )
+            )
         if f.loss_reason:
             notes.append(f.loss_reason)
     if refused:
-        return Verdict(objective=decision.objective, best=None, sentence=_("no recommendation: {reason}").format(reason=refused),
-                       ranking=[], plans=facts, pairs=[], notes=notes, warnings=warnings,
-                       refused=refused, currency=currency, money_notes=money_notes)
+        return Verdict(
+            objective=decision.objective,
+            best=None,
+            sentence=_("no recommendation: {reason}").format(reason=refused),
+            ranking=[],
+            plans=facts,
+            pairs=[],
+            notes=notes,
+            warnings=warnings,
+            refused=refused,
+            currency=currency,
+            money_notes=money_notes,
+        )
     ranking, objective = _rank(facts, decision, warnings)
     best = ranking[0]
     sentence = _sentence(facts[best], objective, currency, facts)
@@ -360,11 +411,16 @@ def decide(runset: "RunSet", decision: Decision | None = None) -> Verdict:
     for other in ranking[1:]:
         d = paired_differences(kpis, other, best).set_index("kpi")
         p_profit = float(d.at["profit", "prob_b_better"]) if "profit" in d.index else float("nan")
-        pair: dict[str, Any] = {"a": other, "b": best, "profit_b_better": p_profit,
-                                "profit_diff_p50": float(d.at["profit", "p50_diff"]) if "profit" in d.index else None,
-                                "n": int(d["n"].iloc[0]) if len(d) else 0}
-        text = _("{best} beats {other} on profit in {share} of futures").format(best=best, other=other,
-                                                                               share=_pct(p_profit))
+        pair: dict[str, Any] = {
+            "a": other,
+            "b": best,
+            "profit_b_better": p_profit,
+            "profit_diff_p50": float(d.at["profit", "p50_diff"]) if "profit" in d.index else None,
+            "n": int(d["n"].iloc[0]) if len(d) else 0,
+        }
+        text = _("{best} beats {other} on profit in {share} of futures").format(
+            best=best, other=other, share=_pct(p_profit)
+        )
         hits = target_results(runset).hits
         if facts[best].has_targets and facts[other].has_targets:
             h = hits[hits["target"] == ALL_TARGETS].pivot_table(index="replicate", columns="variant", values="hit")
@@ -372,23 +428,37 @@ def decide(runset: "RunSet", decision: Decision | None = None) -> Verdict:
                 b_only = float(((h[best] > 0) & (h[other] == 0)).mean())
                 a_only = float(((h[other] > 0) & (h[best] == 0)).mean())
                 pair.update(all_targets_b_only=b_only, all_targets_a_only=a_only)
-                text += _("; it hits all targets where {other} misses in {share} of futures, the reverse "
-                          "in {reverse}").format(other=other, share=_pct(b_only), reverse=_pct(a_only))
+                text += _(
+                    "; it hits all targets where {other} misses in {share} of futures, the reverse in {reverse}"
+                ).format(other=other, share=_pct(b_only), reverse=_pct(a_only))
         spend_diff = facts[best].monthly_spend - facts[other].monthly_spend
         if abs(spend_diff) >= 0.5:
             amount = money(abs(spend_diff), currency)
-            text += (_("; it costs {amount}/month more") if spend_diff > 0
-                     else _("; it costs {amount}/month less")).format(amount=amount)
+            text += (
+                _("; it costs {amount}/month more") if spend_diff > 0 else _("; it costs {amount}/month less")
+            ).format(amount=amount)
         else:
             text += _("; it costs the same per month")
         if not facts[other].within_limit and decision.max_monthly_spend is not None:
             text += _("; {other} spends {spend}/month, over the limit of {limit}").format(
-                other=other, spend=money(facts[other].monthly_spend, currency),
-                limit=money(decision.max_monthly_spend, currency))
+                other=other,
+                spend=money(facts[other].monthly_spend, currency),
+                limit=money(decision.max_monthly_spend, currency),
+            )
         pair["text"] = text + _(" (paired: common random numbers)")
         pairs.append(pair)
-    return Verdict(objective=objective, best=best, sentence=sentence, ranking=ranking, plans=facts,
-                   pairs=pairs, notes=notes, warnings=warnings, currency=currency, money_notes=money_notes)
+    return Verdict(
+        objective=objective,
+        best=best,
+        sentence=sentence,
+        ranking=ranking,
+        plans=facts,
+        pairs=pairs,
+        notes=notes,
+        warnings=warnings,
+        currency=currency,
+        money_notes=money_notes,
+    )
 
 
 def verdict_of(runset: "RunSet") -> Verdict:

@@ -104,10 +104,13 @@ def measure_node(root: yaml.Node, max_nodes: int = MAX_YAML_NODES, max_depth: in
             if s > max_nodes:
                 raise YamlLimitError(
                     f"the document expands to more than {max_nodes:,} values (YAML aliases count "
-                    "once per use); expected a smaller file", node.start_mark.line + 1)
+                    "once per use); expected a smaller file",
+                    node.start_mark.line + 1,
+                )
             if h + 1 > max_depth:
-                raise YamlLimitError(f"nested more than {max_depth} levels deep; expected a flatter document",
-                                     node.start_mark.line + 1)
+                raise YamlLimitError(
+                    f"nested more than {max_depth} levels deep; expected a flatter document", node.start_mark.line + 1
+                )
             continue
         if i in size:
             continue
@@ -119,8 +122,11 @@ def measure_node(root: yaml.Node, max_nodes: int = MAX_YAML_NODES, max_depth: in
             if j in size:
                 continue
             if j in entered:
-                raise YamlLimitError("an alias refers to a mapping or list that contains it (a recursive "
-                                     "structure); expected plain data", c.start_mark.line + 1)
+                raise YamlLimitError(
+                    "an alias refers to a mapping or list that contains it (a recursive "
+                    "structure); expected plain data",
+                    c.start_mark.line + 1,
+                )
             stack.append((c, None))
     return size[id(root)]
 
@@ -137,7 +143,9 @@ class BoundedLoader(_BaseLoader):
         try:
             node = super().get_single_node()
         except RecursionError:  # the pure-Python composer recurses per level
-            raise YamlLimitError(f"nested more than {self.max_depth} levels deep; expected a flatter document") from None
+            raise YamlLimitError(
+                f"nested more than {self.max_depth} levels deep; expected a flatter document"
+            ) from None
         if node is not None:
             measure_node(node, self.max_nodes, self.max_depth)
         return node
@@ -183,8 +191,14 @@ def check_file(path: str | Path, max_bytes: int, kind: str = "input", error: typ
     if p.is_dir():
         raise error(located(str(p), None, None, f"is a directory, expected a {kind} file"))
     if st.st_size > max_bytes:
-        raise error(located(str(p), None, None,
-                            f"the file is {_size(st.st_size)}; expected a {kind} file of at most {_size(max_bytes)}"))
+        raise error(
+            located(
+                str(p),
+                None,
+                None,
+                f"the file is {_size(st.st_size)}; expected a {kind} file of at most {_size(max_bytes)}",
+            )
+        )
     return int(st.st_size)
 
 
@@ -207,13 +221,15 @@ def prescan(text: str, max_nodes: int = MAX_YAML_NODES, max_depth: int = MAX_YAM
             if isinstance(ev, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
                 nodes += 1
                 if nodes > max_nodes:
-                    raise YamlLimitError(f"more than {max_nodes:,} values; expected a smaller document",
-                                         ev.start_mark.line + 1)
+                    raise YamlLimitError(
+                        f"more than {max_nodes:,} values; expected a smaller document", ev.start_mark.line + 1
+                    )
             if isinstance(ev, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
-                    raise YamlLimitError(f"nested more than {max_depth} levels deep; expected a flatter document",
-                                         ev.start_mark.line + 1)
+                    raise YamlLimitError(
+                        f"nested more than {max_depth} levels deep; expected a flatter document", ev.start_mark.line + 1
+                    )
             elif isinstance(ev, yaml.CollectionEndEvent):
                 depth -= 1
     finally:
@@ -316,9 +332,15 @@ def read_parquet_file(
         names = set(pf.schema_arrow.names)
         missing = [c for c in columns if c not in names]
         if missing:
-            raise error(located(f, None, ", ".join(missing),
-                                f"required column missing; expected a {kind} with columns {', '.join(columns)}, "
-                                f"found {', '.join(sorted(names)) or 'none'}"))
+            raise error(
+                located(
+                    f,
+                    None,
+                    ", ".join(missing),
+                    f"required column missing; expected a {kind} with columns {', '.join(columns)}, "
+                    f"found {', '.join(sorted(names)) or 'none'}",
+                )
+            )
         df = pf.read().to_pandas()
     except UserError:
         raise

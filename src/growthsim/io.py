@@ -28,8 +28,19 @@ from growthsim.results import RunSet
 from growthsim.scenario.loader import validate_plan
 
 # Columns a run folder's time series must hold for report and summary to mean anything.
-TIMESERIES_COLUMNS = ("variant", "replicate", "day", "members", "active", "paying", "churned", "revenue",
-                      "gross_margin", "cost", "new_members")
+TIMESERIES_COLUMNS = (
+    "variant",
+    "replicate",
+    "day",
+    "members",
+    "active",
+    "paying",
+    "churned",
+    "revenue",
+    "gross_margin",
+    "cost",
+    "new_members",
+)
 SUMMARY_COLUMNS = ("members", "active", "paying", "churned", "revenue", "gross_margin", "cost")
 
 
@@ -109,7 +120,9 @@ def summary(runset: RunSet) -> dict[str, Any]:
     for label, plan in runset.plans.items():
         t = ts[ts["variant"] == label]
         last = t[t["day"] == t["day"].max()]
-        totals = t.groupby("replicate")[["new_members", "revenue", "gross_margin", "cost", "purchases", "invites_accepted"]].sum()
+        totals = t.groupby("replicate")[
+            ["new_members", "revenue", "gross_margin", "cost", "purchases", "invites_accepted"]
+        ].sum()
         figures: dict[str, Any] = {}
 
         def band(values: np.ndarray) -> dict[str, float]:
@@ -190,14 +203,21 @@ def read_run_dir(path: str | Path) -> RunSet:
     plans = {}
     for k, v in resolved.items():
         if not isinstance(v, dict):
-            raise ScenarioError(located(str(yf), lines.get((str(k),)), str(k), f"expected a plan mapping, found {type(v).__name__}"))
+            raise ScenarioError(
+                located(str(yf), lines.get((str(k),)), str(k), f"expected a plan mapping, found {type(v).__name__}")
+            )
         plans[str(k)] = validate_plan(v, str(yf), lines, prefix=(str(k),))
     timeseries = read_parquet_file(p / "timeseries.parquet", "time series", TIMESERIES_COLUMNS)
     labels = set(map(str, timeseries["variant"].unique()))
     if labels != set(plans):
-        raise UserError(located(str(p / "timeseries.parquet"), None, "variant",
-                                f"plan labels do not match scenario.resolved.yaml: expected {sorted(plans)}, "
-                                f"found {sorted(labels)}"))
+        raise UserError(
+            located(
+                str(p / "timeseries.parquet"),
+                None,
+                "variant",
+                f"plan labels do not match scenario.resolved.yaml: expected {sorted(plans)}, found {sorted(labels)}",
+            )
+        )
     return RunSet(
         plans=plans,
         timeseries=timeseries,

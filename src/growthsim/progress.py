@@ -51,8 +51,13 @@ class LogProgress:
     def _line(self) -> None:
         pct = f" ({self.n / self.total:.0%})" if self.total else ""
         el = time.perf_counter() - self.t0
-        print(_("growthsim: {what} {n}/{total}{pct}, {s:.1f} s").format(
-            what=self.desc, n=self.n, total=self.total, pct=pct, s=el), file=self.stream, flush=True)
+        print(
+            _("growthsim: {what} {n}/{total}{pct}, {s:.1f} s").format(
+                what=self.desc, n=self.n, total=self.total, pct=pct, s=el
+            ),
+            file=self.stream,
+            flush=True,
+        )
         self.printed_n = self.n
 
     def update(self, k: int = 1) -> None:

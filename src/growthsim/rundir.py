@@ -76,13 +76,17 @@ def write_manifest(folder: str | Path, extra: dict[str, Any] | None = None) -> P
     from growthsim.io import atomic_write_text
 
     folder = Path(folder)
-    files = {str(rel.as_posix()): {"bytes": (folder / rel).stat().st_size, "sha256": _sha256(folder / rel)}
-             for rel in _listed(folder)}
+    files = {
+        str(rel.as_posix()): {"bytes": (folder / rel).stat().st_size, "sha256": _sha256(folder / rel)}
+        for rel in _listed(folder)
+    }
     doc = {"format": MANIFEST_FORMAT, "version": 1, "files": files, **(extra or {})}
     return atomic_write_text(folder / MANIFEST, json.dumps(doc, indent=2, sort_keys=True) + "\n")
 
 
-def check_manifest(folder: str | Path, required: bool = True, only: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+def check_manifest(
+    folder: str | Path, required: bool = True, only: tuple[str, ...] | None = None
+) -> dict[str, Any] | None:
     """Check a folder against its manifest; return the manifest (None when absent and not
     ``required``). Raises UserError naming the first file that is missing or changed
     (among ``only``, when given: files a user may edit on purpose are left out)."""
@@ -93,9 +97,15 @@ def check_manifest(folder: str | Path, required: bool = True, only: tuple[str, .
     if not mf.is_file():
         if not required:
             return None
-        raise UserError(located(str(folder), None, None,
-                                f"no {MANIFEST}: not a complete growthsim run folder (a command killed before it "
-                                "finished, or written by an older growthsim); run the command again"))
+        raise UserError(
+            located(
+                str(folder),
+                None,
+                None,
+                f"no {MANIFEST}: not a complete growthsim run folder (a command killed before it "
+                "finished, or written by an older growthsim); run the command again",
+            )
+        )
     check_file(mf, 16 << 20, "manifest")
     try:
         doc = json.loads(mf.read_text(encoding="utf-8"))
@@ -116,11 +126,18 @@ def check_manifest(folder: str | Path, required: bool = True, only: tuple[str, .
             raise UserError(located(str(p), None, None, f"listed in {MANIFEST} but missing; the folder is incomplete"))
         size = p.stat().st_size
         if size != info.get("bytes"):
-            raise UserError(located(str(p), None, None, f"changed since it was written: expected {info.get('bytes')} "
-                                    f"bytes ({MANIFEST}), found {size}"))
+            raise UserError(
+                located(
+                    str(p),
+                    None,
+                    None,
+                    f"changed since it was written: expected {info.get('bytes')} bytes ({MANIFEST}), found {size}",
+                )
+            )
         if _sha256(p) != info.get("sha256"):
-            raise UserError(located(str(p), None, None, f"changed since it was written: its sha256 differs from "
-                                    f"{MANIFEST}"))
+            raise UserError(
+                located(str(p), None, None, f"changed since it was written: its sha256 differs from {MANIFEST}")
+            )
     return doc
 
 
@@ -153,8 +170,9 @@ class RunFolder:
             if parent.exists():
                 break
         if out.is_dir() and any(out.iterdir()) and not self.force:
-            raise self._fail("the folder exists and is not empty; pass --force to replace it as a whole, "
-                             "or choose another --out")
+            raise self._fail(
+                "the folder exists and is not empty; pass --force to replace it as a whole, or choose another --out"
+            )
         # the staging folder goes beside the target: the nearest existing folder above
         # it must be writable
         probe = next((p for p in out.absolute().parents if p.exists()), Path("."))

@@ -18,7 +18,14 @@ from growthsim.results import RunResult, RunSet
 from growthsim.scenario.schema import Scenario
 
 __all__ = [
-    "build_model", "simulate", "run_replicates", "run_plans", "seed_sequence", "graph_for", "ENGINES", "batch_size",
+    "build_model",
+    "simulate",
+    "run_replicates",
+    "run_plans",
+    "seed_sequence",
+    "graph_for",
+    "ENGINES",
+    "batch_size",
 ]
 
 ENGINES = ("batch", "serial")

@@ -38,8 +38,21 @@ def source_names(channel_names: list[str]) -> dict[int, str]:
 
 
 __all__ = [
-    "CHURNED", "DORMANT", "MEMBER", "OUTSIDER", "STATUS_NAMES",
-    "SRC_CHANNEL0", "SRC_INITIAL", "SRC_NONE", "SRC_ORGANIC", "SRC_REFERRAL", "SRC_REPLAY", "SOURCE_NAMES",
-    "ROLE_INTERNAL_KOL", "ROLE_MEMBER", "ROLE_NAMES", "ROLE_VOLUNTEER_ADMIN",
+    "CHURNED",
+    "DORMANT",
+    "MEMBER",
+    "OUTSIDER",
+    "STATUS_NAMES",
+    "SRC_CHANNEL0",
+    "SRC_INITIAL",
+    "SRC_NONE",
+    "SRC_ORGANIC",
+    "SRC_REFERRAL",
+    "SRC_REPLAY",
+    "SOURCE_NAMES",
+    "ROLE_INTERNAL_KOL",
+    "ROLE_MEMBER",
+    "ROLE_NAMES",
+    "ROLE_VOLUNTEER_ADMIN",
     "source_names",
 ]

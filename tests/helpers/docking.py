@@ -48,25 +48,39 @@ NEUTRAL_MEMBERS: dict[str, dict[str, Any]] = {
 }
 
 
-def bass_plan(n: int, p: float, q: float, horizon: int, mean_degree: float = 10.0,
-              accept: float = 1.0, initial: int = 0, seed: int = 1) -> Scenario:
+def bass_plan(
+    n: int,
+    p: float,
+    q: float,
+    horizon: int,
+    mean_degree: float = 10.0,
+    accept: float = 1.0,
+    initial: int = 0,
+    seed: int = 1,
+) -> Scenario:
     """The engine as a Bass model: innovation ``p`` and imitation ``q`` per day
     (``invite_prob = q / (mean_degree * accept)``) in a well-mixed market of ``n`` people."""
     invite = q / (mean_degree * accept)
     if invite > 1.0:
         raise ValueError(f"q={q} needs invite_prob {invite} > 1: raise mean_degree")
-    return Scenario.model_validate({
-        "name": f"bass-p{p}-q{q}", "seed": seed, "horizon_days": horizon, "replicates": 10,
-        "market": {"size": n, "graph": {"model": "well_mixed", "mean_degree": mean_degree}},
-        "members": {
-            **NEUTRAL_MEMBERS, "initial": initial, "organic_join_prob": p,
-            "referral": {"invite_prob": invite, "accept_prob": accept},
-        },
-    })
+    return Scenario.model_validate(
+        {
+            "name": f"bass-p{p}-q{q}",
+            "seed": seed,
+            "horizon_days": horizon,
+            "replicates": 10,
+            "market": {"size": n, "graph": {"model": "well_mixed", "mean_degree": mean_degree}},
+            "members": {
+                **NEUTRAL_MEMBERS,
+                "initial": initial,
+                "organic_join_prob": p,
+                "referral": {"invite_prob": invite, "accept_prob": accept},
+            },
+        }
+    )
 
 
-def bass_recursion(n: int, p: float, q: float, horizon: int, accept: float = 1.0,
-                   initial: int = 0) -> np.ndarray:
+def bass_recursion(n: int, p: float, q: float, horizon: int, accept: float = 1.0, initial: int = 0) -> np.ndarray:
     """Expected adopter fraction at the end of days ``0..horizon-1`` under the engine's
     discrete-time rules (see the module docstring); ``q`` = ``invite_prob * mean_degree``
     times ``accept`` as in :func:`bass_plan`."""
@@ -91,11 +105,18 @@ def sir_plan(n: int, graph: dict, T: float, initial: int, horizon: int, seed: in
     transmission probability ``T`` per edge, infectious for exactly one day."""
     members = {k: dict(v) for k, v in NEUTRAL_MEMBERS.items()}
     members["churn"]["max_active_days"] = 1
-    return Scenario.model_validate({
-        "name": f"sir-T{T}", "seed": seed, "horizon_days": horizon, "replicates": 10,
-        "market": {"size": n, "graph": graph},
-        "members": {
-            **members, "initial": initial, "organic_join_prob": 0.0,
-            "referral": {"invite_prob": T, "accept_prob": 1.0},
-        },
-    })
+    return Scenario.model_validate(
+        {
+            "name": f"sir-T{T}",
+            "seed": seed,
+            "horizon_days": horizon,
+            "replicates": 10,
+            "market": {"size": n, "graph": graph},
+            "members": {
+                **members,
+                "initial": initial,
+                "organic_join_prob": 0.0,
+                "referral": {"invite_prob": T, "accept_prob": 1.0},
+            },
+        }
+    )

@@ -14,8 +14,9 @@ from growthsim.results import RunResult, RunSet
 from growthsim.scenario.schema import Scenario
 
 
-def synthetic_plan(name: str, horizon_days: int = 60, ads_budget: float = 200.0,
-                   invite_reward: bool = False) -> Scenario:
+def synthetic_plan(
+    name: str, horizon_days: int = 60, ads_budget: float = 200.0, invite_reward: bool = False
+) -> Scenario:
     """A valid small plan with a paid channel ``ads``, one admin and optionally an
     ``invite`` campaign (an invite reward)."""
     data: dict = {
@@ -77,16 +78,33 @@ def _one(plan: Scenario, label: str, seed: int, replicate: int, lift: float) -> 
         if t == 0:
             ledger.append((t, "tools", 300.0))
         row = {
-            "day": t, "members": int(members), "active": active,
-            "dormant": int(members * 0.2), "churned": churned, "new_members": new,
-            "new_organic": n_org, "new_referral": n_ref, "new_ads": n_ads,
-            "invites_sent": sent, "invites_accepted": n_ref, "paying": pay,
-            "first_purchases": first, "purchases": orders, "revenue": revenue,
-            "gross_margin": revenue * 0.4, "cost": cost, "cost_staff": staff,
-            "cost_tools": 300.0 if t == 0 else 0.0, "cost_channel:ads": ads_spend,
-            "groups": int(members // 150) + 1, "managed_groups": 1,
-            "vip_members": 0, "recalled": int(rng.poisson(0.3)), "budget_blocked": 0,
-            "wau": int(min(members, active * 2.5)), "mau": int(min(members, active * 4)),
+            "day": t,
+            "members": int(members),
+            "active": active,
+            "dormant": int(members * 0.2),
+            "churned": churned,
+            "new_members": new,
+            "new_organic": n_org,
+            "new_referral": n_ref,
+            "new_ads": n_ads,
+            "invites_sent": sent,
+            "invites_accepted": n_ref,
+            "paying": pay,
+            "first_purchases": first,
+            "purchases": orders,
+            "revenue": revenue,
+            "gross_margin": revenue * 0.4,
+            "cost": cost,
+            "cost_staff": staff,
+            "cost_tools": 300.0 if t == 0 else 0.0,
+            "cost_channel:ads": ads_spend,
+            "groups": int(members // 150) + 1,
+            "managed_groups": 1,
+            "vip_members": 0,
+            "recalled": int(rng.poisson(0.3)),
+            "budget_blocked": 0,
+            "wau": int(min(members, active * 2.5)),
+            "mau": int(min(members, active * 4)),
         }
         if invite:
             row["cost_campaign:invite"] = reward
@@ -99,28 +117,47 @@ def _one(plan: Scenario, label: str, seed: int, replicate: int, lift: float) -> 
         in_w = (jd >= 7 * w) & (jd < 7 * w + 7)
         for k in range(0, (h - 1) // 7 - w + 1):
             day = 7 * (w + k)
-            co.append({"join_week": w, "week": k, "size": int(in_w.sum()),
-                       "retained": int((in_w & ((ld < 0) | (ld > day))).sum())})
+            co.append(
+                {
+                    "join_week": w,
+                    "week": k,
+                    "size": int(in_w.sum()),
+                    "retained": int((in_w & ((ld < 0) | (ld > day))).sum()),
+                }
+            )
     scalars = {
-        "activity_top20_share": 0.7, "activity_top1_share": 0.15,
-        "retention_d1": 0.98, "retention_d7": 0.9, "retention_d30": 0.65,
-        "budget_exhausted_day": float("nan"), "viral_cycle_days": 9.0,
+        "activity_top20_share": 0.7,
+        "activity_top1_share": 0.15,
+        "retention_d1": 0.98,
+        "retention_d7": 0.9,
+        "retention_d30": 0.65,
+        "budget_exhausted_day": float("nan"),
+        "viral_cycle_days": 9.0,
         "inviting_members": float(max(1, ts["invites_accepted"].sum() // 2)),
-        "vip_members_ever": 0.0, "promoted_admins": 0.0,
+        "vip_members_ever": 0.0,
+        "promoted_admins": 0.0,
     }
-    return RunResult(scenario=plan, seed=seed, replicate=replicate, timeseries=ts,
-                     scalars=scalars, cohorts=pd.DataFrame(co),
-                     ledger=pd.DataFrame(ledger, columns=["day", "category", "amount"]))
+    return RunResult(
+        scenario=plan,
+        seed=seed,
+        replicate=replicate,
+        timeseries=ts,
+        scalars=scalars,
+        cohorts=pd.DataFrame(co),
+        ledger=pd.DataFrame(ledger, columns=["day", "category", "amount"]),
+    )
 
 
-def synthetic_runset(plans: dict[str, Scenario] | None = None, replicates: int = 6,
-                     seed: int = 7, lifts: dict[str, float] | None = None) -> RunSet:
+def synthetic_runset(
+    plans: dict[str, Scenario] | None = None, replicates: int = 6, seed: int = 7, lifts: dict[str, float] | None = None
+) -> RunSet:
     """A fabricated RunSet: ``plans`` (default: ``A`` and ``B`` = A with an invite reward and
     25% stronger joins/conversion), ``replicates`` replicates each, seeded by ``seed``."""
     if plans is None:
         plans = {"A": synthetic_plan("A"), "B": synthetic_plan("B", invite_reward=True)}
         lifts = {"A": 1.0, "B": 1.25, **(lifts or {})}
     lifts = lifts or {}
-    results = {label: [_one(p, label, seed, r, lifts.get(label, 1.0)) for r in range(replicates)]
-               for label, p in plans.items()}
+    results = {
+        label: [_one(p, label, seed, r, lifts.get(label, 1.0)) for r in range(replicates)] for label, p in plans.items()
+    }
     return RunSet.from_results(plans, results)

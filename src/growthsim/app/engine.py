@@ -34,7 +34,15 @@ EDITED = "edited"
 
 #: figures shown on the page (names of growthsim.metrics.kpis.KPIS), in order
 HEADLINE: tuple[str, ...] = (
-    "members_final", "groups", "dau", "paying", "revenue", "cost", "profit", "roi", "payback_day",
+    "members_final",
+    "groups",
+    "dau",
+    "paying",
+    "revenue",
+    "cost",
+    "profit",
+    "roi",
+    "payback_day",
 )
 
 _cache_lock = threading.Lock()
@@ -95,8 +103,9 @@ class Comparison:
         """Replicates finished for both plans."""
         return min(len(self.results[EDITED]), len(self.results[SAVED]))
 
-    def run(self, on_result: Callable[["Comparison"], None] | None = None,
-            keep_going: Callable[[], bool] = lambda: True) -> "Comparison":
+    def run(
+        self, on_result: Callable[["Comparison"], None] | None = None, keep_going: Callable[[], bool] = lambda: True
+    ) -> "Comparison":
         """Run every replicate (edited, then saved, replicate by replicate); call
         ``on_result`` after each; stop early when ``keep_going()`` turns false."""
         self.started = time.perf_counter()

@@ -58,8 +58,11 @@ def money_png(runset: RunSet, title: str, currency: str) -> bytes:
         fig, ax = _figure()
         _fan(ax, ts, _cumulative(ts, "gross_margin"), colours, plans)
         cost = _cumulative(ts, "cost")
-        q = pd.DataFrame({"variant": ts["variant"], "day": ts["day"], "v": cost}).groupby(
-            ["variant", "day"], sort=False)["v"].median()
+        q = (
+            pd.DataFrame({"variant": ts["variant"], "day": ts["day"], "v": cost})
+            .groupby(["variant", "day"], sort=False)["v"]
+            .median()
+        )
         for label in plans:
             if label in q.index.get_level_values(0):
                 g = q.loc[label]
@@ -88,9 +91,13 @@ def roi_png(runset: RunSet, title: str) -> bytes:
 
 
 _EVENT_STYLE = {
-    "campaign_start": ("^", "#2ca02c"), "campaign_end": ("v", "#d62728"),
-    "campaign_stopped": ("X", "#d62728"), "campaign_event": ("*", "#ff7f0e"),
-    "budget": ("s", "#000000"), "groups": ("o", "#17becf"), "kol": ("P", "#e377c2"),
+    "campaign_start": ("^", "#2ca02c"),
+    "campaign_end": ("v", "#d62728"),
+    "campaign_stopped": ("X", "#d62728"),
+    "campaign_event": ("*", "#ff7f0e"),
+    "budget": ("s", "#000000"),
+    "groups": ("o", "#17becf"),
+    "kol": ("P", "#e377c2"),
     "vip": ("D", "#bcbd22"),
 }
 
@@ -133,8 +140,14 @@ def graph_png(story: Story, day: int, lang: str = "en") -> bytes:
             ax.add_collection(LineCollection(segs, colors="#bbbbbb", linewidths=0.4, zorder=1))
         for code, key in enumerate(STATE_KEYS):
             m = st == code
-            ax.scatter(story.pos[m, 0], story.pos[m, 1], s=16, c=STATE_COLOURS[code], zorder=2,
-                       label=f"{t(key, lang)} ({int(m.sum())})")
+            ax.scatter(
+                story.pos[m, 0],
+                story.pos[m, 1],
+                s=16,
+                c=STATE_COLOURS[code],
+                zorder=2,
+                label=f"{t(key, lang)} ({int(m.sum())})",
+            )
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)

@@ -205,11 +205,25 @@ def _fields_of(model: BaseModel, path: Path_, currency: str, horizon: int) -> li
         default = None if info.is_required() else info.get_default(call_default_factory=True)
         unit = _unit(name, info.description or "", currency)
         lo, hi, step = _slider(kind, name, unit, ge, gt, le, lt, value, default, horizon)
-        out.append(FieldSpec(
-            path=path + (name,), name=name, kind=kind, optional=optional, default=default, base=value,
-            description=info.description or "", unit=unit,
-            ge=ge, gt=gt, le=le, lt=lt, lo=lo, hi=hi, step=step,
-        ))
+        out.append(
+            FieldSpec(
+                path=path + (name,),
+                name=name,
+                kind=kind,
+                optional=optional,
+                default=default,
+                base=value,
+                description=info.description or "",
+                unit=unit,
+                ge=ge,
+                gt=gt,
+                le=le,
+                lt=lt,
+                lo=lo,
+                hi=hi,
+                step=step,
+            )
+        )
     return out
 
 
@@ -227,8 +241,9 @@ def lever_groups(plan: Scenario) -> list[LeverGroup]:
             for key, entry in value.items():
                 if isinstance(entry, BaseModel):
                     p = (section, str(key))
-                    groups.append(LeverGroup(section, str(key), p, section in TOGGLE_SECTIONS,
-                                             _fields_of(entry, p, cur, horizon)))
+                    groups.append(
+                        LeverGroup(section, str(key), p, section in TOGGLE_SECTIONS, _fields_of(entry, p, cur, horizon))
+                    )
         elif isinstance(value, list):  # e.g. targets: a list of models, one panel per item
             for i, entry in enumerate(value):
                 if isinstance(entry, BaseModel):
@@ -285,7 +300,9 @@ def _delete(data: dict[str, Any], path: Path_) -> None:
         cur.pop(path[-1], None)
 
 
-def edited_mapping(raw: dict[str, Any], edits: dict[Path_, Any], off: set[Path_] | frozenset = frozenset()) -> dict[str, Any]:
+def edited_mapping(
+    raw: dict[str, Any], edits: dict[Path_, Any], off: set[Path_] | frozenset = frozenset()
+) -> dict[str, Any]:
     """The saved file's mapping with ``edits`` applied and the ``off`` levers removed."""
     data = copy.deepcopy({k: v for k, v in raw.items() if k not in FILE_KEYS})
     for path, value in edits.items():
@@ -312,7 +329,9 @@ def _match(path: str, keys: list[str]) -> str:
     return best
 
 
-def build_plan(raw: dict[str, Any], edits: dict[Path_, Any], off: set[Path_] | frozenset, field_keys: list[str]) -> BuildResult:
+def build_plan(
+    raw: dict[str, Any], edits: dict[Path_, Any], off: set[Path_] | frozenset, field_keys: list[str]
+) -> BuildResult:
     """Validate the edited plan; on failure, the validator's messages by form field."""
     data = edited_mapping(raw, edits, off)
     try:

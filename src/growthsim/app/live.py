@@ -38,8 +38,14 @@ def _base(title: str, days: list[int], ylabel: str = "", percent: bool = False) 
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 24, "type": "scroll", "textStyle": {"fontSize": 10}, "data": []},
         "grid": {"left": 56, "right": 16, "top": 56, "bottom": 36},
-        "xAxis": {"type": "category", "data": days, "name": "day", "nameLocation": "middle", "nameGap": 24,
-                  "boundaryGap": False},
+        "xAxis": {
+            "type": "category",
+            "data": days,
+            "name": "day",
+            "nameLocation": "middle",
+            "nameGap": 24,
+            "boundaryGap": False,
+        },
         "yAxis": y,
         "series": [],
     }
@@ -49,15 +55,38 @@ def _fan_series(q: pd.DataFrame, label: str, colour: str, scale: float = 1.0) ->
     g = q.loc[label]
     lo, mid, hi = (g[c].to_numpy(dtype=float) * scale for c in ("p10", "p50", "p90"))
     stack = f"band-{label}"
-    common = {"type": "line", "symbol": "none", "stack": stack, "stackStrategy": "all", "silent": True,
-              "lineStyle": {"opacity": 0}, "tooltip": {"show": False}}
+    common = {
+        "type": "line",
+        "symbol": "none",
+        "stack": stack,
+        "stackStrategy": "all",
+        "silent": True,
+        "lineStyle": {"opacity": 0},
+        "tooltip": {"show": False},
+    }
     return [
-        {**common, "name": f"{label} P10–P90", "data": _round(lo), "legendHoverLink": False,
-         "itemStyle": {"color": colour}},
-        {**common, "name": f"{label} P10–P90", "data": _round(hi - lo),
-         "areaStyle": {"color": colour, "opacity": 0.18}, "itemStyle": {"color": colour}},
-        {"type": "line", "symbol": "none", "name": f"{label} median", "data": _round(mid),
-         "lineStyle": {"color": colour, "width": 2}, "itemStyle": {"color": colour}},
+        {
+            **common,
+            "name": f"{label} P10–P90",
+            "data": _round(lo),
+            "legendHoverLink": False,
+            "itemStyle": {"color": colour},
+        },
+        {
+            **common,
+            "name": f"{label} P10–P90",
+            "data": _round(hi - lo),
+            "areaStyle": {"color": colour, "opacity": 0.18},
+            "itemStyle": {"color": colour},
+        },
+        {
+            "type": "line",
+            "symbol": "none",
+            "name": f"{label} median",
+            "data": _round(mid),
+            "lineStyle": {"color": colour, "width": 2},
+            "itemStyle": {"color": colour},
+        },
     ]
 
 
@@ -96,10 +125,16 @@ def money_option(runset: RunSet, title: str, currency: str) -> dict:
             continue
         opt["series"].extend(_fan_series(qm, label, colours[label]))
         opt["series"][-1]["name"] = f"{label} margin (median)"
-        opt["series"].append({"type": "line", "symbol": "none", "name": f"{label} cost (median)",
-                              "data": _round(qc.loc[label]["p50"].to_numpy()),
-                              "lineStyle": {"color": colours[label], "width": 1.6, "type": "dashed"},
-                              "itemStyle": {"color": colours[label]}})
+        opt["series"].append(
+            {
+                "type": "line",
+                "symbol": "none",
+                "name": f"{label} cost (median)",
+                "data": _round(qc.loc[label]["p50"].to_numpy()),
+                "lineStyle": {"color": colours[label], "width": 1.6, "type": "dashed"},
+                "itemStyle": {"color": colours[label]},
+            }
+        )
     return _legend(opt)
 
 

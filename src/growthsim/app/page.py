@@ -131,10 +131,17 @@ def _snapshot(c: engine.Comparison, data: dict, language: str) -> Snapshot:
         "roi": live.roi_option(rs, t("chart.roi", language)),
     }
     return Snapshot(
-        done=c.done, pairs=c.pairs, total=c.replicates, runset=rs,
+        done=c.done,
+        pairs=c.pairs,
+        total=c.replicates,
+        runset=rs,
         headline=engine.headline(table, list(rs.plans)),
         paired=engine.paired(table) if c.pairs else None,
-        charts=charts, targets=engine.target_chances(rs), first_result_s=c.first_result_s, elapsed_s=c.elapsed_s, edited_data=data,
+        charts=charts,
+        targets=engine.target_chances(rs),
+        first_result_s=c.first_result_s,
+        elapsed_s=c.elapsed_s,
+        edited_data=data,
     )
 
 
@@ -270,16 +277,23 @@ def FieldControl(spec: form.FieldSpec, error: str):
                 if isinstance(value, (int, float)):
                     shown = min(max(float(value), spec.lo), spec.hi)
                     if spec.kind == "int":
-                        solara.SliderInt(label, value=int(shown), min=int(spec.lo), max=int(spec.hi), on_value=on_slider)
+                        solara.SliderInt(
+                            label, value=int(shown), min=int(spec.lo), max=int(spec.hi), on_value=on_slider
+                        )
                     else:
-                        solara.SliderFloat(label, value=shown, min=spec.lo, max=spec.hi, step=spec.step, on_value=on_slider)
+                        solara.SliderFloat(
+                            label, value=shown, min=spec.lo, max=spec.hi, step=spec.step, on_value=on_slider
+                        )
                 else:
                     solara.Text(f"{label}: {t('none', language)}", style={"font-size": "0.9em"})
             with solara.Div(style={"flex": "1", "min-width": "90px"}, classes=["gs-input"]):
                 solara.InputText(
-                    "", value=text if text is not None else _fmt(value), on_value=on_text,
+                    "",
+                    value=text if text is not None else _fmt(value),
+                    on_value=on_text,
                     error=bool(message),
-                    placeholder=t("none", language) if spec.optional else None, dense=True,
+                    placeholder=t("none", language) if spec.optional else None,
+                    dense=True,
                 )
         if message:
             solara.Text(message, classes=["gs-error"], style={"color": "#b00020", "font-size": "0.85em"})
@@ -308,10 +322,18 @@ def LeverPanel(group: form.LeverGroup, errors: dict):
         off.set(frozenset(s))
 
     n_err = sum(1 for f in group.fields if f.key in errors)
-    with solara.Card(margin=0, classes=["gs-lever", _css(".".join(group.path))], style={"margin-bottom": "6px", "padding": "4px 10px"}):
+    with solara.Card(
+        margin=0,
+        classes=["gs-lever", _css(".".join(group.path))],
+        style={"margin-bottom": "6px", "padding": "4px 10px"},
+    ):
         with solara.Row(style={"align-items": "center"}):
-            solara.Button(("▾ " if is_open else "▸ ") + title + (f"  ⚠ {n_err}" if n_err else ""), text=True,
-                          on_click=toggle_open, classes=["gs-lever-title"])
+            solara.Button(
+                ("▾ " if is_open else "▸ ") + title + (f"  ⚠ {n_err}" if n_err else ""),
+                text=True,
+                on_click=toggle_open,
+                classes=["gs-lever-title"],
+            )
             if group.toggle:
                 solara.Switch(label=t("on", language), value=is_on, on_value=set_on, classes=["gs-lever-on"])
         if is_open and is_on:
@@ -327,16 +349,22 @@ def Levers(build: form.BuildResult):
     n = len(edits.value) + len(off.value)
     with solara.Row(style={"align-items": "center"}):
         solara.Text(t("edits", language, n=n), classes=["gs-edits"])
-        solara.Button(t("reset", language), text=True, on_click=lambda: (edits.set({}), off.set(frozenset()), typed.set({})))
+        solara.Button(
+            t("reset", language), text=True, on_click=lambda: (edits.set({}), off.set(frozenset()), typed.set({}))
+        )
     if build.errors:
         with solara.Div(classes=["gs-invalid"]):
-            solara.Error(t("invalid", language) + "\n" + "\n".join(
-                f"{k}: {v}" if k else v for k, v in build.errors.items()))
+            solara.Error(
+                t("invalid", language) + "\n" + "\n".join(f"{k}: {v}" if k else v for k, v in build.errors.items())
+            )
     for group in ctx.groups:
         LeverPanel(group, build.errors)
     with solara.Div(classes=["gs-replicates"]):
-        solara.InputInt(t("replicates", language), value=replicates.value or ctx.saved.replicates,
-                        on_value=lambda v: replicates.set(max(1, min(int(v or 1), 1000))))
+        solara.InputInt(
+            t("replicates", language),
+            value=replicates.value or ctx.saved.replicates,
+            on_value=lambda v: replicates.set(max(1, min(int(v or 1), 1000))),
+        )
 
 
 # --------------------------------------------------------------------------- results
@@ -346,8 +374,9 @@ def _table(head: list[str], rows: list[list[str]], css: str) -> None:
     """An HTML table (Solara's Markdown would fetch KaTeX from a CDN)."""
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-    solara.HTML(tag="table", unsafe_innerHTML=f"<thead><tr>{th}</tr></thead><tbody>{body}</tbody>",
-                classes=["gs-table", css])
+    solara.HTML(
+        tag="table", unsafe_innerHTML=f"<thead><tr>{th}</tr></thead><tbody>{body}</tbody>", classes=["gs-table", css]
+    )
 
 
 def _heading(text: str, level: int = 4) -> None:
@@ -370,8 +399,10 @@ def _num(x: float | None) -> str:
 
 def _figures_table(snap: Snapshot, language: str) -> None:
     head = [t("col.kpi", language), t("col.base", language), t("col.edited", language)]
-    rows = [[rec["label"], _band(rec.get(engine.SAVED)), _band(rec.get(engine.EDITED))]
-            for rec in snap.headline.to_dict("records")]
+    rows = [
+        [rec["label"], _band(rec.get(engine.SAVED)), _band(rec.get(engine.EDITED))]
+        for rec in snap.headline.to_dict("records")
+    ]
     _table(head, rows, "gs-figures-table")
 
 
@@ -385,8 +416,9 @@ def _targets_table(snap: Snapshot, language: str) -> None:
     for i in range(n):
         recs = [per_plan[p][i] if i < len(per_plan[p]) else None for p in plans]
         name = next(r["target"] for r in reversed(recs) if r is not None)
-        cells = [f"{r['share']:.0%} ({r['ci_low']:.0%}–{r['ci_high']:.0%}), n = {int(r['n'])}" if r else "–"
-                 for r in recs]
+        cells = [
+            f"{r['share']:.0%} ({r['ci_low']:.0%}–{r['ci_high']:.0%}), n = {int(r['n'])}" if r else "–" for r in recs
+        ]
         rows.append([name, *cells])
     label = {engine.SAVED: t("col.base", language), engine.EDITED: t("col.edited", language)}
     _table([t("col.target", language), *(label[p] for p in plans)], rows, "gs-targets-table")
@@ -410,16 +442,25 @@ def Results(build: form.BuildResult):
     snap = view.value
     ctx = context()
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Button(t("run", language), color="primary", on_click=start_run, disabled=build.plan is None,
-                      classes=["gs-run"])
+        solara.Button(
+            t("run", language), color="primary", on_click=start_run, disabled=build.plan is None, classes=["gs-run"]
+        )
         solara.Button(t("cancel", language), on_click=stop_run, disabled=not run_plans_task.pending, text=True)
         if build.plan is not None:
-            solara.FileDownload(form.plan_yaml(build.data, ctx.source), filename="edited_plan.yaml",
-                                label=t("download_plan", language), mime_type="text/yaml")
+            solara.FileDownload(
+                form.plan_yaml(build.data, ctx.source),
+                filename="edited_plan.yaml",
+                label=t("download_plan", language),
+                mime_type="text/yaml",
+            )
         if snap is not None and snap.done == snap.total and snap.pairs == snap.total:
             rs = snap.runset
-            solara.FileDownload(lambda: engine.run_folder_zip(rs, "growthsim-app-run"), filename="growthsim-app-run.zip",
-                                label=t("download_run", language), mime_type="application/zip")
+            solara.FileDownload(
+                lambda: engine.run_folder_zip(rs, "growthsim-app-run"),
+                filename="growthsim-app-run.zip",
+                label=t("download_run", language),
+                mime_type="application/zip",
+            )
     if run_error.value:
         solara.Error(run_error.value)
     if snap is None:
@@ -461,8 +502,12 @@ def StoryView(build: form.BuildResult):
     language = lang.value
     s = story.value
     solara.Text(t("story.hint", language))
-    solara.Button(t("story.run", language), on_click=lambda: story_task(build.plan), disabled=build.plan is None,
-                  classes=["gs-story-run"])
+    solara.Button(
+        t("story.run", language),
+        on_click=lambda: story_task(build.plan),
+        disabled=build.plan is None,
+        classes=["gs-story-run"],
+    )
     if story_task.pending:
         solara.ProgressLinear(value=100 * story_progress.value)
     if s is None:
@@ -477,16 +522,28 @@ def StoryView(build: form.BuildResult):
     with solara.Row(style={"align-items": "center"}):
         solara.Button(t("story.prev", language), on_click=lambda: story_day.set(max(0, day - 1)), text=True)
         solara.Button(t("story.pause" if playing.value else "story.play", language), on_click=play)
-        solara.Button(t("story.next", language), on_click=lambda: story_day.set(min(s.days - 1, day + 1)), text=True,
-                      classes=["gs-story-next"])
+        solara.Button(
+            t("story.next", language),
+            on_click=lambda: story_day.set(min(s.days - 1, day + 1)),
+            text=True,
+            classes=["gs-story-next"],
+        )
         solara.SliderInt(t("story.day", language), value=day, min=0, max=s.days - 1, on_value=story_day.set)
     StoryCharts(s, day, language)
     evs = s.events_on(day)
     lines = [t("event." + e.kind, language, **e.values) for e in evs] or [t("story.no_events", language)]
     with solara.Div(classes=["gs-story-events"]):
-        _heading(f"{t('story.events_today', language, day=day)} — " + t(
-            "story.counts", language, members=f"{int(s.members[day]):,}", dau=f"{int(s.active[day]):,}",
-            groups=int(s.groups[day])), 5)
+        _heading(
+            f"{t('story.events_today', language, day=day)} — "
+            + t(
+                "story.counts",
+                language,
+                members=f"{int(s.members[day]):,}",
+                dau=f"{int(s.active[day]):,}",
+                groups=int(s.groups[day]),
+            ),
+            5,
+        )
         solara.HTML(tag="ul", unsafe_innerHTML="".join(f"<li>{html.escape(x)}</li>" for x in lines))
 
 
@@ -525,6 +582,7 @@ def _open_run(path: str) -> None:
 @solara.component
 def Browse():
     language = lang.value
+
     def on_path(v: str | None) -> None:  # Enter or leaving the box opens the folder
         browse_path.set(v or "")
         if v:
@@ -560,15 +618,19 @@ def Page():
     language = lang.value
     build = current_build()
     solara.Title(t("title", language))
-    solara.Style(".gs-field .v-input__slot{margin-bottom:0} .gs-field .v-messages{min-height:0}"
-                 " .gs-table{border-collapse:collapse;font-size:0.9em} .gs-table td,.gs-table th"
-                 "{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}")
+    solara.Style(
+        ".gs-field .v-input__slot{margin-bottom:0} .gs-field .v-messages{min-height:0}"
+        " .gs-table{border-collapse:collapse;font-size:0.9em} .gs-table td,.gs-table th"
+        "{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}"
+    )
     with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
         _heading(t("title", language), 2)
         other = LANGUAGES[(LANGUAGES.index(language) + 1) % len(LANGUAGES)]
         solara.Button(t("language", language), on_click=lambda: lang.set(other), text=True, classes=["gs-lang"])
     with solara.Columns([2, 3]):
-        with solara.Div(classes=["gs-levers"], style={"max-height": "88vh", "overflow-y": "auto", "padding-right": "8px"}):
+        with solara.Div(
+            classes=["gs-levers"], style={"max-height": "88vh", "overflow-y": "auto", "padding-right": "8px"}
+        ):
             Levers(build)
         with solara.Div():
             with solara.lab.Tabs(value=tab.value, on_value=tab.set):

@@ -46,7 +46,9 @@ def serve(scenario: str | Path, host: str = "127.0.0.1", port: int = 8765, warm:
         import solara.server.settings as solara_settings
         import uvicorn
     except ImportError as exc:
-        raise UserError(f"the app needs the 'app' extra ({exc.name} is missing): pip install 'growthsim[app]'") from None
+        raise UserError(
+            f"the app needs the 'app' extra ({exc.name} is missing): pip install 'growthsim[app]'"
+        ) from None
     if port == 0:
         port = free_port(host)
     _configure(path, host, port)
@@ -56,8 +58,9 @@ def serve(scenario: str | Path, host: str = "127.0.0.1", port: int = 8765, warm:
         from growthsim.app.engine import warm_up
 
         threading.Thread(target=warm_up, args=(sf.base,), daemon=True, name="growthsim-warm-up").start()
-    config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning",
-                            ws_ping_interval=None)
+    config = uvicorn.Config(
+        "solara.server.starlette:app", host=host, port=port, log_level="warning", ws_ping_interval=None
+    )
     server = uvicorn.Server(config)
     print(f"growthsim app: {sf.base.name} ({path}) at http://{host}:{port}/ — Ctrl+C to stop", flush=True)
     try:

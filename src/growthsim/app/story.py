@@ -77,7 +77,7 @@ def _sample(model: CommunityModel, size: int, rng: np.random.Generator) -> np.nd
     while frontier and len(seen) < size:
         nxt = []
         for v in frontier:
-            nb = g.indices[g.indptr[v]: g.indptr[v + 1]]
+            nb = g.indices[g.indptr[v] : g.indptr[v + 1]]
             for u in rng.permutation(nb)[:8]:
                 u = int(u)
                 if u not in seen:
@@ -98,7 +98,7 @@ def _edges(model: CommunityModel, sample: np.ndarray) -> np.ndarray:
     where = {int(v): i for i, v in enumerate(sample)}
     out = []
     for i, v in enumerate(sample):
-        for u in g.indices[g.indptr[v]: g.indptr[v + 1]]:
+        for u in g.indices[g.indptr[v] : g.indptr[v + 1]]:
             j = where.get(int(u))
             if j is not None and j > i:
                 out.append((i, j))
@@ -125,8 +125,13 @@ def _states(model: CommunityModel, sample: np.ndarray, day: int) -> np.ndarray:
     return out
 
 
-def tell(plan: Scenario, seed: int | None = None, replicate: int = 0, sample_size: int = 300,
-         on_day: Callable[[int, int], None] | None = None) -> Story:
+def tell(
+    plan: Scenario,
+    seed: int | None = None,
+    replicate: int = 0,
+    sample_size: int = 300,
+    on_day: Callable[[int, int], None] | None = None,
+) -> Story:
     """Step replicate ``replicate`` of ``plan`` day by day and record its story."""
     seed = plan.seed if seed is None else int(seed)
     model = CommunityModel(scenario=plan, seed=seed, replicate=replicate, graph=graph_for(plan))

@@ -8,6 +8,20 @@ from growthsim.calibrate.history import History, check_against_scenario, read_ev
 from growthsim.calibrate.spec import FitSpec, ParamSpec, load_fit_spec
 
 __all__ = [
-    "FitResult", "FitSpec", "Forecast", "History", "ParamSpec", "ParameterDraws", "Selection", "backtest", "check_against_scenario",
-    "condition", "fit", "forecast", "forecast_bands", "load_fit_spec", "read_events", "read_history",
+    "FitResult",
+    "FitSpec",
+    "Forecast",
+    "History",
+    "ParamSpec",
+    "ParameterDraws",
+    "Selection",
+    "backtest",
+    "check_against_scenario",
+    "condition",
+    "fit",
+    "forecast",
+    "forecast_bands",
+    "load_fit_spec",
+    "read_events",
+    "read_history",
 ]

@@ -69,8 +69,9 @@ def _weekly_index(n: int, period_days: int) -> np.ndarray:
     return idx if len(idx) and idx[-1] == n - 1 else np.append(idx, n - 1)
 
 
-def summaries(observed: dict[str, np.ndarray], sims: dict[str, np.ndarray], weights: dict[str, float],
-              period_days: int) -> np.ndarray:
+def summaries(
+    observed: dict[str, np.ndarray], sims: dict[str, np.ndarray], weights: dict[str, float], period_days: int
+) -> np.ndarray:
     """The summary vector of one simulated history (``sims``: series -> (periods,))."""
     parts = []
     for s, w in weights.items():
@@ -108,8 +109,16 @@ class _LogBridge(logging.Handler):
             self.log(f"  abc-smc [{time.perf_counter() - self.t0:5.1f} s] {msg}")
 
 
-def abc_posterior(problem, seed: int, population: int = 100, generations: int = 8, max_simulations: int = 3000,
-                  min_acceptance_rate: float = 0.02, posterior_draws: int = 20, log=None) -> Posterior:
+def abc_posterior(
+    problem,
+    seed: int,
+    population: int = 100,
+    generations: int = 8,
+    max_simulations: int = 3000,
+    min_acceptance_rate: float = 0.02,
+    posterior_draws: int = 20,
+    log=None,
+) -> Posterior:
     """ABC-SMC posterior of ``problem``'s parameters (see the module docstring)."""
     import pyabc
 
@@ -145,16 +154,29 @@ def abc_posterior(problem, seed: int, population: int = 100, generations: int = 
     root.setLevel(logging.INFO if handler else logging.WARNING)
     try:
         with tempfile.TemporaryDirectory(prefix="growthsim-abc-") as tmp:
-            abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
-                               sampler=pyabc.sampler.SingleCoreSampler(), eps=pyabc.MedianEpsilon())
+            abc = pyabc.ABCSMC(
+                model,
+                prior,
+                distance,
+                population_size=population,
+                sampler=pyabc.sampler.SingleCoreSampler(),
+                eps=pyabc.MedianEpsilon(),
+            )
             db = "sqlite:///" + str(Path(tmp) / "abc.db")
             abc.new(db, {"s": obs_vec})
-            hist = abc.run(minimum_epsilon=0.0, max_nr_populations=generations,
-                           max_total_nr_simulations=max_simulations, min_acceptance_rate=min_acceptance_rate)
+            hist = abc.run(
+                minimum_epsilon=0.0,
+                max_nr_populations=generations,
+                max_total_nr_simulations=max_simulations,
+                min_acceptance_rate=min_acceptance_rate,
+            )
             df, w = hist.get_distribution(m=0, t=hist.max_t)
             pops = hist.get_all_populations()
-            gens = [{"t": int(r["t"]), "epsilon": float(r["epsilon"]), "simulations": int(r["samples"])}
-                    for _, r in pops.iterrows() if int(r["t"]) >= 0]
+            gens = [
+                {"t": int(r["t"]), "epsilon": float(r["epsilon"]), "simulations": int(r["samples"])}
+                for _, r in pops.iterrows()
+                if int(r["t"]) >= 0
+            ]
     finally:
         np.random.set_state(state)
         root.handlers = own_handlers
@@ -173,15 +195,19 @@ def abc_posterior(problem, seed: int, population: int = 100, generations: int = 
     for j, n in enumerate(names):
         mv = float((w * vals[:, j]).sum())
         summary[n] = {
-            "median": float(point[n]), "mean": mv,
+            "median": float(point[n]),
+            "mean": mv,
             "sd": float(math.sqrt(max(0.0, (w * (vals[:, j] - mv) ** 2).sum()))),
-            "p5": weighted_quantile(vals[:, j], w, 0.05), "p95": weighted_quantile(vals[:, j], w, 0.95),
+            "p5": weighted_quantile(vals[:, j], w, 0.05),
+            "p95": weighted_quantile(vals[:, j], w, 0.95),
             "shrinkage": float(1.0 - cov_u[j, j] / PRIOR_VAR),
         }
     sd = np.sqrt(np.maximum(np.diag(cov_u), 1e-300))
     corr = (cov_u / np.outer(sd, sd)).tolist()
-    ess = float(1.0 / np.sum(w ** 2))
+    ess = float(1.0 / np.sum(w**2))
     if log:
-        log(f"abc-smc: {len(gens)} generations, {counter['n']} simulations, posterior ESS {ess:.0f} of {len(w)}, "
-            f"{time.perf_counter() - t0:.1f} s")
+        log(
+            f"abc-smc: {len(gens)} generations, {counter['n']} simulations, posterior ESS {ess:.0f} of {len(w)}, "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
     return Posterior(names, U, w, point, draws, summary, corr, gens, counter["n"], time.perf_counter() - t0)

@@ -94,15 +94,21 @@ def fit_bass(y: np.ndarray, ceiling: float) -> tuple[Callable[[Any], np.ndarray]
         try:
             popt, _ = optimize.curve_fit(
                 lambda tt, M, p, q: bass_curve(tt, M, p, q, n0),
-                t[ok] - 1.0, y[ok], p0=p0, bounds=([0.0, 1e-6, 0.0], [room, 1.0, 5.0]), maxfev=5000)
+                t[ok] - 1.0,
+                y[ok],
+                p0=p0,
+                bounds=([0.0, 1e-6, 0.0], [room, 1.0, 5.0]),
+                maxfev=5000,
+            )
         except (RuntimeError, ValueError, optimize.OptimizeWarning):
             return None
     M, p, q = (float(x) for x in popt)
     return (lambda tt: bass_curve(np.asarray(tt, dtype=float) - 1.0, M, p, q, n0)), {"M": M, "p": p, "q": q, "n0": n0}
 
 
-def baseline_forecasts(train: np.ndarray, h: int, series: str, period_days: int,
-                       ceiling: float) -> dict[str, np.ndarray]:
+def baseline_forecasts(
+    train: np.ndarray, h: int, series: str, period_days: int, ceiling: float
+) -> dict[str, np.ndarray]:
     """Baseline forecasts of the next ``h`` periods from the training values."""
     obs = train[~np.isnan(train)]
     out: dict[str, np.ndarray] = {}
@@ -111,7 +117,7 @@ def baseline_forecasts(train: np.ndarray, h: int, series: str, period_days: int,
     if period_days == 1 and len(train) >= 14 and not np.isnan(train[-7:]).any():
         out["seasonal_naive"] = np.asarray([train[len(train) - 7 + (k % 7)] for k in range(h)])
     if series in FLOW_SERIES:
-        last = train[-max(1, 28 // period_days):]
+        last = train[-max(1, 28 // period_days) :]
         if not np.isnan(last).all():
             out["mean_last_4_weeks"] = np.full(h, float(np.nanmean(last)))
     if series == "members":
@@ -176,12 +182,19 @@ def flow_band_scores(y: np.ndarray, sims: np.ndarray, period_days: int) -> dict[
     return {
         # the point forecast of a running total is the median of the simulated running
         # totals (not the running total of per-period medians, biased low for small counts)
-        "mape_cum_pct": mape(yc, med), "end_error_pct": float(100.0 * (med[-1] - yc[-1]) / yc[-1]) if yc[-1] else math.nan,
+        "mape_cum_pct": mape(yc, med),
+        "end_error_pct": float(100.0 * (med[-1] - yc[-1]) / yc[-1]) if yc[-1] else math.nan,
         "mape_weekly_pct": mape(yw, np.median(sw, axis=0)),
-        "coverage_cum_p10_p90": coverage(yc, lo, hi), "coverage_cum_p2_5_p97_5": coverage(yc, lo2, hi2),
-        "coverage_weekly_p10_p90": coverage(yw, wlo, whi), "coverage_weekly_p2_5_p97_5": coverage(yw, wlo2, whi2),
-        "end_total": float(yc[-1]), "end_p10": float(lo[-1]), "end_p50": float(np.median(sc[:, -1])),
-        "end_p90": float(hi[-1]), "end_p2_5": float(lo2[-1]), "end_p97_5": float(hi2[-1]),
+        "coverage_cum_p10_p90": coverage(yc, lo, hi),
+        "coverage_cum_p2_5_p97_5": coverage(yc, lo2, hi2),
+        "coverage_weekly_p10_p90": coverage(yw, wlo, whi),
+        "coverage_weekly_p2_5_p97_5": coverage(yw, wlo2, whi2),
+        "end_total": float(yc[-1]),
+        "end_p10": float(lo[-1]),
+        "end_p50": float(np.median(sc[:, -1])),
+        "end_p90": float(hi[-1]),
+        "end_p2_5": float(lo2[-1]),
+        "end_p97_5": float(hi2[-1]),
         "end_in_p10_p90": bool(lo[-1] <= yc[-1] <= hi[-1]),
         "end_in_p2_5_p97_5": bool(lo2[-1] <= yc[-1] <= hi2[-1]),
     }
@@ -193,19 +206,40 @@ def holdout_periods(history: History, holdout_days: int) -> int:
     if holdout_days <= 0:
         raise InputFileError(located(f, None, None, f"--holdout must be at least 1 day, found {holdout_days}"))
     if holdout_days % history.period_days:
-        raise InputFileError(located(f, None, None, f"--holdout {holdout_days}: the history has weekly rows, "
-                                     "so hold out a multiple of 7 days"))
+        raise InputFileError(
+            located(
+                f,
+                None,
+                None,
+                f"--holdout {holdout_days}: the history has weekly rows, so hold out a multiple of 7 days",
+            )
+        )
     h = holdout_days // history.period_days
     if history.n_periods - h < 3:
-        raise InputFileError(located(f, None, None, f"--holdout {holdout_days} leaves {history.n_periods - h} "
-                                     f"period(s) to fit; keep at least 3 (the history has {history.n_periods})"))
+        raise InputFileError(
+            located(
+                f,
+                None,
+                None,
+                f"--holdout {holdout_days} leaves {history.n_periods - h} "
+                f"period(s) to fit; keep at least 3 (the history has {history.n_periods})",
+            )
+        )
     return h
 
 
-def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: int,
-             ints: dict[str, bool] | None = None, replicates: int = 20, log=None, pool: int | None = None,
-             tolerance: float = DEFAULT_TOLERANCE,
-             parameter_uncertainty: bool = True) -> tuple[FitResult, dict[str, Any]]:
+def backtest(
+    scenario: Scenario,
+    history: History,
+    spec: FitSpec,
+    holdout_days: int,
+    ints: dict[str, bool] | None = None,
+    replicates: int = 20,
+    log=None,
+    pool: int | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    parameter_uncertainty: bool = True,
+) -> tuple[FitResult, dict[str, Any]]:
     """Fit on all but the last ``holdout_days`` and score the forecast of those days.
 
     With ``parameter_uncertainty`` and bootstrap re-fits in the training fit, the engine's
@@ -227,8 +261,9 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
     if result.values:
         plan = apply_overrides(plan, result.values)
     targets = end_targets(train, spec.joins == "replay")
-    cols = sorted({sim_column(s, history.period_days) for s in history.series}
-                  | set(target_columns(targets, history.period_days)))
+    cols = sorted(
+        {sim_column(s, history.period_days) for s in history.series} | set(target_columns(targets, history.period_days))
+    )
     # the pool of candidates: replicates 0..K-1 over the whole history (replicates 0..R-1
     # are the unconditioned forecast), weighed on the training part's end only
     draws = ParameterDraws.from_fit(result.values, result.uncertainty) if parameter_uncertainty else None
@@ -243,9 +278,18 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
     sel, every = pool_runs(draws)
     conditioned = {s: v[sel.indices] for s, v in every.items()}
     engines_sims = [("engine", conditioned)]
-    report: dict[str, Any] = {"holdout_days": holdout_days, "holdout_periods": h, "train_periods": n_train,
-                              "series": {}, "not_beaten": [], "conditioning": sel.summary(), "bands": {},
-                              "bands_unconditioned": {}, "baselines": {}, "anchored": {}}
+    report: dict[str, Any] = {
+        "holdout_days": holdout_days,
+        "holdout_periods": h,
+        "train_periods": n_train,
+        "series": {},
+        "not_beaten": [],
+        "conditioning": sel.summary(),
+        "bands": {},
+        "bands_unconditioned": {},
+        "baselines": {},
+        "anchored": {},
+    }
     if draws is not None:
         sel_pe, every_pe = pool_runs(None)
         engines_sims.append(("engine_point_estimate", {s: v[sel_pe.indices] for s, v in every_pe.items()}))
@@ -294,8 +338,19 @@ def backtest(scenario: Scenario, history: History, spec: FitSpec, holdout_days: 
         for name, fc in base.items():
             row[name] = scores(y_ho, fc, y_tr, s, history.period_days)
             for e in engines:
-                if math.isfinite(row[name]["mae"]) and math.isfinite(row[e]["mae"]) and row[name]["mae"] <= row[e]["mae"]:
-                    report["not_beaten"].append({"series": s, "engine": e, "baseline": name,
-                                                 "engine_mae": row[e]["mae"], "baseline_mae": row[name]["mae"]})
+                if (
+                    math.isfinite(row[name]["mae"])
+                    and math.isfinite(row[e]["mae"])
+                    and row[name]["mae"] <= row[e]["mae"]
+                ):
+                    report["not_beaten"].append(
+                        {
+                            "series": s,
+                            "engine": e,
+                            "baseline": name,
+                            "engine_mae": row[e]["mae"],
+                            "baseline_mae": row[name]["mae"],
+                        }
+                    )
         report["series"][s] = row
     return result, report

@@ -26,8 +26,9 @@ import numpy as np
 WEEK = 7.0
 
 
-def bgnbd_forecast(log, train_days: int, horizon_periods: int, period_days: int,
-                   penalizer: float = 0.0) -> tuple[np.ndarray, dict[str, Any]] | None:
+def bgnbd_forecast(
+    log, train_days: int, horizon_periods: int, period_days: int, penalizer: float = 0.0
+) -> tuple[np.ndarray, dict[str, Any]] | None:
     """Expected repeat orders per held-out period by BG/NBD, and the fitted parameters;
     None when lifetimes is not installed or the fit fails."""
     try:
@@ -52,9 +53,24 @@ def bgnbd_forecast(log, train_days: int, horizon_periods: int, period_days: int,
         else:
             return None
         ends = np.arange(1, horizon_periods + 1) * period_days / WEEK
-        cum = np.asarray([float(np.sum(bg.conditional_expected_number_of_purchases_up_to_time(
-            t, rfm["frequency"], rfm["recency"], rfm["T"]))) for t in ends])
+        cum = np.asarray(
+            [
+                float(
+                    np.sum(
+                        bg.conditional_expected_number_of_purchases_up_to_time(
+                            t, rfm["frequency"], rfm["recency"], rfm["T"]
+                        )
+                    )
+                )
+                for t in ends
+            ]
+        )
     per = np.diff(np.concatenate([[0.0], cum]))
     params = {k: float(v) for k, v in bg.params_.items()}
-    return per, {"model": "BG/NBD (lifetimes.BetaGeoFitter)", "customers": int(len(rfm)), "penalizer": pen,
-                 "repeat_orders_train": int(rfm["frequency"].sum()), **params}
+    return per, {
+        "model": "BG/NBD (lifetimes.BetaGeoFitter)",
+        "customers": int(len(rfm)),
+        "penalizer": pen,
+        "repeat_orders_train": int(rfm["frequency"].sum()),
+        **params,
+    }

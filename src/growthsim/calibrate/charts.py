@@ -28,8 +28,15 @@ LABELS = {
 
 
 def _rc() -> dict[Any, Any]:  # matplotlib types the keys as Literal names
-    rc: dict[str, Any] = {"axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-          "font.size": 11, "axes.titlesize": 13, "legend.fontsize": 10}
+    rc: dict[str, Any] = {
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "font.size": 11,
+        "axes.titlesize": 13,
+        "legend.fontsize": 10,
+    }
     rc.update(font_rc())
     return rc
 
@@ -53,9 +60,18 @@ def period_dates(start: _dt.date | None, period_days: int, n: int, offset: int =
     return [start + _dt.timedelta(days=(offset + i) * period_days) for i in range(n)]
 
 
-def chart_fit(path: Path, series: str, x: list, observed: np.ndarray, bands: np.ndarray,
-              title: str, split: int | None = None, baselines: dict[str, np.ndarray] | None = None,
-              anchored: np.ndarray | None = None, conditioned: bool = False) -> Path:
+def chart_fit(
+    path: Path,
+    series: str,
+    x: list,
+    observed: np.ndarray,
+    bands: np.ndarray,
+    title: str,
+    split: int | None = None,
+    baselines: dict[str, np.ndarray] | None = None,
+    anchored: np.ndarray | None = None,
+    conditioned: bool = False,
+) -> Path:
     """Observed series against the simulated median and P10–P90 band; with ``split`` the
     periods from ``split`` on are held out (marked, and baseline forecasts drawn there);
     ``conditioned``: the band is of runs drawn for their end-of-training state."""
@@ -69,8 +85,14 @@ def chart_fit(path: Path, series: str, x: list, observed: np.ndarray, bands: np.
             ax.axvline(x[split], color="grey", linestyle="--", linewidth=1)
             ax.annotate("held out →", (x[split], ax.get_ylim()[1]), ha="left", va="top", fontsize=10, color="grey")
             if anchored is not None:
-                ax.plot(x[split:], anchored, color=PALETTE[0], linewidth=1.5, linestyle="--",
-                        label="unconditioned median, anchored at the last training value")
+                ax.plot(
+                    x[split:],
+                    anchored,
+                    color=PALETTE[0],
+                    linewidth=1.5,
+                    linestyle="--",
+                    label="unconditioned median, anchored at the last training value",
+                )
             for i, (name, fc) in enumerate((baselines or {}).items()):
                 ax.plot(x[split:], fc, color=PALETTE[2 + i], linewidth=1.5, linestyle=":", label=f"baseline: {name}")
         ax.set_title(title)
@@ -80,8 +102,15 @@ def chart_fit(path: Path, series: str, x: list, observed: np.ndarray, bands: np.
         return _save(fig, path)
 
 
-def chart_forecast(path: Path, series: str, x_hist: list, observed: np.ndarray | None, x_fc: list,
-                   bands: dict[str, np.ndarray], title: str) -> Path:
+def chart_forecast(
+    path: Path,
+    series: str,
+    x_hist: list,
+    observed: np.ndarray | None,
+    x_fc: list,
+    bands: dict[str, np.ndarray],
+    title: str,
+) -> Path:
     """Fan chart: observed history, then per plan the forecast median and P10–P90 band."""
     with matplotlib.rc_context(_rc()):
         fig, ax = _figure()

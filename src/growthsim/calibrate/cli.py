@@ -104,8 +104,9 @@ def load_inputs(args: argparse.Namespace) -> tuple[ScenarioFile, Any, History, S
     return sf, plan, history, spec, ints
 
 
-def calibrated_document(sf: ScenarioFile, plan, values: dict[str, Any], history: History,
-                        spec: S.FitSpec, note: str) -> tuple[dict[str, Any], list[str]]:
+def calibrated_document(
+    sf: ScenarioFile, plan, values: dict[str, Any], history: History, spec: S.FitSpec, note: str
+) -> tuple[dict[str, Any], list[str]]:
     """The calibrated scenario file's content: the resolved plan with the fitted values, the
     history's horizon, replayed joins (when chosen) and the original file's variants."""
     notes = []
@@ -113,7 +114,7 @@ def calibrated_document(sf: ScenarioFile, plan, values: dict[str, Any], history:
     doc = scenario_to_dict(cal)
     doc["name"] = f"{plan.name} (calibrated)"
     doc["description"] = note
-    doc["replay"] = ({"daily_joins": history.daily_joins(), "start_day": 0} if spec.joins == "replay" else None)
+    doc["replay"] = {"daily_joins": history.daily_joins(), "start_day": 0} if spec.joins == "replay" else None
     variants = {k: v for k, v in sf.variant_overrides.items()}
     for horizon in (history.days, plan.horizon_days):
         trial = {**doc, "horizon_days": horizon}
@@ -142,10 +143,16 @@ def _validate_document(doc: dict[str, Any]) -> None:
 
 
 def _history_info(history: History) -> dict[str, Any]:
-    return {"file": history.path, "period_days": history.period_days, "periods": history.n_periods,
-            "days": history.days, "first_date": history.dates[0].isoformat(),
-            "last_date": history.end_date.isoformat(), "series": history.series,
-            "transactions": history.transactions.summary() if history.transactions is not None else None}
+    return {
+        "file": history.path,
+        "period_days": history.period_days,
+        "periods": history.n_periods,
+        "days": history.days,
+        "first_date": history.dates[0].isoformat(),
+        "last_date": history.end_date.isoformat(),
+        "series": history.series,
+        "transactions": history.transactions.summary() if history.transactions is not None else None,
+    }
 
 
 def run_calibration(args: argparse.Namespace, log=print) -> Path:
@@ -163,8 +170,10 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
         fitted_periods = history.n_periods
     fitted = ", ".join(f"{k}={v:.6g}" for k, v in result.values.items()) or "nothing fitted"
     draws = ParameterDraws.from_fit(result.values, result.uncertainty)
-    note = (f"Calibrated on {Path(history.path).name} ({history.dates[0]}..{history.end_date}, day 0 = "
-            f"{history.dates[0]}; {fitted_periods} of {history.n_periods} periods fitted); {fitted}.")
+    note = (
+        f"Calibrated on {Path(history.path).name} ({history.dates[0]}..{history.end_date}, day 0 = "
+        f"{history.dates[0]}; {fitted_periods} of {history.n_periods} periods fitted); {fitted}."
+    )
     doc, notes = calibrated_document(sf, plan, result.values, history, spec, note)
     problem_start = {}
     for name in spec.parameters:
@@ -177,18 +186,27 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
         "history": _history_info(history),
         "spec": spec.model_dump(mode="json"),
         "fit": {
-            "values": result.values, "start": problem_start, "distance": result.distance,
-            "evaluations": result.evaluations, "seconds": result.seconds, "seed": plan.seed if spec.seed is None else spec.seed,
-            "uncertainty": result.uncertainty, "quality": result.quality, "weights": result.weights,
+            "values": result.values,
+            "start": problem_start,
+            "distance": result.distance,
+            "evaluations": result.evaluations,
+            "seconds": result.seconds,
+            "seed": plan.seed if spec.seed is None else spec.seed,
+            "uncertainty": result.uncertainty,
+            "quality": result.quality,
+            "weights": result.weights,
             "fitted_periods": fitted_periods,
-            "identifiability": result.identifiability, "posterior": result.posterior, "fixed": result.fixed,
-            "parameter_draws": ({"file": DRAWS_SIDECAR, "sets": len(draws), "refits": len(draws) - 1}
-                                if draws is not None else None),
+            "identifiability": result.identifiability,
+            "posterior": result.posterior,
+            "fixed": result.fixed,
+            "parameter_draws": (
+                {"file": DRAWS_SIDECAR, "sets": len(draws), "refits": len(draws) - 1} if draws is not None else None
+            ),
         },
         "notes": notes,
     }
     with staging as tmp:
-        header = (f"# {doc['description']}\n# Written by `growthsim calibrate`; day 0 is {history.dates[0]}.\n")
+        header = f"# {doc['description']}\n# Written by `growthsim calibrate`; day 0 is {history.dates[0]}.\n"
         atomic_write_text(tmp / "calibrated.yaml", header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
         write_csv(tmp / HISTORY_SIDECAR, history.to_frame())
         if draws is not None:
@@ -200,32 +218,49 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
             name = f"fit_{s}.png"
             if bt is not None:
                 split = bt["train_periods"]
-                chart_fit(tmp / name, s, x, y, bt["bands"][s], f"{s}: observed vs simulated (fit on the first "
-                          f"{split} periods, rest held out)", split, bt["baselines"].get(s),
-                          bt["anchored"].get(s), conditioned=True)
+                chart_fit(
+                    tmp / name,
+                    s,
+                    x,
+                    y,
+                    bt["bands"][s],
+                    f"{s}: observed vs simulated (fit on the first {split} periods, rest held out)",
+                    split,
+                    bt["baselines"].get(s),
+                    bt["anchored"].get(s),
+                    conditioned=True,
+                )
             else:
                 chart_fit(tmp / name, s, x, y, result.bands[s], f"{s}: observed vs simulated at the fit")
             charts.append(name)
         if bt is not None:
-            diag["backtest"] = {k: v for k, v in bt.items()
-                                if k not in ("bands", "bands_unconditioned", "baselines", "anchored")}
+            diag["backtest"] = {
+                k: v for k, v in bt.items() if k not in ("bands", "bands_unconditioned", "baselines", "anchored")
+            }
         write_json(tmp / "diagnostics.json", diag)
         atomic_write_text(tmp / "fit_report.md", calibration_markdown(diag, charts))
     if log:
         log(f"calibrated in {time.perf_counter() - t0:.1f} s: {fitted}")
         for s, q in result.quality.items():
-            log(f"  {s:15s} NRMSE {q['nrmse']:.3f}  MAPE {q['mape_pct']:.1f}%  P10–P90 coverage {q['coverage_p10_p90']:.2f}")
+            log(
+                f"  {s:15s} NRMSE {q['nrmse']:.3f}  MAPE {q['mape_pct']:.1f}%  P10–P90 coverage {q['coverage_p10_p90']:.2f}"
+            )
         if bt is not None:
             for s, row in bt["series"].items():
                 cells = "  ".join(f"{k} MASE {v['mase']:.2f}" for k, v in row.items())
                 log(f"  holdout {s:15s} {cells}")
             c = bt["conditioning"]
-            log(f"  holdout forecast conditioned on the end of the training part: effective sample size "
-                f"{c['ess']:.1f} of {c['pool']} candidates")
+            log(
+                f"  holdout forecast conditioned on the end of the training part: effective sample size "
+                f"{c['ess']:.1f} of {c['pool']} candidates"
+            )
             for nb in bt["not_beaten"]:
                 log(f"  {nb['engine']} not better than {nb['baseline']} on {nb['series']}")
-        log(f"wrote {out}/ (calibrated.yaml, fit_report.md, diagnostics.json, history.csv"
-            + (f", {DRAWS_SIDECAR}" if draws is not None else "") + ", charts)")
+        log(
+            f"wrote {out}/ (calibrated.yaml, fit_report.md, diagnostics.json, history.csv"
+            + (f", {DRAWS_SIDECAR}" if draws is not None else "")
+            + ", charts)"
+        )
     return out
 
 
@@ -252,8 +287,10 @@ def _load_draws(args: argparse.Namespace, sf: ScenarioFile) -> tuple[ParameterDr
     draws = ParameterDraws.read(path)
     why = draws.mismatch(sf.base)
     if why is not None:
-        msg = (f"{path}: its point estimate does not match {sf.path} ({why}); the parameter draws belong to "
-               "another calibration")
+        msg = (
+            f"{path}: its point estimate does not match {sf.path} ({why}); the parameter draws belong to "
+            "another calibration"
+        )
         if args.draws:
             raise UserError(msg)
         return None, "parameter draws do not match the scenario", msg + ", so they are not used"
@@ -291,23 +328,42 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     draws, no_draws_because, draws_warning = _load_draws(args, sf)
     t0 = time.perf_counter()
     conditioned = history is not None and not args.unconditioned
-    fc = forecast(plans, history_days, args.days, period, R, seed, history=history if conditioned else None,
-                  pool=args.pool, tolerance=args.tolerance or DEFAULT_TOLERANCE, draws=draws)
+    fc = forecast(
+        plans,
+        history_days,
+        args.days,
+        period,
+        R,
+        seed,
+        history=history if conditioned else None,
+        pool=args.pool,
+        tolerance=args.tolerance or DEFAULT_TOLERANCE,
+        draws=draws,
+    )
     bands, table = forecast_bands(fc, args.days, period)
     n_fc = len(table["period"].unique())
     summary = end_summary(table)
     sel = fc.selection.summary() if fc.selection is not None else None
     why = None
     if sel is None:
-        why = ("--unconditioned" if history is not None else
-               f"no history ({hist_path} not found; give --history FILE)")
-    meta = {"scenario": base.name, "file": str(sf.path), "days": args.days, "history_days": history_days,
-            "history_end": history.end_date.isoformat() if history else None, "period_days": period,
-            "replicates": R, "seed": seed, "replay": base.replay is not None, "plans": list(plans),
-            "conditioned": sel is not None, "not_conditioned_because": why,
-            "parameter_uncertainty": fc.parameters is not None,
-            "no_parameter_uncertainty_because": None if fc.parameters is not None else no_draws_because,
-            "notes": fc.notes + ([draws_warning] if draws_warning else [])}
+        why = "--unconditioned" if history is not None else f"no history ({hist_path} not found; give --history FILE)"
+    meta = {
+        "scenario": base.name,
+        "file": str(sf.path),
+        "days": args.days,
+        "history_days": history_days,
+        "history_end": history.end_date.isoformat() if history else None,
+        "period_days": period,
+        "replicates": R,
+        "seed": seed,
+        "replay": base.replay is not None,
+        "plans": list(plans),
+        "conditioned": sel is not None,
+        "not_conditioned_because": why,
+        "parameter_uncertainty": fc.parameters is not None,
+        "no_parameter_uncertainty_because": None if fc.parameters is not None else no_draws_because,
+        "notes": fc.notes + ([draws_warning] if draws_warning else []),
+    }
     with staging as tmp:
         start = history.dates[0] if history is not None else None
         n_hist = history_days // period
@@ -317,31 +373,48 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         for s in FORECAST_SERIES:
             obs = history.data[s].to_numpy(dtype=float) if history is not None and s in history.data else None
             name = f"forecast_{s}.png"
-            chart_forecast(tmp / name, s, x_hist, obs, x_fc, bands[s],
-                           f"{s}: history and {args.days}-day forecast (median, P10–P90)")
+            chart_forecast(
+                tmp / name,
+                s,
+                x_hist,
+                obs,
+                x_fc,
+                bands[s],
+                f"{s}: history and {args.days}-day forecast (median, P10–P90)",
+            )
             charts.append(name)
         write_csv(tmp / "forecast.csv", table)
         write_parquet(tmp / "timeseries.parquet", fc.runset.timeseries)
-        write_json(tmp / "forecast.json", {"meta": meta, "conditioning": sel, "parameter_sets": fc.parameters,
-                                           "last_period": summary})
+        write_json(
+            tmp / "forecast.json",
+            {"meta": meta, "conditioning": sel, "parameter_sets": fc.parameters, "last_period": summary},
+        )
         atomic_write_text(tmp / "forecast.md", forecast_markdown(meta, summary, charts, sel, fc.parameters))
     if sel is not None and sel["warning"]:
         print(f"warning: {sel['warning']}", file=sys.stderr)
     if draws_warning:
         print(f"warning: {draws_warning}", file=sys.stderr)
     if not args.quiet:
-        print(f"{base.name}: {len(plans)} plan(s) x {R} replicates, {history_days} history days + {args.days} "
-              f"forecast days, {time.perf_counter() - t0:.1f} s")
+        print(
+            f"{base.name}: {len(plans)} plan(s) x {R} replicates, {history_days} history days + {args.days} "
+            f"forecast days, {time.perf_counter() - t0:.1f} s"
+        )
         if sel is not None:
-            print(f"  conditioned on the end of the history: {sel['distinct']} distinct of {sel['pool']} candidates "
-                  f"drawn, effective sample size {sel['ess']:.1f}")
+            print(
+                f"  conditioned on the end of the history: {sel['distinct']} distinct of {sel['pool']} candidates "
+                f"drawn, effective sample size {sel['ess']:.1f}"
+            )
         else:
             print(f"  not conditioned on the end of the history: {why}")
         ps = fc.parameters
         if ps is not None:
-            ranges = ", ".join(f"{k} {v['selected_min']:.4g}–{v['selected_max']:.4g}" for k, v in ps["parameters"].items())
-            print(f"  parameter uncertainty: {ps['sets']} parameter sets (point estimate + {ps['refits']} bootstrap "
-                  f"re-fits), {ps['distinct_selected']} in the forecast's runs; {ranges}")
+            ranges = ", ".join(
+                f"{k} {v['selected_min']:.4g}–{v['selected_max']:.4g}" for k, v in ps["parameters"].items()
+            )
+            print(
+                f"  parameter uncertainty: {ps['sets']} parameter sets (point estimate + {ps['refits']} bootstrap "
+                f"re-fits), {ps['distinct_selected']} in the forecast's runs; {ranges}"
+            )
         else:
             print(f"  parameters at the point estimate only: {no_draws_because}")
         for note in fc.notes:
@@ -357,21 +430,37 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    c = sub.add_parser("calibrate", help="fit a scenario's parameters to a community's own history",
-                       description="Fit scenario parameters to observed series by simulation; write the "
-                       "calibrated scenario, a fit report and diagnostics (see docs/calibration.md).")
+    c = sub.add_parser(
+        "calibrate",
+        help="fit a scenario's parameters to a community's own history",
+        description="Fit scenario parameters to observed series by simulation; write the "
+        "calibrated scenario, a fit report and diagnostics (see docs/calibration.md).",
+    )
     c.add_argument("scenario", help="scenario YAML file (day 0 = the history's first day)")
-    c.add_argument("--history", help="history CSV: date + some of new_members, active_members, members, "
-                   "purchases, revenue, spend; daily or weekly rows")
+    c.add_argument(
+        "--history",
+        help="history CSV: date + some of new_members, active_members, members, "
+        "purchases, revenue, spend; daily or weekly rows",
+    )
     c.add_argument("--events", help="member event log CSV: member_id, date, event (join/active/purchase/leave), amount")
-    c.add_argument("--transactions", metavar="FILE", help="transaction log CSV (shop/CRM export): customer_id, "
-                   "date, amount, optionally join_date, channel; turned into a daily history of joins, repeat "
-                   "orders and their revenue (see docs/calibration.md)")
+    c.add_argument(
+        "--transactions",
+        metavar="FILE",
+        help="transaction log CSV (shop/CRM export): customer_id, "
+        "date, amount, optionally join_date, channel; turned into a daily history of joins, repeat "
+        "orders and their revenue (see docs/calibration.md)",
+    )
     c.add_argument("--fit", help="calibration spec YAML: parameters with bounds, series weights, method")
-    c.add_argument("--param", action="append", metavar="PATH=MIN:MAX[:log]",
-                   help="fit this scenario field within bounds (repeatable; instead of --fit)")
+    c.add_argument(
+        "--param",
+        action="append",
+        metavar="PATH=MIN:MAX[:log]",
+        help="fit this scenario field within bounds (repeatable; instead of --fit)",
+    )
     c.add_argument("--replay-joins", action="store_true", help="replay the observed joins instead of fitting them")
-    c.add_argument("--holdout", type=days_arg, metavar="DAYS", help="keep the last DAYS out of the fit and score the forecast")
+    c.add_argument(
+        "--holdout", type=days_arg, metavar="DAYS", help="keep the last DAYS out of the fit and score the forecast"
+    )
     c.add_argument("--variant", help="calibrate this variant of the scenario file instead of the base plan")
     c.add_argument("--seed", type=seed_arg, help="base seed of the fit (default: the spec's, else the scenario's)")
     c.add_argument("--bootstrap", type=count(0, 200), help="bootstrap re-fits for uncertainty (default: the spec's, 8)")
@@ -381,32 +470,59 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--quiet", action="store_true", help="print nothing on success")
     c.set_defaults(func=cmd_calibrate)
 
-    f = sub.add_parser("forecast", help="forecast from a calibrated scenario, after its history",
-                       description="Continue the simulated histories that end nearest the observed state "
-                       "under the plan (and its variants) for --days more days; fan charts with P10–P90. "
-                       f"With {DRAWS_SIDECAR} next to the scenario (written by calibrate), the runs spread over "
-                       "the fitted parameters and their bootstrap re-fits, so the band carries the parameters' "
-                       "uncertainty too (see docs/calibration.md).")
+    f = sub.add_parser(
+        "forecast",
+        help="forecast from a calibrated scenario, after its history",
+        description="Continue the simulated histories that end nearest the observed state "
+        "under the plan (and its variants) for --days more days; fan charts with P10–P90. "
+        f"With {DRAWS_SIDECAR} next to the scenario (written by calibrate), the runs spread over "
+        "the fitted parameters and their bootstrap re-fits, so the band carries the parameters' "
+        "uncertainty too (see docs/calibration.md).",
+    )
     f.add_argument("scenario", help="calibrated scenario YAML (from growthsim calibrate)")
     f.add_argument("--days", type=days_arg, required=True, help="days to forecast after the history")
     g = f.add_mutually_exclusive_group()
     g.add_argument("--variant", help="forecast this variant instead of the base plan")
     g.add_argument("--all-variants", action="store_true", help="forecast the base plan and every variant")
-    f.add_argument("--history", help=f"history CSV drawn before the forecast (default: {HISTORY_SIDECAR} next to the scenario)")
-    f.add_argument("--replicates", type=count(1, MAX_REPLICATES), help="Monte Carlo replicates (default: the scenario's)")
+    f.add_argument(
+        "--history", help=f"history CSV drawn before the forecast (default: {HISTORY_SIDECAR} next to the scenario)"
+    )
+    f.add_argument(
+        "--replicates", type=count(1, MAX_REPLICATES), help="Monte Carlo replicates (default: the scenario's)"
+    )
     f.add_argument("--seed", type=seed_arg, help="base seed (default: the scenario's)")
-    f.add_argument("--pool", type=count(1, POOL_FACTOR * MAX_REPLICATES), metavar="K", help="candidate histories simulated to condition on the "
-                   f"end of the history (default: {POOL_FACTOR} x replicates)")
-    f.add_argument("--tolerance", type=positive_number, metavar="H", help="relative tolerance of the conditioning kernel "
-                   f"(default {DEFAULT_TOLERANCE})")
-    f.add_argument("--unconditioned", action="store_true", help="do not condition on the end of the history: "
-                   "replicates 0..R-1 simulated from day 0")
+    f.add_argument(
+        "--pool",
+        type=count(1, POOL_FACTOR * MAX_REPLICATES),
+        metavar="K",
+        help="candidate histories simulated to condition on the "
+        f"end of the history (default: {POOL_FACTOR} x replicates)",
+    )
+    f.add_argument(
+        "--tolerance",
+        type=positive_number,
+        metavar="H",
+        help=f"relative tolerance of the conditioning kernel (default {DEFAULT_TOLERANCE})",
+    )
+    f.add_argument(
+        "--unconditioned",
+        action="store_true",
+        help="do not condition on the end of the history: replicates 0..R-1 simulated from day 0",
+    )
     d = f.add_mutually_exclusive_group()
-    d.add_argument("--draws", metavar="FILE", help="parameter sets to propagate: point estimate and bootstrap "
-                   f"re-fits (default: {DRAWS_SIDECAR} next to the scenario, written by calibrate); the run with "
-                   "replicate index r uses set r mod D, in every plan, and the conditioning weighs the sets too")
-    d.add_argument("--point-estimate", action="store_true", help="ignore the parameter draws: every run at the "
-                   "scenario's (fitted) values, so the band holds the simulation's randomness only")
+    d.add_argument(
+        "--draws",
+        metavar="FILE",
+        help="parameter sets to propagate: point estimate and bootstrap "
+        f"re-fits (default: {DRAWS_SIDECAR} next to the scenario, written by calibrate); the run with "
+        "replicate index r uses set r mod D, in every plan, and the conditioning weighs the sets too",
+    )
+    d.add_argument(
+        "--point-estimate",
+        action="store_true",
+        help="ignore the parameter draws: every run at the "
+        "scenario's (fitted) values, so the band holds the simulation's randomness only",
+    )
     f.add_argument("--out", help="output folder (default: runs/forecast-<name>-<timestamp>/)")
     f.add_argument("--force", action="store_true", help="replace an existing, non-empty --out folder as a whole")
     f.add_argument("--quiet", action="store_true", help="print nothing on success")

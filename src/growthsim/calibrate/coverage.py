@@ -43,8 +43,15 @@ TRUTH_REPLICATE = 20_000_000  # + history index: replicate of the synthetic trut
 PREDICTIVE_REPLICATE = 30_000_000  # + 1000 * history index + draw
 
 
-def synthetic_history(plan: Scenario, values: dict[str, Any], days: int, seed: int, replicate: int,
-                      series: list[str], daily_joins: list[int] | None = None) -> History:
+def synthetic_history(
+    plan: Scenario,
+    values: dict[str, Any],
+    days: int,
+    seed: int,
+    replicate: int,
+    series: list[str],
+    daily_joins: list[int] | None = None,
+) -> History:
     """One simulated daily history of ``series`` at ``values`` (joins replayed if given)."""
     from growthsim.calibrate.history import sim_column
     from growthsim.calibrate.sim import with_replay
@@ -59,8 +66,16 @@ def synthetic_history(plan: Scenario, values: dict[str, Any], days: int, seed: i
     return History("synthetic", 1, [start + dt.timedelta(days=i) for i in range(days)], data, [])
 
 
-def predictive(full: FitProblem, sets: list[dict[str, Any]], train: History, series: list[str], draws: int,
-               seed: int, first_replicate: int, conditioned: bool = True) -> dict[str, np.ndarray]:
+def predictive(
+    full: FitProblem,
+    sets: list[dict[str, Any]],
+    train: History,
+    series: list[str],
+    draws: int,
+    seed: int,
+    first_replicate: int,
+    conditioned: bool = True,
+) -> dict[str, np.ndarray]:
     """Posterior-predictive daily series (draws, days) over ``full``'s history.
 
     ``conditioned``: as the engine's forecast does, ``POOL_FACTOR`` x ``draws`` candidates
@@ -82,9 +97,18 @@ def predictive(full: FitProblem, sets: list[dict[str, Any]], train: History, ser
     return {s: v[sel.indices] for s, v in per.items()}
 
 
-def coverage_study(plan: Scenario, spec, n: int, train_days: int, holdout_days: int, seed: int = 1,
-                   draws: int = 40, daily_joins: list[int] | None = None, conditioned: bool = True,
-                   log=None) -> dict[str, Any]:
+def coverage_study(
+    plan: Scenario,
+    spec,
+    n: int,
+    train_days: int,
+    holdout_days: int,
+    seed: int = 1,
+    draws: int = 40,
+    daily_joins: list[int] | None = None,
+    conditioned: bool = True,
+    log=None,
+) -> dict[str, Any]:
     """Coverage of posterior-predictive bands over ``n`` truths drawn from the prior."""
     rng = np.random.default_rng(seed)
     days = train_days + holdout_days
@@ -94,42 +118,76 @@ def coverage_study(plan: Scenario, spec, n: int, train_days: int, holdout_days: 
     t0 = time.perf_counter()
     a = spec.abc
     # maps unit-cube points to values (the history it is built on is not used for that)
-    probe = FitProblem(plan, synthetic_history(plan, {}, days, seed, 0, ["new_members"] + series, daily_joins),
-                       spec, {}, seed)
+    probe = FitProblem(
+        plan, synthetic_history(plan, {}, days, seed, 0, ["new_members"] + series, daily_joins), spec, {}, seed
+    )
     for i in range(n):
         truth = probe.to_values(rng.random(len(spec.parameters)))
         hist = synthetic_history(plan, truth, days, seed, TRUTH_REPLICATE + i, ["new_members"] + series, daily_joins)
         train = hist.head(train_days)
         problem = FitProblem(plan, train, spec, {}, seed + i)
-        post = abc_posterior(problem, seed + i, a.population, a.generations, a.max_simulations,
-                             a.min_acceptance_rate, a.posterior_draws)
+        post = abc_posterior(
+            problem, seed + i, a.population, a.generations, a.max_simulations, a.min_acceptance_rate, a.posterior_draws
+        )
         idx = systematic_resample(post.weights, a.posterior_draws, np.random.default_rng(seed + i))
         full = FitProblem(plan, hist, spec, {}, seed + i)
-        sims = predictive(full, [problem.to_values(post.particles[j]) for j in idx], train, series, draws,
-                          seed + i, PREDICTIVE_REPLICATE + 10_000 * i, conditioned)
-        rec: dict[str, Any] = {"history": i, "truth": truth, "posterior_median": post.point, "simulations": post.simulations,
-               "seconds": post.seconds, "points": []}
+        sims = predictive(
+            full,
+            [problem.to_values(post.particles[j]) for j in idx],
+            train,
+            series,
+            draws,
+            seed + i,
+            PREDICTIVE_REPLICATE + 10_000 * i,
+            conditioned,
+        )
+        rec: dict[str, Any] = {
+            "history": i,
+            "truth": truth,
+            "posterior_median": post.point,
+            "simulations": post.simulations,
+            "seconds": post.seconds,
+            "points": [],
+        }
         for s in series:
-            y = hist.data[s].to_numpy(dtype=float)[train_days:train_days + 7 * weeks].reshape(weeks, 7).sum(axis=1)
-            v = sims[s][:, train_days:train_days + 7 * weeks].reshape(draws, weeks, 7).sum(axis=2)
+            y = hist.data[s].to_numpy(dtype=float)[train_days : train_days + 7 * weeks].reshape(weeks, 7).sum(axis=1)
+            v = sims[s][:, train_days : train_days + 7 * weeks].reshape(draws, weeks, 7).sum(axis=2)
             for kind, yy, vv in (("weekly", y, v), ("cumulative", np.cumsum(y), np.cumsum(v, axis=1))):
                 q = np.quantile(vv, [0.025, 0.1, 0.9, 0.975], axis=0)
                 for w in range(weeks):
-                    rec["points"].append({"series": s, "kind": kind, "week": w + 1, "actual": float(yy[w]),
-                                          "p2_5": float(q[0, w]), "p10": float(q[1, w]), "p90": float(q[2, w]),
-                                          "p97_5": float(q[3, w]),
-                                          "in_80": bool(q[1, w] <= yy[w] <= q[2, w]),
-                                          "in_95": bool(q[0, w] <= yy[w] <= q[3, w])})
+                    rec["points"].append(
+                        {
+                            "series": s,
+                            "kind": kind,
+                            "week": w + 1,
+                            "actual": float(yy[w]),
+                            "p2_5": float(q[0, w]),
+                            "p10": float(q[1, w]),
+                            "p90": float(q[2, w]),
+                            "p97_5": float(q[3, w]),
+                            "in_80": bool(q[1, w] <= yy[w] <= q[2, w]),
+                            "in_95": bool(q[0, w] <= yy[w] <= q[3, w]),
+                        }
+                    )
         records.append(rec)
         if log:
             c80 = np.mean([p["in_80"] for r in records for p in r["points"]])
             c95 = np.mean([p["in_95"] for r in records for p in r["points"]])
-            log(f"history {i + 1}/{n}: {post.simulations} simulations, {post.seconds:.1f} s; coverage so far "
-                f"P10–P90 {c80:.2f}, P2.5–P97.5 {c95:.2f} ({time.perf_counter() - t0:.0f} s)")
+            log(
+                f"history {i + 1}/{n}: {post.simulations} simulations, {post.seconds:.1f} s; coverage so far "
+                f"P10–P90 {c80:.2f}, P2.5–P97.5 {c95:.2f} ({time.perf_counter() - t0:.0f} s)"
+            )
     pts = [p for r in records for p in r["points"]]
-    out: dict[str, Any] = {"histories": n, "train_days": train_days, "holdout_days": holdout_days,
-                           "draws": draws, "conditioned": conditioned, "points": len(pts), "seconds": time.perf_counter() - t0,
-                           "records": records}
+    out: dict[str, Any] = {
+        "histories": n,
+        "train_days": train_days,
+        "holdout_days": holdout_days,
+        "draws": draws,
+        "conditioned": conditioned,
+        "points": len(pts),
+        "seconds": time.perf_counter() - t0,
+        "records": records,
+    }
     out["coverage_p10_p90"] = float(np.mean([p["in_80"] for p in pts]))
     out["coverage_p2_5_p97_5"] = float(np.mean([p["in_95"] for p in pts]))
     for kind in ("weekly", "cumulative"):

@@ -40,8 +40,13 @@ def cdnow_sample() -> pd.DataFrame:
     """The CDNOW sample as a transaction log frame: ``customer_id`` (the sample id),
     ``date`` (datetime.date), ``amount`` (dollars), one row per order line."""
     p = package_file("lifetimes", "datasets", "CDNOW_sample.txt")
-    df = pd.read_csv(p, sep=r"\s+", header=None, names=["master_id", "customer_id", "date", "cds", "amount"],
-                     dtype={"date": str, "customer_id": str})
+    df = pd.read_csv(
+        p,
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "cds", "amount"],
+        dtype={"date": str, "customer_id": str},
+    )
     df["date"] = pd.to_datetime(df["date"], format="%Y%m%d").dt.date
     return df[["customer_id", "date", "amount"]]
 

@@ -104,11 +104,19 @@ class ParameterDraws:
             with open(path, newline="", encoding="utf-8") as fh:
                 for row in csv.reader(fh):
                     if len(rows) > MAX_DRAWS_ROWS:
-                        raise InputFileError(located(f, len(rows) + 1, None,
-                                                     f"expected at most {MAX_DRAWS_ROWS:,} parameter sets, found more"))
+                        raise InputFileError(
+                            located(
+                                f,
+                                len(rows) + 1,
+                                None,
+                                f"expected at most {MAX_DRAWS_ROWS:,} parameter sets, found more",
+                            )
+                        )
                     rows.append(row)
         except UnicodeDecodeError as exc:
-            raise InputFileError(located(f, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")) from None
+            raise InputFileError(
+                located(f, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
+            ) from None
         except csv.Error as exc:
             raise InputFileError(located(f, None, None, f"not a readable CSV file: {exc}")) from None
         except OSError as exc:
@@ -131,8 +139,9 @@ class ParameterDraws:
             src = row[1].strip()
             want = ("fit",) if not values else (sources[1],) if len(sources) > 1 else ("bootstrap", "posterior")
             if src not in want:
-                raise InputFileError(located(f, line, "source", f"expected {' or '.join(map(repr, want))}, "
-                                             f"found {src!r}"))
+                raise InputFileError(
+                    located(f, line, "source", f"expected {' or '.join(map(repr, want))}, found {src!r}")
+                )
             values.append([finite_number(cell, f, line, name) for name, cell in zip(names, row[2:])])
             sources.append(src)
         if not values:
@@ -185,7 +194,9 @@ class ParameterDraws:
             try:
                 out.append(apply_overrides(plan, over) if over else plan)
             except ScenarioError as exc:
-                raise ScenarioError(located(self.path, None, None, f"a parameter set is not a valid plan: {exc}")) from None
+                raise ScenarioError(
+                    located(self.path, None, None, f"a parameter set is not a valid plan: {exc}")
+                ) from None
         return out
 
     def summary(self, runs: np.ndarray, weights: np.ndarray | None = None) -> dict[str, Any]:
@@ -195,7 +206,9 @@ class ParameterDraws:
         runs = np.asarray(runs, dtype=int)
         sets = runs % len(self)
         out: dict[str, Any] = {
-            "file": self.path, "sets": len(self), "refits": len(self) - 1,
+            "file": self.path,
+            "sets": len(self),
+            "refits": len(self) - 1,
             "assignment": "round-robin: the run with replicate index r uses set r mod sets (set 0 = point estimate)",
             "selected_sets": [int(s) for s in sets],
             "distinct_selected": int(len(np.unique(sets))),
@@ -208,8 +221,10 @@ class ParameterDraws:
             v = self.values[sets, j]
             out["parameters"][name] = {
                 "point_estimate": float(self.values[0, j]),
-                "draws_min": float(self.values[:, j].min()), "draws_max": float(self.values[:, j].max()),
-                "selected_min": float(v.min()), "selected_median": float(np.median(v)),
+                "draws_min": float(self.values[:, j].min()),
+                "draws_max": float(self.values[:, j].max()),
+                "selected_min": float(v.min()),
+                "selected_median": float(np.median(v)),
                 "selected_max": float(v.max()),
             }
         return out

@@ -78,8 +78,9 @@ def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
     return float(np.mean((y[ok] >= lo[ok]) & (y[ok] <= hi[ok])))
 
 
-def distance(observed: dict[str, np.ndarray], simulated_mean: dict[str, np.ndarray],
-             weights: dict[str, float]) -> float:
+def distance(
+    observed: dict[str, np.ndarray], simulated_mean: dict[str, np.ndarray], weights: dict[str, float]
+) -> float:
     """Weighted mean normalised RMSE over series (see the module docstring)."""
     tot = wsum = 0.0
     for s, w in weights.items():
@@ -162,8 +163,9 @@ class FitProblem:
     def plan(self, values: dict[str, Any]) -> Scenario:
         return apply_overrides(self._base, values) if values else self._base
 
-    def simulate(self, values: dict[str, Any], replicates: int | None = None, seed: int | None = None,
-                 first_replicate: int = 0) -> dict[str, np.ndarray]:
+    def simulate(
+        self, values: dict[str, Any], replicates: int | None = None, seed: int | None = None, first_replicate: int = 0
+    ) -> dict[str, np.ndarray]:
         """Simulated history series, each (replicates, periods)."""
         R = self.spec.replicates if replicates is None else replicates
         h = self.history
@@ -222,8 +224,14 @@ def _search(problem: FitProblem, f, method: str, budget: int, start_u: np.ndarra
         popsize = 8
         maxiter = max(1, budget // (popsize * k) - 1)
         res = optimize.differential_evolution(
-            f, bounds=[(0.0, 1.0)] * k, maxiter=maxiter, popsize=popsize, seed=seed,
-            polish=False, tol=0.0, init="sobol" if (popsize * k) & (popsize * k - 1) == 0 else "latinhypercube",
+            f,
+            bounds=[(0.0, 1.0)] * k,
+            maxiter=maxiter,
+            popsize=popsize,
+            seed=seed,
+            polish=False,
+            tol=0.0,
+            init="sobol" if (popsize * k) & (popsize * k - 1) == 0 else "latinhypercube",
             x0=start_u,
         )
         return np.asarray(res.x)
@@ -234,9 +242,13 @@ def _search(problem: FitProblem, f, method: str, budget: int, start_u: np.ndarra
         x = x0.copy()
         x[i] = x[i] + step if x[i] + step <= 1 else x[i] - step
         simplex.append(x)
-    res = optimize.minimize(f, x0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * k,
-                            options={"maxfev": budget, "xatol": 1e-3, "fatol": 1e-5,
-                                     "initial_simplex": np.asarray(simplex)})
+    res = optimize.minimize(
+        f,
+        x0,
+        method="Nelder-Mead",
+        bounds=[(0.0, 1.0)] * k,
+        options={"maxfev": budget, "xatol": 1e-3, "fatol": 1e-5, "initial_simplex": np.asarray(simplex)},
+    )
     return np.asarray(res.x)
 
 
@@ -262,8 +274,14 @@ def quality(observed: dict[str, np.ndarray], sims: dict[str, np.ndarray]) -> tup
     return out, bands
 
 
-def fit(scenario: Scenario, history: History, spec: FitSpec, ints: dict[str, bool] | None = None,
-        quality_replicates: int = 20, log=None) -> FitResult:
+def fit(
+    scenario: Scenario,
+    history: History,
+    spec: FitSpec,
+    ints: dict[str, bool] | None = None,
+    quality_replicates: int = 20,
+    log=None,
+) -> FitResult:
     """Fit ``spec.parameters`` of ``scenario`` to ``history``.
 
     Args:
@@ -301,23 +319,50 @@ def fit(scenario: Scenario, history: History, spec: FitSpec, ints: dict[str, boo
         from growthsim.calibrate.abc import abc_posterior
 
         a = spec.abc
-        post = abc_posterior(problem, seed, a.population, a.generations, a.max_simulations,
-                             a.min_acceptance_rate, a.posterior_draws, log=log)
+        post = abc_posterior(
+            problem,
+            seed,
+            a.population,
+            a.generations,
+            a.max_simulations,
+            a.min_acceptance_rate,
+            a.posterior_draws,
+            log=log,
+        )
         values = post.point
         problem.evaluations += post.simulations
         best = problem.objective(problem.observed)(problem.to_unit(values))
         for name in problem.names:
             ps = post.summary[name]
-            uncertainty[name] = {"sd": ps["sd"], "bias": ps["mean"] - ps["median"], "p5": ps["p5"], "p95": ps["p95"],
-                                 "shrinkage": ps["shrinkage"], "source": "posterior",
-                                 "refits": [float(d[name]) for d in post.draws]}
-        posterior = {"method": "abc_smc (pyabc)", "particles": int(len(post.weights)),
-                     "ess": float(1.0 / np.sum(post.weights ** 2)), "simulations": post.simulations,
-                     "generations": post.generations, "seconds": post.seconds, "summary": post.summary,
-                     "correlation": post.correlation, "names": post.names, "draws": len(post.draws)}
+            uncertainty[name] = {
+                "sd": ps["sd"],
+                "bias": ps["mean"] - ps["median"],
+                "p5": ps["p5"],
+                "p95": ps["p95"],
+                "shrinkage": ps["shrinkage"],
+                "source": "posterior",
+                "refits": [float(d[name]) for d in post.draws],
+            }
+        posterior = {
+            "method": "abc_smc (pyabc)",
+            "particles": int(len(post.weights)),
+            "ess": float(1.0 / np.sum(post.weights**2)),
+            "simulations": post.simulations,
+            "generations": post.generations,
+            "seconds": post.seconds,
+            "summary": post.summary,
+            "correlation": post.correlation,
+            "names": post.names,
+            "draws": len(post.draws),
+        }
         if log:
-            log("posterior: " + ", ".join(f"{n} {ps['median']:.4g} (P5–P95 {ps['p5']:.4g}–{ps['p95']:.4g}, "
-                                          f"shrinkage {ps['shrinkage']:.2f})" for n, ps in post.summary.items()))
+            log(
+                "posterior: "
+                + ", ".join(
+                    f"{n} {ps['median']:.4g} (P5–P95 {ps['p5']:.4g}–{ps['p95']:.4g}, shrinkage {ps['shrinkage']:.2f})"
+                    for n, ps in post.summary.items()
+                )
+            )
     elif problem.names:
         f = problem.objective(problem.observed)
         start_u = problem.to_unit(problem.start_values())
@@ -325,8 +370,10 @@ def fit(scenario: Scenario, history: History, spec: FitSpec, ints: dict[str, boo
         values = problem.to_values(u_hat)
         best = f(u_hat)
         if log:
-            log(f"fit: {problem.evaluations} candidates, distance {best:.4f}: "
-                + ", ".join(f"{k}={v:.5g}" for k, v in values.items()))
+            log(
+                f"fit: {problem.evaluations} candidates, distance {best:.4f}: "
+                + ", ".join(f"{k}={v:.5g}" for k, v in values.items())
+            )
         refits = []
         for b in range(spec.bootstrap):
             synth_seed = seed + BOOTSTRAP_SEED_STRIDE * (b + 1)
@@ -353,7 +400,17 @@ def fit(scenario: Scenario, history: History, spec: FitSpec, ints: dict[str, boo
     q, bands = quality(problem.observed, sims)
     if not problem.names:
         best = distance(problem.observed, {s: v.mean(axis=0) for s, v in sims.items()}, problem.weights)
-    return FitResult(values={**values, **fixed} if fixed else values, distance=float(best),
-                     evaluations=problem.evaluations, uncertainty=uncertainty, quality=q, bands=bands,
-                     plan=problem.plan(values), seconds=time.perf_counter() - t0, weights=problem.weights,
-                     identifiability=ident, posterior=posterior, fixed=fixed)
+    return FitResult(
+        values={**values, **fixed} if fixed else values,
+        distance=float(best),
+        evaluations=problem.evaluations,
+        uncertainty=uncertainty,
+        quality=q,
+        bands=bands,
+        plan=problem.plan(values),
+        seconds=time.perf_counter() - t0,
+        weights=problem.weights,
+        identifiability=ident,
+        posterior=posterior,
+        fixed=fixed,
+    )

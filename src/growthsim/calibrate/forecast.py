@@ -47,10 +47,10 @@ from growthsim.results import RunSet
 from growthsim.scenario.schema import Scenario
 
 FORECAST_SERIES = ("members", "active_members", "purchases", "revenue")
-POOL_FACTOR = 5            # candidates per replicate asked for
-DEFAULT_TOLERANCE = 0.03   # relative tolerance h of the kernel
-LOW_ESS_SHARE = 0.10       # warn below this share of the pool
-WINDOW_DAYS = 7            # "recent": the last week of the history
+POOL_FACTOR = 5  # candidates per replicate asked for
+DEFAULT_TOLERANCE = 0.03  # relative tolerance h of the kernel
+LOW_ESS_SHARE = 0.10  # warn below this share of the pool
+WINDOW_DAYS = 7  # "recent": the last week of the history
 SELECTION_STREAM = 0x5E1EC7  # spawn key of the resampling generator (apart from the model's)
 
 
@@ -129,8 +129,12 @@ def simulated_targets(cols: dict[str, np.ndarray], targets: list[Target], period
 
 def kernel_scales(targets: list[Target], tolerance: float) -> np.ndarray:
     """``s_c = sqrt((h · max(y_c, 1))² + n_c)`` per target (see the module docstring)."""
-    return np.asarray([math.sqrt((tolerance * max(t.observed, 1.0)) ** 2 + (max(t.observed, 1.0) if t.count else 0.0))
-                       for t in targets])
+    return np.asarray(
+        [
+            math.sqrt((tolerance * max(t.observed, 1.0)) ** 2 + (max(t.observed, 1.0) if t.count else 0.0))
+            for t in targets
+        ]
+    )
 
 
 def condition_weights(sim: np.ndarray, targets: list[Target], tolerance: float = DEFAULT_TOLERANCE) -> np.ndarray:
@@ -200,39 +204,53 @@ class Selection:
     def warning(self) -> str | None:
         if not self.low_ess:
             return None
-        return (f"effective sample size {self.ess:.1f} of {self.pool} candidates (below {LOW_ESS_SHARE:.0%}): "
-                "few simulated histories end near the observed state, so the plan's parameters do not "
-                "reproduce the end of the history; the forecast rests on a handful of paths and its band "
-                "is too narrow")
+        return (
+            f"effective sample size {self.ess:.1f} of {self.pool} candidates (below {LOW_ESS_SHARE:.0%}): "
+            "few simulated histories end near the observed state, so the plan's parameters do not "
+            "reproduce the end of the history; the forecast rests on a handful of paths and its band "
+            "is too narrow"
+        )
 
     def gaps(self, rows: np.ndarray | None = None) -> dict[str, float]:
         """Median relative gap (simulated − observed) / max(observed, 1) per target over
         ``rows`` of the pool (default: all candidates)."""
         sim = self.simulated if rows is None else self.simulated[rows]
-        return {t.name: float(np.median(sim[:, i] - t.observed) / max(t.observed, 1.0))
-                for i, t in enumerate(self.targets)}
+        return {
+            t.name: float(np.median(sim[:, i] - t.observed) / max(t.observed, 1.0)) for i, t in enumerate(self.targets)
+        }
 
     def summary(self) -> dict[str, Any]:
         """As data, for forecast.json / diagnostics.json."""
         before, after = self.gaps(), self.gaps(self.indices)
         return {
             "method": "kernel weights on the end-of-history state, systematic resampling",
-            "pool": self.pool, "replicates": int(len(self.indices)),
+            "pool": self.pool,
+            "replicates": int(len(self.indices)),
             "distinct": int(len(np.unique(self.indices))),
-            "ess": self.ess, "ess_share": self.ess / self.pool, "low_ess": self.low_ess,
+            "ess": self.ess,
+            "ess_share": self.ess / self.pool,
+            "low_ess": self.low_ess,
             "tolerance": self.tolerance,
             "selected_replicates": [int(i) for i in self.indices],
-            "targets": [{"name": t.name, "observed": t.observed,
-                         "periods": [int(t.periods[0]), int(t.periods[-1])],
-                         "median_gap_unconditioned": before[t.name], "median_gap_conditioned": after[t.name]}
-                        for t in self.targets],
-            "warning": self.warning(), "notes": list(self.notes),
+            "targets": [
+                {
+                    "name": t.name,
+                    "observed": t.observed,
+                    "periods": [int(t.periods[0]), int(t.periods[-1])],
+                    "median_gap_unconditioned": before[t.name],
+                    "median_gap_conditioned": after[t.name],
+                }
+                for t in self.targets
+            ],
+            "warning": self.warning(),
+            "notes": list(self.notes),
             "parameter_sets": self.draws.summary(self.indices, self.weights) if self.draws is not None else None,
         }
 
 
-def select(sim: np.ndarray, targets: list[Target], replicates: int, seed: int,
-           tolerance: float = DEFAULT_TOLERANCE) -> Selection:
+def select(
+    sim: np.ndarray, targets: list[Target], replicates: int, seed: int, tolerance: float = DEFAULT_TOLERANCE
+) -> Selection:
     """Weigh the candidates ``sim`` (K, targets) and draw ``replicates`` of them."""
     if tolerance <= 0:
         raise UserError(f"--tolerance must be above 0, found {tolerance}")
@@ -249,9 +267,16 @@ def pool_size(replicates: int, pool: int | None = None) -> int:
     return K
 
 
-def condition(plan: Scenario, history: History, replicates: int, seed: int, pool: int | None = None,
-              tolerance: float = DEFAULT_TOLERANCE, horizon: int | None = None,
-              draws: ParameterDraws | None = None) -> Selection:
+def condition(
+    plan: Scenario,
+    history: History,
+    replicates: int,
+    seed: int,
+    pool: int | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    horizon: int | None = None,
+    draws: ParameterDraws | None = None,
+) -> Selection:
     """Simulate ``pool`` candidates (replicates 0..K-1) of ``plan`` over the history's days
     (or ``horizon`` days) and draw ``replicates`` of them by their closeness to its end state.
     With ``draws``, candidate k runs parameter set k mod D."""
@@ -293,10 +318,19 @@ class Forecast:
     parameters: dict[str, Any] | None = None
 
 
-def forecast(plans: dict[str, Scenario], history_days: int, days: int, period_days: int = 1,
-             replicates: int | None = None, seed: int | None = None, progress=None,
-             history: History | None = None, pool: int | None = None,
-             tolerance: float = DEFAULT_TOLERANCE, draws: ParameterDraws | None = None) -> Forecast:
+def forecast(
+    plans: dict[str, Scenario],
+    history_days: int,
+    days: int,
+    period_days: int = 1,
+    replicates: int | None = None,
+    seed: int | None = None,
+    progress=None,
+    history: History | None = None,
+    pool: int | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    draws: ParameterDraws | None = None,
+) -> Forecast:
     """Continue each plan from the end of the history for ``days`` (whole periods).
 
     Args:
@@ -319,7 +353,9 @@ def forecast(plans: dict[str, Scenario], history_days: int, days: int, period_da
     seed = first.seed if seed is None else int(seed)
     total = history_days + math.ceil(days / period_days) * period_days
     if total > 3650:
-        raise UserError(f"history ({history_days} days) + forecast ({days} days) exceeds the 3650-day limit of a scenario")
+        raise UserError(
+            f"history ({history_days} days) + forecast ({days} days) exceeds the 3650-day limit of a scenario"
+        )
     if draws is not None and len(draws) < 2:
         draws = None
     full = {k: with_horizon(v, total) for k, v in plans.items()}
@@ -329,20 +365,25 @@ def forecast(plans: dict[str, Scenario], history_days: int, days: int, period_da
         for label, plan in plans.items():
             _, kept = draws.held(plan)
             if kept:
-                kept_notes.append(f"{label}: sets {', '.join(kept)} to a value of its own, which all its runs "
-                                  "keep (no parameter draws for it)")
+                kept_notes.append(
+                    f"{label}: sets {', '.join(kept)} to a value of its own, which all its runs "
+                    "keep (no parameter draws for it)"
+                )
     selection = None
     if history is not None:
         if history.days != history_days:
-            raise UserError(f"the history covers {history.days} days, the forecast was asked to start on day {history_days}")
+            raise UserError(
+                f"the history covers {history.days} days, the forecast was asked to start on day {history_days}"
+            )
         selection = condition(first, history, R, seed, pool, tolerance, draws=draws)
     results = _continue(sets, selection, R, seed, period_days, progress)
     if results is None:
         # a run's first days changed with its horizon: select among full-length candidates
         assert history is not None  # _continue returns None only for a selection
         selection = condition(first, history, R, seed, pool, tolerance, horizon=total, draws=draws)
-        selection.notes.append("candidates simulated over the whole forecast horizon (the simulated "
-                               "history depended on the run's length)")
+        selection.notes.append(
+            "candidates simulated over the whole forecast horizon (the simulated history depended on the run's length)"
+        )
         results = _continue(sets, selection, R, seed, period_days, progress)
         assert results is not None
     runs = selection.indices if selection is not None else np.arange(R)
@@ -356,8 +397,9 @@ def forecast(plans: dict[str, Scenario], history_days: int, days: int, period_da
     return Forecast(runset, np.asarray(runs), selection, history_days, notes, parameters)
 
 
-def _continue(sets: dict[str, list[Scenario]], selection: Selection | None, R: int, seed: int, period_days: int,
-              progress) -> dict[str, list] | None:
+def _continue(
+    sets: dict[str, list[Scenario]], selection: Selection | None, R: int, seed: int, period_days: int, progress
+) -> dict[str, list] | None:
     """Full runs of every plan for the distinct drawn replicates (replicate r with parameter
     set r mod D); None if the first plan's runs do not have the simulated history the
     selection saw."""
@@ -380,8 +422,10 @@ def _same_history(runs, selection: Selection, period_days: int, distinct: list[i
     """Whether the continued runs reproduce the candidates' end-of-history values."""
     if not selection.targets:
         return True
-    cols = {c: np.stack([r.timeseries[c].to_numpy(dtype=float) for r in runs])
-            for c in target_columns(selection.targets, period_days)}
+    cols = {
+        c: np.stack([r.timeseries[c].to_numpy(dtype=float) for r in runs])
+        for c in target_columns(selection.targets, period_days)
+    }
     got = simulated_targets(cols, selection.targets, period_days)
     return bool(np.allclose(got, selection.simulated[distinct], rtol=1e-9, atol=1e-6))
 
@@ -394,17 +438,22 @@ def _diverging(results: dict[str, list], history_days: int) -> list[str]:
     for label in labels[1:]:
         for a, b in zip(ref, results[label]):
             cols = [c for c in ("members", "active") if c in a.timeseries and c in b.timeseries]
-            if any(not np.array_equal(a.timeseries[c].to_numpy()[:history_days],
-                                      b.timeseries[c].to_numpy()[:history_days]) for c in cols):
-                notes.append(f"{label}: its simulated history differs from {labels[0]}'s (a change acts before "
-                             f"day {history_days}); its forecast continues the replicates drawn for "
-                             f"{labels[0]}, so it is conditioned on {labels[0]}'s history, not its own")
+            if any(
+                not np.array_equal(a.timeseries[c].to_numpy()[:history_days], b.timeseries[c].to_numpy()[:history_days])
+                for c in cols
+            ):
+                notes.append(
+                    f"{label}: its simulated history differs from {labels[0]}'s (a change acts before "
+                    f"day {history_days}); its forecast continues the replicates drawn for "
+                    f"{labels[0]}, so it is conditioned on {labels[0]}'s history, not its own"
+                )
                 break
     return notes
 
 
-def forecast_bands(fc: Forecast, days: int, period_days: int = 1,
-                   series: tuple[str, ...] = FORECAST_SERIES) -> tuple[dict[str, dict[str, np.ndarray]], pd.DataFrame]:
+def forecast_bands(
+    fc: Forecast, days: int, period_days: int = 1, series: tuple[str, ...] = FORECAST_SERIES
+) -> tuple[dict[str, dict[str, np.ndarray]], pd.DataFrame]:
     """Per series and plan the P10 / P50 / P90 of the forecast periods over the draws, and
     a tidy table ``variant, period, first_day, series, mean, p10, p50, p90``."""
     n = math.ceil(days / period_days)
@@ -423,8 +472,18 @@ def forecast_bands(fc: Forecast, days: int, period_days: int = 1,
             bands[s][label] = q
             mean = v.mean(axis=0)
             for i in range(n):
-                rows.append((label, i, history_days + i * period_days, s, float(mean[i]),
-                             float(q[0, i]), float(q[1, i]), float(q[2, i])))
+                rows.append(
+                    (
+                        label,
+                        i,
+                        history_days + i * period_days,
+                        s,
+                        float(mean[i]),
+                        float(q[0, i]),
+                        float(q[1, i]),
+                        float(q[2, i]),
+                    )
+                )
     table = pd.DataFrame(rows, columns=["variant", "period", "first_day", "series", "mean", "p10", "p50", "p90"])
     return bands, table
 

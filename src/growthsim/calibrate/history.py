@@ -99,21 +99,31 @@ class History:
 
     def head(self, n_periods: int) -> "History":
         """The first ``n_periods`` periods."""
-        return History(self.path, self.period_days, self.dates[:n_periods],
-                       self.data.iloc[:n_periods].reset_index(drop=True), self.lines[:n_periods],
-                       self.transactions)
+        return History(
+            self.path,
+            self.period_days,
+            self.dates[:n_periods],
+            self.data.iloc[:n_periods].reset_index(drop=True),
+            self.lines[:n_periods],
+            self.transactions,
+        )
 
     def daily_joins(self) -> list[int]:
         """Observed joins per day, for ``Scenario.replay`` (weekly counts spread evenly
         over the week's days, remainders on the first days)."""
         if "new_members" not in self.data.columns:
-            raise InputFileError(located(self.path, None, "new_members",
-                                         "replaying joins needs a new_members column"))
+            raise InputFileError(located(self.path, None, "new_members", "replaying joins needs a new_members column"))
         vals = self.data["new_members"].to_numpy()
         if np.isnan(vals).any():
             i = int(np.nonzero(np.isnan(vals))[0][0])
-            raise InputFileError(located(self.path, self.lines[i] if self.lines else None, "new_members",
-                                         "replaying joins needs a value on every row, found an empty cell"))
+            raise InputFileError(
+                located(
+                    self.path,
+                    self.lines[i] if self.lines else None,
+                    "new_members",
+                    "replaying joins needs a value on every row, found an empty cell",
+                )
+            )
         out: list[int] = []
         for v in vals.astype(np.int64):
             q, r = divmod(int(v), self.period_days)
@@ -154,8 +164,11 @@ def _read_rows(path: Path, kind: str) -> tuple[list[str], list[tuple[int, list[s
                     header = [c.strip().lower() for c in row]
                     continue
                 if len(rows) >= MAX_HISTORY_ROWS:
-                    raise InputFileError(located(str(path), reader.line_num, None,
-                                                 f"expected at most {MAX_HISTORY_ROWS:,} rows, found more"))
+                    raise InputFileError(
+                        located(
+                            str(path), reader.line_num, None, f"expected at most {MAX_HISTORY_ROWS:,} rows, found more"
+                        )
+                    )
                 rows.append((reader.line_num, row))
     except UnicodeDecodeError as exc:
         raise InputFileError(located(str(path), None, None, f"not a UTF-8 text file ({exc.reason})")) from None
@@ -214,8 +227,9 @@ def read_history(path: str | Path) -> History:
         raise InputFileError(located(f, 1, None, f"missing column 'date' (header has: {', '.join(header)})"))
     for c, raw in zip(cols, header):
         if c != "date" and c not in SERIES:
-            raise InputFileError(located(f, 1, raw or "(empty)", "unknown column; expected date and some of: "
-                                         + ", ".join(SERIES)))
+            raise InputFileError(
+                located(f, 1, raw or "(empty)", "unknown column; expected date and some of: " + ", ".join(SERIES))
+            )
     seen: set[str] = set()
     for c in cols:
         if c in seen:
@@ -242,8 +256,15 @@ def read_history(path: str | Path) -> History:
     if step == 0:
         raise InputFileError(located(f, lines[1], "date", f"duplicate date {dates[1]} (also on line {lines[0]})"))
     if step not in (1, 7):
-        raise InputFileError(located(f, lines[1], "date", f"rows must be 1 day (daily) or 7 days (weekly) apart; "
-                                     f"found {step} days between {dates[0]} and {dates[1]}"))
+        raise InputFileError(
+            located(
+                f,
+                lines[1],
+                "date",
+                f"rows must be 1 day (daily) or 7 days (weekly) apart; "
+                f"found {step} days between {dates[0]} and {dates[1]}",
+            )
+        )
     first_line = {dates[0]: lines[0]}
     for i in range(1, len(dates)):
         d = (dates[i] - dates[i - 1]).days
@@ -251,26 +272,49 @@ def read_history(path: str | Path) -> History:
             first_line.setdefault(dates[i], lines[i])
             continue
         if dates[i] in first_line or d == 0:
-            raise InputFileError(located(f, lines[i], "date", f"duplicate date {dates[i]} (also on line "
-                                         f"{first_line.get(dates[i], lines[i - 1])})"))
+            raise InputFileError(
+                located(
+                    f,
+                    lines[i],
+                    "date",
+                    f"duplicate date {dates[i]} (also on line {first_line.get(dates[i], lines[i - 1])})",
+                )
+            )
         if d < 0:
-            raise InputFileError(located(f, lines[i], "date", f"dates must increase; {dates[i]} comes after {dates[i - 1]}"))
+            raise InputFileError(
+                located(f, lines[i], "date", f"dates must increase; {dates[i]} comes after {dates[i - 1]}")
+            )
         missing_from = dates[i - 1] + _dt.timedelta(days=step)
-        raise InputFileError(located(f, lines[i], "date",
-                                     f"gap: expected {missing_from} after {dates[i - 1]}, found {dates[i]} "
-                                     f"(fill the missing {'days' if step == 1 else 'weeks'}; leave cells empty if not observed)"))
+        raise InputFileError(
+            located(
+                f,
+                lines[i],
+                "date",
+                f"gap: expected {missing_from} after {dates[i - 1]}, found {dates[i]} "
+                f"(fill the missing {'days' if step == 1 else 'weeks'}; leave cells empty if not observed)",
+            )
+        )
     data = pd.DataFrame({c: np.asarray(values[c], dtype=float) for c in series})
     for c in series:
         if np.isnan(data[c].to_numpy()).all():
             raise InputFileError(located(f, None, c, "column has no values; remove it or fill it"))
     if "active_members" in data and "members" in data:
-        bad = np.nonzero(data["active_members"].to_numpy() > data["members"].to_numpy()
-                         + (data["new_members"].to_numpy() if "new_members" in data and step == 7 else 0) + 0.5)[0]
+        bad = np.nonzero(
+            data["active_members"].to_numpy()
+            > data["members"].to_numpy()
+            + (data["new_members"].to_numpy() if "new_members" in data and step == 7 else 0)
+            + 0.5
+        )[0]
         if step == 1 and len(bad):
             i = int(bad[0])
-            raise InputFileError(located(f, lines[i], "active_members",
-                                         f"more active members ({data['active_members'][i]:g}) than members "
-                                         f"({data['members'][i]:g})"))
+            raise InputFileError(
+                located(
+                    f,
+                    lines[i],
+                    "active_members",
+                    f"more active members ({data['active_members'][i]:g}) than members ({data['members'][i]:g})",
+                )
+            )
     return History(f, step, dates, data, lines)
 
 
@@ -284,26 +328,38 @@ def check_against_scenario(history: History, scenario, where: str | None = None)
     """
     f = history.path
     if history.days > scenario.horizon_days:
-        raise InputFileError(located(
-            f, history.lines[-1] if history.lines else None, "date",
-            f"history covers {history.days} days ({history.dates[0]}..{history.end_date}) but the scenario "
-            f"{where + ' ' if where else ''}has horizon_days {scenario.horizon_days}; raise horizon_days to at "
-            f"least {history.days} (day 0 of the scenario is the history's first day)"))
+        raise InputFileError(
+            located(
+                f,
+                history.lines[-1] if history.lines else None,
+                "date",
+                f"history covers {history.days} days ({history.dates[0]}..{history.end_date}) but the scenario "
+                f"{where + ' ' if where else ''}has horizon_days {scenario.horizon_days}; raise horizon_days to at "
+                f"least {history.days} (day 0 of the scenario is the history's first day)",
+            )
+        )
     size = scenario.market.size
     if "members" in history.data:
         m = history.data["members"].to_numpy()
         if np.nanmax(m) > size:
             i = int(np.nanargmax(m))
-            raise InputFileError(located(f, history.lines[i], "members",
-                                         f"{m[i]:g} members but the scenario's market.size is {size}"))
+            raise InputFileError(
+                located(f, history.lines[i], "members", f"{m[i]:g} members but the scenario's market.size is {size}")
+            )
     if "new_members" in history.data:
         cum = scenario.members.initial + np.nancumsum(history.data["new_members"].to_numpy())
         over = np.nonzero(cum > size)[0]
         if len(over):
             i = int(over[0])
-            raise InputFileError(located(f, history.lines[i], "new_members",
-                                         f"members.initial ({scenario.members.initial}) + joins so far = {cum[i]:g} "
-                                         f"exceeds the scenario's market.size ({size})"))
+            raise InputFileError(
+                located(
+                    f,
+                    history.lines[i],
+                    "new_members",
+                    f"members.initial ({scenario.members.initial}) + joins so far = {cum[i]:g} "
+                    f"exceeds the scenario's market.size ({size})",
+                )
+            )
 
 
 # --------------------------------------------------------------------------- event log
@@ -324,7 +380,9 @@ def read_events(path: str | Path, initial_members: int = 0) -> History:
             raise InputFileError(located(f, 1, None, f"missing column '{need}' (header has: {', '.join(header)})"))
     for c in header:
         if c not in ("member_id", "date", "event", "amount"):
-            raise InputFileError(located(f, 1, c or "(empty)", "unknown column; expected member_id, date, event, amount"))
+            raise InputFileError(
+                located(f, 1, c or "(empty)", "unknown column; expected member_id, date, event, amount")
+            )
     if not rows:
         raise InputFileError(located(f, None, None, "no events"))
     ix = {c: header.index(c) for c in header}
@@ -357,15 +415,24 @@ def read_events(path: str | Path, initial_members: int = 0) -> History:
     joins, leaves, purchases = count("join"), count("leave"), count("purchase")
     act = ev[ev["event"].isin(["active", "purchase"])].drop_duplicates(["member_id", "i"])
     active = np.bincount(act["i"].to_numpy(), minlength=n).astype(float)
-    revenue = np.bincount(ev.loc[ev["event"] == "purchase", "i"].to_numpy(),
-                          weights=ev.loc[ev["event"] == "purchase", "amount"].to_numpy(), minlength=n)
+    revenue = np.bincount(
+        ev.loc[ev["event"] == "purchase", "i"].to_numpy(),
+        weights=ev.loc[ev["event"] == "purchase", "amount"].to_numpy(),
+        minlength=n,
+    )
     members = initial_members + np.cumsum(joins - leaves)
     if (members < 0).any():
         i = int(np.nonzero(members < 0)[0][0])
-        raise InputFileError(located(f, None, "event", f"more leave than join events by {start + _dt.timedelta(days=i)} "
-                                     f"(members would be {members[i]:g}); is members.initial right?"))
-    data = pd.DataFrame({"new_members": joins, "active_members": active, "members": members,
-                         "purchases": purchases})
+        raise InputFileError(
+            located(
+                f,
+                None,
+                "event",
+                f"more leave than join events by {start + _dt.timedelta(days=i)} "
+                f"(members would be {members[i]:g}); is members.initial right?",
+            )
+        )
+    data = pd.DataFrame({"new_members": joins, "active_members": active, "members": members, "purchases": purchases})
     if "amount" in ix:
         data["revenue"] = revenue
     dates = [start + _dt.timedelta(days=i) for i in range(n)]
@@ -381,37 +448,53 @@ def merge_histories(history: History | None, events: History | None) -> History:
     if events is None:
         return history
     if history.period_days != 1:
-        raise InputFileError(located(history.path, None, "date", "an event log can only be combined with a daily history"))
+        raise InputFileError(
+            located(history.path, None, "date", "an event log can only be combined with a daily history")
+        )
     if events.dates[0] != history.dates[0] or events.n_periods != history.n_periods:
-        raise InputFileError(located(events.path, None, "date",
-                                     f"the event log covers {events.dates[0]}..{events.end_date} but the history "
-                                     f"{history.path} covers {history.dates[0]}..{history.end_date}; they must match"))
+        raise InputFileError(
+            located(
+                events.path,
+                None,
+                "date",
+                f"the event log covers {events.dates[0]}..{events.end_date} but the history "
+                f"{history.path} covers {history.dates[0]}..{history.end_date}; they must match",
+            )
+        )
     data = history.data.copy()
     for c in events.series:
         if c not in data:
             data[c] = events.data[c].to_numpy()
     data = data[[c for c in SERIES if c in data]]
-    return History(history.path, 1, history.dates, data, history.lines,
-                   history.transactions if history.transactions is not None else events.transactions)
+    return History(
+        history.path,
+        1,
+        history.dates,
+        data,
+        history.lines,
+        history.transactions if history.transactions is not None else events.transactions,
+    )
 
 
 # --------------------------------------------------------------------------- simulated series
 
 
-def periods_from_columns(cols: dict[str, np.ndarray], series: list[str], period_days: int,
-                         n_periods: int, start_day: int = 0) -> dict[str, np.ndarray]:
+def periods_from_columns(
+    cols: dict[str, np.ndarray], series: list[str], period_days: int, n_periods: int, start_day: int = 0
+) -> dict[str, np.ndarray]:
     """Like :func:`simulated_periods` from daily arrays ``column -> (replicates, days)``."""
     days = n_periods * period_days
     out = {}
     for s in series:
-        v = cols[sim_column(s, period_days)][:, start_day:start_day + days]
+        v = cols[sim_column(s, period_days)][:, start_day : start_day + days]
         v = v.reshape(v.shape[0], n_periods, period_days)
         out[s] = v.sum(axis=2) if s in FLOW_SERIES else v[:, :, -1]
     return out
 
 
-def simulated_periods(ts: pd.DataFrame, series: list[str], period_days: int, n_periods: int,
-                      start_day: int = 0) -> dict[str, np.ndarray]:
+def simulated_periods(
+    ts: pd.DataFrame, series: list[str], period_days: int, n_periods: int, start_day: int = 0
+) -> dict[str, np.ndarray]:
     """Simulated series in the history's periods.
 
     Args:

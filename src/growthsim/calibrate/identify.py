@@ -49,8 +49,12 @@ def screen(problem, step: float = 0.1, replicates: int | None = None) -> dict[st
 
     def summ(u: np.ndarray) -> np.ndarray:
         sims = problem.simulate(problem.to_values(u), replicates=R)
-        return np.asarray([summaries(problem.observed, {s: v[r] for s, v in sims.items()}, problem.weights,
-                                     h.period_days) for r in range(R)])
+        return np.asarray(
+            [
+                summaries(problem.observed, {s: v[r] for s, v in sims.items()}, problem.weights, h.period_days)
+                for r in range(R)
+            ]
+        )
 
     base = summ(u0)
     noise = float(np.sqrt(np.mean(np.sum((base - base.mean(axis=0)) ** 2, axis=1)))) or 1e-12
@@ -66,8 +70,15 @@ def screen(problem, step: float = 0.1, replicates: int | None = None) -> dict[st
     cos = Jn.T @ Jn
     lam = np.linalg.eigvalsh(cos) if k else np.zeros(0)
     gamma = float(1.0 / math.sqrt(max(lam.min(), 1e-12))) if k > 1 else 1.0
-    out: dict[str, Any] = {"step": step, "replicates": R, "noise_rms": noise, "collinearity_index": gamma,
-                           "parameters": {}, "cosine": cos.tolist(), "names": names}
+    out: dict[str, Any] = {
+        "step": step,
+        "replicates": R,
+        "noise_rms": noise,
+        "collinearity_index": gamma,
+        "parameters": {},
+        "cosine": cos.tolist(),
+        "names": names,
+    }
     taken: list[int] = []
     for j, n in enumerate(names):  # in the spec's order: the first of a collinear pair is kept
         verdict = "pinned down"
@@ -81,9 +92,14 @@ def screen(problem, step: float = 0.1, replicates: int | None = None) -> dict[st
                     break
             else:
                 taken.append(j)
-        out["parameters"][n] = {"start": float(problem.to_values(u0)[n]), "snr": float(snr[j]),
-                                "sensitivity": float(norms[j]), "verdict": verdict, "partner": partner,
-                                "max_abs_cosine": float(max((abs(cos[i, j]) for i in range(k) if i != j), default=0.0))}
+        out["parameters"][n] = {
+            "start": float(problem.to_values(u0)[n]),
+            "snr": float(snr[j]),
+            "sensitivity": float(norms[j]),
+            "verdict": verdict,
+            "partner": partner,
+            "max_abs_cosine": float(max((abs(cos[i, j]) for i in range(k) if i != j), default=0.0)),
+        }
     out["identified"] = [n for n in names if out["parameters"][n]["verdict"] == "pinned down"]
     out["not_identified"] = [n for n in names if n not in out["identified"]]
     return out

@@ -34,8 +34,9 @@ def run_timeseries(scenario: Scenario, replicates: int, seed: int, first_replica
     return pd.concat(frames, ignore_index=True)
 
 
-def run_columns(scenario: Scenario | list[Scenario], columns: list[str], replicates: int, seed: int,
-                first_replicate: int = 0) -> dict[str, np.ndarray]:
+def run_columns(
+    scenario: Scenario | list[Scenario], columns: list[str], replicates: int, seed: int, first_replicate: int = 0
+) -> dict[str, np.ndarray]:
     """The fast path of the fit: simulated daily ``columns``, each (replicates, days),
     read straight from the model's collector (no frames, no member-level outputs).
 

@@ -75,15 +75,19 @@ class FitSpec(_Strict):
     parameters: dict[str, ParamSpec] = Field(default_factory=dict, description="dotted scenario path -> bounds")
     series: dict[str, float] | None = Field(None, description="history series -> weight (>= 0)")
     joins: Literal["fit", "replay"] = Field(
-        "fit", description="fit: joins are simulated (and compared); replay: observed joins are replayed "
-        "as they happened and are the only joins during the history")
+        "fit",
+        description="fit: joins are simulated (and compared); replay: observed joins are replayed "
+        "as they happened and are the only joins during the history",
+    )
     replicates: int = Field(4, ge=1, le=64, description="simulations per candidate, seeds fixed across candidates")
     seed: int | None = Field(None, ge=0, description="base seed of the fit; default the scenario's")
     method: Literal["differential_evolution", "nelder_mead", "abc_smc"] = "differential_evolution"
     abc: AbcSpec = Field(default_factory=AbcSpec, description="settings of method abc_smc")
     identifiability: Literal["report", "fix"] = Field(
-        "report", description="report: screen the parameters before fitting and say which the history pins "
-        "down; fix: also keep the weakly identified ones at their scenario values")
+        "report",
+        description="report: screen the parameters before fitting and say which the history pins "
+        "down; fix: also keep the weakly identified ones at their scenario values",
+    )
     max_evaluations: int = Field(300, ge=10, le=20000, description="candidate parameter sets at most")
     bootstrap: int = Field(8, ge=0, le=200, description="parametric-bootstrap refits for uncertainty")
 
@@ -139,8 +143,9 @@ def _get(data: dict[str, Any], dotted: str) -> Any:
     return cur
 
 
-def check_against_scenario(spec: FitSpec, scenario, file: str | None = None,
-                           lines: dict[tuple, int] | None = None) -> dict[str, bool]:
+def check_against_scenario(
+    spec: FitSpec, scenario, file: str | None = None, lines: dict[tuple, int] | None = None
+) -> dict[str, bool]:
     """Check every fitted path exists, is numeric and accepts both bounds.
 
     Returns path -> whether the field is an integer (candidates are then rounded)."""
@@ -153,12 +158,20 @@ def check_against_scenario(spec: FitSpec, scenario, file: str | None = None,
         cur = _get(data, path)
         if cur is None or isinstance(cur, (dict, list, str)) or isinstance(cur, bool):
             found = "not a field of the scenario" if cur is None else f"not a number (found {cur!r})"
-            raise ScenarioError(located(file, line, where, f"{found}; expected a numeric scenario field "
-                                        "such as members.referral.invite_prob"))
+            raise ScenarioError(
+                located(
+                    file,
+                    line,
+                    where,
+                    f"{found}; expected a numeric scenario field such as members.referral.invite_prob",
+                )
+            )
         ints[path] = isinstance(cur, int)
         for bound in (ps.min, ps.max):
             try:
                 apply_overrides(scenario, {path: int(round(bound)) if ints[path] else bound})
             except ScenarioError as exc:
-                raise ScenarioError(located(file, line, where, f"bound {bound:g} is not a valid value: {exc}")) from None
+                raise ScenarioError(
+                    located(file, line, where, f"bound {bound:g} is not a valid value: {exc}")
+                ) from None
     return ints

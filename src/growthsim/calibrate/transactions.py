@@ -55,8 +55,15 @@ from growthsim.errors import InputFileError, located
 
 COLUMNS = ("customer_id", "date", "amount", "join_date", "channel")
 REQUIRED = ("customer_id", "date", "amount")
-TX_ALIASES = {"customer": "customer_id", "member_id": "customer_id", "customer id": "customer_id",
-              "order_date": "date", "revenue": "amount", "value": "amount", "joined": "join_date"}
+TX_ALIASES = {
+    "customer": "customer_id",
+    "member_id": "customer_id",
+    "customer id": "customer_id",
+    "order_date": "date",
+    "revenue": "amount",
+    "value": "amount",
+    "joined": "join_date",
+}
 _COMPACT = re.compile(r"^\d{8}$")
 
 
@@ -68,8 +75,9 @@ def parse_tx_date(text: str, file: str, line: int, column: str) -> _dt.date:
             return _dt.date(int(s[:4]), int(s[4:6]), int(s[6:]))
         return _dt.date.fromisoformat(s.replace("/", "-"))
     except ValueError:
-        raise InputFileError(located(file, line, column,
-                                     f"expected a date like 2026-01-31 or 20260131, found {s!r}")) from None
+        raise InputFileError(
+            located(file, line, column, f"expected a date like 2026-01-31 or 20260131, found {s!r}")
+        ) from None
 
 
 @dataclass
@@ -152,16 +160,28 @@ class TransactionLog:
         lk = last[known]
         recency = np.where(lk >= 0, lk - jd, 0)
         T = train_days - jd  # the end of day train_days-1 is time train_days
-        return pd.DataFrame({"frequency": freq.astype(float), "recency": recency / unit_days,
-                             "T": T / unit_days}, index=[self.customers[i] for i in known])
+        return pd.DataFrame(
+            {"frequency": freq.astype(float), "recency": recency / unit_days, "T": T / unit_days},
+            index=[self.customers[i] for i in known],
+        )
 
     def summary(self) -> dict:
         rep = self._repeat()
-        return {"file": self.path, "first_date": self.start.isoformat(), "last_date": self.end_date.isoformat(),
-                "days": self.days, "customers": self.n_customers, "order_lines": int(self.orders.attrs.get("lines", 0)),
-                "orders": int(len(self.orders)), "join_orders": self.join_orders, "repeat_orders": int(len(rep)),
-                "revenue": float(self.orders["amount"].sum()), "repeat_revenue": float(rep["amount"].sum()),
-                "join_date_given": self.join_given, "joins_by_channel": self.joins_by_channel}
+        return {
+            "file": self.path,
+            "first_date": self.start.isoformat(),
+            "last_date": self.end_date.isoformat(),
+            "days": self.days,
+            "customers": self.n_customers,
+            "order_lines": int(self.orders.attrs.get("lines", 0)),
+            "orders": int(len(self.orders)),
+            "join_orders": self.join_orders,
+            "repeat_orders": int(len(rep)),
+            "revenue": float(self.orders["amount"].sum()),
+            "repeat_revenue": float(rep["amount"].sum()),
+            "join_date_given": self.join_given,
+            "joins_by_channel": self.joins_by_channel,
+        }
 
 
 def read_transactions(path: str | Path, through: _dt.date | None = None) -> TransactionLog:
@@ -172,8 +192,14 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
     cols = [TX_ALIASES.get(c, c) for c in header]
     for c, raw in zip(cols, header):
         if c not in COLUMNS:
-            raise InputFileError(located(f, 1, raw or "(empty)", "unknown column; expected customer_id, date, "
-                                         "amount and optionally join_date, channel"))
+            raise InputFileError(
+                located(
+                    f,
+                    1,
+                    raw or "(empty)",
+                    "unknown column; expected customer_id, date, amount and optionally join_date, channel",
+                )
+            )
     seen: set[str] = set()
     for c in cols:
         if c in seen:
@@ -181,8 +207,14 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
         seen.add(c)
     for need in REQUIRED:
         if need not in cols:
-            raise InputFileError(located(f, 1, None, f"missing column '{need}' (expected customer_id, date, amount; "
-                                         f"header has: {', '.join(header)})"))
+            raise InputFileError(
+                located(
+                    f,
+                    1,
+                    None,
+                    f"missing column '{need}' (expected customer_id, date, amount; header has: {', '.join(header)})",
+                )
+            )
     if not rows:
         raise InputFileError(located(f, None, None, "no transactions (expected at least one row after the header)"))
     ix = {c: cols.index(c) for c in cols}
@@ -203,15 +235,17 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
             customers.append(name)
         day = parse_tx_date(row[ix["date"]], f, line, "date")
         if through is not None and day > through:
-            raise InputFileError(located(f, line, "date", f"expected a date on or before {through} (--through), "
-                                         f"found {day}"))
+            raise InputFileError(
+                located(f, line, "date", f"expected a date on or before {through} (--through), found {day}")
+            )
         raw_amt = row[ix["amount"]]
         if not raw_amt.strip():
             raise InputFileError(located(f, line, "amount", "expected an amount >= 0, found an empty cell"))
         amt = finite_number(raw_amt, f, line, "amount")
         if amt < 0:
-            raise InputFileError(located(f, line, "amount", f"expected an amount >= 0 (refunds are not orders), "
-                                         f"found {amt:g}"))
+            raise InputFileError(
+                located(f, line, "amount", f"expected an amount >= 0 (refunds are not orders), found {amt:g}")
+            )
         if k not in first_order or day < first_order[k][0]:
             first_order[k] = (day, line)
         if "join_date" in ix:
@@ -220,15 +254,27 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
                 raise InputFileError(located(f, line, "join_date", "expected a join date, found an empty cell"))
             jd = parse_tx_date(text, f, line, "join_date")
             if k in given_join and given_join[k][0] != jd:
-                raise InputFileError(located(f, line, "join_date",
-                                             f"expected {given_join[k][0]} for customer {name!r} (as on line "
-                                             f"{given_join[k][1]}), found {jd}"))
+                raise InputFileError(
+                    located(
+                        f,
+                        line,
+                        "join_date",
+                        f"expected {given_join[k][0]} for customer {name!r} (as on line "
+                        f"{given_join[k][1]}), found {jd}",
+                    )
+                )
             given_join.setdefault(k, (jd, line))
         if "channel" in ix:
             ch = row[ix["channel"]].strip()
             if k in chan and chan[k][0] != ch:
-                raise InputFileError(located(f, line, "channel", f"expected {chan[k][0]!r} for customer {name!r} "
-                                             f"(as on line {chan[k][1]}), found {ch!r}"))
+                raise InputFileError(
+                    located(
+                        f,
+                        line,
+                        "channel",
+                        f"expected {chan[k][0]!r} for customer {name!r} (as on line {chan[k][1]}), found {ch!r}",
+                    )
+                )
             chan.setdefault(k, (ch, line))
         recs.append((k, day, amt))
     join: dict[int, _dt.date] = {}
@@ -236,9 +282,15 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
         if k in given_join:
             jd, jline = given_join[k]
             if jd > d0:
-                raise InputFileError(located(f, line0, "join_date",
-                                             f"expected a join date on or before the customer's first order "
-                                             f"({d0}, this line), found {jd} (line {jline})"))
+                raise InputFileError(
+                    located(
+                        f,
+                        line0,
+                        "join_date",
+                        f"expected a join date on or before the customer's first order "
+                        f"({d0}, this line), found {jd} (line {jline})",
+                    )
+                )
             join[k] = jd
         else:
             join[k] = d0
@@ -246,7 +298,9 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
     end = through if through is not None else max(r[1] for r in recs)
     days = (end - start).days + 1
     if days < 2:
-        raise InputFileError(located(f, None, "date", f"expected a log covering at least two days, found one ({start})"))
+        raise InputFileError(
+            located(f, None, "date", f"expected a log covering at least two days, found one ({start})")
+        )
     o = pd.DataFrame(recs, columns=["customer", "date", "amount"])
     o["day"] = np.asarray([(d - start).days for d in o["date"]], dtype=np.int64)
     lines = len(o)
@@ -254,8 +308,9 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
     o.attrs["lines"] = lines
     join_day = np.asarray([(join[k] - start).days for k in range(len(customers))], dtype=np.int64)
     channel = [chan[k][0] if k in chan else "" for k in range(len(customers))]
-    return TransactionLog(f, start, days, customers, join_day, o[["customer", "day", "amount"]], channel,
-                          join_given="join_date" in ix)
+    return TransactionLog(
+        f, start, days, customers, join_day, o[["customer", "day", "amount"]], channel, join_given="join_date" in ix
+    )
 
 
 def write_transactions(log: pd.DataFrame, path: str | Path) -> None:
@@ -265,4 +320,3 @@ def write_transactions(log: pd.DataFrame, path: str | Path) -> None:
         if c in df:
             df[c] = pd.to_datetime(df[c]).dt.strftime("%Y-%m-%d")
     df.to_csv(path, index=False)
-

@@ -210,6 +210,10 @@ def run_table(exp: Experiment, design: DesignTable) -> pd.DataFrame:
     crn = exp.spec.common_random_numbers
     seeds = [run_seed(exp.spec.seed, 0 if crn else p, r) for p, r in zip(point, rep)]
     return pd.DataFrame(
-        {"run": np.arange(n * reps, dtype=np.int64), "point": point, "replicate": rep,
-         "seed": np.array(seeds, dtype=np.int64)}
+        {
+            "run": np.arange(n * reps, dtype=np.int64),
+            "point": point,
+            "replicate": rep,
+            "seed": np.array(seeds, dtype=np.int64),
+        }
     )

@@ -103,8 +103,10 @@ class Objective(_Strict):
         from growthsim.scenario.targets import known_kpi
 
         if name not in SPECIAL_METRICS and not known_kpi(name):
-            raise ValueError(f"unknown metric {name!r}; expected one of {', '.join(SPECIAL_METRICS)} "
-                             "or a KPI name (growthsim.metrics.kpis)")
+            raise ValueError(
+                f"unknown metric {name!r}; expected one of {', '.join(SPECIAL_METRICS)} "
+                "or a KPI name (growthsim.metrics.kpis)"
+            )
         return name
 
     @property
@@ -180,17 +182,29 @@ def optimization_from_dict(data: dict[str, Any], base_dir: str | Path | None = N
 
 def _check_metrics(exp: Experiment, sec: OptimizeSection, file: str | None, lines: dict) -> None:
     wants_targets = any(o.metric == "chance_all_targets" for o in sec.objectives) or (
-        sec.constraints.min_chance_all_targets is not None)
+        sec.constraints.min_chance_all_targets is not None
+    )
     if wants_targets and not exp.base.targets:
-        raise OptimizeError(located(
-            file, _where(lines, ("optimize",)), "optimize",
-            "chance_all_targets needs stage targets, but the plan has none; add targets: to the "
-            "scenario or overrides: {targets: [{kpi: groups, day: 90, at_least: 100}]}"))
+        raise OptimizeError(
+            located(
+                file,
+                _where(lines, ("optimize",)),
+                "optimize",
+                "chance_all_targets needs stage targets, but the plan has none; add targets: to the "
+                "scenario or overrides: {targets: [{kpi: groups, day: 90, at_least: 100}]}",
+            )
+        )
     if sec.sampler == "grid":
         for name, f in exp.spec.factors.items():
             if exp.kinds[name] == "float" and f.levels is None:
-                raise OptimizeError(located(file, _where(lines, ("factors", name)), f"factors.{name}",
-                                            "sampler grid needs levels for a continuous range"))
+                raise OptimizeError(
+                    located(
+                        file,
+                        _where(lines, ("factors", name)),
+                        f"factors.{name}",
+                        "sampler grid needs levels for a continuous range",
+                    )
+                )
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -295,7 +309,7 @@ def evaluate_candidates(
             tasks.append(((first_id + i) * replicates + r, first_id + i, r, s, dict(cand)))
     n_workers = max(1, executor.n_workers)
     per = max(1, math.ceil(len(tasks) / (2 * n_workers)))
-    batches = [tasks[i:i + per] for i in range(0, len(tasks), per)]
+    batches = [tasks[i : i + per] for i in range(0, len(tasks), per)]
     rows: list[dict[str, Any]] = []
     for _b, got, _c in executor.map(batches):
         rows.extend(got)
@@ -358,14 +372,17 @@ def _sampler(opt: Optimization, trial_number: int, for_tell: bool = False):
         kind = "tpe" if len(sec.objectives) == 1 else "nsga2"
     cons = _constraints_func if _has_constraints(sec.constraints) else None
     if kind == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=sec.startup_trials, constraints_func=cons,
-                                          multivariate=True)
+        return optuna.samplers.TPESampler(
+            seed=seed, n_startup_trials=sec.startup_trials, constraints_func=cons, multivariate=True
+        )
     if kind == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed, population_size=sec.population_size, constraints_func=cons)
     if kind == "random" or for_tell:  # a grid sampler stops the study when told the last point
         return optuna.samplers.RandomSampler(seed=seed)
-    space = {n: list(d.choices) if hasattr(d, "choices") else list(range(d.low, d.high + 1))
-             for n, d in _distributions(opt).items()}
+    space = {
+        n: list(d.choices) if hasattr(d, "choices") else list(range(d.low, d.high + 1))
+        for n, d in _distributions(opt).items()
+    }
     return optuna.samplers.GridSampler(space, seed=int(run_seed(opt.experiment.spec.seed, 2, 0) % (2**31)))
 
 
@@ -439,31 +456,49 @@ def optimize(
     exp, sec = opt.experiment, opt.section
     out = Path(out)
     n_trials = int(trials or sec.trials)
-    manifest = {"experiment": exp.name, "fingerprint": opt.fingerprint(), "directions": opt.directions,
-                "objectives": [o.model_dump() for o in sec.objectives], "sampler": sec.sampler}
+    manifest = {
+        "experiment": exp.name,
+        "fingerprint": opt.fingerprint(),
+        "directions": opt.directions,
+        "objectives": [o.model_dump() for o in sec.objectives],
+        "sampler": sec.sampler,
+    }
     mf = out / "manifest.json"
     if resume:
         if not mf.exists():
             raise OptimizeError(f"--resume {out}: no optimisation study there (no manifest.json)")
         old = json.loads(mf.read_text(encoding="utf-8"))
         if old.get("fingerprint") != manifest["fingerprint"]:
-            raise OptimizeError(f"--resume {out}: the folder holds a study of a different experiment or "
-                                f"scenario (fingerprint {old.get('fingerprint')}, expected "
-                                f"{manifest['fingerprint']}); start a new --out instead")
+            raise OptimizeError(
+                f"--resume {out}: the folder holds a study of a different experiment or "
+                f"scenario (fingerprint {old.get('fingerprint')}, expected "
+                f"{manifest['fingerprint']}); start a new --out instead"
+            )
     else:
         if mf.exists():
-            raise OptimizeError(f"{out} already holds an optimisation study; continue it with --resume {out}, "
-                                "or choose another --out")
+            raise OptimizeError(
+                f"{out} already holds an optimisation study; continue it with --resume {out}, or choose another --out"
+            )
         out.mkdir(parents=True, exist_ok=True)
         from growthsim.io import write_json
 
         write_json(mf, manifest)
     storage = _storage(out)
-    study = optuna.create_study(study_name=f"{exp.name}-{manifest['fingerprint']}", storage=storage,
-                                directions=opt.directions, load_if_exists=True)
+    study = optuna.create_study(
+        study_name=f"{exp.name}-{manifest['fingerprint']}",
+        storage=storage,
+        directions=opt.directions,
+        load_if_exists=True,
+    )
     dists = _distributions(opt)
-    spec = RunSpec(base=exp.base, factor_names=exp.factor_names, kpis=[], series=[],
-                   run_fn=run_fn or default_run_fn, kpi_fn=optimize_kpis)
+    spec = RunSpec(
+        base=exp.base,
+        factor_names=exp.factor_names,
+        kpis=[],
+        series=[],
+        run_fn=run_fn or default_run_fn,
+        kpi_fn=optimize_kpis,
+    )
     R = exp.spec.replicates
     executor = _Executor(spec, workers, scheduler)
     t0 = time.perf_counter()
@@ -505,8 +540,9 @@ def _process_batch(opt: Optimization, study: Any, executor: _Executor, trials: l
     import optuna
 
     def completed() -> dict[str, Any]:
-        return {_key(t.params): t for t in study.get_trials(deepcopy=False)
-                if t.state == optuna.trial.TrialState.COMPLETE}
+        return {
+            _key(t.params): t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE
+        }
 
     done = completed()
     to_run, repeats, seen = [], [], set()
@@ -659,7 +695,8 @@ def _progress_line(opt: Optimization, study: Any, n_trials: int) -> str:
     if len(ranked):
         b = ranked.iloc[0]
         return _("trials {n}/{total}: best so far trial {trial}, {objective} {value}").format(
-            n=n, total=n_trials, trial=int(b["trial"]), objective=o.label, value=f"{b[f'objective_{o.label}']:,.4g}")
+            n=n, total=n_trials, trial=int(b["trial"]), objective=o.label, value=f"{b[f'objective_{o.label}']:,.4g}"
+        )
     return _("trials {n}/{total}: no candidate meets the constraints yet").format(n=n, total=n_trials)
 
 
@@ -669,15 +706,18 @@ def _progress_line(opt: Optimization, study: Any, n_trials: int) -> str:
 def best_scenario(opt: Optimization, values: dict[str, Any], replicates: int | None = None) -> dict[str, Any]:
     """The complete scenario (plain data) of a candidate: base plan + fixed overrides +
     the candidate's factor values; ``growthsim run`` runs it as is."""
-    plan = apply_overrides(opt.experiment.base, {n: _param_value(opt, n, values[n]) for n in opt.experiment.factor_names})
+    plan = apply_overrides(
+        opt.experiment.base, {n: _param_value(opt, n, values[n]) for n in opt.experiment.factor_names}
+    )
     data = scenario_to_dict(plan)
     if replicates:
         data["replicates"] = int(replicates)
     return data
 
 
-def _write_outputs(opt: Optimization, out: Path, table: pd.DataFrame, finalists: pd.DataFrame, wall: float,
-                   charts: bool = True) -> OptimizeResult:
+def _write_outputs(
+    opt: Optimization, out: Path, table: pd.DataFrame, finalists: pd.DataFrame, wall: float, charts: bool = True
+) -> OptimizeResult:
     from growthsim.io import atomic_write_text, write_csv, write_json
 
     sec = opt.section
@@ -694,19 +734,27 @@ def _write_outputs(opt: Optimization, out: Path, table: pd.DataFrame, finalists:
     R_fresh = sec.finalist_replicates or 2 * opt.experiment.spec.replicates
     if best is not None:
         data = best_scenario(opt, best, replicates=R_fresh)
-        data["description"] = (f"found by growthsim optimize ({opt.experiment.name}, trial {int(best['trial'])}); "
-                               + ("meets" if feasible else "does NOT meet") + " the constraints on fresh replicates")
+        data["description"] = (
+            f"found by growthsim optimize ({opt.experiment.name}, trial {int(best['trial'])}); "
+            + ("meets" if feasible else "does NOT meet")
+            + " the constraints on fresh replicates"
+        )
         atomic_write_text(out / "best.yaml", yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    closest = (_closest(table).head(5) if len(table) and not table["feasible"].any() else None)
+    closest = _closest(table).head(5) if len(table) and not table["feasible"].any() else None
     summary = {
-        "experiment": opt.experiment.name, "trials": int(len(table)),
+        "experiment": opt.experiment.name,
+        "trials": int(len(table)),
         "plans_run": int((table["repeat_of"] == -1).sum()) if len(table) else 0,
         "runs": int((table["repeat_of"] == -1).sum()) * opt.experiment.spec.replicates if len(table) else 0,
         "feasible_trials": int(table["feasible"].sum()) if len(table) else 0,
-        "feasible": bool(feasible), "objectives": [o.model_dump() for o in sec.objectives],
-        "constraints": sec.constraints.model_dump(), "replicates": opt.experiment.spec.replicates,
-        "finalist_replicates": R_fresh, "wall_s": round(wall, 2),
-        "best": {k: v for k, v in (best or {}).items()}, "factors": names,
+        "feasible": bool(feasible),
+        "objectives": [o.model_dump() for o in sec.objectives],
+        "constraints": sec.constraints.model_dump(),
+        "replicates": opt.experiment.spec.replicates,
+        "finalist_replicates": R_fresh,
+        "wall_s": round(wall, 2),
+        "best": {k: v for k, v in (best or {}).items()},
+        "factors": names,
         "closest_infeasible": closest.to_dict("records") if closest is not None else None,
     }
     write_json(out / "summary.json", summary)
@@ -714,8 +762,9 @@ def _write_outputs(opt: Optimization, out: Path, table: pd.DataFrame, finalists:
     atomic_write_text(out / "summary.md", md)
     if charts and len(table):
         _charts(opt, table, pareto, out)
-    return OptimizeResult(out=out, trials=table, finalists=finalists, pareto=pareto, best=best,
-                          feasible=feasible, summary=summary)
+    return OptimizeResult(
+        out=out, trials=table, finalists=finalists, pareto=pareto, best=best, feasible=feasible, summary=summary
+    )
 
 
 def _fmt(v: Any) -> str:
@@ -730,8 +779,15 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataFrame, best: dict | None,
-                     feasible: bool, closest: pd.DataFrame | None, R_fresh: int) -> str:
+def summary_markdown(
+    opt: Optimization,
+    table: pd.DataFrame,
+    finalists: pd.DataFrame,
+    best: dict | None,
+    feasible: bool,
+    closest: pd.DataFrame | None,
+    R_fresh: int,
+) -> str:
     sec = opt.section
     cur = opt.experiment.base.economics.currency
     names = opt.experiment.factor_names
@@ -739,16 +795,23 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
     lines = [_("# {name}: optimisation summary").format(name=opt.experiment.name), ""]
     cons = {k: v for k, v in sec.constraints.model_dump().items() if v is not None}
     n_run = int((table["repeat_of"] == -1).sum()) if len(table) else 0
-    lines.append(ngettext(
-        "{n} candidate plan x {reps} replicates (common random numbers); objective(s): {objectives}; "
-        "constraints: {constraints}. Finalists re-run on {fresh} fresh replicates; the figures below are from "
-        "those runs.",
-        "{n} candidate plans x {reps} replicates (common random numbers); objective(s): {objectives}; "
-        "constraints: {constraints}. Finalists re-run on {fresh} fresh replicates; the figures below are from "
-        "those runs.", n_run).format(
-        n=n_run, reps=opt.experiment.spec.replicates,
-        objectives=", ".join(f"{x.direction} {x.label}" for x in sec.objectives),
-        constraints=", ".join(f"{k} = {_fmt(v)}" for k, v in cons.items()) or _("none"), fresh=R_fresh))
+    lines.append(
+        ngettext(
+            "{n} candidate plan x {reps} replicates (common random numbers); objective(s): {objectives}; "
+            "constraints: {constraints}. Finalists re-run on {fresh} fresh replicates; the figures below are from "
+            "those runs.",
+            "{n} candidate plans x {reps} replicates (common random numbers); objective(s): {objectives}; "
+            "constraints: {constraints}. Finalists re-run on {fresh} fresh replicates; the figures below are from "
+            "those runs.",
+            n_run,
+        ).format(
+            n=n_run,
+            reps=opt.experiment.spec.replicates,
+            objectives=", ".join(f"{x.direction} {x.label}" for x in sec.objectives),
+            constraints=", ".join(f"{k} = {_fmt(v)}" for k, v in cons.items()) or _("none"),
+            fresh=R_fresh,
+        )
+    )
     lines.append("")
     if best is not None:
         plan = ", ".join(f"`{n}` = {_fmt(best[n])}" for n in names)
@@ -757,23 +820,33 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
         spend = f"{_fmt(best.get('fresh_monthly_spend'))} {currency_unit(cur)}".strip()
         if "fresh_chance_all_targets" in best:
             fig = _("{spend}/month, hits all targets in {share} ({low}–{high}) of fresh futures").format(
-                spend=spend, share=f"{best['fresh_chance_all_targets']:.0%}",
-                low=f"{best['fresh_chance_low']:.0%}", high=f"{best['fresh_chance_high']:.0%}")
+                spend=spend,
+                share=f"{best['fresh_chance_all_targets']:.0%}",
+                low=f"{best['fresh_chance_low']:.0%}",
+                high=f"{best['fresh_chance_high']:.0%}",
+            )
         else:
             fig = _("{spend}/month").format(spend=spend)
         if feasible:
-            lines.append(_("**Pick trial {trial}**: {plan} — {figures}. `best.yaml` is this plan as a complete "
-                           "scenario (`growthsim run best.yaml`).").format(trial=int(best["trial"]), plan=plan,
-                                                                           figures=fig))
+            lines.append(
+                _(
+                    "**Pick trial {trial}**: {plan} — {figures}. `best.yaml` is this plan as a complete "
+                    "scenario (`growthsim run best.yaml`)."
+                ).format(trial=int(best["trial"]), plan=plan, figures=fig)
+            )
         else:
-            lines.append(_("**No plan in the search space meets the constraints.** The closest (trial {trial}): "
-                           "{plan} — {figures}; total shortfall {shortfall} (constraint units: share of a spending "
-                           "limit, or probability points). `best.yaml` holds it.").format(
-                trial=int(best["trial"]), plan=plan, figures=fig, shortfall=f"{best['fresh_violation']:.3g}"))
+            lines.append(
+                _(
+                    "**No plan in the search space meets the constraints.** The closest (trial {trial}): "
+                    "{plan} — {figures}; total shortfall {shortfall} (constraint units: share of a spending "
+                    "limit, or probability points). `best.yaml` holds it."
+                ).format(trial=int(best["trial"]), plan=plan, figures=fig, shortfall=f"{best['fresh_violation']:.3g}")
+            )
         lines.append("")
     if len(finalists):
-        cols = ["trial", *names] + [c for c in finalists.columns if c.startswith("fresh_") and c not in
-                                   ("fresh_replicates", "fresh_failed")]
+        cols = ["trial", *names] + [
+            c for c in finalists.columns if c.startswith("fresh_") and c not in ("fresh_replicates", "fresh_failed")
+        ]
         lines.append(_("## Finalists (fresh replicates)"))
         lines.append("")
         lines.append("| " + " | ".join(c.replace("fresh_", "") for c in cols) + " |")
@@ -784,8 +857,14 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
     if closest is not None:
         lines.append(_("## Closest candidates (none feasible in the search)"))
         lines.append("")
-        show = ["trial", *names, "monthly_spend", "chance_all_targets",
-                *[c for c in closest.columns if c.startswith("median_target_")], "violation"]
+        show = [
+            "trial",
+            *names,
+            "monthly_spend",
+            "chance_all_targets",
+            *[c for c in closest.columns if c.startswith("median_target_")],
+            "violation",
+        ]
         show = [c for c in show if c in closest.columns]
         lines.append("| " + " | ".join(show) + " |")
         lines.append("|" + "---|" * len(show))
@@ -801,17 +880,35 @@ def summary_markdown(opt: Optimization, table: pd.DataFrame, finalists: pd.DataF
                 t = tg[i]
                 bound = t.at_least if t.at_least is not None else t.at_most
                 med = t0.get(f"median_target_{i}", float("nan"))
-                best_med = closest[f"median_target_{i}"].max() if t.at_least is not None else closest[f"median_target_{i}"].min()
-                why.append(_("'{target}' is hit in {share} of futures (the closest plan's median {kpi} at day "
-                             "{day} is {median} against {bound}; the best of these plans reaches {best})").format(
-                    target=t.shown_label(), share=f"{v:.0%}", kpi=t.kpi, day=t.checkpoint, median=_fmt(med),
-                    bound=_fmt(bound), best=_fmt(best_med)))
+                best_med = (
+                    closest[f"median_target_{i}"].max()
+                    if t.at_least is not None
+                    else closest[f"median_target_{i}"].min()
+                )
+                why.append(
+                    _(
+                        "'{target}' is hit in {share} of futures (the closest plan's median {kpi} at day "
+                        "{day} is {median} against {bound}; the best of these plans reaches {best})"
+                    ).format(
+                        target=t.shown_label(),
+                        share=f"{v:.0%}",
+                        kpi=t.kpi,
+                        day=t.checkpoint,
+                        median=_fmt(med),
+                        bound=_fmt(bound),
+                        best=_fmt(best_med),
+                    )
+                )
             lines.append("")
             lines.append(_("What blocks it: {reasons}.").format(reasons=_("; ").join(why)))
         lines.append("")
-    lines.append("Files: trials.csv / trials.parquet (every candidate), finalists.csv"
-                 + (", pareto.csv" if len(sec.objectives) == 2 else "") + ", best.yaml, convergence.png"
-                 + (", pareto.png" if len(sec.objectives) == 2 else "") + ", summary.json.")
+    lines.append(
+        "Files: trials.csv / trials.parquet (every candidate), finalists.csv"
+        + (", pareto.csv" if len(sec.objectives) == 2 else "")
+        + ", best.yaml, convergence.png"
+        + (", pareto.png" if len(sec.objectives) == 2 else "")
+        + ", summary.json."
+    )
     del o
     return "\n".join(lines) + "\n"
 

@@ -342,8 +342,12 @@ def validate_experiment(
         scen_path = (root / scen_path).resolve()
     if not scen_path.is_file():
         raise InputFileError(
-            located(file, _where(lines, ("scenario",)), "scenario",
-                    f"scenario file not found: {scen_path} (paths are relative to the experiment file)")
+            located(
+                file,
+                _where(lines, ("scenario",)),
+                "scenario",
+                f"scenario file not found: {scen_path} (paths are relative to the experiment file)",
+            )
         )
     plan = ScenarioFile(scen_path).plan(spec.variant)
     if spec.overrides:
@@ -352,8 +356,7 @@ def validate_experiment(
                 apply_overrides(plan, {key: value})
             except UserError as exc:
                 raise InputFileError(
-                    located(file, _where(lines, ("overrides", key)), f"overrides.{key}",
-                            _strip_location(str(exc)))
+                    located(file, _where(lines, ("overrides", key)), f"overrides.{key}", _strip_location(str(exc)))
                 ) from None
         plan = apply_overrides(plan, dict(spec.overrides))
     _check_kpi_names(spec, file, lines)
@@ -370,22 +373,32 @@ def validate_experiment(
             raise InputFileError(located(file, fline, where, _missing_path_message(data, name, str(scen_path))))
         if isinstance(current, (dict, list)):
             raise InputFileError(
-                located(file, fline, where, f"expected a path to a single value, found a section ({type(current).__name__})")
+                located(
+                    file, fline, where, f"expected a path to a single value, found a section ({type(current).__name__})"
+                )
             )
         if fac.is_range:
             field_is_int = isinstance(current, int) and not isinstance(current, bool)
             if isinstance(current, bool) or not isinstance(current, (int, float)) and current is not None:
                 raise InputFileError(
-                    located(file, fline, where,
-                            f"a range needs a numeric field; the scenario holds {current!r} there (use values: [...])")
+                    located(
+                        file,
+                        fline,
+                        where,
+                        f"a range needs a numeric field; the scenario holds {current!r} there (use values: [...])",
+                    )
                 )
             ends_int = float(fac.low).is_integer() and float(fac.high).is_integer()
             kind = fac.type or ("int" if field_is_int and ends_int else "float")
             if field_is_int and kind == "float":
                 raise InputFileError(
-                    located(file, fline, where,
-                            f"the scenario field is an integer; expected integer low/high (or type: int), "
-                            f"found low={fac.low!r}, high={fac.high!r}")
+                    located(
+                        file,
+                        fline,
+                        where,
+                        f"the scenario field is an integer; expected integer low/high (or type: int), "
+                        f"found low={fac.low!r}, high={fac.high!r}",
+                    )
                 )
             kinds[name] = kind
             cast = int if kind == "int" else float
@@ -400,8 +413,12 @@ def validate_experiment(
                 apply_overrides(plan, {name: value})
             except UserError as exc:
                 raise InputFileError(
-                    located(file, fline, where,
-                            f"{label} = {value!r} is not valid for the scenario: {_strip_location(str(exc))}")
+                    located(
+                        file,
+                        fline,
+                        where,
+                        f"{label} = {value!r} is not valid for the scenario: {_strip_location(str(exc))}",
+                    )
                 ) from None
         base_values[name] = fac.base if fac.base is not None else current
     return Experiment(spec=spec, path=path, base=plan, kinds=kinds, base_values=base_values, lines=lines)
@@ -414,9 +431,13 @@ def _check_kpi_names(spec: ExperimentSpec, file: str | None, lines: dict[tuple, 
     for i, name in enumerate(spec.outputs.kpis):
         if name not in KPIS and kpi_info(name).label == name:
             raise InputFileError(
-                located(file, _where(lines, ("outputs", "kpis", str(i))), f"outputs.kpis.{i}",
-                        f"unknown KPI {name!r}; expected one of {', '.join(KPIS)} "
-                        "(or joins_<source>, cac_<channel>, cost_<category>)")
+                located(
+                    file,
+                    _where(lines, ("outputs", "kpis", str(i))),
+                    f"outputs.kpis.{i}",
+                    f"unknown KPI {name!r}; expected one of {', '.join(KPIS)} "
+                    "(or joins_<source>, cac_<channel>, cost_<category>)",
+                )
             )
 
 

@@ -66,8 +66,13 @@ def point_means(results: pd.DataFrame, kpis: list[str], n_points: int) -> pd.Dat
 
 
 def _indices_for(
-    method: str, problem: dict[str, Any], design: DesignTable, y: np.ndarray, exp: Experiment,
-    num_resamples: int, conf_level: float,
+    method: str,
+    problem: dict[str, Any],
+    design: DesignTable,
+    y: np.ndarray,
+    exp: Experiment,
+    num_resamples: int,
+    conf_level: float,
 ) -> dict[str, np.ndarray]:
     seed = exp.spec.seed % (2**32)
     with warnings.catch_warnings():
@@ -75,13 +80,26 @@ def _indices_for(
         if method == "sobol":
             from SALib.analyze import sobol
 
-            r = sobol.analyze(problem, y, calc_second_order=exp.spec.design.calc_second_order,
-                              num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+            r = sobol.analyze(
+                problem,
+                y,
+                calc_second_order=exp.spec.design.calc_second_order,
+                num_resamples=num_resamples,
+                conf_level=conf_level,
+                seed=seed,
+            )
             return {k: np.asarray(r[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
         from SALib.analyze import morris
 
-        r = morris.analyze(problem, design.sample, y, num_resamples=num_resamples,
-                           conf_level=conf_level, num_levels=exp.spec.design.num_levels, seed=seed)
+        r = morris.analyze(
+            problem,
+            design.sample,
+            y,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            num_levels=exp.spec.design.num_levels,
+            seed=seed,
+        )
         return {k: np.asarray(r[k], dtype=float) for k in ("mu", "mu_star", "mu_star_conf", "sigma")}
 
 
@@ -90,8 +108,12 @@ def _check_method(exp: Experiment) -> None:
     if method not in INDEX_METHODS:
         line = exp.lines.get(("design", "type")) or exp.lines.get(("design",))
         raise UserError(
-            located(str(exp.path) if exp.path else None, line, "design.type",
-                    f"sensitivity indices need a 'sobol' or 'morris' design, found '{method}'")
+            located(
+                str(exp.path) if exp.path else None,
+                line,
+                "design.type",
+                f"sensitivity indices need a 'sobol' or 'morris' design, found '{method}'",
+            )
         )
 
 
@@ -127,8 +149,9 @@ def sensitivity_indices(
         else:
             vals = _indices_for(method, design.problem, design, y, exp, num_resamples, conf_level)
         for i, f in enumerate(exp.factor_names):
-            rows.append({"kpi": kpi, "factor": f, "method": method,
-                         **{c: float(vals[c][i]) for c in cols}, "note": note})
+            rows.append(
+                {"kpi": kpi, "factor": f, "method": method, **{c: float(vals[c][i]) for c in cols}, "note": note}
+            )
     return pd.DataFrame(rows)
 
 
@@ -149,11 +172,19 @@ def tornado_table(exp: Experiment, oat_results: pd.DataFrame) -> pd.DataFrame:
         for i, f in enumerate(names):
             lo_p, hi_p = 1 + 2 * i, 2 + 2 * i
             lo, hi = float(means.loc[lo_p, kpi]), float(means.loc[hi_p, kpi])
-            rows.append({
-                "kpi": kpi, "factor": f,
-                "low": _value(pts, lo_p, f), "high": _value(pts, hi_p, f), "base": _value(pts, 0, f),
-                "kpi_base": base, "kpi_low": lo, "kpi_high": hi, "swing": abs(hi - lo),
-            })
+            rows.append(
+                {
+                    "kpi": kpi,
+                    "factor": f,
+                    "low": _value(pts, lo_p, f),
+                    "high": _value(pts, hi_p, f),
+                    "base": _value(pts, 0, f),
+                    "kpi_base": base,
+                    "kpi_low": lo,
+                    "kpi_high": hi,
+                    "swing": abs(hi - lo),
+                }
+            )
     df = pd.DataFrame(rows)
     for c in ("low", "high", "base"):
         vals = df[c].tolist() if len(df) else []
@@ -268,13 +299,19 @@ def _load_results(exp: Experiment, results: pd.DataFrame | str | Path) -> pd.Dat
     n_points = expected_points(exp)
     pts = pd.to_numeric(df["point"], errors="coerce")
     if pts.isna().any() or len(df) and not (0 <= pts.min() and pts.max() < n_points):
-        raise SweepError(located(str(p / "results.parquet"), None, "point",
-                                 f"expected point numbers 0..{n_points - 1} of this experiment's design, "
-                                 f"found {pts.min()}..{pts.max()}"))
+        raise SweepError(
+            located(
+                str(p / "results.parquet"),
+                None,
+                "point",
+                f"expected point numbers 0..{n_points - 1} of this experiment's design, found {pts.min()}..{pts.max()}",
+            )
+        )
     for k in exp.spec.outputs.kpis:
         if k in df.columns and not pd.api.types.is_numeric_dtype(df[k]):
-            raise SweepError(located(str(p / "results.parquet"), None, k,
-                                     f"expected a numeric KPI column, found {df[k].dtype}"))
+            raise SweepError(
+                located(str(p / "results.parquet"), None, k, f"expected a numeric KPI column, found {df[k].dtype}")
+            )
     return df
 
 
@@ -334,8 +371,7 @@ def sensitivity(
     indices = sensitivity_indices(exp, plan.design, res, num_resamples, conf_level)
     table = None
     if tornado:
-        oat = exp.with_design(Design(type="oat"), replicates=tornado_replicates,
-                              common_random_numbers=True)
+        oat = exp.with_design(Design(type="oat"), replicates=tornado_replicates, common_random_numbers=True)
         oat_res = _sweep_into(oat, out_dir / "tornado" if out_dir else None, **kw)
         table = tornado_table(oat, oat_res)
         indices.attrs["tornado"] = table

@@ -193,8 +193,10 @@ def write_json(path: Path, data: Any) -> None:
 
 def _read_parts(parts: Path, prefix: str) -> pd.DataFrame:
     files = sorted(parts.glob(f"{prefix}-*.parquet"))
-    frames = [_read_table(f, f"checkpoint ({prefix} part)", ("run",),
-                          "; delete it and resume: its runs will be run again") for f in files]
+    frames = [
+        _read_table(f, f"checkpoint ({prefix} part)", ("run",), "; delete it and resume: its runs will be run again")
+        for f in files
+    ]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -247,18 +249,26 @@ def plan_sweep(experiment: Experiment | str | Path, yes: bool = False) -> SweepP
     n_expected = expected_points(exp) * exp.spec.replicates  # Python ints: no overflow
     if n_expected > HARD_MAX_RUNS:
         raise SweepError(
-            located(str(exp.path) if exp.path else None, exp.lines.get(("design",)), "design",
-                    f"the {exp.spec.design.type} design gives {n_expected:,} runs ({expected_points(exp):,} points "
-                    f"x {exp.spec.replicates} replicates), more than the {HARD_MAX_RUNS:,} one sweep can hold "
-                    "(even with --yes); use fewer levels, samples or replicates")
+            located(
+                str(exp.path) if exp.path else None,
+                exp.lines.get(("design",)),
+                "design",
+                f"the {exp.spec.design.type} design gives {n_expected:,} runs ({expected_points(exp):,} points "
+                f"x {exp.spec.replicates} replicates), more than the {HARD_MAX_RUNS:,} one sweep can hold "
+                "(even with --yes); use fewer levels, samples or replicates",
+            )
         )
     if n_expected > exp.spec.max_runs and not yes:
         file = str(exp.path) if exp.path else None
         raise SweepError(
-            located(file, exp.lines.get(("max_runs",)) or exp.lines.get(("design",)), "max_runs",
-                    f"the {exp.spec.design.type} design gives {n_expected} runs "
-                    f"({expected_points(exp)} points x {exp.spec.replicates} replicates), more than "
-                    f"max_runs = {exp.spec.max_runs}; pass --yes (yes=True) or raise max_runs")
+            located(
+                file,
+                exp.lines.get(("max_runs",)) or exp.lines.get(("design",)),
+                "max_runs",
+                f"the {exp.spec.design.type} design gives {n_expected} runs "
+                f"({expected_points(exp)} points x {exp.spec.replicates} replicates), more than "
+                f"max_runs = {exp.spec.max_runs}; pass --yes (yes=True) or raise max_runs",
+            )
         )
     design = expand(exp)
     return SweepPlan(experiment=exp, design=design, runs=run_table(exp, design))
@@ -273,8 +283,12 @@ def _tasks(plan: SweepPlan, todo: Iterable[int]) -> list[Task]:
         ov = plan.design.overrides(int(row["point"]), names)
         out.append((int(row["run"]), int(row["point"]), int(row["replicate"]), int(row["seed"]), ov))
     # runs that share a market (graph spec) go together, so each worker builds it once
-    out.sort(key=lambda t: (json.dumps({k: v for k, v in t[4].items() if k.startswith("market.")},
-                                       sort_keys=True, default=str), t[0]))
+    out.sort(
+        key=lambda t: (
+            json.dumps({k: v for k, v in t[4].items() if k.startswith("market.")}, sort_keys=True, default=str),
+            t[0],
+        )
+    )
     return out
 
 
@@ -326,8 +340,10 @@ SETTLE_S = 5.0  # after the set of workers changes, wait this long before sendin
 
 def _failed_rows(batch: list[Task], message: str) -> list[dict[str, Any]]:
     """Result rows recording that every run of ``batch`` failed with ``message``."""
-    return [{"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3], "status": "error",
-             "error": message[:2000]} for t in batch]
+    return [
+        {"run": t[0], "point": t[1], "replicate": t[2], "seed": t[3], "status": "error", "error": message[:2000]}
+        for t in batch
+    ]
 
 
 class _Executor:
@@ -346,8 +362,14 @@ class _Executor:
     ends after a bounded time with every run done or recorded as failed.
     """
 
-    def __init__(self, spec: RunSpec, workers: int | None, scheduler: str | None,
-                 max_attempts: int = MAX_ATTEMPTS, stall_s: float = STALL_MIN_S):
+    def __init__(
+        self,
+        spec: RunSpec,
+        workers: int | None,
+        scheduler: str | None,
+        max_attempts: int = MAX_ATTEMPTS,
+        stall_s: float = STALL_MIN_S,
+    ):
         self.spec = spec
         self.client = None
         self.cluster: Any = None  # our own LocalCluster, when we started one
@@ -376,14 +398,18 @@ class _Executor:
         # worker-saturation 1.0: a worker holds only the task it runs, so a worker
         # that dies (a crashing run, out of memory) takes no queued bystander with it;
         # allowed-failures 0: the sweep retries crashed runs itself (see the class doc)
-        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
-                              "distributed.scheduler.allowed-failures": 0}):
+        with dask.config.set(
+            {"distributed.scheduler.worker-saturation": 1.0, "distributed.scheduler.allowed-failures": 0}
+        ):
             # the sweep records crashed runs itself: Dask's messages about dead workers
             # (and tornado's about a worker killed while starting) would only be noise
             logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
             self.cluster = LocalCluster(
-                n_workers=self._n_local, threads_per_worker=1, processes=True,
-                dashboard_address=":0", silence_logs=logging.CRITICAL,
+                n_workers=self._n_local,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.CRITICAL,
             )
         self.client = Client(self.cluster)
 
@@ -483,12 +509,15 @@ class _Executor:
                 yield b, rows, series
             if not done and time.monotonic() - last > max(self.stall_s, 10 * slowest):
                 waited = time.monotonic() - last
-                failed = [(f, f"no result after {waited:.0f} s (the cluster stalled; the run was given up)")
-                          for f in pending]
+                failed = [
+                    (f, f"no result after {waited:.0f} s (the cluster stalled; the run was given up)") for f in pending
+                ]
                 last = time.monotonic()
             for f, msg in failed:
                 b, attempt, _ = pending.pop(f)
-                _debug(f"failed {[t[0] for t in b]} attempt {attempt}: {msg[:80]} {self.client.who_has(f) if False else ''}")
+                _debug(
+                    f"failed {[t[0] for t in b]} attempt {attempt}: {msg[:80]} {self.client.who_has(f) if False else ''}"
+                )
                 try:
                     f.cancel()
                 except Exception:  # noqa: BLE001 - best effort
@@ -669,19 +698,30 @@ def run_sweep(
     if missing:  # pragma: no cover - every batch yields a row per run
         raise SweepError(f"{missing} runs have no result; run again with --resume {out_dir}")
     outcome = SweepOutcome(
-        n_runs=plan.n_runs, ran=len(todo), resumed=len(done),
-        failed=int((results["status"] != "ok").sum()), workers=n_workers, wall_s=wall,
+        n_runs=plan.n_runs,
+        ran=len(todo),
+        resumed=len(done),
+        failed=int((results["status"] != "ok").sum()),
+        workers=n_workers,
+        wall_s=wall,
     )
     if out_dir is not None:
         write_parquet(out_dir / "results.parquet", results)
         if exp.spec.outputs.series:
             write_parquet(out_dir / "series.parquet", series_tidy)
-        write_json(out_dir / "summary.json", {
-            "experiment": exp.name, "n_runs": outcome.n_runs, "ran_now": outcome.ran,
-            "from_checkpoint": outcome.resumed, "failed": outcome.failed,
-            "workers": outcome.workers, "wall_s": round(outcome.wall_s, 3),
-            "runs_per_s": None if not outcome.ran else round(outcome.runs_per_s, 3),
-        })
+        write_json(
+            out_dir / "summary.json",
+            {
+                "experiment": exp.name,
+                "n_runs": outcome.n_runs,
+                "ran_now": outcome.ran,
+                "from_checkpoint": outcome.resumed,
+                "failed": outcome.failed,
+                "workers": outcome.workers,
+                "wall_s": round(outcome.wall_s, 3),
+                "runs_per_s": None if not outcome.ran else round(outcome.runs_per_s, 3),
+            },
+        )
     results.attrs["outcome"] = outcome
     if exp.spec.outputs.series:
         results.attrs["series"] = series_tidy

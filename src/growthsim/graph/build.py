@@ -134,7 +134,9 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
         if n > COMPLETE_MAX_N:
             raise ScenarioError(
                 located(
-                    None, None, "market.graph.model",
+                    None,
+                    None,
+                    "market.graph.model",
                     f"'complete' is limited to markets of at most {COMPLETE_MAX_N:,} people "
                     f"(found market.size {n:,}); use model 'well_mixed' for everyone-meets-"
                     "everyone word of mouth in a large market",
@@ -163,4 +165,3 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
     indptr, indices = csr_from_edges(n, u, v)
     del u, v
     return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
-

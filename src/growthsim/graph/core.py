@@ -108,10 +108,7 @@ class Graph:
 
     def __repr__(self) -> str:
         kind = "well-mixed" if self.well_mixed else f"{self.edge_count} edges"
-        return (
-            f"Graph(n={self.n}, {kind}, mean_degree={self.mean_degree:.3g}, "
-            f"n_blocks={self.n_blocks})"
-        )
+        return f"Graph(n={self.n}, {kind}, mean_degree={self.mean_degree:.3g}, n_blocks={self.n_blocks})"
 
 
 def frozen_graph(

@@ -66,7 +66,9 @@ def _scan(path: Path, n: int, header: bool) -> tuple[np.ndarray, np.ndarray]:
             if len(parts) < 2:
                 raise InputFileError(
                     located(
-                        f, no, None,
+                        f,
+                        no,
+                        None,
                         f"expected 2 columns (two person ids), found {len(parts)}: {s!r}",
                     )
                 )
@@ -77,16 +79,19 @@ def _scan(path: Path, n: int, header: bool) -> tuple[np.ndarray, np.ndarray]:
                 except ValueError:
                     raise InputFileError(
                         located(
-                            f, no, None,
+                            f,
+                            no,
+                            None,
                             f"column {col}: expected an integer person id, found {text!r}",
                         )
                     ) from None
                 if not 0 <= x < n:
                     raise InputFileError(
                         located(
-                            f, no, None,
-                            f"column {col}: expected a person id from 0 to {n - 1} "
-                            f"(market.size is {n}), found {x}",
+                            f,
+                            no,
+                            None,
+                            f"column {col}: expected a person id from 0 to {n - 1} (market.size is {n}), found {x}",
                         )
                     )
                 ids.append(x)
@@ -133,7 +138,9 @@ def read_edge_list(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray]:
     if not p.is_file():
         raise InputFileError(
             located(
-                str(p), None, _FIELD,
+                str(p),
+                None,
+                _FIELD,
                 "edge-list file not found: expected a CSV file with two person-id columns",
             )
         )
@@ -145,9 +152,7 @@ def read_edge_list(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray]:
     except OSError as exc:
         raise InputFileError(located(str(p), None, _FIELD, f"cannot read file: {exc}")) from None
     if first is None:
-        raise InputFileError(
-            located(str(p), None, None, "empty file: expected rows of two person ids, found none")
-        )
+        raise InputFileError(located(str(p), None, None, "empty file: expected rows of two person ids, found none"))
     parts = _fields(first)
     header = len(parts) >= 2 and not _is_number(parts[0]) and not _is_number(parts[1])
     if "," in first:
@@ -168,7 +173,9 @@ def read_edge_list(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray]:
     if u.size == 0:
         raise InputFileError(
             located(
-                str(p), first_no if header else None, None,
+                str(p),
+                first_no if header else None,
+                None,
                 "no edges: expected rows of two person ids after the header, found none",
             )
         )

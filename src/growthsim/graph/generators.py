@@ -212,15 +212,11 @@ def sbm_probs(sizes: np.ndarray, mean_degree: float, within_share: float) -> np.
 
 def sbm_nx(sizes: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> Edges:
     """``networkx.stochastic_block_model`` with nodes in block order."""
-    G = nx.stochastic_block_model(
-        [int(x) for x in sizes], P.tolist(), seed=_nx_seed(rng), sparse=True
-    )
+    G = nx.stochastic_block_model([int(x) for x in sizes], P.tolist(), seed=_nx_seed(rng), sparse=True)
     return _nx_edges(G)
 
 
-def sbm_numpy(
-    sizes: np.ndarray, P: np.ndarray, rng: np.random.Generator, chunk: int = 1 << 21
-) -> Edges:
+def sbm_numpy(sizes: np.ndarray, P: np.ndarray, rng: np.random.Generator, chunk: int = 1 << 21) -> Edges:
     """Block-pair sampling: for each block pair ``M_ab ~ Binomial(pairs_ab, P_ab)`` edges,
     each a uniform random pair with one end in each block (distinct people within a
     block). Repeated pairs (a fraction about ``P_ab / 2``) are dropped. Edges are drawn

@@ -79,8 +79,7 @@ def env_language(environ: dict[str, str] | None = None) -> str:
     return "en"
 
 
-def resolve_language(cli: str | None = None, scenario: str | None = None,
-                     environ: dict[str, str] | None = None) -> str:
+def resolve_language(cli: str | None = None, scenario: str | None = None, environ: dict[str, str] | None = None) -> str:
     """``--lang`` first, then the scenario's ``locale:``, then the environment."""
     for tag in (cli, scenario):
         lang = normalize_language(tag)

@@ -44,11 +44,18 @@ def extract() -> Catalog:
     """A template catalogue of every message in the source, templates and KPI table."""
     cat = Catalog(project="growthsim", domain=DOMAIN, charset="utf-8")
     for filename, _lineno, message, comments, context in extract_from_dir(
-        str(PACKAGE_ROOT), method_map=METHOD_MAP, keywords=KEYWORDS,
+        str(PACKAGE_ROOT),
+        method_map=METHOD_MAP,
+        keywords=KEYWORDS,
         options_map={"report/templates/**.html": {"trimmed": "true"}},
     ):
-        cat.add(message, None, [(f"growthsim/{filename}", None)],  # type: ignore[list-item]  # babel writes no line number
-                auto_comments=comments, context=context)
+        cat.add(
+            message,
+            None,
+            [(f"growthsim/{filename}", None)],  # type: ignore[list-item]  # babel writes no line number
+            auto_comments=comments,
+            context=context,
+        )
     from growthsim.i18n.terms import catalogue_terms  # noqa: PLC0415
     from growthsim.scenario.reference import catalogue_terms as field_terms  # noqa: PLC0415
 

@@ -80,7 +80,7 @@ def kpi_label(name: str) -> str:
         return _(KPIS[name].label)
     for prefix, label, _desc in PATTERN_LABELS:
         if name.startswith(prefix):
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             shown = category_label(rest) if prefix == "cost_" else source_label(rest)
             return _(label).format(name=shown)
     return name

@@ -70,10 +70,25 @@ def members_of(mem, r, n):
     o = r * n
     e = o + n
     return Members(
-        mem.status[o:e], mem.prop[o:e], mem.eng[o:e], mem.group[o:e], mem.join_day[o:e],
-        mem.leave_day[o:e], mem.last_active[o:e], mem.last_seen[o:e], mem.referrer[o:e],
-        mem.source[o:e], mem.paying[o:e], mem.vip[o:e], mem.purchases[o:e], mem.revenue[o:e],
-        mem.active_days[o:e], mem.streak[o:e], mem.accepted[o:e], mem.boost[o:e], mem.role[o:e],
+        mem.status[o:e],
+        mem.prop[o:e],
+        mem.eng[o:e],
+        mem.group[o:e],
+        mem.join_day[o:e],
+        mem.leave_day[o:e],
+        mem.last_active[o:e],
+        mem.last_seen[o:e],
+        mem.referrer[o:e],
+        mem.source[o:e],
+        mem.paying[o:e],
+        mem.vip[o:e],
+        mem.purchases[o:e],
+        mem.revenue[o:e],
+        mem.active_days[o:e],
+        mem.streak[o:e],
+        mem.accepted[o:e],
+        mem.boost[o:e],
+        mem.role[o:e],
         mem.block[o:e],
     )
 
@@ -89,8 +104,13 @@ def levels_of(lv, r, cap):
 def groups_of(grp, r, cap, n_cats1):
     o = r * cap
     c = r * n_cats1
-    return Groups(grp.size[o:o + cap], grp.cat[o:o + cap], grp.managed[o:o + cap], grp.count[r:r + 1],
-                  grp.open_ptr[c:c + n_cats1])
+    return Groups(
+        grp.size[o : o + cap],
+        grp.cat[o : o + cap],
+        grp.managed[o : o + cap],
+        grp.count[r : r + 1],
+        grp.open_ptr[c : c + n_cats1],
+    )
 
 
 # --------------------------------------------------------------------------- acquisition
@@ -101,8 +121,19 @@ def channel(mem_t, work_t, counts, n, reach, candidates, join_rate, caps, src, e
     for r in prange(seeds.shape[0]):
         o = r * n
         nn, j, room = channel_pass(
-            members_of(mem, r, n), work.new_ids[o:o + n], counts[r, C_NEW], reach[r], candidates,
-            join_rate, caps[r], src, e0, counts[r, C_ROOM], seeds[r], day, stream,
+            members_of(mem, r, n),
+            work.new_ids[o : o + n],
+            counts[r, C_NEW],
+            reach[r],
+            candidates,
+            join_rate,
+            caps[r],
+            src,
+            e0,
+            counts[r, C_ROOM],
+            seeds[r],
+            day,
+            stream,
         )
         counts[r, C_NEW] = nn
         counts[r, C_ROOM] = room
@@ -115,8 +146,14 @@ def replay(mem_t, work_t, counts, n, target, e0, seeds, day, joins):
     for r in prange(seeds.shape[0]):
         o = r * n
         nn, j, room = replay_pass(
-            members_of(mem, r, n), work.new_ids[o:o + n], counts[r, C_NEW], target, e0,
-            counts[r, C_ROOM], seeds[r], day,
+            members_of(mem, r, n),
+            work.new_ids[o : o + n],
+            counts[r, C_NEW],
+            target,
+            e0,
+            counts[r, C_ROOM],
+            seeds[r],
+            day,
         )
         counts[r, C_NEW] = nn
         counts[r, C_ROOM] = room
@@ -129,8 +166,14 @@ def organic(mem_t, work_t, counts, n, p, e0, seeds, day, joins):
     for r in prange(seeds.shape[0]):
         o = r * n
         nn, j, room = organic_pass(
-            members_of(mem, r, n), work.new_ids[o:o + n], counts[r, C_NEW], p, e0,
-            counts[r, C_ROOM], seeds[r], day,
+            members_of(mem, r, n),
+            work.new_ids[o : o + n],
+            counts[r, C_NEW],
+            p,
+            e0,
+            counts[r, C_ROOM],
+            seeds[r],
+            day,
         )
         counts[r, C_NEW] = nn
         counts[r, C_ROOM] = room
@@ -146,8 +189,15 @@ def activity(mem_t, work_t, counts, lv_t, n, cap, act_mult, rules_t, seeds, day,
     for r in prange(seeds.shape[0]):
         o = r * n
         k, w = activity_pass(
-            work.roster[o:o + n], counts[r, C_ROSTER], members_of(mem, r, n), levels_of(lv, r, cap),
-            act_mult[r], rules, seeds[r], day, work.active[o:o + n],
+            work.roster[o : o + n],
+            counts[r, C_ROSTER],
+            members_of(mem, r, n),
+            levels_of(lv, r, cap),
+            act_mult[r],
+            rules,
+            seeds[r],
+            day,
+            work.active[o : o + n],
         )
         counts[r, C_ACTIVE] = k
         woken[r] = w
@@ -161,11 +211,23 @@ def referral(indptr, indices, mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc,
     rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
         o = r * n
-        active = work.active[o:o + counts[r, C_ACTIVE]]
+        active = work.active[o : o + counts[r, C_ACTIVE]]
         nn, inv, acc, room = referral_pass(
-            indptr, indices, members_of(mem, r, n), levels_of(lv, r, cap).ref, active,
-            work.new_ids[o:o + n], counts[r, C_NEW], work.acc_ref[o:o + n], p_inv[r], p_acc[r],
-            rules.reinforcement, rules.e0, counts[r, C_ROOM], seeds[r], day,
+            indptr,
+            indices,
+            members_of(mem, r, n),
+            levels_of(lv, r, cap).ref,
+            active,
+            work.new_ids[o : o + n],
+            counts[r, C_NEW],
+            work.acc_ref[o : o + n],
+            p_inv[r],
+            p_acc[r],
+            rules.reinforcement,
+            rules.e0,
+            counts[r, C_ROOM],
+            seeds[r],
+            day,
         )
         counts[r, C_NEW] = nn
         counts[r, C_ACC] = acc
@@ -183,17 +245,27 @@ def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, ru
         o = r * n
         m = members_of(mem, r, n)
         n_act = counts[r, C_ACTIVE]
-        active = work.active[o:o + n_act]
-        cum = work.cum[o:o + n_act]
+        active = work.active[o : o + n_act]
+        cum = work.cum[o : o + n_act]
         total = invite_weights(active, m, levels_of(lv, r, cap).ref, p_inv[r] * mean_degree, cum)
         lam = total / max(1, n - 1)
         p = -np.expm1(-lam) if total > 0 else 0.0
         start = counts[r, C_NEW]
         nn, inv, _, room = wellmixed_referral_pass(
-            m, work.new_ids[o:o + n], start, p, p_acc[r], active, cum, total, rules.e0,
-            counts[r, C_ROOM], seeds[r], day,
+            m,
+            work.new_ids[o : o + n],
+            start,
+            p,
+            p_acc[r],
+            active,
+            cum,
+            total,
+            rules.e0,
+            counts[r, C_ROOM],
+            seeds[r],
+            day,
         )
-        counts[r, C_ACC] = credit_wellmixed_referrers(work.new_ids[o:o + n], start, nn, m, work.acc_ref[o:o + n])
+        counts[r, C_ACC] = credit_wellmixed_referrers(work.new_ids[o : o + n], start, nn, m, work.acc_ref[o : o + n])
         counts[r, C_NEW] = nn
         counts[r, C_ROOM] = room
         invites[r] = inv
@@ -206,8 +278,13 @@ def conversion(mem_t, work_t, counts, n, p_first, p_repeat, rules_t, seeds, day,
     for r in prange(seeds.shape[0]):
         o = r * n
         first, orders, v = conversion_pass(
-            work.active[o:o + counts[r, C_ACTIVE]], members_of(mem, r, n), p_first[r], p_repeat[r],
-            rules, seeds[r], day,
+            work.active[o : o + counts[r, C_ACTIVE]],
+            members_of(mem, r, n),
+            p_first[r],
+            p_repeat[r],
+            rules,
+            seeds[r],
+            day,
         )
         ints[r, 0] = first
         ints[r, 1] = orders
@@ -225,8 +302,14 @@ def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
     for r in prange(seeds.shape[0]):
         o = r * n
         res = churn_pass(
-            work.roster[o:o + n], counts[r, C_ROSTER], members_of(mem, r, n), levels_of(lv, r, cap),
-            grp.size[r * cap:(r + 1) * cap], rules, seeds[r], day,
+            work.roster[o : o + n],
+            counts[r, C_ROSTER],
+            members_of(mem, r, n),
+            levels_of(lv, r, cap),
+            grp.size[r * cap : (r + 1) * cap],
+            rules,
+            seeds[r],
+            day,
         )
         for q in range(9):
             out[r, q] = res[q]
@@ -242,14 +325,14 @@ def place(mem_t, work_t, counts, grp_t, n, cap, n_cats1, rules_t, R):
     for r in prange(R):
         o = r * n
         m = members_of(mem, r, n)
-        ids = work.new_ids[o:o + counts[r, C_NEW]]
+        ids = work.new_ids[o : o + counts[r, C_NEW]]
         cats = np.zeros(ids.shape[0], dtype=np.int64)
         if rules.by_block:
             for k in range(ids.shape[0]):
                 cats[k] = m.block[ids[k]]
         if ids.shape[0] > 0:
             place_members(ids, cats, m, groups_of(grp, r, cap, n_cats1), rules)
-        counts[r, C_ROSTER] = roster_add(work.roster[o:o + n], counts[r, C_ROSTER], ids)
+        counts[r, C_ROSTER] = roster_add(work.roster[o : o + n], counts[r, C_ROSTER], ids)
 
 
 _PASSES = (channel, replay, organic, activity, referral, wellmixed, conversion, churn, place)

@@ -74,7 +74,18 @@ def _next_selected(pos, stop, p, log_q, seed, day, purpose, a, b):
 
 @njit(cache=True)
 def wellmixed_referral_pass(
-    mem, new_ids, n_new, p_invite, p_accept, active_ids, cum_weight, total_weight, e0, room, seed, day,
+    mem,
+    new_ids,
+    n_new,
+    p_invite,
+    p_accept,
+    active_ids,
+    cum_weight,
+    total_weight,
+    e0,
+    room,
+    seed,
+    day,
 ):
     """Word of mouth in a well-mixed market: each outsider is invited at least once with
     ``p_invite`` (= 1 - exp(-λ), λ = expected invitations per person) and accepts with
@@ -260,8 +271,21 @@ def invite_weights(active_ids, mem, g_ref, base, cum):
 
 @njit(cache=True)
 def referral_pass(
-    indptr, indices, mem, g_ref, active_ids, new_ids, n_new, accept_referrers,
-    p_invite, p_accept, reinforcement, e0, room, seed, day,
+    indptr,
+    indices,
+    mem,
+    g_ref,
+    active_ids,
+    new_ids,
+    n_new,
+    accept_referrers,
+    p_invite,
+    p_accept,
+    reinforcement,
+    e0,
+    room,
+    seed,
+    day,
 ):
     """Active members invite outsider neighbours with ``p_invite * e_i * g_ref[g_i] *
     boost_i``; an invitee joins with ``p_accept`` (complex contagion: times ``1 +
@@ -526,8 +550,21 @@ def roster_add(roster, n_roster, ids):
 
 @njit(cache=True)
 def group_levels(
-    grp_t, lv_t, vip_cat, slot_n, slot_h, target, stim0, stim_per_hour,
-    kol_lift, kol_ref, daily_decay, crowding, unm_decay, unm_churn, recall_per_hour,
+    grp_t,
+    lv_t,
+    vip_cat,
+    slot_n,
+    slot_h,
+    target,
+    stim0,
+    stim_per_hour,
+    kol_lift,
+    kol_ref,
+    daily_decay,
+    crowding,
+    unm_decay,
+    unm_churn,
+    recall_per_hour,
 ):
     """Today's per-group levels for the first ``G = max(n_groups, 1)`` groups.
 
@@ -601,9 +638,27 @@ def group_levels(
 
 
 __all__ = [
-    "OUTSIDER", "MEMBER", "DORMANT", "CHURNED",
-    "SRC_INITIAL", "SRC_ORGANIC", "SRC_REFERRAL", "SRC_REPLAY", "SRC_CHANNEL0",
-    "wellmixed_referral_pass", "channel_pass", "replay_pass", "activity_pass", "invite_weights",
-    "referral_pass", "credit_wellmixed_referrers", "conversion_pass", "churn_pass",
-    "place_members", "roster_add", "group_levels", "organic_pass", "uint64",
+    "OUTSIDER",
+    "MEMBER",
+    "DORMANT",
+    "CHURNED",
+    "SRC_INITIAL",
+    "SRC_ORGANIC",
+    "SRC_REFERRAL",
+    "SRC_REPLAY",
+    "SRC_CHANNEL0",
+    "wellmixed_referral_pass",
+    "channel_pass",
+    "replay_pass",
+    "activity_pass",
+    "invite_weights",
+    "referral_pass",
+    "credit_wellmixed_referrers",
+    "conversion_pass",
+    "churn_pass",
+    "place_members",
+    "roster_add",
+    "group_levels",
+    "organic_pass",
+    "uint64",
 ]

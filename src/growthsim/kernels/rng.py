@@ -15,11 +15,31 @@ import numpy as np
 from numba import njit, uint64
 
 __all__ = [
-    "P_ACCEPT", "P_ACTIVE", "P_BUY", "P_CHANNEL", "P_CHURN", "P_INVITE", "P_ORDER_VALUE", "P_ORGANIC",
-    "P_RECALL", "P_REFERRER", "P_REPLAY", "P_WOM", "P_WOM_ACCEPT",
-    "P_CHANNEL_REACH", "P_LOTTERY", "P_KOL_REACH",
-    "hash5", "mix64", "normal", "randint", "uniform", "uniform_array",
-    "stream_key", "uniform_keys", "count_below",
+    "P_ACCEPT",
+    "P_ACTIVE",
+    "P_BUY",
+    "P_CHANNEL",
+    "P_CHURN",
+    "P_INVITE",
+    "P_ORDER_VALUE",
+    "P_ORGANIC",
+    "P_RECALL",
+    "P_REFERRER",
+    "P_REPLAY",
+    "P_WOM",
+    "P_WOM_ACCEPT",
+    "P_CHANNEL_REACH",
+    "P_LOTTERY",
+    "P_KOL_REACH",
+    "hash5",
+    "mix64",
+    "normal",
+    "randint",
+    "uniform",
+    "uniform_array",
+    "stream_key",
+    "uniform_keys",
+    "count_below",
 ]
 
 # purposes: one stream per kind of decision

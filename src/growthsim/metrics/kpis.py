@@ -124,8 +124,7 @@ KPIS: dict[str, KPI] = {
         _K("members_ever", "Members ever", "people", +1, "members at the end + members who left"),
         _K("new_members", "New members", "people", +1, "joins during the horizon, all sources"),
         _K("new_members_per_day", "New members / day", "people/day", +1, "joins per day, all sources"),
-        _K("cac", "CAC (acquisition)", "money", -1,
-           "paid channel + campaign + KOL spend / new members"),
+        _K("cac", "CAC (acquisition)", "money", -1, "paid channel + campaign + KOL spend / new members"),
         _K("cac_all_in", "CAC (all-in)", "money", -1, "all cost incl. staff and tools / new members"),
         # activity
         _K("dau", "DAU", "people", +1, "mean daily active members over the last 7 days"),
@@ -133,35 +132,53 @@ KPIS: dict[str, KPI] = {
         _K("mau", "MAU", "people", +1, "distinct members active in the last 30 days, at the end"),
         _K("dau_mau", "DAU/MAU", "share", +1, "DAU / MAU (stickiness)"),
         _K("active_share", "Active share", "share", +1, "DAU / members at the end"),
-        _K("top20_share", "Activity of top 20%", "share", 0,
-           "share of all activity produced by the most active 20% of members"),
-        _K("top1_share", "Activity of top 1%", "share", 0,
-           "share of all activity produced by the most active 1% of members"),
+        _K(
+            "top20_share",
+            "Activity of top 20%",
+            "share",
+            0,
+            "share of all activity produced by the most active 20% of members",
+        ),
+        _K(
+            "top1_share",
+            "Activity of top 1%",
+            "share",
+            0,
+            "share of all activity produced by the most active 1% of members",
+        ),
         # retention
         _K("retention_d1", "Retention D1", "share", +1, "share still in 1 day after joining"),
         _K("retention_d7", "Retention D7", "share", +1, "share still in 7 days after joining"),
         _K("retention_d30", "Retention D30", "share", +1, "share still in 30 days after joining"),
-        _K("retention_w1", "Cohort retention week 1", "share", +1,
-           "pooled join-week cohort retention one week after the cohort's week started"),
-        _K("retention_w4", "Cohort retention week 4", "share", +1,
-           "pooled join-week cohort retention four weeks after the cohort's week started"),
+        _K(
+            "retention_w1",
+            "Cohort retention week 1",
+            "share",
+            +1,
+            "pooled join-week cohort retention one week after the cohort's week started",
+        ),
+        _K(
+            "retention_w4",
+            "Cohort retention week 4",
+            "share",
+            +1,
+            "pooled join-week cohort retention four weeks after the cohort's week started",
+        ),
         _K("churn_rate_daily", "Churn / day", "share", -1, "members who left / member-days"),
         _K("churn_rate_30d", "Churn / 30 days", "share", -1, "1 - (1 - daily churn)^30"),
         _K("churned", "Members who left", "people", -1, "members who left during the horizon"),
         _K("dormant_share", "Dormant share", "share", -1, "dormant / members at the end"),
         _K("recalled", "Recalled", "people", +1, "dormant members won back by staff or campaigns"),
-        _K("woken", "Came back by themselves", "people", +1,
-           "dormant members who became active again without a recall"),
+        _K(
+            "woken", "Came back by themselves", "people", +1, "dormant members who became active again without a recall"
+        ),
         # referral
         _K("invites_sent", "Invites sent", "invites", +1, "referral invitations sent"),
         _K("invites_accepted", "Invites accepted", "people", +1, "invitations accepted (joins)"),
         _K("invite_accept_rate", "Invite acceptance", "share", +1, "accepted / sent invitations"),
-        _K("viral_k", "Viral K", "people", +1,
-           "accepted invites per inviting member per viral cycle"),
-        _K("referrals_per_member", "Referrals / member", "people", +1,
-           "accepted invites / members ever"),
-        _K("viral_cycle_days", "Viral cycle", "days", -1,
-           "mean days from joining to a first accepted invite"),
+        _K("viral_k", "Viral K", "people", +1, "accepted invites per inviting member per viral cycle"),
+        _K("referrals_per_member", "Referrals / member", "people", +1, "accepted invites / members ever"),
+        _K("viral_cycle_days", "Viral cycle", "days", -1, "mean days from joining to a first accepted invite"),
         # revenue
         _K("paying", "Paying members", "people", +1, "members who ever bought, at the end"),
         _K("conversion_rate", "Conversion", "share", +1, "paying / members ever"),
@@ -171,9 +188,13 @@ KPIS: dict[str, KPI] = {
         _K("revenue", "Revenue", "money", +1, "revenue during the horizon"),
         _K("gross_margin", "Gross margin", "money", +1, "revenue x margin during the horizon"),
         _K("ltv_realised", "LTV (realised)", "money", +1, "gross margin / members ever"),
-        _K("ltv_projected", "LTV (projected)", "money", +1,
-           "realised margin + current members' margin rate x expected remaining lifetime, "
-           "per member ever"),
+        _K(
+            "ltv_projected",
+            "LTV (projected)",
+            "money",
+            +1,
+            "realised margin + current members' margin rate x expected remaining lifetime, per member ever",
+        ),
         _K("vip_members", "VIP members", "people", +1, "members in VIP groups at the end"),
         _K("vip_members_ever", "VIP members ever", "people", +1, "members ever promoted to VIP"),
         _K("groups", "Groups", "groups", 0, "groups at the end"),
@@ -181,12 +202,22 @@ KPIS: dict[str, KPI] = {
         _K("cost", "Cost", "money", -1, "all money spent during the horizon"),
         _K("profit", "Profit", "money", +1, "gross margin - cost"),
         _K("roi", "ROI", "ratio", +1, "(gross margin - cost) / cost"),
-        _K("payback_day", "Payback day", "day", -1,
-           "first day cumulative gross margin >= cumulative cost; blank = not within horizon"),
+        _K(
+            "payback_day",
+            "Payback day",
+            "day",
+            -1,
+            "first day cumulative gross margin >= cumulative cost; blank = not within horizon",
+        ),
         _K("paid_back", "Pays back", "share", +1, "1 if the plan pays back within the horizon"),
         _K("cost_per_paying", "Cost / paying member", "money", -1, "cost / paying members"),
-        _K("budget_exhausted_day", "Budget exhausted", "day", 0,
-           "first day discretionary spending was refused (blank = never)"),
+        _K(
+            "budget_exhausted_day",
+            "Budget exhausted",
+            "day",
+            0,
+            "first day discretionary spending was refused (blank = never)",
+        ),
     ]
 }
 
@@ -233,7 +264,7 @@ def kpi_info(name: str) -> KPI:
         return KPIS[name]
     for prefix, label, unit, direction, desc in _PATTERNS:
         if name.startswith(prefix):
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             return KPI(name, label + rest, unit, direction, desc)
     return KPI(name, name, "", 0, "")
 
@@ -277,7 +308,7 @@ def _scalar(scalars: dict[str, Any] | None, name: str) -> float:
 
 def source_columns(ts: pd.DataFrame) -> list[str]:
     """Join sources present in a timeseries (``new_<source>`` columns), in column order."""
-    return [c[len("new_"):] for c in ts.columns if c.startswith("new_") and c != "new_members"]
+    return [c[len("new_") :] for c in ts.columns if c.startswith("new_") and c != "new_members"]
 
 
 def daily_costs(ts: pd.DataFrame, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -298,11 +329,12 @@ def daily_costs(ts: pd.DataFrame, ledger: pd.DataFrame | None = None) -> pd.Data
         np.add.at(table, (pos[keep], ci[keep]), ledger["amount"].to_numpy(dtype=float)[keep])
         # copy=False keeps the pivot's memory layout (each category strided over the days), so
         # the column sums below add in the same order, to the same last bit
-        return pd.DataFrame(table, index=pd.Index(days, name="day"), columns=pd.Index(cats, name="category"),
-                            copy=False)
+        return pd.DataFrame(
+            table, index=pd.Index(days, name="day"), columns=pd.Index(cats, name="category"), copy=False
+        )
     cost_cols = [c for c in ts.columns if c.startswith("cost_")]
     if cost_cols:
-        out = pd.DataFrame({c[len("cost_"):]: ts[c].to_numpy(dtype=float) for c in cost_cols}, index=days)
+        out = pd.DataFrame({c[len("cost_") :]: ts[c].to_numpy(dtype=float) for c in cost_cols}, index=days)
     else:
         out = pd.DataFrame({"total": _col(ts, "cost")}, index=days)
     return out.rename_axis("day")
@@ -412,10 +444,10 @@ def replicate_kpis(
     out["cac"] = _ratio(acq_spend, new_total)
     out["cac_all_in"] = _ratio(cost_total, new_total)
     channels = list(plan.channels) if plan is not None else []
-    for ch in dict.fromkeys(channels + [str(k)[len("channel:"):] for k in cat_totals.index
-                                        if str(k).startswith("channel:")]):
-        out[f"cac_{ch}"] = _ratio(float(cat_totals.get(f"channel:{ch}", 0.0)),
-                                  float(_col(ts, f"new_{ch}").sum()))
+    for ch in dict.fromkeys(
+        channels + [str(k)[len("channel:") :] for k in cat_totals.index if str(k).startswith("channel:")]
+    ):
+        out[f"cac_{ch}"] = _ratio(float(cat_totals.get(f"channel:{ch}", 0.0)), float(_col(ts, f"new_{ch}").sum()))
 
     # ---- activity
     active = _col(ts, "active")
@@ -564,14 +596,19 @@ def _stats(values: np.ndarray, name: str) -> dict[str, float]:
             else:
                 q.append(float(np.quantile(w, p)))
         mean = float(np.mean(v)) if n and not np.isnan(v).any() else np.nan
-        return {"mean": mean, "p10": q[0], "p50": q[1], "p90": q[2], "n": n,
-                "n_finite": int(np.isfinite(v).sum())}
+        return {"mean": mean, "p10": q[0], "p50": q[1], "p90": q[2], "n": n, "n_finite": int(np.isfinite(v).sum())}
     f = v[np.isfinite(v)]
     if len(f) == 0:
         return {"mean": np.nan, "p10": np.nan, "p50": np.nan, "p90": np.nan, "n": n, "n_finite": 0}
     p10, p50, p90 = np.quantile(f, [0.1, 0.5, 0.9])
-    return {"mean": float(f.mean()), "p10": float(p10), "p50": float(p50), "p90": float(p90),
-            "n": n, "n_finite": int(len(f))}
+    return {
+        "mean": float(f.mean()),
+        "p10": float(p10),
+        "p50": float(p50),
+        "p90": float(p90),
+        "n": n,
+        "n_finite": int(len(f)),
+    }
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
@@ -632,17 +669,32 @@ def paired_differences(table: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
         fd = d[np.isfinite(d)]
         q = np.quantile(fd, [0.1, 0.5, 0.9]) if len(fd) else [np.nan] * 3
         sa, sb = _stats(va, name), _stats(vb, name)
-        rows.append({
-            "kpi": name,
-            "direction": direction,
-            "mean_a": sa["mean"],
-            "mean_b": sb["mean"],
-            "mean_diff": float(fd.mean()) if len(fd) else np.nan,
-            "p10_diff": float(q[0]),
-            "p50_diff": float(q[1]),
-            "p90_diff": float(q[2]),
-            "prob_b_better": prob,
-            "n": int(len(reps)),
-        })
-    return pd.DataFrame(rows, columns=["kpi", "direction", "mean_a", "mean_b", "mean_diff", "p10_diff",
-                                       "p50_diff", "p90_diff", "prob_b_better", "n"])
+        rows.append(
+            {
+                "kpi": name,
+                "direction": direction,
+                "mean_a": sa["mean"],
+                "mean_b": sb["mean"],
+                "mean_diff": float(fd.mean()) if len(fd) else np.nan,
+                "p10_diff": float(q[0]),
+                "p50_diff": float(q[1]),
+                "p90_diff": float(q[2]),
+                "prob_b_better": prob,
+                "n": int(len(reps)),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "kpi",
+            "direction",
+            "mean_a",
+            "mean_b",
+            "mean_diff",
+            "p10_diff",
+            "p50_diff",
+            "p90_diff",
+            "prob_b_better",
+            "n",
+        ],
+    )

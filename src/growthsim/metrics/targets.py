@@ -129,7 +129,7 @@ def shown_target_labels(plan: "Scenario") -> dict[str, str]:
     out = {ALL_TARGETS: _("all targets")}
     for t, lab in zip(plan.targets, target_labels(plan.targets)):
         shown = t.shown_label()
-        out[lab] = shown + lab[len(t.label):] if lab.startswith(t.label) else lab
+        out[lab] = shown + lab[len(t.label) :] if lab.startswith(t.label) else lab
     return out
 
 
@@ -153,16 +153,48 @@ def target_hits(checkpoints: pd.DataFrame, plans: dict[str, "Scenario"]) -> pd.D
                 value = float(by_day.at[d, t.kpi]) if d in by_day.index and t.kpi in by_day.columns else float("nan")
                 hit = t.hit(value)
                 all_hit &= hit
-                rows.append({"variant": label, "replicate": int(rep), "target": lab, "kpi": t.kpi,
-                             "day": d, "value": value, "hit": hit})
-            rows.append({"variant": label, "replicate": int(rep), "target": ALL_TARGETS, "kpi": "",
-                         "day": max(t.checkpoint for t in plan.targets), "value": float("nan"), "hit": all_hit})
+                rows.append(
+                    {
+                        "variant": label,
+                        "replicate": int(rep),
+                        "target": lab,
+                        "kpi": t.kpi,
+                        "day": d,
+                        "value": value,
+                        "hit": hit,
+                    }
+                )
+            rows.append(
+                {
+                    "variant": label,
+                    "replicate": int(rep),
+                    "target": ALL_TARGETS,
+                    "kpi": "",
+                    "day": max(t.checkpoint for t in plan.targets),
+                    "value": float("nan"),
+                    "hit": all_hit,
+                }
+            )
     cols = ["variant", "replicate", "target", "kpi", "day", "value", "hit"]
     return pd.DataFrame(rows, columns=cols)
 
 
-TARGET_COLUMNS = ["variant", "target", "kpi", "day", "at_least", "at_most", "hits", "n", "share",
-                  "ci_low", "ci_high", "p10", "p50", "p90"]
+TARGET_COLUMNS = [
+    "variant",
+    "target",
+    "kpi",
+    "day",
+    "at_least",
+    "at_most",
+    "hits",
+    "n",
+    "share",
+    "ci_low",
+    "ci_high",
+    "p10",
+    "p50",
+    "p90",
+]
 
 
 def target_table(hits: pd.DataFrame, plans: dict[str, "Scenario"]) -> pd.DataFrame:
@@ -183,13 +215,24 @@ def target_table(hits: pd.DataFrame, plans: dict[str, "Scenario"]) -> pd.DataFra
             v = g["value"].to_numpy(dtype=float)
             v = v[np.isfinite(v)]
             q = np.quantile(v, [0.1, 0.5, 0.9]) if len(v) else [np.nan] * 3
-            rows.append({
-                "variant": label, "target": lab, "kpi": t.kpi if t else "",
-                "day": t.checkpoint if t else (int(g["day"].max()) if n else np.nan),
-                "at_least": t.at_least if t else np.nan, "at_most": t.at_most if t else np.nan,
-                "hits": k, "n": n, "share": k / n if n else np.nan, "ci_low": lo, "ci_high": hi,
-                "p10": float(q[0]), "p50": float(q[1]), "p90": float(q[2]),
-            })
+            rows.append(
+                {
+                    "variant": label,
+                    "target": lab,
+                    "kpi": t.kpi if t else "",
+                    "day": t.checkpoint if t else (int(g["day"].max()) if n else np.nan),
+                    "at_least": t.at_least if t else np.nan,
+                    "at_most": t.at_most if t else np.nan,
+                    "hits": k,
+                    "n": n,
+                    "share": k / n if n else np.nan,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "p10": float(q[0]),
+                    "p50": float(q[1]),
+                    "p90": float(q[2]),
+                }
+            )
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
@@ -220,15 +263,24 @@ def format_targets(table: pd.DataFrame, plans: dict[str, "Scenario"] | None = No
     rows = []
     for r in table.to_dict("records"):
         value = "" if r["target"] == ALL_TARGETS else f"{num(r['p50'])} ({num(r['p10'])}–{num(r['p90'])})"
-        name = shown.get(r["variant"], {}).get(r["target"], _("all targets") if r["target"] == ALL_TARGETS
-                                                 else r["target"])
-        rows.append([r["variant"], name, f"{r['share']:.0%} ({r['hits']}/{r['n']})",
-                     f"{r['ci_low']:.0%}–{r['ci_high']:.0%}", value])
+        name = shown.get(r["variant"], {}).get(
+            r["target"], _("all targets") if r["target"] == ALL_TARGETS else r["target"]
+        )
+        rows.append(
+            [
+                r["variant"],
+                name,
+                f"{r['share']:.0%} ({r['hits']}/{r['n']})",
+                f"{r['ci_low']:.0%}–{r['ci_high']:.0%}",
+                value,
+            ]
+        )
     from growthsim.compare import _width  # noqa: PLC0415
 
     widths = [max(_width(str(x[i])) for x in [head] + rows) for i in range(len(head))]
-    return "\n".join("  ".join(str(v) + " " * (w - _width(str(v))) for v, w in zip(x, widths)).rstrip()
-                     for x in [head] + rows)
+    return "\n".join(
+        "  ".join(str(v) + " " * (w - _width(str(v))) for v, w in zip(x, widths)).rstrip() for x in [head] + rows
+    )
 
 
 class TargetResults:

@@ -65,19 +65,33 @@ class CommunityBatch:
         for r, m in enumerate(self.models):
             m._bind(
                 slice_record(mem, r * n, (r + 1) * n),
-                Groups(grp.size[r * cap:(r + 1) * cap], grp.cat[r * cap:(r + 1) * cap],
-                       grp.managed[r * cap:(r + 1) * cap], grp.count[r:r + 1],
-                       grp.open_ptr[r * nc1:(r + 1) * nc1]),
+                Groups(
+                    grp.size[r * cap : (r + 1) * cap],
+                    grp.cat[r * cap : (r + 1) * cap],
+                    grp.managed[r * cap : (r + 1) * cap],
+                    grp.count[r : r + 1],
+                    grp.open_ptr[r * nc1 : (r + 1) * nc1],
+                ),
                 slice_record(lv, r * cap, (r + 1) * cap),
                 slice_record(work, r * n, (r + 1) * n),
-                counts[r:r + 1],
+                counts[r : r + 1],
             )
             m._batch = self
             # the batch runs the days: the model's own step event (a no-op now) is dropped
             m._default_schedule.stop()
         self.state = DayState(
-            [m.kernel_seed for m in self.models], mem, grp, lv, work, counts, n, cap, nc1,
-            first.rules, first.graph, parallel=parallel and R > 1,
+            [m.kernel_seed for m in self.models],
+            mem,
+            grp,
+            lv,
+            work,
+            counts,
+            n,
+            cap,
+            nc1,
+            first.rules,
+            first.graph,
+            parallel=parallel and R > 1,
         )
         self.day = 0
 

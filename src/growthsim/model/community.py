@@ -178,8 +178,10 @@ class CommunityModel(mesa.Model):
         self._bind(
             self.pop.record(),
             Groups(
-                size=np.zeros(cap, dtype=np.int32), cat=np.full(cap, -1, dtype=np.int32),
-                managed=np.zeros(cap, dtype=np.uint8), count=np.zeros(1, dtype=np.int64),
+                size=np.zeros(cap, dtype=np.int32),
+                cat=np.full(cap, -1, dtype=np.int32),
+                managed=np.zeros(cap, dtype=np.uint8),
+                count=np.zeros(1, dtype=np.int64),
                 open_ptr=np.full(self.n_cats + 1, -1, dtype=np.int64),
             ),
             empty_levels(cap),  # per-group levels of the day (see kernels.daily.group_levels)
@@ -198,7 +200,8 @@ class CommunityModel(mesa.Model):
         # the high round with high-priority events, the default round after the day's
         # one-off events (see growthsim.model.levers)
         self._standing: dict[int, list[tuple[int, int, Any]]] = {
-            mesa.time.Priority.HIGH: [], mesa.time.Priority.DEFAULT: [],
+            mesa.time.Priority.HIGH: [],
+            mesa.time.Priority.DEFAULT: [],
         }
         if self.horizon > 0:
             every_morning = mesa.time.Schedule(interval=1, start=MORNING, end=self.horizon - 1 + MORNING)
@@ -247,8 +250,20 @@ class CommunityModel(mesa.Model):
         self.g_size, self.g_cat, self.g_managed = grp.size, grp.cat, grp.managed
         self.g_state, self.open_ptr = grp.count, grp.open_ptr  # g_state[0]: number of groups
         self.roster, self._active, self._new_ids, self._acc_ref = work.roster, work.active, work.new_ids, work.acc_ref
-        self._state = DayState([self.kernel_seed], mem, grp, lv, work, counts, self.pop.n, self.g_cap,
-                               self.n_cats + 1, self.rules, self.graph, parallel=False)
+        self._state = DayState(
+            [self.kernel_seed],
+            mem,
+            grp,
+            lv,
+            work,
+            counts,
+            self.pop.n,
+            self.g_cap,
+            self.n_cats + 1,
+            self.rules,
+            self.graph,
+            parallel=False,
+        )
 
     @property
     def n_roster(self) -> int:
@@ -283,8 +298,14 @@ class CommunityModel(mesa.Model):
         names = ["day", "members", "active", "wau", "mau", "dormant", "churned", "new_members"]
         names += [f"new_{s}" for s in self.source_names]
         names += [
-            "invites_sent", "invites_accepted", "paying", "first_purchases", "purchases",
-            "revenue", "gross_margin", "cost",
+            "invites_sent",
+            "invites_accepted",
+            "paying",
+            "first_purchases",
+            "purchases",
+            "revenue",
+            "gross_margin",
+            "cost",
         ]
         names += [f"cost_{c}" for c in self.cost_categories]
         names += ["groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked"]
@@ -337,8 +358,11 @@ class CommunityModel(mesa.Model):
             return
         cats = self._cats(ids) if cats is None else cats
         K.place_members(
-            np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(cats, dtype=np.int64),
-            self._mem, self._grp, self.rules,
+            np.ascontiguousarray(ids, dtype=np.int64),
+            np.ascontiguousarray(cats, dtype=np.int64),
+            self._mem,
+            self._grp,
+            self.rules,
         )
 
     def move_to_vip(self, ids: np.ndarray) -> None:
@@ -386,10 +410,21 @@ class CommunityModel(mesa.Model):
             slot_n, slot_h = self._no_slots_n, self._no_slots_h
         eng, gr = sc.members.engagement, sc.groups
         managed = K.group_levels(
-            self._state.grp_t, self._state.lv_t, self.vip_cat, slot_n, slot_h, gr.target_size,
-            eng.baseline_stimulus + t.stimulus, sc.operations.stimulus_per_hour, posts, post_ref,
-            eng.daily_decay, gr.crowding_penalty, gr.unmanaged_decay_multiplier,
-            gr.unmanaged_churn_multiplier, sc.operations.recall_prob_per_hour,
+            self._state.grp_t,
+            self._state.lv_t,
+            self.vip_cat,
+            slot_n,
+            slot_h,
+            gr.target_size,
+            eng.baseline_stimulus + t.stimulus,
+            sc.operations.stimulus_per_hour,
+            posts,
+            post_ref,
+            eng.daily_decay,
+            gr.crowding_penalty,
+            gr.unmanaged_decay_multiplier,
+            gr.unmanaged_churn_multiplier,
+            sc.operations.recall_prob_per_hour,
         )
         lv.resp[:G] = eng.stimulus_response * (1.0 - np.exp(-lv.stim[:G]))
         return {
@@ -451,7 +486,8 @@ class CommunityModel(mesa.Model):
         referred = np.nonzero((pop.referrer >= 0) & ever)[0]
         cycle = (
             float((pop.join_day[referred] - pop.join_day[pop.referrer[referred]]).mean())
-            if len(referred) else float("nan")
+            if len(referred)
+            else float("nan")
         )
         ex = self.ledger.exhausted_day
         return {
@@ -501,15 +537,32 @@ class DayState:
     one (serial kernels); a :class:`growthsim.model.batch.CommunityBatch` runs the parallel
     ones."""
 
-    def __init__(self, seeds, mem: Members, grp: Groups, lv: Levels, work: Work, counts: np.ndarray,
-                 n: int, cap: int, n_cats1: int, rules: Rules, graph: Graph, parallel: bool) -> None:
+    def __init__(
+        self,
+        seeds,
+        mem: Members,
+        grp: Groups,
+        lv: Levels,
+        work: Work,
+        counts: np.ndarray,
+        n: int,
+        cap: int,
+        n_cats1: int,
+        rules: Rules,
+        graph: Graph,
+        parallel: bool,
+    ) -> None:
         R = len(seeds)
         self.R, self.n, self.cap, self.n_cats1 = R, int(n), int(cap), int(n_cats1)
         self.seeds = np.asarray(seeds, dtype=np.uint64)
         self.mem, self.grp, self.lv, self.work, self.counts, self.rules = mem, grp, lv, work, counts, rules
         # what the kernels are passed: the records as plain tuples (see kernels.batch)
         self.mem_t, self.grp_t, self.lv_t, self.work_t, self.rules_t = (
-            tuple(mem), tuple(grp), tuple(lv), tuple(work), tuple(rules)
+            tuple(mem),
+            tuple(grp),
+            tuple(lv),
+            tuple(work),
+            tuple(rules),
         )
         self.graph = graph
         self.kern = KB.parallel if parallel else KB.serial
@@ -554,8 +607,20 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         reach = np.array([ch.reach_today for ch in chans], dtype=np.int64)
         caps = np.array([ch.intake_cap() for ch in chans], dtype=np.int64)
         kern.channel(
-            st.mem_t, st.work_t, counts, n, reach, m0._candidates(spec.target_block), float(spec.join_rate),
-            caps, K.SRC_CHANNEL0 + ch0.index, e0, st.seeds, day, ch0.stream, joins,
+            st.mem_t,
+            st.work_t,
+            counts,
+            n,
+            reach,
+            m0._candidates(spec.target_block),
+            float(spec.join_rate),
+            caps,
+            K.SRC_CHANNEL0 + ch0.index,
+            e0,
+            st.seeds,
+            day,
+            ch0.stream,
+            joins,
         )
         j_ix = m0._ix_channel[ch0.index]
         for r, ch in enumerate(chans):
@@ -564,7 +629,9 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     if sc.replay is not None:
         i = day - sc.replay.start_day
         if 0 <= i < len(sc.replay.daily_joins):
-            kern.replay(st.mem_t, st.work_t, counts, n, int(sc.replay.daily_joins[i]), st.rules.e0, st.seeds, day, joins)
+            kern.replay(
+                st.mem_t, st.work_t, counts, n, int(sc.replay.daily_joins[i]), st.rules.e0, st.seeds, day, joins
+            )
             for r in range(R):
                 rows[r][ix["new_replay"]] += joins[r]
     if mm.organic_join_prob > 0:
@@ -587,11 +654,38 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     p_inv = np.array([min(1.0, mm.referral.invite_prob * m.today.m_invite) for m in models], dtype=np.float64)
     p_acc = np.array([min(1.0, mm.referral.accept_prob * m.today.m_accept) for m in models], dtype=np.float64)
     if st.graph.well_mixed:
-        kern.wellmixed(st.mem_t, st.work_t, counts, st.lv_t, n, cap, p_inv, p_acc, float(st.graph.mean_degree),
-                       st.rules_t, st.seeds, day, st.invites)
+        kern.wellmixed(
+            st.mem_t,
+            st.work_t,
+            counts,
+            st.lv_t,
+            n,
+            cap,
+            p_inv,
+            p_acc,
+            float(st.graph.mean_degree),
+            st.rules_t,
+            st.seeds,
+            day,
+            st.invites,
+        )
     else:
-        kern.referral(st.graph.indptr, st.graph.indices, st.mem_t, st.work_t, counts, st.lv_t, n, cap, p_inv, p_acc,
-                      st.rules_t, st.seeds, day, st.invites)
+        kern.referral(
+            st.graph.indptr,
+            st.graph.indices,
+            st.mem_t,
+            st.work_t,
+            counts,
+            st.lv_t,
+            n,
+            cap,
+            p_inv,
+            p_acc,
+            st.rules_t,
+            st.seeds,
+            day,
+            st.invites,
+        )
     for r, m in enumerate(models):
         n_acc = int(counts[r, C_ACC])
         row = rows[r]
@@ -632,9 +726,16 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         row = rows[r]
         # today's joiners count as members (they were placed after the churn pass)
         for name, v in (
-            ("members", members + n_new), ("dormant", dormant), ("wau", wau), ("mau", mau),
-            ("paying", payers), ("vip_members", vips), ("churned", m.churned_total),
-            ("recalled", recalled), ("new_members", n_new), ("groups", m.n_groups),
+            ("members", members + n_new),
+            ("dormant", dormant),
+            ("wau", wau),
+            ("mau", mau),
+            ("paying", payers),
+            ("vip_members", vips),
+            ("churned", m.churned_total),
+            ("recalled", recalled),
+            ("new_members", n_new),
+            ("groups", m.n_groups),
             ("managed_groups", grps[r]["managed"]),
             ("budget_blocked", 1 if day in m.ledger.blocked_days else 0),
         ):

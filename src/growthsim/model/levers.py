@@ -99,9 +99,7 @@ class ChannelAgent(Lever):
         budget = self.spec.budget_on(day)
         spend = m.ledger.request(day, self.category, budget) if budget > 0 else 0.0
         self.spend_total += spend
-        reach = self.spec.base_reach + self.spec.max_reach * (
-            1.0 - math.exp(-spend / self.spec.half_saturation_spend)
-        )
+        reach = self.spec.base_reach + self.spec.max_reach * (1.0 - math.exp(-spend / self.spec.half_saturation_spend))
         whole = int(reach)
         frac = reach - whole
         up = frac > 0 and KR.uniform(m.kernel_seed, day, KR.P_CHANNEL_REACH, 0, self.stream) < frac
@@ -328,7 +326,8 @@ class LotteryAgent(EventCampaignAgent):
         # each participant wins with win_prob on their own keyed draw (a binomial count)
         winners = (
             KR.count_below(m.kernel_seed, m.day, KR.P_LOTTERY, active_ids, self.stream, float(self.spec.win_prob))
-            if n else 0
+            if n
+            else 0
         )
         self.participants += n
         self.winners += self.pay_units(self.spec.prize, winners)
@@ -501,7 +500,9 @@ class KOLAgent(Lever):
             self.members = self.members[alive]
         need = s.count - len(self.members)
         cand = np.nonzero(
-            (pop.status == MEMBER) & (pop.role == ROLE_MEMBER) & (pop.join_day >= 0)
+            (pop.status == MEMBER)
+            & (pop.role == ROLE_MEMBER)
+            & (pop.join_day >= 0)
             & (m.day - pop.join_day >= s.min_tenure_days)
         )[0]
         if len(cand) == 0:

@@ -67,11 +67,25 @@ MEMBER_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Member))
 
 # Member field -> Population array
 _ARRAYS = {
-    "status": "status", "source": "source", "role": "role", "group": "group", "block": "block",
-    "join_day": "join_day", "leave_day": "leave_day", "last_active": "last_active",
-    "last_seen": "last_seen", "referrer": "referrer", "propensity": "prop", "engagement": "eng",
-    "active_days": "active_days", "streak": "streak", "accepted": "accepted", "paying": "paying",
-    "vip": "vip", "purchases": "purchases", "revenue": "revenue",
+    "status": "status",
+    "source": "source",
+    "role": "role",
+    "group": "group",
+    "block": "block",
+    "join_day": "join_day",
+    "leave_day": "leave_day",
+    "last_active": "last_active",
+    "last_seen": "last_seen",
+    "referrer": "referrer",
+    "propensity": "prop",
+    "engagement": "eng",
+    "active_days": "active_days",
+    "streak": "streak",
+    "accepted": "accepted",
+    "paying": "paying",
+    "vip": "vip",
+    "purchases": "purchases",
+    "revenue": "revenue",
 }
 
 
@@ -94,9 +108,7 @@ def members_frame(model: CommunityModel, include_outsiders: bool = False) -> pd.
             values = pd.Categorical.from_codes(values.astype(np.int64), list(ROLE_NAMES.values()))
         elif name == "source":
             codes = sorted(src)
-            values = pd.Categorical.from_codes(
-                np.searchsorted(codes, values.astype(np.int64)), [src[c] for c in codes]
-            )
+            values = pd.Categorical.from_codes(np.searchsorted(codes, values.astype(np.int64)), [src[c] for c in codes])
         elif name in ("paying", "vip"):
             values = values.astype(bool)
         elif name in ("propensity", "engagement", "revenue"):
@@ -214,6 +226,7 @@ class MemberSet(Sequence[Member]):
 
     def to_frame(self) -> pd.DataFrame:
         """The members as a DataFrame indexed by ``unique_id``."""
-        df = pd.DataFrame([[getattr(m, c) for c in MEMBER_COLUMNS] for m in self._members],
-                          columns=list(MEMBER_COLUMNS))
+        df = pd.DataFrame(
+            [[getattr(m, c) for c in MEMBER_COLUMNS] for m in self._members], columns=list(MEMBER_COLUMNS)
+        )
         return df.set_index("unique_id")

@@ -32,10 +32,12 @@ class ExclusiveReplayModel(CommunityModel):
         rp = self.plan.replay
         self._replay_days = (rp.start_day, rp.start_day + len(rp.daily_joins)) if rp is not None else (0, 0)
         m = self.plan.members
-        quiet = m.model_copy(update={
-            "organic_join_prob": 0.0,
-            "referral": m.referral.model_copy(update={"invite_prob": 0.0}),
-        })
+        quiet = m.model_copy(
+            update={
+                "organic_join_prob": 0.0,
+                "referral": m.referral.model_copy(update={"invite_prob": 0.0}),
+            }
+        )
         self._during = self.plan.model_copy(update={"members": quiet})
 
     def step(self) -> None:

@@ -45,5 +45,7 @@ def base_seed(plan_seed: int, seed: Any = PLAN_SEED, rng: Any = PLAN_SEED) -> in
         return int(v)
     if isinstance(v, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
         return int(np.random.default_rng(v).integers(0, 2**63 - 1, endpoint=True))
-    raise TypeError(f"seed / rng must be None, an integer, or a numpy Generator / BitGenerator / "
-                    f"SeedSequence, not {type(v).__name__}")
+    raise TypeError(
+        f"seed / rng must be None, an integer, or a numpy Generator / BitGenerator / "
+        f"SeedSequence, not {type(v).__name__}"
+    )

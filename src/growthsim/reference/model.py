@@ -61,9 +61,22 @@ __all__ = ["Person", "ReferenceModel", "MIRRORED_FIELDS", "simulate_reference"]
 
 #: Person attributes copied into ``model.pop`` arrays at the end of each day.
 MIRRORED_FIELDS = (
-    "status", "eng", "group", "join_day", "leave_day", "last_active", "last_seen",
-    "referrer", "source", "paying", "vip", "purchases", "revenue", "active_days",
-    "streak", "accepted",
+    "status",
+    "eng",
+    "group",
+    "join_day",
+    "leave_day",
+    "last_active",
+    "last_seen",
+    "referrer",
+    "source",
+    "paying",
+    "vip",
+    "purchases",
+    "revenue",
+    "active_days",
+    "streak",
+    "accepted",
 )
 
 
@@ -129,13 +142,8 @@ class ReferenceModel(CommunityModel):
         self.random = random.Random(int(ss.generate_state(1, dtype=np.uint64)[0]))
         self.rng = np.random.default_rng(ss.spawn(1)[0])
         pop = self.pop
-        cols = {
-            f: getattr(pop, f).tolist()
-            for f in (*MIRRORED_FIELDS, "prop", "boost", "block")
-        }
-        self.people: list[Person] = [
-            Person(self, i, **{f: cols[f][i] for f in cols}) for i in range(pop.n)
-        ]
+        cols = {f: getattr(pop, f).tolist() for f in (*MIRRORED_FIELDS, "prop", "boost", "block")}
+        self.people: list[Person] = [Person(self, i, **{f: cols[f][i] for f in cols}) for i in range(pop.n)]
         self.network: Network | None = None
         if not self.graph.well_mixed:
             if network:
@@ -223,9 +231,7 @@ class ReferenceModel(CommunityModel):
 
     def _candidate_people(self, block: int | None) -> list[Person]:
         if block not in self._block_people:
-            self._block_people[block] = (
-                self.people if block is None else [p for p in self.people if p.block == block]
-            )
+            self._block_people[block] = self.people if block is None else [p for p in self.people if p.block == block]
         return self._block_people[block]
 
     # ---------------------------------------------------------------- the day
@@ -437,7 +443,11 @@ class ReferenceModel(CommunityModel):
                 p.last_seen = day
                 p.eng = p.eng + recall_boost * (1.0 - p.eng)
                 recalled += 1
-            h = churn.base_hazard * math.exp(-churn.engagement_sensitivity * p.eng) if s == MEMBER else churn.dormant_hazard
+            h = (
+                churn.base_hazard * math.exp(-churn.engagement_sensitivity * p.eng)
+                if s == MEMBER
+                else churn.dormant_hazard
+            )
             h *= g_churn[g]
             if p.vip:
                 h *= vip_churn
@@ -463,9 +473,17 @@ class ReferenceModel(CommunityModel):
         # 8. collect -------------------------------------------------------------------
         self.sync_arrays(touched)
         c.update(
-            members=members, dormant=dormant, wau=wau, mau=mau, paying=payers, vip_members=vips,
-            churned=self.churned_total, recalled=recalled, new_members=len(new),
-            groups=self.n_groups, managed_groups=int(grp["managed"]),
+            members=members,
+            dormant=dormant,
+            wau=wau,
+            mau=mau,
+            paying=payers,
+            vip_members=vips,
+            churned=self.churned_total,
+            recalled=recalled,
+            new_members=len(new),
+            groups=self.n_groups,
+            managed_groups=int(grp["managed"]),
             budget_blocked=1 if day in self.ledger.blocked_days else 0,
         )
         total_cost = 0.0
@@ -482,8 +500,7 @@ class ReferenceModel(CommunityModel):
             self.running = False
 
 
-def simulate_reference(scenario: Scenario, seed: int | None = None, replicate: int = 0,
-                       graph: Graph | None = None):
+def simulate_reference(scenario: Scenario, seed: int | None = None, replicate: int = 0, graph: Graph | None = None):
     """Run one replicate of the reference model; returns a ``RunResult`` like
     :func:`growthsim.runner.simulate`."""
     from growthsim.results import RunResult
@@ -493,4 +510,3 @@ def simulate_reference(scenario: Scenario, seed: int | None = None, replicate: i
     model = ReferenceModel(scenario, seed, replicate, graph=graph if graph is not None else graph_for(scenario))
     model.run()
     return RunResult.from_model(model)
-

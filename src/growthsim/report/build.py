@@ -35,20 +35,22 @@ def kpis_document(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) 
     comparisons = []
     for other in plans[1:]:
         d = paired_differences(table, plans[0], other)
-        comparisons.append({
-            "a": plans[0],
-            "b": other,
-            "kpis": {r["kpi"]: {k: r[k] for k in d.columns if k != "kpi"} for r in d.to_dict("records")},
-        })
+        comparisons.append(
+            {
+                "a": plans[0],
+                "b": other,
+                "kpis": {r["kpi"]: {k: r[k] for k in d.columns if k != "kpi"} for r in d.to_dict("records")},
+            }
+        )
     first = runset.plans.get(plans[0]) if plans else None
     doc = {
         "plans": plans,
         "currency": first.economics.currency if first is not None else None,
         "horizon_days": first.horizon_days if first is not None else None,
         "definitions": {
-            k: {"label": kpi_label(k), "unit": i.unit, "direction": i.direction,
-                "description": kpi_description(k)}
-            for k in kpi_columns(table) for i in [kpi_info(k)]
+            k: {"label": kpi_label(k), "unit": i.unit, "direction": i.direction, "description": kpi_description(k)}
+            for k in kpi_columns(table)
+            for i in [kpi_info(k)]
         },
         "summary": stats,
         "comparisons": comparisons,
@@ -75,8 +77,7 @@ def write_report(runset: "RunSet", run_dir: str | Path, title: str | None = None
     summary = summarise(table)
     written: list[Path] = []
     doc = kpis_document(runset, table, summary)
-    written.append(atomic_write_text(out / "kpis.json",
-                                     json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)))
+    written.append(atomic_write_text(out / "kpis.json", json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)))
     charts = make_charts(runset, out / CHARTS_DIR, table=table)
     written.extend(charts.values())
     from growthsim.i18n import _  # noqa: PLC0415

@@ -37,8 +37,16 @@ if TYPE_CHECKING:  # pragma: no cover
 FIGSIZE = (10.0, 5.5)  # inches
 DPI = 110  # -> 1100 x 605 px
 PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
 )
 
 CHART_TITLES: dict[str, str] = {
@@ -111,8 +119,9 @@ def _save(fig: Figure, path: Path) -> Path:
 
 def _bands(ts: pd.DataFrame, value: pd.Series) -> pd.DataFrame:
     """P10 / P50 / P90 of ``value`` over replicates, per (variant, day)."""
-    frame = pd.DataFrame({"variant": ts["variant"].to_numpy(), "day": ts["day"].to_numpy(),
-                          "v": value.to_numpy(dtype=float)})
+    frame = pd.DataFrame(
+        {"variant": ts["variant"].to_numpy(), "day": ts["day"].to_numpy(), "v": value.to_numpy(dtype=float)}
+    )
     q = frame.groupby(["variant", "day"], sort=False)["v"].quantile([0.1, 0.5, 0.9]).unstack()
     q.columns = ["p10", "p50", "p90"]
     return q
@@ -131,8 +140,7 @@ def _fan(ax, ts: pd.DataFrame, value: pd.Series, colours: dict[str, str], plans:
             continue
         g = q.loc[label]
         ax.fill_between(g.index, g["p10"], g["p90"], color=colours[label], alpha=0.18, linewidth=0)
-        ax.plot(g.index, g["p50"], color=colours[label], linewidth=2,
-                label=_("{plan} (median)").format(plan=label))
+        ax.plot(g.index, g["p50"], color=colours[label], linewidth=2, label=_("{plan} (median)").format(plan=label))
     ax.legend(loc="upper left")
 
 
@@ -187,19 +195,33 @@ def chart_cost_margin(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path
                 y = float(np.interp(day, m.index.to_numpy(dtype=float), m["p50"].to_numpy()))
                 ax.axvline(day, color=col, linestyle=":", linewidth=1.2)
                 ax.plot([day], [y], marker="o", color=col, markersize=8)
-                ax.annotate(_payback_label(runset, day), (day, y), textcoords="offset points", xytext=(6, -14),
-                            color=col, fontsize=10)
+                ax.annotate(
+                    _payback_label(runset, day),
+                    (day, y),
+                    textcoords="offset points",
+                    xytext=(6, -14),
+                    color=col,
+                    fontsize=10,
+                )
             else:
                 never.append(label)
-        style = [matplotlib.lines.Line2D([], [], color="#444", linewidth=2, label=_("gross margin")),
-                 matplotlib.lines.Line2D([], [], color="#444", linewidth=2, linestyle="--", label=_("cost"))]
-        first = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                          title=_("plan (median,\nP10–P90 band)"))
+        style = [
+            matplotlib.lines.Line2D([], [], color="#444", linewidth=2, label=_("gross margin")),
+            matplotlib.lines.Line2D([], [], color="#444", linewidth=2, linestyle="--", label=_("cost")),
+        ]
+        first = ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title=_("plan (median,\nP10–P90 band)")
+        )
         ax.add_artist(first)
         if never:
-            style.append(matplotlib.lines.Line2D(
-                [], [], linestyle="none",
-                label=_("no payback within the horizon\n(median future):") + "\n" + "\n".join(never)))
+            style.append(
+                matplotlib.lines.Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    label=_("no payback within the horizon\n(median future):") + "\n" + "\n".join(never),
+                )
+            )
         ax.legend(handles=style, loc="lower left", bbox_to_anchor=(1.01, 0.0))
         _day_axis(ax, runset)
         ax.set_ylabel(_("cumulative, {currency}").format(currency=cur))
@@ -255,8 +277,13 @@ def chart_roi_distribution(runset: "RunSet", table: pd.DataFrame, path: Path) ->
                     body.set_facecolor(colours[label])
                     body.set_alpha(0.25)
             if len(d):
-                ax.boxplot([d], positions=[pos[i]], widths=0.25, showfliers=False,
-                           medianprops={"color": colours[label], "linewidth": 2})
+                ax.boxplot(
+                    [d],
+                    positions=[pos[i]],
+                    widths=0.25,
+                    showfliers=False,
+                    medianprops={"color": colours[label], "linewidth": 2},
+                )
                 jitter = np.linspace(-0.08, 0.08, len(d)) if len(d) > 1 else np.zeros(1)
                 ax.scatter(pos[i] + jitter, d, s=14, color=colours[label], alpha=0.7, zorder=3)
         ax.set_xticks(pos, plans)
@@ -280,11 +307,12 @@ def chart_cost_breakdown(runset: "RunSet", table: pd.DataFrame, path: Path) -> P
         bottom = np.zeros(len(plans))
         for j, c in enumerate(cats):
             vals = means[c].to_numpy(dtype=float)
-            ax.bar(plans, vals, bottom=bottom, color=cmap(j % 20), label=category_label(c[len("cost_"):]), width=0.6)
+            ax.bar(plans, vals, bottom=bottom, color=cmap(j % 20), label=category_label(c[len("cost_") :]), width=0.6)
             bottom += vals
         for i, total in enumerate(bottom):
-            ax.annotate(f"{total:,.0f}", (i, total), textcoords="offset points", xytext=(0, 4),
-                        ha="center", fontsize=10)
+            ax.annotate(
+                f"{total:,.0f}", (i, total), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=10
+            )
         ax.set_ylabel(_currency(runset))
         ax.set_title(chart_title("cost_breakdown"))
         if cats:
@@ -314,16 +342,20 @@ def chart_cohort_retention(runset: "RunSet", path: Path) -> Path:
             if mat.empty:
                 ax.text(0.5, 0.5, _("no cohort data"), ha="center", va="center", transform=ax.transAxes)
                 continue
-            image = ax.imshow(mat.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=0, vmax=1,
-                              interpolation="nearest")
+            image = ax.imshow(
+                mat.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest"
+            )
             ax.set_xlabel(_("weeks since join week"))
             ax.set_ylabel(_("join week (first day)") if cal is not None else _("join week"))
             # at most ~13 labelled ticks per axis (every week up to 13 weeks, then every k-th)
             for set_ticks, labels in ((ax.set_xticks, mat.columns), (ax.set_yticks, mat.index)):
                 step = max(1, int(np.ceil(len(labels) / 13)))
                 pos = range(0, len(labels), step)
-                names = ([cal.week_label(int(labels[k])) for k in pos] if cal is not None and set_ticks == ax.set_yticks
-                         else [str(labels[k]) for k in pos])
+                names = (
+                    [cal.week_label(int(labels[k])) for k in pos]
+                    if cal is not None and set_ticks == ax.set_yticks
+                    else [str(labels[k]) for k in pos]
+                )
                 set_ticks(list(pos), names)
             ax.tick_params(labelsize=8)
         for j in range(n, nrows * ncols):
@@ -355,8 +387,13 @@ def chart_acquisition_sources(runset: "RunSet", path: Path) -> Path:
                 ax.text(0.5, 0.5, _("no joins recorded"), ha="center", va="center", transform=ax.transAxes)
                 continue
             mean = sub.groupby("day")[[f"new_{s}" for s in sources]].mean()
-            ax.stackplot(mean.index, mean.T.to_numpy(), labels=[source_label(x) for x in sources],
-                         colors=[cmap(j % 8) for j in range(len(sources))], alpha=0.9)
+            ax.stackplot(
+                mean.index,
+                mean.T.to_numpy(),
+                labels=[source_label(x) for x in sources],
+                colors=[cmap(j % 8) for j in range(len(sources))],
+                alpha=0.9,
+            )
             ymax = max(ymax, float(mean.sum(axis=1).max()))
             _day_axis(ax, runset)
             ax.set_ylabel(_("new members / day"))
@@ -394,10 +431,8 @@ def make_charts(runset: "RunSet", out_dir: str | Path, table: pd.DataFrame | Non
     out.mkdir(parents=True, exist_ok=True)
     table = kpi_table(runset) if table is None else table
     jobs: list[tuple[str, Callable[[], Path]]] = [
-        ("members", lambda: chart_fan(runset, "members", out / "members.png", _("members"),
-                                      chart_title("members"))),
-        ("dau", lambda: chart_fan(runset, "active", out / "dau.png", _("active members that day"),
-                                  chart_title("dau"))),
+        ("members", lambda: chart_fan(runset, "members", out / "members.png", _("members"), chart_title("members"))),
+        ("dau", lambda: chart_fan(runset, "active", out / "dau.png", _("active members that day"), chart_title("dau"))),
         ("cost_margin", lambda: chart_cost_margin(runset, table, out / "cost_margin.png")),
         ("roi_over_time", lambda: chart_roi_over_time(runset, out / "roi_over_time.png")),
         ("roi_distribution", lambda: chart_roi_distribution(runset, table, out / "roi_distribution.png")),

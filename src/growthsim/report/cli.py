@@ -17,8 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r = subparsers.add_parser(
         "report",
         help=_("rebuild kpis.json, charts and report.html of a run folder"),
-        description=_("Rebuild kpis.json, charts/*.png and report.html from a run folder's "
-                      "saved outputs, without re-running the simulation."),
+        description=_(
+            "Rebuild kpis.json, charts/*.png and report.html from a run folder's "
+            "saved outputs, without re-running the simulation."
+        ),
     )
     r.add_argument("run_dir", metavar="RUN_DIR", help=_("a folder written by 'growthsim run' or 'compare'"))
     r.add_argument("--title", help=_("report title"))

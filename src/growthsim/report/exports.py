@@ -36,8 +36,16 @@ BOM = "\ufeff"
 BOM_CSVS = ("key_figures.csv", "monthly.csv")
 """CSV files written with a UTF-8 BOM (for Excel); all others have none."""
 
-_FORMATS = {"share": "0.0%", "ratio": "0.0%", "money": "#,##0.00", "people": "#,##0",
-            "orders": "#,##0", "invites": "#,##0", "groups": "#,##0", "day": "0"}
+_FORMATS = {
+    "share": "0.0%",
+    "ratio": "0.0%",
+    "money": "#,##0.00",
+    "people": "#,##0",
+    "orders": "#,##0",
+    "invites": "#,##0",
+    "groups": "#,##0",
+    "day": "0",
+}
 
 
 def _num(x: float) -> float | None:
@@ -53,7 +61,7 @@ def _csv_bytes(rows: list[list[object]]) -> bytes:
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    bad = '[]:*?/\\'
+    bad = "[]:*?/\\"
     name = "".join("_" if ch in bad else ch for ch in title)[:31] or "sheet"
     base, i = name, 2
     while name in used:
@@ -63,8 +71,7 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame,
-                  summary: pd.DataFrame) -> list[Path]:
+def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) -> list[Path]:
     """Write ``key_figures.xlsx``, ``key_figures.csv`` and ``monthly.csv``; return them."""
     from openpyxl import Workbook  # noqa: PLC0415
     from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
@@ -79,8 +86,9 @@ def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame,
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
-    csv_rows: list[list[object]] = [[_("section"), _("figure"), _("unit"), "kpi",
-                                     *[f"{p} {q}" for p in plans for q in ("P50", "P10", "P90")]]]
+    csv_rows: list[list[object]] = [
+        [_("section"), _("figure"), _("unit"), "kpi", *[f"{p} {q}" for p in plans for q in ("P50", "P10", "P90")]]
+    ]
     for sec in sections:
         ws = wb.create_sheet(_sheet_name(sec["title"], used))
         ws.append([_("figure"), _("unit")] + [p for p in plans for _q in range(3)])
@@ -106,15 +114,21 @@ def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame,
     # month by month, plans side by side
     ws = wb.create_sheet(_sheet_name(_("Month by month"), used))
     frames = {p: monthly_frame(runset, p) for p in plans}
-    cols = [("members", _("members at month end")), ("active", _("active on the last day")),
-            ("new_members", _("joins")), ("revenue", _("revenue")), ("cost", _("cost"))]
+    cols = [
+        ("members", _("members at month end")),
+        ("active", _("active on the last day")),
+        ("new_members", _("joins")),
+        ("revenue", _("revenue")),
+        ("cost", _("cost")),
+    ]
     ws.append([_("month")] + [f"{p}: {name}" for p in plans for _k, name in cols])
     for cell in ws[1]:
         cell.font = bold
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True)
-    month_csv: list[list[object]] = [[_("plan"), _("month"), _("first day"), _("last day"),
-                                      *[name for _k, name in cols]]]
+    month_csv: list[list[object]] = [
+        [_("plan"), _("month"), _("first day"), _("last day"), *[name for _k, name in cols]]
+    ]
     n_months = max((len(f) for f in frames.values()), default=0)
     for i in range(n_months):
         label = next((f.iloc[i]["month"] for f in frames.values() if i < len(f)), "")
@@ -140,7 +154,9 @@ def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame,
     ws.column_dimensions["D"].width = 80
     buf = io.BytesIO()
     wb.save(buf)
-    written = [atomic_write_bytes(out / "key_figures.xlsx", buf.getvalue()),
-               atomic_write_bytes(out / "key_figures.csv", _csv_bytes(csv_rows)),
-               atomic_write_bytes(out / "monthly.csv", _csv_bytes(month_csv))]
+    written = [
+        atomic_write_bytes(out / "key_figures.xlsx", buf.getvalue()),
+        atomic_write_bytes(out / "key_figures.csv", _csv_bytes(csv_rows)),
+        atomic_write_bytes(out / "monthly.csv", _csv_bytes(month_csv)),
+    ]
     return written

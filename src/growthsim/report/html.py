@@ -35,25 +35,61 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 NOT_WITHIN = N_("not within horizon")
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (N_("Acquisition"), ("members_final", "members_ever", "new_members", "new_members_per_day", "cac",
-                         "cac_all_in")),
+    (N_("Acquisition"), ("members_final", "members_ever", "new_members", "new_members_per_day", "cac", "cac_all_in")),
     (N_("Activity"), ("dau", "wau", "mau", "dau_mau", "active_share", "top20_share", "top1_share", "groups")),
-    (N_("Retention"), ("retention_d1", "retention_d7", "retention_d30", "retention_w1", "retention_w4",
-                       "churn_rate_daily", "churn_rate_30d", "churned", "dormant_share", "recalled", "woken")),
-    (N_("Referral"), ("invites_sent", "invites_accepted", "invite_accept_rate", "viral_k",
-                      "referrals_per_member", "viral_cycle_days")),
-    (N_("Revenue"), ("paying", "conversion_rate", "repurchase_rate", "orders", "orders_per_payer", "revenue",
-                     "gross_margin", "ltv_realised", "ltv_projected", "vip_members", "vip_members_ever")),
-    (N_("Economics"), ("cost", "profit", "roi", "payback_day", "paid_back", "cost_per_paying",
-                       "budget_exhausted_day")),
+    (
+        N_("Retention"),
+        (
+            "retention_d1",
+            "retention_d7",
+            "retention_d30",
+            "retention_w1",
+            "retention_w4",
+            "churn_rate_daily",
+            "churn_rate_30d",
+            "churned",
+            "dormant_share",
+            "recalled",
+            "woken",
+        ),
+    ),
+    (
+        N_("Referral"),
+        (
+            "invites_sent",
+            "invites_accepted",
+            "invite_accept_rate",
+            "viral_k",
+            "referrals_per_member",
+            "viral_cycle_days",
+        ),
+    ),
+    (
+        N_("Revenue"),
+        (
+            "paying",
+            "conversion_rate",
+            "repurchase_rate",
+            "orders",
+            "orders_per_payer",
+            "revenue",
+            "gross_margin",
+            "ltv_realised",
+            "ltv_projected",
+            "vip_members",
+            "vip_members_ever",
+        ),
+    ),
+    (N_("Economics"), ("cost", "profit", "roi", "payback_day", "paid_back", "cost_per_paying", "budget_exhausted_day")),
 )
 _PREFIX_SECTION = {"joins_": "Acquisition", "cac_": "Acquisition", "cost_": "Economics"}
 HEADLINE = N_("Headline")
 OTHER = N_("Other")
 
 
-def fmt(name: str, value: float | None, signed: bool = False, currency: str | None = None,
-        dates: Calendar | None = None) -> str:
+def fmt(
+    name: str, value: float | None, signed: bool = False, currency: str | None = None, dates: Calendar | None = None
+) -> str:
     """Format a KPI value for people: shares as %, counts as whole numbers, money with
     thousands separators (and its unit when ``currency`` is given), days as ``day N`` or
     the date (NaN payback: "not within horizon")."""
@@ -141,8 +177,7 @@ def _when(day: float, dates: Calendar | None) -> str:
     return nb.day_word(day, dates)
 
 
-def _payback_words(summary: pd.DataFrame, table: pd.DataFrame, variant: str,
-                   dates: Calendar | None = None) -> str:
+def _payback_words(summary: pd.DataFrame, table: pd.DataFrame, variant: str, dates: Calendar | None = None) -> str:
     """``pays back on day N`` (median over futures) or ``does not pay back within the
     horizon`` with the share of futures that do."""
     p50 = _payback_day(summary, variant)
@@ -151,12 +186,14 @@ def _payback_words(summary: pd.DataFrame, table: pd.DataFrame, variant: str,
         return _("pays back on {when}").format(when=_when(p50, dates))
     if np.isfinite(share) and share > 0:
         return _("does not pay back within the horizon in most futures (only {share} do)").format(
-            share=nb.share(share).replace(".0%", "%"))
+            share=nb.share(share).replace(".0%", "%")
+        )
     return _("does not pay back within the horizon")
 
 
-def _payback_compared(summary: pd.DataFrame, table: pd.DataFrame, base: str, other: str,
-                      dates: Calendar | None = None) -> str:
+def _payback_compared(
+    summary: pd.DataFrame, table: pd.DataFrame, base: str, other: str, dates: Calendar | None = None
+) -> str:
     a, b = _payback_day(summary, base), _payback_day(summary, other)
     words = _payback_words(summary, table, other, dates)
     if np.isfinite(a) and np.isfinite(b):
@@ -164,8 +201,7 @@ def _payback_compared(summary: pd.DataFrame, table: pd.DataFrame, base: str, oth
     if np.isfinite(b):
         return _("{words}, while {base} does not within the horizon").format(words=words, base=base)
     if np.isfinite(a):
-        return _("{words}, while {base} pays back on {when}").format(words=words, base=base,
-                                                                       when=_when(a, dates))
+        return _("{words}, while {base} pays back on {when}").format(words=words, base=base, when=_when(a, dates))
     return _("like {base}, {words}").format(base=base, words=words)
 
 
@@ -189,33 +225,45 @@ def verdict(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame | None 
     m = _stat(summary, base, "members_final")
     roi = _stat(summary, base, "roi")
     pay = _stat(summary, base, "paying")
-    by = (_(" by {when}").format(when=_when(horizon - 1, dates)) if horizon else "")
-    out.append(_(
-        "Plan {plan} reaches ~{members} members{by} (P10–P90 {range}), {paying} of them paying; "
-        "median ROI {roi} (P10–P90 {roi_range}); it {payback}."
-    ).format(
-        plan=base, members=nb.count(m["p50"]), by=by,
-        range=nb.span(nb.count(m["p10"]), nb.count(m["p90"])),
-        paying=nb.count(pay["p50"]), roi=nb.share(roi["p50"]),
-        roi_range=nb.span(nb.share(roi["p10"]), nb.share(roi["p90"])),
-        payback=_payback_words(summary, table, base, dates),
-    ))
+    by = _(" by {when}").format(when=_when(horizon - 1, dates)) if horizon else ""
+    out.append(
+        _(
+            "Plan {plan} reaches ~{members} members{by} (P10–P90 {range}), {paying} of them paying; "
+            "median ROI {roi} (P10–P90 {roi_range}); it {payback}."
+        ).format(
+            plan=base,
+            members=nb.count(m["p50"]),
+            by=by,
+            range=nb.span(nb.count(m["p10"]), nb.count(m["p90"])),
+            paying=nb.count(pay["p50"]),
+            roi=nb.share(roi["p50"]),
+            roi_range=nb.span(nb.share(roi["p10"]), nb.share(roi["p90"])),
+            payback=_payback_words(summary, table, base, dates),
+        )
+    )
     for other in plans[1:]:
         d = paired_differences(table, base, other).set_index("kpi")
         dm = d.loc["members_final"]
         profit = d.loc["profit"] if "profit" in d.index else None
         better = profit["prob_b_better"] if profit is not None else float("nan")
         dp = profit["mean_diff"] if profit is not None else float("nan")
-        template = (_("Plan {plan} adds ~{n} members vs {base}") if dm["mean_diff"] >= 0
-                    else _("Plan {plan} loses ~{n} members vs {base}"))
-        out.append(template.format(plan=other, n=nb.count(abs(dm["mean_diff"])), base=base) + _(
-            " (P10–P90 {range}) and {payback}; its profit differs by {profit} on average and it "
-            "is better (more profit) in {share} of simulated futures."
-        ).format(
-            range=nb.span(nb.count(dm["p10_diff"], signed=True), nb.count(dm["p90_diff"], signed=True)),
-            payback=_payback_compared(summary, table, base, other, dates),
-            profit=nb.money(dp, cur, signed=True), share=_pct(better),
-        ))
+        template = (
+            _("Plan {plan} adds ~{n} members vs {base}")
+            if dm["mean_diff"] >= 0
+            else _("Plan {plan} loses ~{n} members vs {base}")
+        )
+        out.append(
+            template.format(plan=other, n=nb.count(abs(dm["mean_diff"])), base=base)
+            + _(
+                " (P10–P90 {range}) and {payback}; its profit differs by {profit} on average and it "
+                "is better (more profit) in {share} of simulated futures."
+            ).format(
+                range=nb.span(nb.count(dm["p10_diff"], signed=True), nb.count(dm["p90_diff"], signed=True)),
+                payback=_payback_compared(summary, table, base, other, dates),
+                profit=nb.money(dp, cur, signed=True),
+                share=_pct(better),
+            )
+        )
     return out
 
 
@@ -284,7 +332,10 @@ def key_figure_rows(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame
                 cell = {
                     "median": fmt(k, s["p50"], dates=dates),
                     "range": nb.span(fmt(k, s["p10"], dates=dates), fmt(k, s["p90"], dates=dates)),
-                    "p10": s["p10"], "p50": s["p50"], "p90": s["p90"], "mean": s["mean"],
+                    "p10": s["p10"],
+                    "p50": s["p50"],
+                    "p90": s["p90"],
+                    "mean": s["mean"],
                     "diff": None,
                 }
                 if p in diffs and k in diffs[p].index:
@@ -297,8 +348,15 @@ def key_figure_rows(runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame
                         cell["better_text"] = _pct(prob)
                         cell["cls"] = "better" if prob > 0.5 else ("worse" if prob < 0.5 else "")
                 cells.append(cell)
-            rows.append({"key": k, "label": kpi_label(k), "unit": unit_words(k, cur),
-                         "definition": kpi_description(k), "cells": cells})
+            rows.append(
+                {
+                    "key": k,
+                    "label": kpi_label(k),
+                    "unit": unit_words(k, cur),
+                    "definition": kpi_description(k),
+                    "cells": cells,
+                }
+            )
         sections.append({"title": _(sec_title), "rows": rows})
     return sections
 
@@ -316,33 +374,44 @@ def render_html(
     plans = list(runset.plans)
     colours = plan_colours(plans)
     if not title:
-        title = (_("Comparison: {plans}").format(plans=_(" vs ").join(plans)) if len(plans) > 1
-                 else _("Forecast: {plan}").format(plan=plans[0]))
+        title = (
+            _("Comparison: {plans}").format(plans=_(" vs ").join(plans))
+            if len(plans) > 1
+            else _("Forecast: {plan}").format(plan=plans[0])
+        )
     n_rep = int(table.groupby("variant").size().max()) if len(table) else 0
     first = runset.plans.get(plans[0]) if plans else None
     dates = plan_calendar(runset.plans.values())
     flat = _plan_dicts(runset)
     keys = list(dict.fromkeys(k for d in flat.values() for k in d))
     differ = [k for k in keys if len({repr(d.get(k)) for d in flat.values()}) > 1]
-    inputs = [{"key": k, "differs": k in differ, "values": [_show(flat[p].get(k)) for p in plans]}
-              for k in keys]
-    chart_list = [{"key": key, "caption": chart_title(key),
-                   "data": base64.b64encode(Path(path).read_bytes()).decode("ascii")}
-                  for key, path in charts.items()]
+    inputs = [{"key": k, "differs": k in differ, "values": [_show(flat[p].get(k)) for p in plans]} for k in keys]
+    chart_list = [
+        {"key": key, "caption": chart_title(key), "data": base64.b64encode(Path(path).read_bytes()).decode("ascii")}
+        for key, path in charts.items()
+    ]
     definitions = [{"key": k, "label": kpi_label(k), "text": kpi_description(k)} for k in kpi_columns(table)]
     meta = {
-        "plans": len(plans), "replicates": n_rep,
+        "plans": len(plans),
+        "replicates": n_rep,
         "horizon": first.horizon_days if first is not None else None,
         "currency": nb.currency_unit(first.economics.currency) if first is not None else None,
         "start": dates.label(0) if dates else None,
         "end": dates.label(first.horizon_days - 1) if dates and first is not None else None,
     }
     page = render_template(
-        "report.html", title=title, plans=[{"label": p, "colour": colours[p]} for p in plans],
-        meta=meta, verdict=verdict(runset, table, summary),
-        inputs=inputs, differ=[i for i in inputs if i["differs"]],
-        sections=key_figure_rows(runset, table, summary), charts=chart_list,
-        definitions=definitions, periods=periods or [], font_face="@@FONT@@",
+        "report.html",
+        title=title,
+        plans=[{"label": p, "colour": colours[p]} for p in plans],
+        meta=meta,
+        verdict=verdict(runset, table, summary),
+        inputs=inputs,
+        differ=[i for i in inputs if i["differs"]],
+        sections=key_figure_rows(runset, table, summary),
+        charts=chart_list,
+        definitions=definitions,
+        periods=periods or [],
+        font_face="@@FONT@@",
         decision=decision_section(runset),
     )
     return page.replace("@@FONT@@", _font_face(page), 1)
@@ -357,5 +426,7 @@ def _font_face(page: str) -> str:
     data = base64.b64encode(woff).decode("ascii")
     # first in the font list but limited to East Asian code points: Latin text keeps the
     # Latin fonts, and the browser waits for this font before drawing any CJK text
-    return ('<style>@font-face{font-family:"growthsim CJK";unicode-range:U+2E80-FFFF,U+20000-3FFFF;'
-            f'src:url(data:font/woff;base64,{data}) format("woff");}}</style>')
+    return (
+        '<style>@font-face{font-family:"growthsim CJK";unicode-range:U+2E80-FFFF,U+20000-3FFFF;'
+        f'src:url(data:font/woff;base64,{data}) format("woff");}}</style>'
+    )

@@ -28,9 +28,14 @@ def month_bounds(horizon: int, cal: Calendar | None) -> list[tuple[int, int, str
             e = (starts[i + 1] - 1) if i + 1 < len(starts) else horizon - 1
             out.append((s, e, cal.month_label(cal.date(s))))
         return out
-    return [(s, min(s + 29, horizon - 1),
-             _("month {n} (days {first}–{last})").format(n=s // 30 + 1, first=s, last=min(s + 29, horizon - 1)))
-            for s in range(0, horizon, 30)]
+    return [
+        (
+            s,
+            min(s + 29, horizon - 1),
+            _("month {n} (days {first}–{last})").format(n=s // 30 + 1, first=s, last=min(s + 29, horizon - 1)),
+        )
+        for s in range(0, horizon, 30)
+    ]
 
 
 def monthly_frame(runset: "RunSet", label: str) -> pd.DataFrame:
@@ -60,11 +65,24 @@ def monthly_blocks(runset: "RunSet", colours: dict[str, str]) -> list[dict[str, 
     for label, plan in runset.plans.items():
         cur = plan.economics.currency if plan is not None else None
         f = monthly_frame(runset, label)
-        head = [_("month"), _("members at month end"), _("active on the last day"), _("joins"),
-                _("revenue, {currency}").format(currency=nb.currency_unit(cur)),
-                _("cost, {currency}").format(currency=nb.currency_unit(cur))]
-        rows = [[r["month"], nb.count(r["members"]), nb.count(r["active"]), nb.count(r["new_members"]),
-                 nb.money(r["revenue"], cur, unit=False), nb.money(r["cost"], cur, unit=False)]
-                for r in f.to_dict("records")]
+        head = [
+            _("month"),
+            _("members at month end"),
+            _("active on the last day"),
+            _("joins"),
+            _("revenue, {currency}").format(currency=nb.currency_unit(cur)),
+            _("cost, {currency}").format(currency=nb.currency_unit(cur)),
+        ]
+        rows = [
+            [
+                r["month"],
+                nb.count(r["members"]),
+                nb.count(r["active"]),
+                nb.count(r["new_members"]),
+                nb.money(r["revenue"], cur, unit=False),
+                nb.money(r["cost"], cur, unit=False),
+            ]
+            for r in f.to_dict("records")
+        ]
         blocks.append({"plan": label, "colour": colours.get(label, "#888"), "head": head, "rows": rows})
     return blocks

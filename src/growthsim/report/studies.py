@@ -75,18 +75,26 @@ def sweep_tables(results: pd.DataFrame, factors: list[str], kpis: list[str]) -> 
     frame = results.copy(deep=False)
     frame.attrs = {}  # a sweep's attrs hold frames (series), which pandas cannot compare when combining
     ok = frame[frame["status"] == "ok"] if "status" in frame else frame
-    return ok.groupby("point", sort=True).agg({**{f: "first" for f in factors}, **{k: "mean" for k in kpis}}).reset_index()
+    return (
+        ok.groupby("point", sort=True).agg({**{f: "first" for f in factors}, **{k: "mean" for k in kpis}}).reset_index()
+    )
 
 
-def write_sweep_summary(out_dir: str | Path, results: pd.DataFrame, factors: list[str] | None = None,
-                        kpis: list[str] | None = None, title: str | None = None) -> Path:
+def write_sweep_summary(
+    out_dir: str | Path,
+    results: pd.DataFrame,
+    factors: list[str] | None = None,
+    kpis: list[str] | None = None,
+    title: str | None = None,
+) -> Path:
     """Write ``summary.html`` (and ``summary_<kpi>.png`` heatmaps for two-factor designs)."""
     out = Path(out_dir)
     results = results.copy(deep=False)
     results.attrs = {}
     factors = factors or [c for c in results.columns if "." in c]
-    kpis = kpis or [c for c in results.columns
-                    if c not in KEYS and c not in factors and pd.api.types.is_numeric_dtype(results[c])]
+    kpis = kpis or [
+        c for c in results.columns if c not in KEYS and c not in factors and pd.api.types.is_numeric_dtype(results[c])
+    ]
     means = sweep_tables(results, factors, kpis)
     n_rep = int(results.groupby("point").size().max()) if len(results) else 0
     failed = int((results["status"] != "ok").sum()) if "status" in results else 0
@@ -96,12 +104,19 @@ def write_sweep_summary(out_dir: str | Path, results: pd.DataFrame, factors: lis
         order = means.sort_values(k, ascending=d < 0, na_position="last")
         best = order.head(3) if d != 0 else order.head(0)
         block: dict[str, Any] = {
-            "kpi": k, "label": kpi_label(k),
-            "direction": _("higher is better") if d > 0 else (_("lower is better") if d < 0 else _("neither higher nor lower is better")),
-            "best": [{"point": int(r["point"]), "factors": [str(r[f]) for f in factors], "value": fmt(k, r[k])}
-                     for r in best.to_dict("records")],
-            "rows": [{"point": int(r["point"]), "factors": [str(r[f]) for f in factors], "value": fmt(k, r[k])}
-                     for r in means.to_dict("records")],
+            "kpi": k,
+            "label": kpi_label(k),
+            "direction": _("higher is better")
+            if d > 0
+            else (_("lower is better") if d < 0 else _("neither higher nor lower is better")),
+            "best": [
+                {"point": int(r["point"]), "factors": [str(r[f]) for f in factors], "value": fmt(k, r[k])}
+                for r in best.to_dict("records")
+            ],
+            "rows": [
+                {"point": int(r["point"]), "factors": [str(r[f]) for f in factors], "value": fmt(k, r[k])}
+                for r in means.to_dict("records")
+            ],
             "image": None,
         }
         if len(factors) == 2 and len(means) > 1:
@@ -109,9 +124,18 @@ def write_sweep_summary(out_dir: str | Path, results: pd.DataFrame, factors: lis
             atomic_write_bytes(out / f"summary_{_safe(k)}.png", png)
             block["image"] = base64.b64encode(png).decode("ascii")
         blocks.append(block)
-    page = render_template("study.html", kind="sweep", title=title or _("Sweep summary"),
-                           factors=factors, blocks=blocks, n_points=len(means), n_rep=n_rep,
-                           failed=failed, warnings=[], sens=[])
+    page = render_template(
+        "study.html",
+        kind="sweep",
+        title=title or _("Sweep summary"),
+        factors=factors,
+        blocks=blocks,
+        n_points=len(means),
+        n_rep=n_rep,
+        failed=failed,
+        warnings=[],
+        sens=[],
+    )
     return atomic_write_text(out / "summary.html", page)
 
 
@@ -125,21 +149,33 @@ def sensitivity_warnings(indices: pd.DataFrame, method: str, n: int | None) -> l
     """Sentences on why the indices may not mean much (empty: no warning)."""
     out = []
     if method == "sobol" and n is not None and n < SOBOL_MIN_BASE:
-        out.append(_("Only {n} Sobol' base samples: indices from fewer than {m} are rough; read the "
-                     "confidence intervals before ranking the factors.").format(n=n, m=SOBOL_MIN_BASE))
+        out.append(
+            _(
+                "Only {n} Sobol' base samples: indices from fewer than {m} are rough; read the "
+                "confidence intervals before ranking the factors."
+            ).format(n=n, m=SOBOL_MIN_BASE)
+        )
     if method == "morris" and n is not None and n < MORRIS_MIN_TRAJECTORIES:
-        out.append(_("Only {n} Morris trajectories: rankings from fewer than {m} are unreliable.").format(
-            n=n, m=MORRIS_MIN_TRAJECTORIES))
+        out.append(
+            _("Only {n} Morris trajectories: rankings from fewer than {m} are unreliable.").format(
+                n=n, m=MORRIS_MIN_TRAJECTORIES
+            )
+        )
     if method == "sobol" and len(indices):
         wide = indices[(indices["S1_conf"] > WIDE_CI) | (indices["ST_conf"] > WIDE_CI)]
         if len(wide):
-            out.append(_("{k} of {n} indices have a confidence interval wider than ±{w}: the sample is too "
-                         "small to tell those factors apart.").format(k=len(wide), n=len(indices), w=WIDE_CI))
+            out.append(
+                _(
+                    "{k} of {n} indices have a confidence interval wider than ±{w}: the sample is too "
+                    "small to tell those factors apart."
+                ).format(k=len(wide), n=len(indices), w=WIDE_CI)
+            )
     return out
 
 
-def write_sensitivity_summary(out_dir: str | Path, indices: pd.DataFrame, n: int | None = None,
-                              title: str | None = None) -> Path:
+def write_sensitivity_summary(
+    out_dir: str | Path, indices: pd.DataFrame, n: int | None = None, title: str | None = None
+) -> Path:
     """Write ``summary.html``: the indices per KPI with confidence intervals, the charts
     already in ``out_dir`` embedded, and the small-sample warnings."""
     out = Path(out_dir)
@@ -157,13 +193,32 @@ def write_sensitivity_summary(out_dir: str | Path, indices: pd.DataFrame, n: int
             rows.append({"factor": r["factor"], "cells": cells, "wide": bool(flag)})
         chart = out / f"sensitivity_{_safe(str(kpi))}.png"
         tornado = out / f"tornado_{_safe(str(kpi))}.png"
-        sens.append({"kpi": kpi, "label": kpi_label(str(kpi)), "rows": rows, "note": d["note"].iloc[0],
-                     "images": [base64.b64encode(p.read_bytes()).decode("ascii") for p in (chart, tornado) if p.is_file()]})
-    head = ([_("S1, first order (95% CI)"), _("ST, total (95% CI)")] if method == "sobol"
-            else [_("mu*, mean |effect| (95% CI)"), _("sigma, spread of effects")])
-    page = render_template("study.html", kind="sensitivity", title=title or _("Sensitivity summary"),
-                           method=method, head=head, sens=sens, n=n,
-                           warnings=sensitivity_warnings(indices, method, n), blocks=[], factors=[])
+        sens.append(
+            {
+                "kpi": kpi,
+                "label": kpi_label(str(kpi)),
+                "rows": rows,
+                "note": d["note"].iloc[0],
+                "images": [base64.b64encode(p.read_bytes()).decode("ascii") for p in (chart, tornado) if p.is_file()],
+            }
+        )
+    head = (
+        [_("S1, first order (95% CI)"), _("ST, total (95% CI)")]
+        if method == "sobol"
+        else [_("mu*, mean |effect| (95% CI)"), _("sigma, spread of effects")]
+    )
+    page = render_template(
+        "study.html",
+        kind="sensitivity",
+        title=title or _("Sensitivity summary"),
+        method=method,
+        head=head,
+        sens=sens,
+        n=n,
+        warnings=sensitivity_warnings(indices, method, n),
+        blocks=[],
+        factors=[],
+    )
     return atomic_write_text(out / "summary.html", page)
 
 

@@ -21,17 +21,25 @@ TEMPLATES: dict[str, str] = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("schema", help=_("print the JSON Schema of scenario files (or the field reference)"),
-                       description=_("Print the JSON Schema of scenario files, for editors' YAML language "
-                       "servers (e.g. '# yaml-language-server: $schema=scenario.schema.json'); with "
-                       "--markdown the field reference (docs/scenario.md) instead."))
+    s = sub.add_parser(
+        "schema",
+        help=_("print the JSON Schema of scenario files (or the field reference)"),
+        description=_(
+            "Print the JSON Schema of scenario files, for editors' YAML language "
+            "servers (e.g. '# yaml-language-server: $schema=scenario.schema.json'); with "
+            "--markdown the field reference (docs/scenario.md) instead."
+        ),
+    )
     s.add_argument("--markdown", action="store_true", help=_("the field reference as Markdown"))
     s.set_defaults(func=cmd_schema)
 
-    i = sub.add_parser("init", help=_("write a commented starter scenario file"),
-                       description=_("Write a commented starter plan that 'growthsim check' accepts. "
-                                     "Templates: {list}").format(
-                           list="; ".join(f"{k}: {_(v)}" for k, v in TEMPLATES.items())))
+    i = sub.add_parser(
+        "init",
+        help=_("write a commented starter scenario file"),
+        description=_("Write a commented starter plan that 'growthsim check' accepts. Templates: {list}").format(
+            list="; ".join(f"{k}: {_(v)}" for k, v in TEMPLATES.items())
+        ),
+    )
     i.add_argument("template", nargs="?", default="brand", help=_("brand, store, school or interest (default: brand)"))
     i.add_argument("path", nargs="?", help=_("file to write (default: TEMPLATE.yaml here)"))
     i.add_argument("--force", action="store_true", help=_("overwrite an existing file"))
@@ -56,8 +64,11 @@ def template_text(name: str) -> str:
 
         close = difflib.get_close_matches(name, list(TEMPLATES), n=1)
         hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
-        raise UserError(_("no template '{name}'{hint}; expected one of: {names}").format(
-            name=name, hint=hint, names=", ".join(TEMPLATES)))
+        raise UserError(
+            _("no template '{name}'{hint}; expected one of: {names}").format(
+                name=name, hint=hint, names=", ".join(TEMPLATES)
+            )
+        )
     from growthsim.i18n import get_language  # noqa: PLC0415
 
     folder = TEMPLATES_DIR / "zh" if get_language() == "zh" else TEMPLATES_DIR
@@ -80,6 +91,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     from growthsim.scenario.loader import ScenarioFile  # noqa: PLC0415
 
     ScenarioFile(path)  # the starter plan is valid as written
-    print(_("wrote {path} ({what}); next: growthsim check {path}, then growthsim run {path} --all-variants").format(
-        path=path, what=_(TEMPLATES[args.template])))
+    print(
+        _("wrote {path} ({what}); next: growthsim check {path}, then growthsim run {path} --all-variants").format(
+            path=path, what=_(TEMPLATES[args.template])
+        )
+    )
     return 0

@@ -33,12 +33,16 @@ def _convert(value: Any, start: dt.date | None, where: str) -> Any:
     if d is None:
         return value
     if start is None:
-        raise ValueError(f"{where}: the date {d.isoformat()} needs 'start_date' (the date of day 0) "
-                         "at the top of the scenario; found no start_date")
+        raise ValueError(
+            f"{where}: the date {d.isoformat()} needs 'start_date' (the date of day 0) "
+            "at the top of the scenario; found no start_date"
+        )
     day = (d - start).days
     if day < 0:
-        raise ValueError(f"{where}: the date {d.isoformat()} is before start_date "
-                         f"({start.isoformat()}); expected a date on or after it")
+        raise ValueError(
+            f"{where}: the date {d.isoformat()} is before start_date "
+            f"({start.isoformat()}); expected a date on or after it"
+        )
     return day
 
 
@@ -86,6 +90,7 @@ def _target_date(target: Any, start: dt.date | None, where: str) -> Any:
     # a resolved plan (scenario.resolved.yaml) carries both the date and its day: they agree
     given = [k for k in ("day", "month") if target.get(k) is not None and not (k == "day" and target[k] == day + 1)]
     if given:
-        raise ValueError(f"{where}.date: give the checkpoint as one of day, month or date; "
-                         f"found date and {' and '.join(given)}")
+        raise ValueError(
+            f"{where}.date: give the checkpoint as one of day, month or date; found date and {' and '.join(given)}"
+        )
     return {**target, "date": _as_date(target["date"]).isoformat(), "day": day + 1}  # type: ignore[union-attr]

@@ -62,7 +62,7 @@ def format_errors(
                 if full[:cut] in lines:
                     line = lines[full[:cut]]
                     break
-            msgs.append(located(file, line, path, msg_text[len(named.group(0)):].lstrip(" :") or msg_text))
+            msgs.append(located(file, line, path, msg_text[len(named.group(0)) :].lstrip(" :") or msg_text))
             continue
         if kind == "value_error" and not loc:
             msgs.append(located(file, line, path, msg_text))
@@ -142,8 +142,12 @@ class ScenarioFile:
         variants = raw.pop("variants", None) or {}
         if not isinstance(variants, dict):
             raise ScenarioError(
-                located(str(self.path), lines.get(("variants",)), "variants",
-                        f"expected a mapping of variant name -> overrides, found {_describe(variants)}")
+                located(
+                    str(self.path),
+                    lines.get(("variants",)),
+                    "variants",
+                    f"expected a mapping of variant name -> overrides, found {_describe(variants)}",
+                )
             )
         self.raw = raw
         self._resolve_paths(raw)
@@ -155,21 +159,35 @@ class ScenarioFile:
             try:
                 printable_name(name)
             except ValueError as exc:
-                raise ScenarioError(located(str(self.path), lines.get(("variants", name)), "variants", str(exc))) from None
+                raise ScenarioError(
+                    located(str(self.path), lines.get(("variants", name)), "variants", str(exc))
+                ) from None
             if name == "base":
                 raise ScenarioError(
-                    located(str(self.path), lines.get(("variants", name)), f"variants.{name}",
-                            "'base' is reserved for the plan without overrides")
+                    located(
+                        str(self.path),
+                        lines.get(("variants", name)),
+                        f"variants.{name}",
+                        "'base' is reserved for the plan without overrides",
+                    )
                 )
             if not isinstance(over, dict):
                 raise ScenarioError(
-                    located(str(self.path), lines.get(("variants", name)), f"variants.{name}",
-                            f"expected a mapping of overrides, found {_describe(over)}")
+                    located(
+                        str(self.path),
+                        lines.get(("variants", name)),
+                        f"variants.{name}",
+                        f"expected a mapping of overrides, found {_describe(over)}",
+                    )
                 )
             if "variants" in over:
                 raise ScenarioError(
-                    located(str(self.path), lines.get(("variants", name, "variants")),
-                            f"variants.{name}.variants", "variants cannot be nested")
+                    located(
+                        str(self.path),
+                        lines.get(("variants", name, "variants")),
+                        f"variants.{name}.variants",
+                        "variants cannot be nested",
+                    )
                 )
             self._resolve_paths(over)
             merged = deep_merge(raw, over)

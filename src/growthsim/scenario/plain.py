@@ -20,8 +20,10 @@ def expand_group_count(data: Any) -> Any:
     if n is None or isinstance(n, bool) or not isinstance(n, int) or n < 1:
         return data  # absent, or let the schema report the bad value
     if g.get("max_groups") is not None and g["max_groups"] != n:
-        raise ValueError(f"groups.max_groups: {g['max_groups']} disagrees with groups.count ({n}); "
-                         "expected one of the two, or the same number")
+        raise ValueError(
+            f"groups.max_groups: {g['max_groups']} disagrees with groups.count ({n}); "
+            "expected one of the two, or the same number"
+        )
     g["max_groups"] = n
     if g.get("target_size") is None:
         members = cast(dict[str, Any], data.get("members")) if isinstance(data.get("members"), dict) else {}

@@ -29,8 +29,10 @@ from growthsim.scenario import schema as S
 
 DOCS = {"en": "docs/scenario.md", "zh": "docs/scenario.zh.md"}
 FILE_LEVEL = {
-    "variants": N_("named variants of the plan: variant name -> overrides of any fields above "
-                   "(mappings are merged key by key, lists replaced, null resets a field to its default)"),
+    "variants": N_(
+        "named variants of the plan: variant name -> overrides of any fields above "
+        "(mappings are merged key by key, lists replaced, null resets a field to its default)"
+    ),
 }
 
 MEANINGS = {
@@ -48,15 +50,22 @@ MEANINGS = {
     "min_tenure_days": N_("days in the community before a member can be promoted"),
     "groups_each": N_("groups each volunteer admin runs"),
     "hours_per_day": N_("hours of attention per volunteer admin per day"),
-    "objective": N_("hit_all_then_cost: the best chance of hitting every stage target, then the lowest "
-                    "monthly spend; profit: the highest median profit"),
+    "objective": N_(
+        "hit_all_then_cost: the best chance of hitting every stage target, then the lowest "
+        "monthly spend; profit: the highest median profit"
+    ),
 }
 """Meanings of fields the schema leaves without a description, by field name."""
 
 _UNIT_WORDS = (
-    ("money/day", N_("money / day")), ("money/month", N_("money / month")), ("money", N_("money")),
-    ("people/day", N_("people / day")), ("people", N_("people")), ("days", N_("days")),
-    ("hours", N_("hours")), ("stimulus units/day", N_("stimulus / day")),
+    ("money/day", N_("money / day")),
+    ("money/month", N_("money / month")),
+    ("money", N_("money")),
+    ("people/day", N_("people / day")),
+    ("people", N_("people")),
+    ("days", N_("days")),
+    ("hours", N_("hours")),
+    ("stimulus units/day", N_("stimulus / day")),
 )
 
 
@@ -104,7 +113,9 @@ def _type_words(tp: Any) -> str:
     if isinstance(tp, type):
         if issubclass(tp, BaseModel):
             return _("section")
-        return {bool: _("true / false"), int: _("whole number"), float: _("number"), str: _("text")}.get(tp, tp.__name__)
+        return {bool: _("true / false"), int: _("whole number"), float: _("number"), str: _("text")}.get(
+            tp, tp.__name__
+        )
     return str(tp)
 
 
@@ -150,12 +161,24 @@ def _unit(name: str, info: FieldInfo, tp: Any) -> str:
         return _("day number")
     if name.endswith("_days"):
         return _("days")
-    if desc.startswith("money per") or name in ("reward", "prize", "salary_per_month", "stipend_per_month",
-                                                 "cost_per_post", "budget_cap", "total", "monthly_cap"):
+    if desc.startswith("money per") or name in (
+        "reward",
+        "prize",
+        "salary_per_month",
+        "stipend_per_month",
+        "cost_per_post",
+        "budget_cap",
+        "total",
+        "monthly_cap",
+    ):
         return _("money")
     if "N groups" in desc or name == "max_groups":
         return _("groups")
-    if desc.startswith(("people", "members", "volunteer admins", "KOLs")) or name in ("count", "per_round", "max_total"):
+    if desc.startswith(("people", "members", "volunteer admins", "KOLs")) or name in (
+        "count",
+        "per_round",
+        "max_total",
+    ):
         return _("people")
     if desc.startswith("days") or desc.startswith("interval"):
         return _("days")
@@ -209,7 +232,13 @@ def field_rows(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, 
         elif typing.get_origin(inner) is dict:
             for m in _models_in(typing.get_args(inner)[1]):
                 kind = m.model_fields.get("kind") or m.model_fields.get("role")
-                tag = f" ({kind.default})" if kind is not None and isinstance(kind.default, str) and len(_models_in(typing.get_args(inner)[1])) > 1 else ""
+                tag = (
+                    f" ({kind.default})"
+                    if kind is not None
+                    and isinstance(kind.default, str)
+                    and len(_models_in(typing.get_args(inner)[1])) > 1
+                    else ""
+                )
                 nested.append((f"{path}.<name>{tag}", m))
             if not desc:
                 desc = _("named entries: see `{path}.<name>`").format(path=path)
@@ -245,8 +274,13 @@ def catalogue_terms() -> Iterator[tuple[str, str]]:
                 yield "growthsim/scenario/schema.py", info.description
             inner = _strip_optional(info.annotation)
             origin = typing.get_origin(inner)
-            args = (typing.get_args(inner)[1] if origin is dict
-                    else typing.get_args(inner)[0] if origin is list else info.annotation)
+            args = (
+                typing.get_args(inner)[1]
+                if origin is dict
+                else typing.get_args(inner)[0]
+                if origin is list
+                else info.annotation
+            )
             for m in _models_in(args):
                 yield from walk(m)
 
@@ -264,15 +298,18 @@ def markdown(lang: str = "en") -> str:
         out = [
             "# " + _("Scenario file reference"),
             "",
-            _("Generated from the schema (`src/growthsim/scenario/schema.py`) by `growthsim schema --markdown{flag}`; "
-              "do not edit by hand. Other language: [{other}]({other}).").format(
-                flag=" --lang zh" if lang == "zh" else "", other=other),
+            _(
+                "Generated from the schema (`src/growthsim/scenario/schema.py`) by `growthsim schema --markdown{flag}`; "
+                "do not edit by hand. Other language: [{other}]({other})."
+            ).format(flag=" --lang zh" if lang == "zh" else "", other=other),
             "",
-            _("A scenario file is a YAML mapping. Unknown keys are errors. Days are whole numbers counted from day 0; "
-              "`end_day` is inclusive; with `start_date` set, any `start_day`, `end_day` or `days` entry may be a "
-              "date (`2026-11-11`). Money is in `economics.currency`. Probabilities are per person per day unless the "
-              "text says otherwise. `growthsim init` writes a commented starter file; `growthsim schema` prints the "
-              "JSON Schema for editors."),
+            _(
+                "A scenario file is a YAML mapping. Unknown keys are errors. Days are whole numbers counted from day 0; "
+                "`end_day` is inclusive; with `start_date` set, any `start_day`, `end_day` or `days` entry may be a "
+                "date (`2026-11-11`). Money is in `economics.currency`. Probabilities are per person per day unless the "
+                "text says otherwise. `growthsim init` writes a commented starter file; `growthsim schema` prints the "
+                "JSON Schema for editors."
+            ),
             "",
         ]
         head = [_("field"), _("type"), _("unit"), _("range"), _("default"), _("meaning")]
@@ -305,7 +342,8 @@ def json_schema() -> dict[str, Any]:
     sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     sch["title"] = "growthsim scenario"
     sch.setdefault("properties", {})["variants"] = {
-        "type": "object", "description": FILE_LEVEL["variants"],
+        "type": "object",
+        "description": FILE_LEVEL["variants"],
         "additionalProperties": {"type": "object"},
     }
 
@@ -315,8 +353,10 @@ def json_schema() -> dict[str, Any]:
             if isinstance(props, dict):
                 for key in ("start_day", "end_day"):
                     if key in props:
-                        props[key] = {"anyOf": [props[key], {"type": "string", "format": "date"}],
-                                      **({"default": props[key]["default"]} if "default" in props[key] else {})}
+                        props[key] = {
+                            "anyOf": [props[key], {"type": "string", "format": "date"}],
+                            **({"default": props[key]["default"]} if "default" in props[key] else {}),
+                        }
             for v in node.values():
                 patch(v)
         elif isinstance(node, list):

@@ -79,9 +79,7 @@ class GraphSpec(Strict):
         "sbm",
         "edge_list",
     ] = Field("watts_strogatz", description="graph family")
-    mean_degree: float = Field(
-        20.0, gt=0, le=2000, description="mean number of acquaintances per person (people)"
-    )
+    mean_degree: float = Field(20.0, gt=0, le=2000, description="mean number of acquaintances per person (people)")
     rewire_prob: Probability = Field(0.1, description="Watts–Strogatz rewiring probability")
     triangle_prob: Probability = Field(
         0.3, description="Holme–Kim probability of closing a triangle after each attachment"
@@ -101,8 +99,7 @@ class GraphSpec(Strict):
     )
     path: str | None = Field(
         None,
-        description="edge_list: CSV file with two integer person-id columns (0-based), "
-        "relative to the scenario file",
+        description="edge_list: CSV file with two integer person-id columns (0-based), relative to the scenario file",
     )
     seed: int | None = Field(
         None,
@@ -116,9 +113,7 @@ class GraphSpec(Strict):
         if self.model == "edge_list" and not self.path:
             raise ValueError("graph model 'edge_list' needs 'path' (a CSV edge list)")
         if self.block_shares is not None and len(self.block_shares) != self.blocks:
-            raise ValueError(
-                f"block_shares has {len(self.block_shares)} entries but blocks is {self.blocks}"
-            )
+            raise ValueError(f"block_shares has {len(self.block_shares)} entries but blocks is {self.blocks}")
         return self
 
 
@@ -137,9 +132,7 @@ class Propensity(Strict):
     engagement. Heterogeneous propensities are what make participation unequal."""
 
     distribution: Literal["beta", "constant"] = "beta"
-    alpha: float = Field(
-        0.2, gt=0, le=1000, description="Beta shape alpha; Beta(0.2, 1.8) has mean 0.10"
-    )
+    alpha: float = Field(0.2, gt=0, le=1000, description="Beta shape alpha; Beta(0.2, 1.8) has mean 0.10")
     beta: float = Field(1.8, gt=0, le=1000, description="Beta shape beta")
     value: Probability = Field(0.1, description="the propensity when distribution is constant")
 
@@ -150,12 +143,8 @@ class Engagement(Strict):
 
     initial: Probability = Field(0.6, description="engagement of a newly joined member")
     daily_decay: Probability = Field(0.03, description="fraction of engagement lost per day")
-    stimulus_response: Probability = Field(
-        0.3, description="how strongly a day's group stimulus restores engagement"
-    )
-    habit_gain: Probability = Field(
-        0.05, description="engagement gained, as a share of (1-e), on an active day"
-    )
+    stimulus_response: Probability = Field(0.3, description="how strongly a day's group stimulus restores engagement")
+    habit_gain: Probability = Field(0.05, description="engagement gained, as a share of (1-e), on an active day")
     baseline_stimulus: NonNegFloat = Field(
         0.05,
         le=100,
@@ -198,9 +187,7 @@ class Churn(Strict):
     engagement_sensitivity: float = Field(
         3.0, ge=0, le=50, description="theta: how much engagement protects against leaving"
     )
-    silent_days: int = Field(
-        7, ge=1, le=365, description="days without activity after which a member is dormant"
-    )
+    silent_days: int = Field(7, ge=1, le=365, description="days without activity after which a member is dormant")
     dormant_hazard: Probability = Field(0.01, description="daily leave hazard of a dormant member")
     dormant_activity_factor: Probability = Field(
         0.3, description="a dormant member's activity probability relative to an active one's"
@@ -253,16 +240,15 @@ class Groups(Strict):
 
     target_size: int = Field(150, ge=2, le=500, description="members per group at which a new group opens")
     max_size: int = Field(500, ge=2, le=500, description="hard cap per group (WeChat: 500)")
-    max_groups: int | None = Field(
-        None, ge=1, description="no more groups than this; then groups fill up to max_size"
-    )
+    max_groups: int | None = Field(None, ge=1, description="no more groups than this; then groups fill up to max_size")
     count: int | None = Field(
-        None, ge=1, le=100_000, description="a plain way to ask for N groups: sets max_groups to N and, "
-        "unless target_size is given, target_size = ceil(members.initial / N)"
+        None,
+        ge=1,
+        le=100_000,
+        description="a plain way to ask for N groups: sets max_groups to N and, "
+        "unless target_size is given, target_size = ceil(members.initial / N)",
     )
-    by_block: bool = Field(
-        False, description="separate regional / interest groups per graph block"
-    )
+    by_block: bool = Field(False, description="separate regional / interest groups per graph block")
     crowding_penalty: NonNegFloat = Field(
         1.0,
         le=100,
@@ -279,9 +265,7 @@ class Groups(Strict):
     @model_validator(mode="after")
     def _check(self) -> "Groups":
         if self.target_size > self.max_size:
-            raise ValueError(
-                f"target_size ({self.target_size}) must not exceed max_size ({self.max_size})"
-            )
+            raise ValueError(f"target_size ({self.target_size}) must not exceed max_size ({self.max_size})")
         return self
 
 
@@ -295,9 +279,7 @@ class ScheduleSpec(EndNotBeforeStart, Strict):
     start_day: Day = 0
     end_day: Day | None = Field(None, description="last day (inclusive); default: horizon end")
     every_days: int | None = Field(None, ge=1, le=3650, description="interval between actions")
-    per_week: int | None = Field(
-        None, ge=1, le=7, description="actions per week, spread evenly over the week"
-    )
+    per_week: int | None = Field(None, ge=1, le=7, description="actions per week, spread evenly over the week")
     days: list[Day] | None = Field(None, description="explicit days")
 
     @model_validator(mode="after")
@@ -379,9 +361,7 @@ class Channel(EndNotBeforeStart, Strict):
 class CampaignBase(EndNotBeforeStart, Strict):
     start_day: Day = 0
     end_day: Day | None = Field(None, description="last day (inclusive); default: horizon end")
-    budget_cap: NonNegFloat | None = Field(
-        None, description="the campaign stops when it has spent this much (money)"
-    )
+    budget_cap: NonNegFloat | None = Field(None, description="the campaign stops when it has spent this much (money)")
     fatigue: Probability = Field(
         0.85,
         description="effect kept at each repetition: the k-th event's lift is "
@@ -400,7 +380,9 @@ class InviteReward(CampaignBase):
     )
     reference_reward: float = Field(8.0, gt=0, description="the reward at which invite_multiplier is observed (money)")
     reward_elasticity: float = Field(
-        0.5, ge=0, le=5,
+        0.5,
+        ge=0,
+        le=5,
         description="lift = 1 + (invite_multiplier - 1) * (reward / reference_reward) ** reward_elasticity",
     )
 
@@ -482,9 +464,7 @@ class Operations(Strict):
     stimulus_per_hour: NonNegFloat = Field(
         0.5, le=100, description="group stimulus from one staff hour per day (answering, moderating)"
     )
-    onboarding_boost: Probability = Field(
-        0.2, description="engagement added to a newcomer welcomed in a managed group"
-    )
+    onboarding_boost: Probability = Field(0.2, description="engagement added to a newcomer welcomed in a managed group")
     recall_prob_per_hour: Probability = Field(
         0.02, description="daily probability that a dormant member is recalled, per staff hour on the group"
     )
@@ -552,12 +532,14 @@ class Scenario(Strict):
     name: Name = Field(min_length=1, max_length=200)
     description: str = ""
     locale: Literal["zh", "en"] | None = Field(
-        None, description="language of reports and messages for this plan (zh or en); "
-        "default: --lang, else the environment's locale"
+        None,
+        description="language of reports and messages for this plan (zh or en); "
+        "default: --lang, else the environment's locale",
     )
     start_date: datetime.date | None = Field(
-        None, description="calendar date of day 0 (YYYY-MM-DD); with it, charts and tables show "
-        "dates and day windows (start_day, end_day, days) may be given as dates"
+        None,
+        description="calendar date of day 0 (YYYY-MM-DD); with it, charts and tables show "
+        "dates and day windows (start_day, end_day, days) may be given as dates",
     )
     seed: int = Field(20261122, ge=0, le=2**63 - 1)
     horizon_days: int = Field(180, ge=1, le=3650, description="days simulated")
@@ -600,10 +582,15 @@ class Scenario(Strict):
             if isinstance(staff, dict):
                 fixed = {}
                 for key, val in staff.items():
-                    if isinstance(val, dict) and "role" not in val and key in (
-                        "group_owner",
-                        "admin",
-                        "part_time_admin",
+                    if (
+                        isinstance(val, dict)
+                        and "role" not in val
+                        and key
+                        in (
+                            "group_owner",
+                            "admin",
+                            "part_time_admin",
+                        )
                     ):
                         val = {**val, "role": key}
                     fixed[key] = val
@@ -629,8 +616,11 @@ class Scenario(Strict):
         for section in ("channels", "campaigns", "kols"):
             for key in getattr(self, section):
                 if key in names:
-                    raise ValueError(f"{section}.{key}: the name '{key}' is already used in {names[key]}; names must be unique")
+                    raise ValueError(
+                        f"{section}.{key}: the name '{key}' is already used in {names[key]}; names must be unique"
+                    )
                 names[key] = section
+
         def past(where: str, day: int | None) -> None:
             if day is not None and day >= h:
                 raise ValueError(f"{where}: day {day} is past the horizon (days 0..{h - 1})")
@@ -662,12 +652,15 @@ class Scenario(Strict):
         for i, t in enumerate(self.targets):
             if t.checkpoint > h:
                 key = "day" if t.day is not None else "month"
-                raise ValueError(f"targets.{i}.{key}: checkpoint day {t.checkpoint} is past the horizon "
-                                 f"(expected at most horizon_days = {h}; days count days elapsed)")
+                raise ValueError(
+                    f"targets.{i}.{key}: checkpoint day {t.checkpoint} is past the horizon "
+                    f"(expected at most horizon_days = {h}; days count days elapsed)"
+                )
         for i, d in enumerate(self.checkpoints.days):
             if d > h:
-                raise ValueError(f"checkpoints.days.{i}: day {d} is past the horizon "
-                                 f"(expected at most horizon_days = {h})")
+                raise ValueError(
+                    f"checkpoints.days.{i}: day {d} is past the horizon (expected at most horizon_days = {h})"
+                )
         return self
 
     def campaign_event_days(self, key: str) -> list[int]:
