@@ -173,6 +173,20 @@ class FitProblem:
         arr = run_columns(self.plan(values), cols, R, self.seed if seed is None else seed, first_replicate)
         return periods_from_columns(arr, h.series, h.period_days, h.n_periods)
 
+    def simulate_many(
+        self, values: list[dict[str, Any]], replicate_ids: list[int], seed: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """One simulated history per candidate (candidate ``i`` at ``values[i]``, replicate
+        ``replicate_ids[i]``), stepped together on the batched engine; each series
+        (candidates, periods). Run ``i`` equals ``simulate(values[i], 1,
+        first_replicate=replicate_ids[i])``."""
+        h = self.history
+        cols = sorted({sim_column(s, h.period_days) for s in h.series})
+        plans = [self.plan(v) for v in values]
+        seed = self.seed if seed is None else seed
+        arr = run_columns(plans, cols, len(plans), seed, replicate_ids=list(replicate_ids))
+        return periods_from_columns(arr, h.series, h.period_days, h.n_periods)
+
     def objective(self, observed: dict[str, np.ndarray]):
         """u -> distance, with common random numbers and a cache of evaluated points."""
         cache: dict[tuple, float] = {}
@@ -348,6 +362,7 @@ def fit(
             "particles": int(len(post.weights)),
             "ess": float(1.0 / np.sum(post.weights**2)),
             "simulations": post.simulations,
+            "engine_runs": post.runs,
             "generations": post.generations,
             "seconds": post.seconds,
             "summary": post.summary,

@@ -13,6 +13,8 @@ import pandas as pd
 
 from growthsim import runner
 from growthsim.errors import ScenarioError
+from growthsim.model.batch import CommunityBatch, check_batchable
+from growthsim.model.replay import model_class
 from growthsim.results import RunResult
 from growthsim.scenario.loader import apply_overrides
 from growthsim.scenario.schema import Scenario
@@ -35,22 +37,64 @@ def run_timeseries(scenario: Scenario, replicates: int, seed: int, first_replica
 
 
 def run_columns(
-    scenario: Scenario | list[Scenario], columns: list[str], replicates: int, seed: int, first_replicate: int = 0
+    scenario: Scenario | list[Scenario],
+    columns: list[str],
+    replicates: int,
+    seed: int,
+    first_replicate: int = 0,
+    replicate_ids: list[int] | None = None,
 ) -> dict[str, np.ndarray]:
     """The fast path of the fit: simulated daily ``columns``, each (replicates, days),
-    read straight from the model's collector (no frames, no member-level outputs).
+    read straight from the models' collectors (no frames, no member-level outputs).
 
     ``scenario`` may be a list of D plans (parameter sets): replicate ``r`` then runs plan
-    ``r mod D`` (see :mod:`growthsim.calibrate.draws`); all must share the horizon."""
+    ``r mod D`` (see :mod:`growthsim.calibrate.draws`); all must share the horizon.
+    ``replicate_ids`` (instead of ``first_replicate .. first_replicate+replicates-1``):
+    the replicate indices to run, run ``i`` at plan ``i mod D`` when ``scenario`` is a list
+    (an ABC population: one candidate and one random stream per run).
+
+    The runs are stepped together on the batched engine
+    (:class:`growthsim.model.batch.CommunityBatch`, ``runner.batch_size`` runs a batch,
+    each with its own plan where the plans differ only in member rules, see
+    :data:`growthsim.model.batch.PER_REPLICATE`; otherwise one plan a batch). Same results
+    as one model after another, bit for bit, at any batch size."""
     plans = scenario if isinstance(scenario, list) else [scenario]
-    out: dict[str, list] = {c: [] for c in columns}
-    for r in range(first_replicate, first_replicate + replicates):
-        scenario = plans[r % len(plans)]
-        model = runner.build_model(scenario, seed, r, replay="exclusive")
-        model.run()
-        mv = model.datacollector.model_vars
-        for c in columns:
-            out[c].append(mv[c] if c in mv else [0.0] * scenario.horizon_days)
+    if replicate_ids is None:
+        reps = list(range(first_replicate, first_replicate + replicates))
+        run_plans_ = [plans[r % len(plans)] for r in reps]
+    else:
+        reps = [int(r) for r in replicate_ids]
+        run_plans_ = [plans[i % len(plans)] for i in range(len(reps))]
+    out: dict[str, list] = {c: [None] * len(reps) for c in columns}
+    if not reps:
+        return {c: np.zeros((0, plans[0].horizon_days)) for c in columns}
+    try:
+        check_batchable(plans)
+        groups = [list(range(len(reps)))]
+    except ValueError:  # plans that cannot share a batch: one batch (or more) per plan
+        by_plan: dict[int, list[int]] = {}
+        for i, p in enumerate(run_plans_):
+            by_plan.setdefault(id(p), []).append(i)
+        groups = list(by_plan.values())
+    size = runner.batch_size(plans[0], len(reps))
+    graph = runner.graph_for(plans[0])
+    cls = model_class(plans[0], "exclusive")
+    for g in groups:
+        for start in range(0, len(g), size):
+            idx = g[start : start + size]
+            b = CommunityBatch(
+                run_plans_[idx[0]],
+                seed,
+                [reps[i] for i in idx],
+                graph=graph,
+                plans=[run_plans_[i] for i in idx],
+                model_class=cls,
+            )
+            b.run()
+            for i, model in zip(idx, b.models):
+                mv = model.datacollector.model_vars
+                for c in columns:
+                    out[c][i] = mv[c] if c in mv else [0.0] * model.plan.horizon_days
     return {c: np.asarray(v, dtype=float) for c, v in out.items()}
 
 

@@ -113,6 +113,36 @@ def groups_of(grp, r, cap, n_cats1):
     )
 
 
+@njit(cache=True)
+def rules_at(ra, r):
+    """Replicate ``r``'s :class:`Rules` from ``ra``: one array per field, one entry per
+    replicate (replicates of a batch may run plans that differ in their member rules)."""
+    return Rules(
+        ra[0][r],
+        ra[1][r],
+        ra[2][r],
+        ra[3][r],
+        ra[4][r],
+        ra[5][r],
+        ra[6][r],
+        ra[7][r],
+        ra[8][r],
+        ra[9][r],
+        ra[10][r],
+        ra[11][r],
+        ra[12][r],
+        ra[13][r],
+        ra[14][r],
+        ra[15][r],
+        ra[16][r],
+        ra[17][r],
+        ra[18][r],
+    )
+
+
+assert len(Rules._fields) == 19, "rules_at lists every field of Rules"
+
+
 # --------------------------------------------------------------------------- acquisition
 def channel(mem_t, work_t, counts, n, reach, candidates, join_rate, caps, src, e0, seeds, day, stream, joins):
     """One channel for every replicate (``reach[r]`` people reached, ``caps[r]`` intake cap)."""
@@ -185,8 +215,8 @@ def activity(mem_t, work_t, counts, lv_t, n, cap, act_mult, rules_t, seeds, day,
     mem = Members(*mem_t)
     work = Work(*work_t)
     lv = Levels(*lv_t)
-    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
+        rules = rules_at(rules_t, r)
         o = r * n
         k, w = activity_pass(
             work.roster[o : o + n],
@@ -208,8 +238,8 @@ def referral(indptr, indices, mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc,
     mem = Members(*mem_t)
     work = Work(*work_t)
     lv = Levels(*lv_t)
-    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
+        rules = rules_at(rules_t, r)
         o = r * n
         active = work.active[o : o + counts[r, C_ACTIVE]]
         nn, inv, acc, room = referral_pass(
@@ -240,8 +270,8 @@ def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, ru
     mem = Members(*mem_t)
     work = Work(*work_t)
     lv = Levels(*lv_t)
-    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
+        rules = rules_at(rules_t, r)
         o = r * n
         m = members_of(mem, r, n)
         n_act = counts[r, C_ACTIVE]
@@ -274,8 +304,8 @@ def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, ru
 def conversion(mem_t, work_t, counts, n, p_first, p_repeat, rules_t, seeds, day, ints, rev):
     mem = Members(*mem_t)
     work = Work(*work_t)
-    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
+        rules = rules_at(rules_t, r)
         o = r * n
         first, orders, v = conversion_pass(
             work.active[o : o + counts[r, C_ACTIVE]],
@@ -298,8 +328,8 @@ def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
     work = Work(*work_t)
     lv = Levels(*lv_t)
     grp = Groups(*grp_t)
-    rules = Rules(*rules_t)
     for r in prange(seeds.shape[0]):
+        rules = rules_at(rules_t, r)
         o = r * n
         res = churn_pass(
             work.roster[o : o + n],
@@ -321,8 +351,8 @@ def place(mem_t, work_t, counts, grp_t, n, cap, n_cats1, rules_t, R):
     mem = Members(*mem_t)
     work = Work(*work_t)
     grp = Groups(*grp_t)
-    rules = Rules(*rules_t)
     for r in prange(R):
+        rules = rules_at(rules_t, r)
         o = r * n
         m = members_of(mem, r, n)
         ids = work.new_ids[o : o + counts[r, C_NEW]]
@@ -351,4 +381,4 @@ parallel = types.SimpleNamespace(
     **{f.__name__: njit(cache=True, parallel=True)(_clone(f, "_parallel")) for f in _PASSES}
 )
 
-__all__ = ["serial", "parallel", "members_of", "levels_of", "groups_of"]
+__all__ = ["serial", "parallel", "members_of", "levels_of", "groups_of", "rules_at"]

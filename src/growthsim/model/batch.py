@@ -10,6 +10,14 @@ and bookkeeping per model. The rules are the single model's (a single model is a
 one over the same kernels), and each replicate's draws are keyed by its own seed, day,
 purpose and person, so replicate ``r`` of a batch is identical, bit for bit, to
 ``CommunityModel(plan, seed, r)`` run alone, whatever the batch size or thread count.
+
+``plans=`` gives each replicate a plan of its own (a calibration's candidate parameter
+sets, one batch for many of them): the plans may differ only in member rules that each
+replicate keeps apart — the propensity distribution (each model draws its own members),
+the churn, referral and conversion probabilities, the habit gain and the order value
+(:data:`PER_REPLICATE`); everything else (market, graph, groups, levers, horizon, replay)
+must be the same. Replicate ``i`` is then identical to ``CommunityModel(plans[i], seed,
+replicates[i])`` run alone.
 """
 
 from __future__ import annotations
@@ -24,6 +32,43 @@ from growthsim.model.community import CommunityModel, DayState, run_day
 from growthsim.model.seeding import PLAN_SEED
 from growthsim.scenario.schema import Scenario
 
+# the plan fields that may differ between the replicates of one batch (see the module
+# docstring): read per model (population, levers) or passed per replicate to the kernels
+PER_REPLICATE = {
+    "members": {
+        "propensity": None,  # None: the whole block
+        "churn": None,
+        "referral": ("invite_prob", "accept_prob", "social_reinforcement"),
+        "conversion": ("first_purchase_prob", "repurchase_prob"),
+        "engagement": ("habit_gain",),
+    },
+    "economics": ("order_value", "order_value_sigma", "gross_margin"),
+}
+
+
+def _shared_part(plan: Scenario) -> dict:
+    """``plan`` as data without the :data:`PER_REPLICATE` fields."""
+    d = plan.model_dump(mode="python")
+
+    def strip(node: dict, spec) -> None:
+        for k in spec if isinstance(spec, tuple) else list(spec):
+            sub = spec[k] if isinstance(spec, dict) else None
+            if sub is None or k not in node or not isinstance(node[k], dict):
+                node.pop(k, None)
+            else:
+                strip(node[k], sub)
+
+    strip(d, PER_REPLICATE)
+    return d
+
+
+def check_batchable(plans: list[Scenario]) -> None:
+    """Raise ``ValueError`` unless ``plans`` differ only in :data:`PER_REPLICATE` fields."""
+    first = _shared_part(plans[0])
+    for i, p in enumerate(plans[1:], 1):
+        if p is not plans[0] and _shared_part(p) != first:
+            raise ValueError(f"plan {i} of the batch differs from plan 0 outside the per-replicate member rules")
+
 
 class CommunityBatch:
     """Replicates ``replicates`` of ``scenario`` under base seed ``seed``, stepped together.
@@ -35,6 +80,10 @@ class CommunityBatch:
         graph: the plan's market graph (built when omitted; shared by the batch).
         parallel: run the passes with numba threads over the replicates (``False``: the
             serial loop, same results).
+        plans: one plan per replicate (same length as ``replicates``), differing from
+            ``scenario`` only in :data:`PER_REPLICATE` fields (checked: ``ValueError``).
+        model_class: the model of each replicate (e.g.
+            :class:`growthsim.model.replay.ExclusiveReplayModel`).
     """
 
     def __init__(
@@ -44,15 +93,23 @@ class CommunityBatch:
         replicates: Iterable[int] | None = None,
         graph: Graph | None = None,
         parallel: bool = True,
+        plans: list[Scenario] | None = None,
+        model_class: type[CommunityModel] = CommunityModel,
     ) -> None:
         reps = list(range(scenario.replicates) if replicates is None else replicates)
         if not reps:
             raise ValueError("a batch needs at least one replicate")
+        if plans is None:
+            plans = [scenario] * len(reps)
+        else:
+            if len(plans) != len(reps):
+                raise ValueError("give one plan per replicate")
+            check_batchable([scenario, *plans])
         if seed is None:
             seed = PLAN_SEED  # the plan's seed (None would be a fresh one for a model)
-        first = CommunityModel(scenario=scenario, seed=seed, replicate=reps[0], graph=graph)
+        first = model_class(scenario=plans[0], seed=seed, replicate=reps[0], graph=graph)
         self.models = [first] + [
-            CommunityModel(scenario=scenario, seed=seed, replicate=r, graph=first.graph) for r in reps[1:]
+            model_class(scenario=p, seed=seed, replicate=r, graph=first.graph) for p, r in zip(plans[1:], reps[1:])
         ]
         self.plan = first.plan
         self.horizon = first.horizon
@@ -89,7 +146,7 @@ class CommunityBatch:
             n,
             cap,
             nc1,
-            first.rules,
+            [m.rules for m in self.models],
             first.graph,
             parallel=parallel and R > 1,
         )
@@ -102,7 +159,14 @@ class CommunityBatch:
             return
         for m in self.models:
             m.run_until(d + 1)  # the morning's events; then the time of the day's step
-        run_day(self.models, self.state, d)
+        hooks = [m for m in self.models if hasattr(m, "enter_day")]  # e.g. ExclusiveReplayModel
+        for m in hooks:
+            m.enter_day()
+        try:
+            run_day(self.models, self.state, d)
+        finally:
+            for m in hooks:
+                m.leave_day()
         for m in self.models:
             m.steps += 1
         self.day = d + 1

@@ -548,21 +548,23 @@ class DayState:
         n: int,
         cap: int,
         n_cats1: int,
-        rules: Rules,
+        rules: Rules | list[Rules],
         graph: Graph,
         parallel: bool,
     ) -> None:
         R = len(seeds)
         self.R, self.n, self.cap, self.n_cats1 = R, int(n), int(cap), int(n_cats1)
         self.seeds = np.asarray(seeds, dtype=np.uint64)
+        # one Rules for the batch, or one per replicate (plans differing in member rules)
+        per_rep = rules if isinstance(rules, list) else [rules] * R
+        rules = per_rep[0]
         self.mem, self.grp, self.lv, self.work, self.counts, self.rules = mem, grp, lv, work, counts, rules
-        # what the kernels are passed: the records as plain tuples (see kernels.batch)
-        self.mem_t, self.grp_t, self.lv_t, self.work_t, self.rules_t = (
-            tuple(mem),
-            tuple(grp),
-            tuple(lv),
-            tuple(work),
-            tuple(rules),
+        # what the kernels are passed: the records as plain tuples (see kernels.batch); the
+        # rules as one array per field, one entry per replicate (kernels.batch.rules_at)
+        self.mem_t, self.grp_t, self.lv_t, self.work_t = tuple(mem), tuple(grp), tuple(lv), tuple(work)
+        self.rules_t = tuple(
+            np.array([x[j] for x in per_rep], dtype=np.float64 if isinstance(v, float) else np.int64)
+            for j, v in enumerate(rules)
         )
         self.graph = graph
         self.kern = KB.parallel if parallel else KB.serial
@@ -651,9 +653,19 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             a.after_activity(active)
 
     # 4. referral -----------------------------------------------------------------
-    p_inv = np.array([min(1.0, mm.referral.invite_prob * m.today.m_invite) for m in models], dtype=np.float64)
-    p_acc = np.array([min(1.0, mm.referral.accept_prob * m.today.m_accept) for m in models], dtype=np.float64)
-    if st.graph.well_mixed:
+    # each model's own plan: a batch may hold plans that differ in member rules (model.batch)
+    p_inv = np.array(
+        [min(1.0, m.plan.members.referral.invite_prob * m.today.m_invite) for m in models], dtype=np.float64
+    )
+    p_acc = np.array(
+        [min(1.0, m.plan.members.referral.accept_prob * m.today.m_accept) for m in models], dtype=np.float64
+    )
+    if not p_inv.any():
+        # nobody invites today (e.g. replayed days, or no referral): the pass would draw
+        # nothing and change nothing (draws are keyed, not a stream), so it is skipped
+        counts[:, C_ACC] = 0
+        st.invites[:] = 0
+    elif st.graph.well_mixed:
         kern.wellmixed(
             st.mem_t,
             st.work_t,
@@ -697,9 +709,9 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             a.after_referral(referrers)
 
     # 5. conversion ---------------------------------------------------------------
-    cv, econ = mm.conversion, sc.economics
-    p_first = np.array([min(1.0, cv.first_purchase_prob * m.today.m_conv) for m in models], dtype=np.float64)
-    p_rep = np.array([min(1.0, cv.repurchase_prob * m.today.m_conv) for m in models], dtype=np.float64)
+    cvs = [m.plan.members.conversion for m in models]
+    p_first = np.array([min(1.0, cv.first_purchase_prob * m.today.m_conv) for cv, m in zip(cvs, models)])
+    p_rep = np.array([min(1.0, cv.repurchase_prob * m.today.m_conv) for cv, m in zip(cvs, models)])
     kern.conversion(st.mem_t, st.work_t, counts, n, p_first, p_rep, st.rules_t, st.seeds, day, st.ints, st.rev)
     for r, m in enumerate(models):
         row = rows[r]
@@ -707,7 +719,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         row[ix["first_purchases"]] = st.ints[r, 0]
         row[ix["purchases"]] = st.ints[r, 1]
         row[ix["revenue"]] = rev
-        row[ix["gross_margin"]] = rev * econ.gross_margin
+        row[ix["gross_margin"]] = rev * m.plan.economics.gross_margin
         for a in list(m.today.watchers.values()):
             a.after_conversion(rev)
 

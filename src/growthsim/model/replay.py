@@ -40,17 +40,26 @@ class ExclusiveReplayModel(CommunityModel):
         )
         self._during = self.plan.model_copy(update={"members": quiet})
 
-    def step(self) -> None:
+    def enter_day(self) -> None:
+        """Before the day's passes (its morning done): on a replayed day the plan without
+        the model's own joins and no channel today. A :class:`CommunityBatch` calls this
+        and :meth:`leave_day` around each day of its models."""
         lo, hi = self._replay_days
         if lo <= self.day < hi:
             self.plan = self._during
             self.today.channels = []
         else:
             self.plan = self._after
+
+    def leave_day(self) -> None:
+        self.plan = self._after
+
+    def step(self) -> None:
+        self.enter_day()
         try:
             super().step()
         finally:
-            self.plan = self._after
+            self.leave_day()
 
 
 def model_class(scenario: Scenario, replay: ReplayRule = "added") -> type[CommunityModel]:
