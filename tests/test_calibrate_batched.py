@@ -144,3 +144,35 @@ def test_abc_posterior_is_the_same_at_any_chunk_size_and_as_pyabcs_single_core_s
     ref = A.abc_posterior(problem, 5, 20, 3, 150, 0.02, 10)
     np.testing.assert_array_equal(ref.particles, runs[25].particles)
     assert ref.simulations == runs[25].simulations
+
+
+def test_global_screen_finds_a_parameter_without_effect_weak_everywhere_and_the_order_rate_pinned():
+    from growthsim.calibrate.coverage import synthetic_history
+    from growthsim.calibrate.fit import FitProblem
+    from growthsim.calibrate.identify import global_screen
+    from growthsim.calibrate.spec import FitSpec
+
+    days = 56
+    cohort = apply_overrides(load_scenario("examples/cdnow/scenario.yaml"), {"market.size": 300, "horizon_days": days})
+    spec = FitSpec.model_validate(
+        {
+            "parameters": {
+                "members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
+                # no invitations (invite_prob 0): accepting them changes nothing anywhere
+                "members.referral.accept_prob": {"min": 0.05, "max": 0.9},
+            },
+            "series": {"purchases": 1},
+            "joins": "replay",
+            "replicates": 2,
+        }
+    )
+    h = synthetic_history(
+        cohort, {"members.propensity.alpha": 0.1}, days, 3, 77, ["new_members", "purchases"], [30] * 10 + [0] * 46
+    )
+    res = global_screen(FitProblem(cohort, h, spec, {}, 3), points=4, seed=1)
+    a, acc = res["parameters"]["members.propensity.alpha"], res["parameters"]["members.referral.accept_prob"]
+    assert len(a["at"]) == 4
+    # the order rate moves the orders over most of its prior (at its low end, a few orders a
+    # week from 300 customers, a tenth of the range can be below one history's noise)
+    assert a["share_snr_at_least_1"] >= 0.5 and a["median_snr"] > 1
+    assert acc["share_snr_at_least_1"] == 0.0 and acc["median_snr"] == 0.0  # exactly no effect (common random numbers)
