@@ -195,7 +195,7 @@ class _BatchSampling:
         return slots, states
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
-        sample = self._create_empty_sample()
+        sample = self._create_empty_sample()  # type: ignore[attr-defined]  # pyabc Sampler (the class made below)
         simulations = 0
         while sample.n_accepted < n:
             need = n - sample.n_accepted
