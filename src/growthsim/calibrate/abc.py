@@ -29,7 +29,10 @@ run, then each proposal is finished (distance, acceptance) in the order it was m
 one thread runs at a time and the proposals are drawn in the same order as pyabc's
 single-core sampler draws them; the global random state is put back to where that sampler
 would leave it (after the last proposal it would have made), so the posterior is the
-single-core sampler's, whatever the chunk size: same seed, same result.
+single-core sampler's, whatever the chunk size: same seed, same result. (This relies on
+pyabc drawing no random numbers after a proposal's model call — true of the p-norm
+distance and uniform acceptor used here; a stochastic acceptor would still give a
+reproducible posterior, but not the single-core sampler's.)
 
 Returned: the weighted particles of the last generation (the posterior sample), the
 weighted marginal medians as point estimate, weighted SD and P5–P95, the posterior
