@@ -45,6 +45,7 @@ from mesa.discrete_space import FixedAgent, Network
 from growthsim.graph import Graph, to_networkx
 from growthsim.model.community import CommunityModel, Today
 from growthsim.model.seeding import PLAN_SEED, PastHorizonError
+from growthsim.model.social import ADDED_TO as LIFE_ADDED_TO
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
     CHURNED,
@@ -169,6 +170,17 @@ class ReferenceModel(CommunityModel):
         ids = np.fromiter((p.pid for p in people), dtype=np.int64, count=len(people))
         for f in MIRRORED_FIELDS:
             getattr(pop, f)[ids] = [getattr(p, f) for p in people]
+
+    def _members_changed(self, ids: np.ndarray) -> None:
+        """Group life (model.social: mutes, removals, moves to member-run groups, offline
+        events) wrote these people's arrays: copy the state into the people."""
+        if not hasattr(self, "people"):
+            return
+        pop = self.pop
+        for i in np.asarray(ids, dtype=np.int64).tolist():
+            p = self.people[i]
+            for f in MIRRORED_FIELDS:
+                setattr(p, f, getattr(pop, f)[i].item())
 
     def _read_boosts(self) -> None:
         for p, b in zip(self.people, self.pop.boost.tolist()):
@@ -492,6 +504,8 @@ class ReferenceModel(CommunityModel):
             c[f"cost_{cat}"] = v
             total_cost += v
         c["cost"] = total_cost
+        for k, v in self.life.counts().items():  # group life's counters (model.social)
+            c[k] = c[k] + v if k in LIFE_ADDED_TO else v
         dc = self.datacollector
         dc.row[:] = [c[name] for name in dc.names]
         dc.collect(self)
