@@ -19,6 +19,8 @@ category, who moves there. A member admin gives their group ``founder_hours_per_
 attention every day (extra hours of that group, see ``kernels.daily.group_levels``) while
 they are a member (not silent) in it; with ``succession`` a group whose admin left or fell
 silent gets its most active eligible member as the next admin on the next round day.
+A member admin's invitations are multiplied by ``founder_referral_multiplier`` (their
+``boost``) while they run a group.
 Money: ``approval_hours * staff_hourly_cost`` per new admin and ``stipend_per_month / 30``
 per admin a day (ledger category ``self_organisation``).
 """
@@ -86,6 +88,7 @@ class SelfOrganisation:
         m, s = self.model, self.spec
         self.admin[g] = i
         m.pop.role[i] = ROLE_MEMBER_ADMIN
+        m.pop.boost[i] = s.founder_referral_multiplier
         self.admins_appointed += 1
         cost = s.approval_hours * s.staff_hourly_cost
         if cost > 0:
@@ -131,6 +134,7 @@ class SelfOrganisation:
             for g, i in zip(run[gone].tolist(), a[gone].tolist()):
                 if pop.status[i] == MEMBER or pop.status[i] == DORMANT:
                     pop.role[i] = ROLE_MEMBER
+                pop.boost[i] = 1.0
                 self.admin[g] = -1
         if day >= s.start_day:
             if s.admin_for_new_groups and G > self._known:

@@ -98,7 +98,8 @@ class SelfOrganisation(_Strict):
     parent follows with ``follow_share``. With ``admin_for_new_groups`` a group opened when
     the others are full is likewise run by the most active member of the category's
     previous group. Each new admin costs ``approval_hours`` of staff time (rules,
-    briefing) at ``staff_hourly_cost``; admins may get a stipend."""
+    briefing) at ``staff_hourly_cost``; admins may get a stipend. A member admin invites
+    ``founder_referral_multiplier`` times as often while running a group."""
 
     enabled: bool = False
     start_day: Day = Field(30, description="first round")
@@ -109,7 +110,12 @@ class SelfOrganisation(_Strict):
     follow: Literal["random", "paying"] = Field("random", description="who may follow: anyone, or buyers only")
     min_tenure_days: int = Field(30, ge=0, description="tenure a member needs to become an admin (days)")
     min_active_days: int = Field(10, ge=0, description="active days a member needs to become an admin")
-    founder_hours_per_day: float = Field(1.0, gt=0, le=24, description="attention a member admin gives their group")
+    founder_hours_per_day: float = Field(
+        2.0, gt=0, le=24, description="attention a member admin gives their group (practice: 2+ hours a day)"
+    )
+    founder_referral_multiplier: float = Field(
+        1.5, ge=1, le=100, description="on a member admin's invitations while they run a group"
+    )
     admin_for_new_groups: bool = Field(
         True, description="the most active member of a category's previous group runs a newly opened group"
     )
