@@ -31,6 +31,7 @@ class OfflineEventAgent(EventCampaignAgent):
         self.new_attendees_total = 0
         self.held = 0
         self.orders_total = 0
+        self.log: list[tuple[int, int, int]] = []  # (day, new members seated, people seated) per event
 
     def _pick(self, cand: np.ndarray, k: int, event: int) -> np.ndarray:
         if k <= 0 or len(cand) == 0:
@@ -65,7 +66,9 @@ class OfflineEventAgent(EventCampaignAgent):
             people = np.concatenate([new, old])
             paid = self.pay_units(s.cost_per_attendee, len(people))
             people = np.sort(people[:paid])
-            new_seated += int(np.isin(people, new).sum())
+            n_new = int(np.isin(people, new).sum())
+            new_seated += n_new
+            self.log.append((day, n_new, len(people)))
             seated = np.concatenate([seated, people])
             self.held += 1
         if len(seated) == 0:
