@@ -99,8 +99,10 @@ def test_ads_degrade_activity_and_moderation_restores_it():
     none = plan_of()
     free = plan_of(moderation={**ads, "enabled": False})
     ruled = plan_of(moderation={**ads, "actions": ["mute", "remove"]})
-    act = {k: np.mean([run(p, r).timeseries()["active"].mean() for r in range(3)]) for k, p in
-           (("none", none), ("free", free), ("ruled", ruled))}
+    act = {
+        k: np.mean([run(p, r).timeseries()["active"].mean() for r in range(3)])
+        for k, p in (("none", none), ("free", free), ("ruled", ruled))
+    }
     assert act["free"] < act["none"]
     assert act["free"] < act["ruled"]
     f, g = run(free).timeseries(), run(ruled).timeseries()
@@ -123,8 +125,17 @@ def test_ad_group_takes_the_ads_out_of_the_groups():
 
 
 # ----------------------------------------------------------------------------- self-organisation
-SELF = {"enabled": True, "start_day": 10, "min_parent_size": 30, "spawn_prob": 0.5, "min_tenure_days": 5,
-        "min_active_days": 2, "approval_hours": 1.0, "staff_hourly_cost": 40.0, "stipend_per_month": 30.0}
+SELF = {
+    "enabled": True,
+    "start_day": 10,
+    "min_parent_size": 30,
+    "spawn_prob": 0.5,
+    "min_tenure_days": 5,
+    "min_active_days": 2,
+    "approval_hours": 1.0,
+    "staff_hourly_cost": 40.0,
+    "stipend_per_month": 30.0,
+}
 
 
 def test_self_organisation_opens_member_run_groups_and_books_their_cost():
@@ -172,8 +183,17 @@ def test_self_organised_interest_community_reaches_300_groups():
 
 
 # ----------------------------------------------------------------------------- offline events
-EVENT = {"kind": "offline_event", "schedule": {"every_days": 5}, "events_per_day": 2, "capacity": 12,
-         "new_share": 0.5, "new_member_days": 10, "cost_per_event": 200.0, "cost_per_attendee": 30.0, "purchase_prob": 0.3}
+EVENT = {
+    "kind": "offline_event",
+    "schedule": {"every_days": 5},
+    "events_per_day": 2,
+    "capacity": 12,
+    "new_share": 0.5,
+    "new_member_days": 10,
+    "cost_per_event": 200.0,
+    "cost_per_attendee": 30.0,
+    "purchase_prob": 0.3,
+}
 
 
 def test_offline_events_seat_count_cost_and_orders():
@@ -199,10 +219,14 @@ def test_offline_events_raise_engagement_and_buying():
     """Paired: the same plan with and without the events, mean over 3 replicates."""
     with_ev = plan_of(campaigns={"meetups": {**EVENT, "events_per_day": 5}})
     without = plan_of()
-    buy = {k: np.mean([run(p, r).timeseries()["purchases"].sum() for r in range(3)]) for k, p in
-           (("with", with_ev), ("without", without))}
-    act = {k: np.mean([run(p, r).timeseries()["active"].mean() for r in range(3)]) for k, p in
-           (("with", with_ev), ("without", without))}
+    buy = {
+        k: np.mean([run(p, r).timeseries()["purchases"].sum() for r in range(3)])
+        for k, p in (("with", with_ev), ("without", without))
+    }
+    act = {
+        k: np.mean([run(p, r).timeseries()["active"].mean() for r in range(3)])
+        for k, p in (("with", with_ev), ("without", without))
+    }
     assert buy["with"] > buy["without"]
     assert act["with"] > act["without"]
 

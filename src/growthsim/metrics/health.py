@@ -61,7 +61,9 @@ class GroupHealth:
         man = m.g_managed[:G] == 1
         self.unmanaged[:G] = np.where(man, 0, self.unmanaged[:G] + 1)
 
-    def after_activity(self, active: np.ndarray, G: int, ads_window: np.ndarray, ad_window_days: int) -> dict[str, float]:
+    def after_activity(
+        self, active: np.ndarray, G: int, ads_window: np.ndarray, ad_window_days: int
+    ) -> dict[str, float]:
         """Today's activity per group and the warning levels; returns today's counts."""
         m, s = self.model, self.spec
         day = m.day

@@ -28,7 +28,6 @@ from growthsim.graph import Graph, build_graph, hubs
 from growthsim.kernels import batch as KB
 from growthsim.kernels import daily as K
 from growthsim.kernels import rng as KR
-from growthsim.metrics.health import summary as health_summary
 from growthsim.kernels.state import (
     C_ACC,
     C_ACTIVE,
@@ -45,6 +44,7 @@ from growthsim.kernels.state import (
     empty_work,
     rules_of,
 )
+from growthsim.metrics.health import summary as health_summary
 from growthsim.model.ledger import Ledger
 from growthsim.model.levers import (
     CAMPAIGN_AGENTS,

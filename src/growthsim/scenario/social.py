@@ -20,6 +20,16 @@ NonNegFloat = Annotated[float, Field(ge=0.0)]
 Day = Annotated[int, Field(ge=0)]
 
 PROMOTION_KINDS = ("lottery", "flash_sale", "group_buy", "lecture")
+PromotionKind = Literal["lottery", "flash_sale", "group_buy", "lecture"]
+RuleAction = Literal["warn", "mute", "remove"]
+
+
+def _default_kinds() -> list[PromotionKind]:
+    return ["lottery", "flash_sale", "group_buy"]
+
+
+def _default_actions() -> list[RuleAction]:
+    return ["warn", "mute", "remove"]
 
 
 class _Strict(BaseModel):
@@ -38,8 +48,8 @@ class Fatigue(_Strict):
 
     enabled: bool = Field(True, description="promotions and ads cost members' patience")
     window_days: int = Field(7, ge=1, le=90, description="days over which promotions are counted")
-    kinds: list[Literal["lottery", "flash_sale", "group_buy", "lecture"]] = Field(
-        default_factory=lambda: ["lottery", "flash_sale", "group_buy"],
+    kinds: list[PromotionKind] = Field(
+        default_factory=_default_kinds,
         description="campaign kinds whose events count as promotions",
     )
     tolerance_per_week: NonNegFloat = Field(
@@ -70,8 +80,8 @@ class Moderation(_Strict):
         0.1, le=100, description="relative rise of the group's engagement decay per ad a day in the group"
     )
     enabled: bool = Field(True, description="group rules in force (False: nobody acts on ads)")
-    actions: list[Literal["warn", "mute", "remove"]] = Field(
-        default_factory=lambda: ["warn", "mute", "remove"],
+    actions: list[RuleAction] = Field(
+        default_factory=_default_actions,
         min_length=1,
         max_length=10,
         description="what the k-th caught ad of a poster gets (the last repeats)",
@@ -119,7 +129,9 @@ class SelfOrganisation(_Strict):
     admin_for_new_groups: bool = Field(
         True, description="the most active member of a category's previous group runs a newly opened group"
     )
-    succession: bool = Field(True, description="when an admin leaves or falls silent, the group's next most active member takes over")
+    succession: bool = Field(
+        True, description="when an admin leaves or falls silent, the group's next most active member takes over"
+    )
     max_new_per_round: int | None = Field(None, ge=0, description="sub-groups per round at most")
     max_total: int | None = Field(None, ge=0, description="member-run sub-groups at most")
     approval_hours: NonNegFloat = Field(1.0, le=100, description="staff time per new member admin (hours)")
