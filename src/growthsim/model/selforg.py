@@ -15,7 +15,8 @@ its keyed draw ``(P_SPAWN, g)`` is below ``spawn_prob`` (groups in ascending ord
 
 With ``admin_for_new_groups``, each ordinary group opened by placement since the last
 morning gets as admin the most active eligible member of the newest older group of its
-category, who moves there. A member admin gives their group ``founder_hours_per_day`` of
+category that has an eligible member (the previous group, else the one before, ...), who
+moves there. A member admin gives their group ``founder_hours_per_day`` of
 attention every day (extra hours of that group, see ``kernels.daily.group_levels``) while
 they are a member (not silent) in it; with ``succession`` a group whose admin left or fell
 silent gets its most active eligible member as the next admin on the next round day.
@@ -156,11 +157,11 @@ class SelfOrganisation:
             c = m.g_cat[h]
             if c == m.vip_cat or self.admin[h] >= 0:
                 continue
-            older = np.nonzero(m.g_cat[:h] == c)[0]
-            if len(older) == 0:
-                continue
-            prev = int(older[-1])
-            i = self._most_active(ids[lo[prev] : hi[prev]])
+            i = -1
+            for prev in np.nonzero(m.g_cat[:h] == c)[0][::-1].tolist():  # newest older group first
+                i = self._most_active(ids[lo[prev] : hi[prev]])
+                if i >= 0:
+                    break
             if i < 0:
                 continue
             self._move(np.array([i], dtype=np.int64), h)
