@@ -12,6 +12,8 @@ use means over replicates.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -301,3 +303,39 @@ def test_reference_model_docks_on_group_life():
     assert msgs == []
     for col in ("muted", "ads_posted", "offline_attendees", "member_run_groups"):
         assert a[:, :, cols.index(col)].sum() > 0, col
+
+
+THREADS_SCRIPT = """
+import json, sys, numba
+sys.path.insert(0, {tests!r})
+from test_group_life import all_of_it
+from growthsim.model.batch import CommunityBatch
+out = {{}}
+for t in (1, 2, 4):
+    numba.set_num_threads(t)
+    b = CommunityBatch(all_of_it(horizon_days=30), replicates=range(4))
+    b.run()
+    out[t] = [m.timeseries().to_csv() for m in b.models]
+print(json.dumps(out))
+"""
+
+
+def test_group_life_identical_at_1_2_and_4_threads():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "NUMBA_NUM_THREADS": "4"}
+    res = subprocess.run(
+        [sys.executable, "-c", THREADS_SCRIPT.format(tests=str(root / "tests"))],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=900,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["1"] == got["2"] == got["4"]
