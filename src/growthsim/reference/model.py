@@ -256,8 +256,8 @@ class ReferenceModel(CommunityModel):
         m = sc.members
         n = len(people)
         t.m_conv *= self._conv_boosts.pop(day, 1.0)
-        self._read_boosts()
         grp = self._prepare_groups()
+        self._read_boosts()  # after the groups: member admins' invitation boosts are set there
         resp, decay = grp["resp"].tolist(), grp["decay"].tolist()
         g_ref, g_churn, g_recall = grp["ref"].tolist(), grp["churn"].tolist(), grp["recall"].tolist()
         c = {name: 0.0 for name in self.counter_names()}
