@@ -163,6 +163,32 @@ def test_self_organisation_opens_member_run_groups_and_books_their_cost():
     assert cost <= life.admins_appointed * 40.0 + (stip.sum() + tb["member_run_groups"].sum()) * 1.0 + 1e-6
 
 
+def test_buyers_subgroups_take_only_paying_members():
+    """``follow: paying`` (a parents' VIP group): everyone in a member-run sub-group but
+    its admins (present and past) is a buyer."""
+    conv = {"first_purchase_prob": 0.05, "repurchase_prob": 0.05}
+    members = {
+        "initial": 400,
+        "organic_join_prob": 0.0,
+        "referral": {"invite_prob": 0.0, "accept_prob": 0.3},
+        "conversion": conv,
+    }
+    plan = plan_of(
+        members=members, self_organisation={**SELF, "follow": "paying", "follow_share": 1.0}, horizon_days=25
+    )
+    m = run(plan)
+    so = m.life.selforg
+    sub = np.nonzero(so.member_run[: m.n_groups])[0]
+    assert len(sub) > 0
+    placed = (m.pop.status == 1) | (m.pop.status == 2)
+    admins = [i for _, i, _ in so.appointed]
+    who = np.nonzero(placed & np.isin(m.pop.group, sub))[0]
+    followers = who[~np.isin(who, admins)]
+    # nobody joins after day 0 (no invitations, no organic joins): all came as followers
+    assert len(followers) > 0
+    assert (m.pop.paying[followers] == 1).all()
+
+
 def test_self_organised_interest_community_reaches_300_groups():
     """The practice case: 300+ groups in a year with fewer than 10 staff, by
     self-organisation (the plan's base); without it the plan stays far below."""

@@ -54,6 +54,7 @@ class SelfOrganisation:
         self._known = model.n_groups  # groups already seen (placement may open more)
         self.spawned = 0
         self.admins_appointed = 0
+        self.appointed: list[tuple[int, int, int]] = []  # (day, person, group) of each appointment
         self.today_new = 0
 
     # ---------------------------------------------------------------- helpers
@@ -91,6 +92,7 @@ class SelfOrganisation:
         m.pop.role[i] = ROLE_MEMBER_ADMIN
         m.pop.boost[i] = s.founder_referral_multiplier
         self.admins_appointed += 1
+        self.appointed.append((m.day, i, g))
         cost = s.approval_hours * s.staff_hourly_cost
         if cost > 0:
             m.ledger.pay_fixed(m.day, CATEGORY, cost)
