@@ -189,6 +189,7 @@ def test_buyers_subgroups_take_only_paying_members():
     assert (m.pop.paying[followers] == 1).all()
 
 
+@pytest.mark.slow
 def test_self_organised_interest_community_reaches_300_groups():
     """The practice case: 300+ groups in a year with fewer than 10 staff, by
     self-organisation (the plan's base); without it the plan stays far below."""
@@ -346,6 +347,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_group_life_identical_at_1_2_and_4_threads():
     import os
     import subprocess
