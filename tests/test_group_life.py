@@ -367,3 +367,33 @@ def test_group_life_identical_at_1_2_and_4_threads():
     assert res.returncode == 0, res.stderr[-3000:]
     got = json.loads(res.stdout.strip().splitlines()[-1])
     assert got["1"] == got["2"] == got["4"]
+
+
+def test_leave_and_decay_multipliers_are_the_stated_ones():
+    """Every group managed and below its target (no crowding): the group levels without
+    group life are exactly a churn multiplier of 1 and the plan's daily decay. With a
+    lottery every day and ad posters, day t's levels must be exactly
+    ``1 + leave_per_promotion * excess`` and ``daily_decay * (1 + ad_decay * a_g)``,
+    ``excess = max(0, x_g - 2)``, ``x_g = min(t + 1, 7) + 0.5 * ads_g`` (ads a week over the
+    last 7 days), ``a_g`` the ads a day."""
+    plan = plan_of(
+        campaigns=lotteries(7),
+        groups={"target_size": 500, "max_size": 500},
+        staff={"admin": {"count": 4, "groups_each": 3, "hours_per_day": 3}},
+        moderation={"ad_poster_share": 0.05, "enabled": False, "ad_decay": 0.2},
+        horizon_days=15,
+    )
+    m = CommunityModel(plan)
+    s, mo = plan.fatigue, plan.moderation
+    for t in range(15):
+        G = max(1, m.n_groups)  # the groups of the morning (placement may open more later)
+        m.run_until(t + 1)
+        assert (m.g_managed[:G] == 1).all() and (m.g_size[:G] < 500).all()
+        ads = m.life.moderation.ads_window[:G]
+        x = min(t + 1, 7) + s.ad_weight * ads
+        excess = np.maximum(0.0, x - s.tolerance_per_week)
+        np.testing.assert_allclose(m._lv.churn[:G], 1.0 + s.leave_per_promotion * excess, rtol=1e-12)
+        np.testing.assert_allclose(
+            m._lv.decay[:G], plan.members.engagement.daily_decay * (1.0 + mo.ad_decay * ads / 7), rtol=1e-12
+        )
+    assert m.life.moderation.ads_window.sum() > 0
