@@ -47,17 +47,25 @@ class GroupHealth:
         self.opened = np.full(cap, -1, dtype=np.int64)  # first day a group was seen
         self.unmanaged = np.zeros(cap, dtype=np.int64)  # days in a row without attention
         self.level = np.zeros(cap, dtype=np.int8)
-        self.snapshots: list[tuple[int, int, int, int, int]] = []
+        # sums over the last window (cur) and the window before (prev), kept rolling
+        self.a_cur = np.zeros(cap, dtype=np.int64)
+        self.s_cur = np.zeros(cap, dtype=np.int64)
+        self.a_prev = np.zeros(cap, dtype=np.int64)
+        self.s_prev = np.zeros(cap, dtype=np.int64)
+        self.snapshots: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # day, sizes, active, levels
 
     def morning(self, G: int) -> None:
-        """After today's levels: sizes, managed streaks."""
+        """After today's levels: sizes (rolling window sums), managed streaks."""
         m = self.model
         day = m.day
         W2 = self.act.shape[0]
+        slot, mid = day % W2, (day - W2 // 2) % W2  # rows of day - 2W (leaving) and day - W
         new = self.opened[:G] < 0
         self.opened[:G][new] = day
-        self.size[day % W2, :G] = m.g_size[:G]
-        self.size[day % W2, G:] = 0
+        size = m.g_size[:G]
+        self.s_prev[:G] += self.size[mid, :G] - self.size[slot, :G]
+        self.s_cur[:G] += size - self.size[mid, :G]
+        self.size[slot, :G] = size
         man = m.g_managed[:G] == 1
         self.unmanaged[:G] = np.where(man, 0, self.unmanaged[:G] + 1)
 
@@ -67,18 +75,13 @@ class GroupHealth:
         """Today's activity per group and the warning levels; returns today's counts."""
         m, s = self.model, self.spec
         day = m.day
-        W = s.window_days
-        W2 = 2 * W
-        row = self.act[day % W2]
-        row[:] = 0
-        if len(active):
-            row[:G] = np.bincount(m.pop.group[active], minlength=G)[:G]
-        cur = np.array([(day - k) % W2 for k in range(W)])
-        prev = np.array([(day - W - k) % W2 for k in range(W)])
-        a_cur = self.act[cur, :G].sum(axis=0)
-        s_cur = self.size[cur, :G].sum(axis=0)
-        a_prev = self.act[prev, :G].sum(axis=0)
-        s_prev = self.size[prev, :G].sum(axis=0)
+        W2 = self.act.shape[0]
+        slot, mid = day % W2, (day - W2 // 2) % W2
+        today = np.bincount(m.pop.group[active], minlength=G)[:G] if len(active) else np.zeros(G, dtype=np.int64)
+        self.a_prev[:G] += self.act[mid, :G] - self.act[slot, :G]
+        self.a_cur[:G] += today - self.act[mid, :G]
+        self.act[slot, :G] = today
+        a_cur, s_cur, a_prev, s_prev = self.a_cur[:G], self.s_cur[:G], self.a_prev[:G], self.s_prev[:G]
         r_cur = np.divide(a_cur, s_cur, out=np.zeros(G), where=s_cur > 0)
         r_prev = np.divide(a_prev, s_prev, out=np.zeros(G), where=s_prev > 0)
         old = (day - self.opened[:G]) >= W2 - 1
@@ -92,8 +95,7 @@ class GroupHealth:
         lv[~rated] = OK
         self.level[:G] = lv
         if day % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1 or day == m.horizon - 1:
-            for g in range(G):
-                self.snapshots.append((day, g, int(m.g_size[g]), int(a_cur[g]), int(lv[g])))
+            self.snapshots.append((day, m.g_size[:G].copy(), a_cur.copy(), lv.copy()))
         return {
             "health_red": float((lv == RED).sum()),
             "health_yellow": float((lv == YELLOW).sum()),
@@ -104,7 +106,16 @@ class GroupHealth:
     def frame(self) -> pd.DataFrame:
         """The per-group snapshots: day, group, size, active (member-days over the last
         window), level (ok / blue / yellow / red)."""
-        df = pd.DataFrame(self.snapshots, columns=["day", "group", "size", "active", "level"])
+        snaps = self.snapshots
+        df = pd.DataFrame(
+            {
+                "day": np.concatenate([np.full(len(z), d, dtype=np.int64) for d, z, _, _ in snaps] or [[]]),
+                "group": np.concatenate([np.arange(len(z), dtype=np.int64) for _, z, _, _ in snaps] or [[]]),
+                "size": np.concatenate([z for _, z, _, _ in snaps] or [[]]).astype(np.int64),
+                "active": np.concatenate([a for _, _, a, _ in snaps] or [[]]).astype(np.int64),
+                "level": np.concatenate([v for _, _, _, v in snaps] or [[]]).astype(np.int64),
+            }
+        )
         df["level"] = pd.Categorical.from_codes(df["level"].astype(np.int64), list(LEVEL_NAMES.values()))
         return df
 

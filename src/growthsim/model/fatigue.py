@@ -62,8 +62,11 @@ class Fatigue:
         self.promos[day % W] = self.promotions_today()
         if not s.enabled:
             return 0
+        promos = self.promos.sum()
+        if promos * 7.0 / W <= s.tolerance_per_week and not ads_window[:G].any():
+            return 0  # no group above the tolerance: nothing to do
         x = self.pressure[:G]
-        x[:] = (7.0 / W) * (self.promos.sum() + s.ad_weight * ads_window[:G])
+        x[:] = (7.0 / W) * (promos + s.ad_weight * ads_window[:G])
         excess = np.maximum(0.0, x - s.tolerance_per_week)
         if not excess.any():
             return 0

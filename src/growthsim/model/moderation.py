@@ -73,7 +73,8 @@ class Moderation:
         day = m.day
         if s.ad_group and s.ad_group_cost_per_month > 0:
             m.ledger.pay_fixed(day, CATEGORY, s.ad_group_cost_per_month / 30.0)
-        self.ads_window[:] = self.ads.sum(axis=0)
+        if self.on:
+            self.ads_window[:] = self.ads.sum(axis=0)
         ids = self.pending_removal
         self.pending_removal = np.zeros(0, dtype=np.int64)
         if len(ids) == 0:
@@ -98,12 +99,14 @@ class Moderation:
 
     def after_activity(self, active: np.ndarray) -> dict[str, float]:
         """Today's ads by active posters and the rules' catches; returns today's counts."""
+        if not self.on:
+            return {}
         m, s = self.model, self.spec
         day = m.day
         slot = self.ads[day % self.W]
         slot[:] = 0.0
         out = {"ads_posted": 0.0, "ads_caught": 0.0}
-        if not self.on or len(active) == 0:
+        if len(active) == 0:
             return out
         pop = m.pop
         posting = active[self.poster[active] & (self.blocked_until[active] <= day)]

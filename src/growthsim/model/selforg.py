@@ -122,10 +122,10 @@ class SelfOrganisation:
         """Rounds, admins for new groups, today's member-admin hours and stipends.
         Returns the extra hours per group (the whole table)."""
         m, s = self.model, self.spec
+        if not s.enabled:
+            return self.extra_h  # all zeros
         self.today_new = 0
         self.extra_h[:] = 0.0
-        if not s.enabled:
-            return self.extra_h
         day = m.day
         pop = m.pop
         G = m.n_groups

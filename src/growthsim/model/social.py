@@ -112,8 +112,9 @@ class GroupLife:
         m = self.model
         c = self.day_counts
         self.day_counts = {}
-        c["member_run_groups"] = float((self.selforg.admin[: m.n_groups] >= 0).sum())
-        c["subgroups_opened"] = float(self.selforg.today_new)
+        if self.selforg.spec.enabled:
+            c["member_run_groups"] = float((self.selforg.admin[: m.n_groups] >= 0).sum())
+            c["subgroups_opened"] = float(self.selforg.today_new)
         return c
 
     def collect(self, row: np.ndarray, ix: dict[str, int]) -> None:
