@@ -107,13 +107,17 @@ class GroupHealth:
         """The per-group snapshots: day, group, size, active (member-days over the last
         window), level (ok / blue / yellow / red)."""
         snaps = self.snapshots
+
+        def cat(xs: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(xs).astype(np.int64) if xs else np.zeros(0, dtype=np.int64)
+
         df = pd.DataFrame(
             {
-                "day": np.concatenate([np.full(len(z), d, dtype=np.int64) for d, z, _, _ in snaps] or [[]]),
-                "group": np.concatenate([np.arange(len(z), dtype=np.int64) for _, z, _, _ in snaps] or [[]]),
-                "size": np.concatenate([z for _, z, _, _ in snaps] or [[]]).astype(np.int64),
-                "active": np.concatenate([a for _, _, a, _ in snaps] or [[]]).astype(np.int64),
-                "level": np.concatenate([v for _, _, _, v in snaps] or [[]]).astype(np.int64),
+                "day": cat([np.full(len(z), d, dtype=np.int64) for d, z, _, _ in snaps]),
+                "group": cat([np.arange(len(z), dtype=np.int64) for _, z, _, _ in snaps]),
+                "size": cat([z for _, z, _, _ in snaps]),
+                "active": cat([a for _, _, a, _ in snaps]),
+                "level": cat([v for _, _, _, v in snaps]),
             }
         )
         df["level"] = pd.Categorical.from_codes(df["level"].astype(np.int64), list(LEVEL_NAMES.values()))
