@@ -397,3 +397,10 @@ def test_leave_and_decay_multipliers_are_the_stated_ones():
             m._lv.decay[:G], plan.members.engagement.daily_decay * (1.0 + mo.ad_decay * ads / 7), rtol=1e-12
         )
     assert m.life.moderation.ads_window.sum() > 0
+
+
+def test_sweeps_know_the_group_life_series():
+    from growthsim.experiments.schema import SERIES_NAMES
+    from growthsim.model.social import COUNTERS
+
+    assert set(COUNTERS) <= set(SERIES_NAMES)
