@@ -17,6 +17,11 @@ Column conventions of ``RunResult.timeseries`` (one row per simulated day):
   category is ``staff``, ``tools``, ``kol:<name>``, ``campaign:<name>``, ``channel:<name>``
 - ``groups``, ``managed_groups``, ``vip_members``, ``recalled``
 - ``budget_blocked``: 1 on days when discretionary spending was refused by the budget
+- group life (``docs/model.md``, "Group life"): ``health_red``, ``health_yellow``,
+  ``health_blue`` (groups at each warning level), ``groups_rated``; ``muted`` (members who
+  muted their group over promotions and ads), ``ads_posted``, ``ads_caught``,
+  ``removed_for_ads``, ``member_run_groups`` (at the end of the day), ``subgroups_opened``,
+  ``offline_attendees``; offline events' orders are included in the order columns
 """
 
 from __future__ import annotations

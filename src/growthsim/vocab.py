@@ -26,7 +26,13 @@ SOURCE_NAMES = {SRC_INITIAL: "initial", SRC_ORGANIC: "organic", SRC_REFERRAL: "r
 ROLE_MEMBER = 0
 ROLE_INTERNAL_KOL = 1
 ROLE_VOLUNTEER_ADMIN = 2
-ROLE_NAMES = {ROLE_MEMBER: "member", ROLE_INTERNAL_KOL: "internal_kol", ROLE_VOLUNTEER_ADMIN: "volunteer_admin"}
+ROLE_MEMBER_ADMIN = 3  # a member who opened or took over a group and runs it (model.selforg)
+ROLE_NAMES = {
+    ROLE_MEMBER: "member",
+    ROLE_INTERNAL_KOL: "internal_kol",
+    ROLE_VOLUNTEER_ADMIN: "volunteer_admin",
+    ROLE_MEMBER_ADMIN: "member_admin",
+}
 
 
 def source_names(channel_names: list[str]) -> dict[int, str]:
@@ -52,6 +58,7 @@ __all__ = [
     "SOURCE_NAMES",
     "ROLE_INTERNAL_KOL",
     "ROLE_MEMBER",
+    "ROLE_MEMBER_ADMIN",
     "ROLE_NAMES",
     "ROLE_VOLUNTEER_ADMIN",
     "source_names",

@@ -72,6 +72,18 @@ SERIES_NAMES = (
     "recalled",
     "woken",
     "budget_blocked",
+    # group life (growthsim.model.social.COUNTERS)
+    "health_red",
+    "health_yellow",
+    "health_blue",
+    "groups_rated",
+    "muted",
+    "ads_posted",
+    "ads_caught",
+    "removed_for_ads",
+    "member_run_groups",
+    "subgroups_opened",
+    "offline_attendees",
 )
 SERIES_PREFIXES = ("new_", "cost_")
 

@@ -555,6 +555,7 @@ def group_levels(
     vip_cat,
     slot_n,
     slot_h,
+    extra_h,
     target,
     stim0,
     stim_per_hour,
@@ -570,8 +571,9 @@ def group_levels(
 
     Staff attention: ``slot_n[s]`` group-slots of ``slot_h[s]`` hours; slots, longest first,
     go round the groups in priority order (non-empty VIP groups, non-empty ordinary groups,
-    then empty VIP and empty ordinary groups; oldest first within each). A group with hours
-    is managed. With ``size/target`` the fill ratio, ``crowd = max(0, fill - 1)`` and
+    then empty VIP and empty ordinary groups; oldest first within each); group ``g`` also
+    gets ``extra_h[g]`` hours of its own (a member admin's, see model.selforg). A group
+    with hours is managed. With ``size/target`` the fill ratio, ``crowd = max(0, fill - 1)`` and
     ``dilution = max(1, fill)``:
 
     - stimulus ``stim0 + stim_per_hour * hours / dilution`` plus each KOL post's lift
@@ -607,6 +609,8 @@ def group_levels(
             for _ in range(slot_n[s]):
                 hours[order[k % G]] += slot_h[s]
                 k += 1
+    for g in range(min(G, extra_h.shape[0])):
+        hours[g] += extra_h[g]
     managed = 0
     P = kol_lift.shape[0]
     for g in range(G):

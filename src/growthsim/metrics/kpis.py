@@ -60,6 +60,12 @@ Economics
     NaN when that never happens within the horizon ("not within horizon" in reports);
     ``paid_back`` = 1 if it did, else 0 (its mean is the share of futures that pay back).
     ``cost_per_paying`` = cost / paying members. ``budget_exhausted_day`` (NaN = never).
+Group life (:func:`growthsim.metrics.health.health_kpis`)
+    ``health_red`` / ``health_yellow`` / ``health_blue`` = groups at each warning level on
+    the last day; ``health_<level>_share`` = group-days at that level / rated group-days;
+    ``muted`` (members who muted over promotions and ads), ``ads_posted``, ``ads_caught``,
+    ``removed_for_ads``, ``offline_attendees`` = horizon totals; ``member_run_groups`` at
+    the end.
 """
 
 from __future__ import annotations
@@ -71,6 +77,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from growthsim.metrics.health import health_kpis
+from growthsim.metrics.health import kpi_rows as _health_kpi_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
@@ -220,6 +229,9 @@ KPIS: dict[str, KPI] = {
         ),
     ]
 }
+
+# group life (metrics.health): warning levels, fatigue, ads, offline events, member-run groups
+KPIS.update({k[0]: _K(*k) for k in _health_kpi_rows()})
 
 HEADLINE_KPIS: tuple[str, ...] = (
     "members_final",
@@ -532,6 +544,7 @@ def replicate_kpis(
     out["paid_back"] = 0.0 if math.isnan(pb) else 1.0
     out["cost_per_paying"] = _ratio(cost_total, paying)
     out["budget_exhausted_day"] = _scalar(scalars, "budget_exhausted_day")
+    out.update(health_kpis(ts))
     return out
 
 

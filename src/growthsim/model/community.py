@@ -44,6 +44,7 @@ from growthsim.kernels.state import (
     empty_work,
     rules_of,
 )
+from growthsim.metrics.health import summary as health_summary
 from growthsim.model.ledger import Ledger
 from growthsim.model.levers import (
     CAMPAIGN_AGENTS,
@@ -57,6 +58,9 @@ from growthsim.model.levers import (
 from growthsim.model.members import MemberSet, members_frame
 from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
 from growthsim.model.series import DailySeries
+from growthsim.model.social import COUNTERS as LIFE_COUNTERS
+from growthsim.model.social import GroupLife
+from growthsim.model.social import cost_categories as life_cost_categories
 from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
@@ -217,6 +221,7 @@ class CommunityModel(mesa.Model):
         self.volunteers = VolunteerAdminsAgent(self, sc.volunteer_admins)
         self.kols = [KOLAgent(self, k, s) for k, s in sc.kols.items()]
         self.vip_program = VipProgram(self, sc.groups.vip)
+        self.life = GroupLife(self)  # fatigue, ads, self-organised groups, group health (model.social)
         self.standing_order(self._pay_fixed_costs, 0, None, mesa.time.Priority.HIGH)
         self._candidates_all = np.arange(n, dtype=np.int64)
         self._no_slots_n = np.zeros(0, dtype=np.int64)
@@ -229,6 +234,7 @@ class CommunityModel(mesa.Model):
         self.cost_categories += [f"channel:{k}" for k in sc.channels]
         self.cost_categories += [f"campaign:{k}" for k in sc.campaigns]
         self.cost_categories += [f"kol:{k}" for k in sc.kols]
+        self.cost_categories += life_cost_categories(sc)
         names = self.counter_names()
         floats = ["revenue", "gross_margin", "cost", *(f"cost_{c}" for c in self.cost_categories)]
         self.datacollector = DailySeries(names, floats, capacity=self.horizon)
@@ -309,6 +315,7 @@ class CommunityModel(mesa.Model):
         ]
         names += [f"cost_{c}" for c in self.cost_categories]
         names += ["groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked"]
+        names += list(LIFE_COUNTERS)
         return names
 
     def standing_order(self, fn, start: int, end: int | None, priority=mesa.time.Priority.DEFAULT) -> None:
@@ -371,6 +378,15 @@ class CommunityModel(mesa.Model):
         self.pop.vip[ids] = 1
         self._place(ids, np.full(len(ids), self.vip_cat, dtype=np.int64))
 
+    def _members_changed(self, ids: np.ndarray) -> None:
+        """Group life (model.social) changed these people's arrays (status, group,
+        engagement, purchases): nothing to do here; the reference model copies them into
+        its people."""
+
+    def group_health(self) -> pd.DataFrame:
+        """Per-group size, activity and warning level, weekly (see metrics.health)."""
+        return self.life.health.frame()
+
     def _room(self) -> int:
         """Joins still possible today without breaking the group caps."""
         g = self.plan.groups
@@ -386,6 +402,7 @@ class CommunityModel(mesa.Model):
     def _prepare_groups(self) -> dict[str, np.ndarray]:
         """Today's per-group levels (views of the first ``max(n_groups, 1)`` groups)."""
         sc, t = self.plan, self.today
+        extra_h = self.life.before_levels()  # may open groups: G counts them
         G = max(self.n_groups, 1)
         lv = self._lv
         posts = self._no_posts
@@ -415,6 +432,7 @@ class CommunityModel(mesa.Model):
             self.vip_cat,
             slot_n,
             slot_h,
+            extra_h,
             gr.target_size,
             eng.baseline_stimulus + t.stimulus,
             sc.operations.stimulus_per_hour,
@@ -427,6 +445,7 @@ class CommunityModel(mesa.Model):
             sc.operations.recall_prob_per_hour,
         )
         lv.resp[:G] = eng.stimulus_response * (1.0 - np.exp(-lv.stim[:G]))
+        self.life.after_levels(G)
         return {
             "resp": lv.resp[:G],
             "decay": lv.decay[:G],
@@ -505,6 +524,7 @@ class CommunityModel(mesa.Model):
             "vip_members_ever": float(pop.vip.sum()),
             "promoted_admins": float((pop.role == ROLE_VOLUNTEER_ADMIN).sum()),
             "groups_opened": float(self.n_groups),
+            **health_summary(self),
         }
 
     def cohorts(self) -> pd.DataFrame:
@@ -759,6 +779,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             row[j] = v
             total_cost += v
         row[ix["cost"]] = total_cost
+        m.life.collect(row, ix)
         m.datacollector.collect(m)
         m.today = Today()
         if day + 1 >= m.horizon:

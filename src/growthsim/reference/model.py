@@ -45,6 +45,7 @@ from mesa.discrete_space import FixedAgent, Network
 from growthsim.graph import Graph, to_networkx
 from growthsim.model.community import CommunityModel, Today
 from growthsim.model.seeding import PLAN_SEED, PastHorizonError
+from growthsim.model.social import ADDED_TO as LIFE_ADDED_TO
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
     CHURNED,
@@ -170,6 +171,17 @@ class ReferenceModel(CommunityModel):
         for f in MIRRORED_FIELDS:
             getattr(pop, f)[ids] = [getattr(p, f) for p in people]
 
+    def _members_changed(self, ids: np.ndarray) -> None:
+        """Group life (model.social: mutes, removals, moves to member-run groups, offline
+        events) wrote these people's arrays: copy the state into the people."""
+        if not hasattr(self, "people"):
+            return
+        pop = self.pop
+        for i in np.asarray(ids, dtype=np.int64).tolist():
+            p = self.people[i]
+            for f in MIRRORED_FIELDS:
+                setattr(p, f, getattr(pop, f)[i].item())
+
     def _read_boosts(self) -> None:
         for p, b in zip(self.people, self.pop.boost.tolist()):
             p.boost = b
@@ -244,8 +256,8 @@ class ReferenceModel(CommunityModel):
         m = sc.members
         n = len(people)
         t.m_conv *= self._conv_boosts.pop(day, 1.0)
-        self._read_boosts()
         grp = self._prepare_groups()
+        self._read_boosts()  # after the groups: member admins' invitation boosts are set there
         resp, decay = grp["resp"].tolist(), grp["decay"].tolist()
         g_ref, g_churn, g_recall = grp["ref"].tolist(), grp["churn"].tolist(), grp["recall"].tolist()
         c = {name: 0.0 for name in self.counter_names()}
@@ -492,6 +504,8 @@ class ReferenceModel(CommunityModel):
             c[f"cost_{cat}"] = v
             total_cost += v
         c["cost"] = total_cost
+        for k, v in self.life.counts().items():  # group life's counters (model.social)
+            c[k] = c[k] + v if k in LIFE_ADDED_TO else v
         dc = self.datacollector
         dc.row[:] = [c[name] for name in dc.names]
         dc.collect(self)

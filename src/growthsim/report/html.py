@@ -81,6 +81,23 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (N_("Economics"), ("cost", "profit", "roi", "payback_day", "paid_back", "cost_per_paying", "budget_exhausted_day")),
+    (
+        N_("Group health"),
+        (
+            "health_red",
+            "health_yellow",
+            "health_blue",
+            "health_red_share",
+            "health_yellow_share",
+            "health_blue_share",
+            "member_run_groups",
+            "muted",
+            "ads_posted",
+            "ads_caught",
+            "removed_for_ads",
+            "offline_attendees",
+        ),
+    ),
 )
 _PREFIX_SECTION = {"joins_": "Acquisition", "cac_": "Acquisition", "cost_": "Economics"}
 HEADLINE = N_("Headline")

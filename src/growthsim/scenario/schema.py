@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from growthsim.scenario.social import Fatigue, GroupHealth, Moderation, SelfOrganisation
 from growthsim.scenario.targets import Checkpoints, Decision, Target
 
 # strict: a boolean (yes/no/true) is not a probability; integers 0 and 1 still are
@@ -439,11 +440,37 @@ class Lecture(CampaignBase):
     )
 
 
+class OfflineEvent(CampaignBase):
+    """Offline events (meet-ups, tastings, store visits): on each event day
+    ``events_per_day`` events of ``capacity`` people each, ``new_share`` of the seats for
+    members who joined within ``new_member_days`` and the rest for older members (engaged
+    members more likely to come). Attendees gain engagement and may buy on the spot."""
+
+    kind: Literal["offline_event"] = "offline_event"
+    schedule: ScheduleSpec | None = Field(None, description="event days; default: once on start_day")
+    events_per_day: int = Field(1, ge=1, le=1000, description="events held on each event day")
+    capacity: int = Field(12, ge=1, le=500, description="people per event (practice: 10–15)")
+    new_share: Probability = Field(0.5, description="share of seats for new members")
+    new_member_days: int = Field(30, ge=1, le=3650, description="tenure below which a member counts as new (days)")
+    cost_per_event: NonNegFloat = Field(200.0, description="venue and materials per event (money)")
+    cost_per_attendee: NonNegFloat = Field(30.0, description="food, gift per attendee (money)")
+    engagement_lift: Probability = Field(0.5, description="engagement an attendee gains, as a share of (1-e)")
+    purchase_prob: Probability = Field(0.2, description="chance an attendee buys at the event")
+
+
 Campaign = Annotated[
-    InviteReward | CheckinCashback | Lottery | FlashSale | Lecture,
+    InviteReward | CheckinCashback | Lottery | FlashSale | Lecture | OfflineEvent,
     Field(discriminator="kind"),
 ]
-CAMPAIGN_KINDS = ("invite_reward", "checkin_cashback", "lottery", "flash_sale", "group_buy", "lecture")
+CAMPAIGN_KINDS = (
+    "invite_reward",
+    "checkin_cashback",
+    "lottery",
+    "flash_sale",
+    "group_buy",
+    "lecture",
+    "offline_event",
+)
 
 
 class StaffRole(Strict):
@@ -556,6 +583,10 @@ class Scenario(Strict):
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
     channels: dict[str, Channel] = Field(default_factory=dict)
     replay: Replay | None = None
+    fatigue: Fatigue = Field(default_factory=Fatigue)
+    moderation: Moderation = Field(default_factory=Moderation)
+    self_organisation: SelfOrganisation = Field(default_factory=SelfOrganisation)
+    group_health: GroupHealth = Field(default_factory=GroupHealth)
     targets: list[Target] = Field(default_factory=list, description="stage targets (scenario/targets.py)")
     checkpoints: Checkpoints = Field(default_factory=Checkpoints, description="days of KPI tables")
     decision: Decision = Field(default_factory=Decision, description="what the best plan means")

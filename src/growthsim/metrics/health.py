@@ -1,0 +1,178 @@
+"""Group health: per-group size and activity over time and warning levels
+(``docs/model.md``, "Group health"), computed during the run, and their KPIs.
+
+Each day, for every group ``g`` with at least ``group_health.min_size`` members (size
+taken in the morning), with ``W = window_days``:
+
+- activity rate ``r_g = active member-days / (W * size)`` over the last ``W`` days, and
+  ``r'_g`` over the ``W`` days before; ``drop = 1 - r_g / r'_g`` (0 when ``r'_g = 0`` or the
+  group is younger than ``2 W`` days);
+- ads a week ``a_g`` (members' ads over the last ``W`` days, times ``7 / W``);
+- **red** when ``drop >= red_drop`` or ``a_g >= red_ads_per_week``; else **yellow** when
+  ``drop >= yellow_drop`` or ``a_g >= yellow_ads_per_week``; else **blue** when the group
+  had no staff attention for ``unmanaged_days`` days in a row.
+
+Series columns (per day): ``health_red``, ``health_yellow``, ``health_blue`` (groups at
+each level), ``groups_rated``. Per-group snapshots every ``SNAPSHOT_EVERY`` days (day,
+group, size, active over the window, level) are kept by the model
+(``CommunityModel.group_health()``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from growthsim.model.community import CommunityModel
+
+OK, BLUE, YELLOW, RED = 0, 1, 2, 3
+LEVEL_NAMES = {OK: "ok", BLUE: "blue", YELLOW: "yellow", RED: "red"}
+SNAPSHOT_EVERY = 7
+SERIES = ("health_red", "health_yellow", "health_blue", "groups_rated")
+
+
+class GroupHealth:
+    """One model's group-health tracker."""
+
+    def __init__(self, model: "CommunityModel") -> None:
+        self.model = model
+        self.spec = model.plan.group_health
+        cap = model.g_cap
+        W = self.spec.window_days
+        self.act = np.zeros((2 * W, cap), dtype=np.int64)  # ring: active members per group per day
+        self.size = np.zeros((2 * W, cap), dtype=np.int64)  # ring: morning sizes per group per day
+        self.opened = np.full(cap, -1, dtype=np.int64)  # first day a group was seen
+        self.unmanaged = np.zeros(cap, dtype=np.int64)  # days in a row without attention
+        self.level = np.zeros(cap, dtype=np.int8)
+        # sums over the last window (cur) and the window before (prev), kept rolling
+        self.a_cur = np.zeros(cap, dtype=np.int64)
+        self.s_cur = np.zeros(cap, dtype=np.int64)
+        self.a_prev = np.zeros(cap, dtype=np.int64)
+        self.s_prev = np.zeros(cap, dtype=np.int64)
+        self.snapshots: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # day, sizes, active, levels
+
+    def morning(self, G: int) -> None:
+        """After today's levels: sizes (rolling window sums), managed streaks."""
+        m = self.model
+        day = m.day
+        W2 = self.act.shape[0]
+        slot, mid = day % W2, (day - W2 // 2) % W2  # rows of day - 2W (leaving) and day - W
+        new = self.opened[:G] < 0
+        self.opened[:G][new] = day
+        size = m.g_size[:G]
+        self.s_prev[:G] += self.size[mid, :G] - self.size[slot, :G]
+        self.s_cur[:G] += size - self.size[mid, :G]
+        self.size[slot, :G] = size
+        man = m.g_managed[:G] == 1
+        self.unmanaged[:G] = np.where(man, 0, self.unmanaged[:G] + 1)
+
+    def after_activity(
+        self, active: np.ndarray, G: int, ads_window: np.ndarray, ad_window_days: int
+    ) -> dict[str, float]:
+        """Today's activity per group and the warning levels; returns today's counts."""
+        m, s = self.model, self.spec
+        day = m.day
+        W2 = self.act.shape[0]
+        slot, mid = day % W2, (day - W2 // 2) % W2
+        today = np.bincount(m.pop.group[active], minlength=G)[:G] if len(active) else np.zeros(G, dtype=np.int64)
+        self.a_prev[:G] += self.act[mid, :G] - self.act[slot, :G]
+        self.a_cur[:G] += today - self.act[mid, :G]
+        self.act[slot, :G] = today
+        a_cur, s_cur, a_prev, s_prev = self.a_cur[:G], self.s_cur[:G], self.a_prev[:G], self.s_prev[:G]
+        r_cur = np.divide(a_cur, s_cur, out=np.zeros(G), where=s_cur > 0)
+        r_prev = np.divide(a_prev, s_prev, out=np.zeros(G), where=s_prev > 0)
+        old = (day - self.opened[:G]) >= W2 - 1
+        drop = np.where(old & (r_prev > 0), 1.0 - r_cur / np.where(r_prev > 0, r_prev, 1.0), 0.0)
+        ads_week = ads_window[:G] * (7.0 / ad_window_days)
+        rated = m.g_size[:G] >= s.min_size
+        lv = np.zeros(G, dtype=np.int8)
+        lv[self.unmanaged[:G] >= s.unmanaged_days] = BLUE
+        lv[(drop >= s.yellow_drop) | (ads_week >= s.yellow_ads_per_week)] = YELLOW
+        lv[(drop >= s.red_drop) | (ads_week >= s.red_ads_per_week)] = RED
+        lv[~rated] = OK
+        self.level[:G] = lv
+        if day % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1 or day == m.horizon - 1:
+            self.snapshots.append((day, m.g_size[:G].copy(), a_cur.copy(), lv.copy()))
+        return {
+            "health_red": float((lv == RED).sum()),
+            "health_yellow": float((lv == YELLOW).sum()),
+            "health_blue": float((lv == BLUE).sum()),
+            "groups_rated": float(rated.sum()),
+        }
+
+    def frame(self) -> pd.DataFrame:
+        """The per-group snapshots: day, group, size, active (member-days over the last
+        window), level (ok / blue / yellow / red)."""
+        snaps = self.snapshots
+
+        def cat(xs: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(xs).astype(np.int64) if xs else np.zeros(0, dtype=np.int64)
+
+        df = pd.DataFrame(
+            {
+                "day": cat([np.full(len(z), d, dtype=np.int64) for d, z, _, _ in snaps]),
+                "group": cat([np.arange(len(z), dtype=np.int64) for _, z, _, _ in snaps]),
+                "size": cat([z for _, z, _, _ in snaps]),
+                "active": cat([a for _, _, a, _ in snaps]),
+                "level": cat([v for _, _, _, v in snaps]),
+            }
+        )
+        df["level"] = pd.Categorical.from_codes(df["level"].astype(np.int64), list(LEVEL_NAMES.values()))
+        return df
+
+
+def health_kpis(ts: pd.DataFrame) -> dict[str, float]:
+    """Group-health and group-life KPIs of one replicate's time series (NaN when the run
+    did not record the columns)."""
+    nan = float("nan")
+    out: dict[str, float] = {}
+
+    def col(name: str) -> np.ndarray | None:
+        return ts[name].to_numpy(dtype=float) if name in ts.columns else None
+
+    rated = col("groups_rated")
+    for lvl in ("red", "yellow", "blue"):
+        c = col(f"health_{lvl}")
+        out[f"health_{lvl}"] = float(c[-1]) if c is not None and len(c) else nan
+        if c is not None and rated is not None and rated.sum() > 0:
+            out[f"health_{lvl}_share"] = float(c.sum() / rated.sum())
+        else:
+            out[f"health_{lvl}_share"] = nan
+    for name in ("muted", "ads_posted", "ads_caught", "offline_attendees", "removed_for_ads"):
+        c = col(name)
+        out[name] = float(c.sum()) if c is not None else nan
+    c = col("member_run_groups")
+    out["member_run_groups"] = float(c[-1]) if c is not None and len(c) else nan
+    return out
+
+
+def kpi_rows() -> list[tuple[str, str, str, int, str]]:
+    """(name, label, unit, direction, description) of the KPIs of :func:`health_kpis`."""
+    return [
+        ("health_red", "Groups at red", "groups", -1, "groups at a red warning on the last day"),
+        ("health_yellow", "Groups at yellow", "groups", -1, "groups at a yellow warning on the last day"),
+        ("health_blue", "Groups at blue", "groups", -1, "groups at a blue (unmanaged) warning on the last day"),
+        ("health_red_share", "Red group-days", "share", -1, "red group-days / rated group-days"),
+        ("health_yellow_share", "Yellow group-days", "share", -1, "yellow group-days / rated group-days"),
+        ("health_blue_share", "Blue group-days", "share", -1, "blue group-days / rated group-days"),
+        ("muted", "Muted by fatigue", "people", -1, "members who muted their group over promotions and ads"),
+        ("ads_posted", "Ads posted", "ads", -1, "ads members posted in groups"),
+        ("ads_caught", "Ads caught", "ads", 0, "ads the group rules caught"),
+        ("removed_for_ads", "Removed for ads", "people", 0, "ad posters removed by the group rules"),
+        ("offline_attendees", "Offline attendees", "people", +1, "seats taken at offline events"),
+        ("member_run_groups", "Member-run groups", "groups", +1, "groups run by a member admin at the end"),
+    ]
+
+
+def summary(model: "CommunityModel") -> dict[str, Any]:
+    """End-of-run group-life scalars of a model."""
+    life = model.life
+    return {
+        "member_run_groups": float((life.selforg.admin[: model.n_groups] >= 0).sum()),
+        "subgroups_opened": float(life.selforg.spawned),
+        "member_admins_appointed": float(life.selforg.admins_appointed),
+        "ad_posters_removed": float(life.moderation.totals["removed"]),
+    }
