@@ -62,42 +62,7 @@ from growthsim.kernels.state import (
     Rules,
     Work,
 )
-
-
-@njit(cache=True)
-def members_of(mem, r, n):
-    """Replicate ``r``'s view of the batch's member arrays."""
-    o = r * n
-    e = o + n
-    return Members(
-        mem.status[o:e],
-        mem.prop[o:e],
-        mem.eng[o:e],
-        mem.group[o:e],
-        mem.join_day[o:e],
-        mem.leave_day[o:e],
-        mem.last_active[o:e],
-        mem.last_seen[o:e],
-        mem.referrer[o:e],
-        mem.source[o:e],
-        mem.paying[o:e],
-        mem.vip[o:e],
-        mem.purchases[o:e],
-        mem.revenue[o:e],
-        mem.active_days[o:e],
-        mem.streak[o:e],
-        mem.accepted[o:e],
-        mem.boost[o:e],
-        mem.role[o:e],
-        mem.block[o:e],
-    )
-
-
-@njit(cache=True)
-def levels_of(lv, r, cap):
-    o = r * cap
-    e = o + cap
-    return Levels(lv.resp[o:e], lv.decay[o:e], lv.churn[o:e], lv.recall[o:e], lv.ref[o:e], lv.stim[o:e])
+from growthsim.kernels.views import levels_of, members_of
 
 
 @njit(cache=True)
@@ -223,8 +188,7 @@ def referral(indptr, indices, mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc,
             work.acc_ref[o : o + n],
             p_inv[r],
             p_acc[r],
-            rules.reinforcement,
-            rules.e0,
+            rules,
             counts[r, C_ROOM],
             seeds[r],
             day,
@@ -265,7 +229,9 @@ def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, ru
             seeds[r],
             day,
         )
-        counts[r, C_ACC] = credit_wellmixed_referrers(work.new_ids[o : o + n], start, nn, m, work.acc_ref[o : o + n])
+        counts[r, C_ACC] = credit_wellmixed_referrers(
+            work.new_ids[o : o + n], start, nn, m, work.acc_ref[o : o + n], rules
+        )
         counts[r, C_NEW] = nn
         counts[r, C_ROOM] = room
         invites[r] = inv
@@ -292,8 +258,8 @@ def conversion(mem_t, work_t, counts, n, p_first, p_repeat, rules_t, seeds, day,
 
 
 def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
-    """Churn, dormancy and recall; ``out[r]``: churned, to_dormant, recalled, members,
-    dormant, wau, mau, payers, vips."""
+    """Churn, dormancy, recall and tiers; ``out[r]``: churned, to_dormant, recalled,
+    members, dormant, wau, mau, payers, vips, tier_active, tier_core, tier_koc."""
     mem = Members(*mem_t)
     work = Work(*work_t)
     lv = Levels(*lv_t)
@@ -311,9 +277,9 @@ def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
             seeds[r],
             day,
         )
-        for q in range(9):
+        for q in range(12):
             out[r, q] = res[q]
-        counts[r, C_ROSTER] = res[9]
+        counts[r, C_ROSTER] = res[12]
 
 
 def place(mem_t, work_t, counts, grp_t, n, cap, n_cats1, rules_t, R):
