@@ -25,7 +25,7 @@ from mesa.time import Priority, Schedule
 
 from growthsim.kernels.state import EARLY_DAYS, Levels
 from growthsim.model.levers import MORNING, Lever
-from growthsim.vocab import DORMANT, MEMBER
+from growthsim.vocab import DORMANT, MEMBER, SRC_INITIAL
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.scenario import schema as S
@@ -66,12 +66,14 @@ def member_levels(spec: "S.Members", lv: Levels, size: np.ndarray, managed: np.n
 
 
 def activity_retention(pop, horizon: int) -> dict[str, float]:
-    """Activity retention of everyone who ever joined: ``activity_retention_d<N>`` = the
-    share of members who joined at least N days before the horizon's last day and were
-    active on day N after joining (leavers count as inactive); ``activity_retention_w<k>``
+    """Activity retention of everyone who joined during the horizon (the day-0 seed members
+    are left out: they were members before day 0, and their day 0 is already a day of
+    activity): ``activity_retention_d<N>`` = the share of members who joined at least N
+    days before the horizon's last day and were active on day N after joining (leavers
+    count as inactive); ``activity_retention_w<k>``
     = the share, among those who joined at least 7k days before the last day, active at
     least once in days 7k-6 .. 7k after joining. NaN when nobody is eligible."""
-    ever = pop.join_day >= 0
+    ever = (pop.join_day >= 0) & (pop.source != SRC_INITIAL)
     join = pop.join_day.astype(np.int64)
     bits = pop.early.astype(np.int64)
     out: dict[str, float] = {}

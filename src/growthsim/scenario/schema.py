@@ -220,7 +220,9 @@ class Lifecycle(Strict):
         0.25, description="share of interest lost per day in a group with staff hours (1/day; ~7 days to silence)"
     )
     content_sustain: NonNegFloat = Field(
-        0.3, le=100, description="how much a group's stimulus slows the fading: decay / (1 + this * S_g) (per stimulus unit)"
+        0.3,
+        le=100,
+        description="how much a group's stimulus slows the fading: decay / (1 + this * S_g) (per stimulus unit)",
     )
     interaction_sustain: Probability = Field(
         0.5, description="share of the day's fading an active day saves (interaction keeps interest)"
