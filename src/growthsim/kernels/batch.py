@@ -105,41 +105,18 @@ def channel(mem_t, work_t, counts, n, reach, candidates, join_rate, caps, src, e
         joins[r] = j
 
 
-def replay(mem_t, work_t, counts, n, target, e0, seeds, day, joins):
+def plain_joins(mem_t, work_t, counts, n, replayed, value, e0, seeds, day, joins):
+    """Replayed joins (``replayed`` 1: exactly ``value`` outsiders) or organic joins
+    (``replayed`` 0: each outsider with probability ``value``) for every replicate."""
     mem = Members(*mem_t)
     work = Work(*work_t)
     for r in prange(seeds.shape[0]):
         o = r * n
-        nn, j, room = replay_pass(
-            members_of(mem, r, n),
-            work.new_ids[o : o + n],
-            counts[r, C_NEW],
-            target,
-            e0,
-            counts[r, C_ROOM],
-            seeds[r],
-            day,
-        )
-        counts[r, C_NEW] = nn
-        counts[r, C_ROOM] = room
-        joins[r] = j
-
-
-def organic(mem_t, work_t, counts, n, p, e0, seeds, day, joins):
-    mem = Members(*mem_t)
-    work = Work(*work_t)
-    for r in prange(seeds.shape[0]):
-        o = r * n
-        nn, j, room = organic_pass(
-            members_of(mem, r, n),
-            work.new_ids[o : o + n],
-            counts[r, C_NEW],
-            p,
-            e0,
-            counts[r, C_ROOM],
-            seeds[r],
-            day,
-        )
+        m, ids, start, room = members_of(mem, r, n), work.new_ids[o : o + n], counts[r, C_NEW], counts[r, C_ROOM]
+        if replayed:
+            nn, j, room = replay_pass(m, ids, start, int(value), e0, room, seeds[r], day)
+        else:
+            nn, j, room = organic_pass(m, ids, start, value, e0, room, seeds[r], day)
         counts[r, C_NEW] = nn
         counts[r, C_ROOM] = room
         joins[r] = j
@@ -301,7 +278,7 @@ def place(mem_t, work_t, counts, grp_t, n, cap, n_cats1, rules_t, R):
         counts[r, C_ROSTER] = roster_add(work.roster[o : o + n], counts[r, C_ROSTER], ids)
 
 
-_PASSES = (channel, replay, organic, activity, referral, wellmixed, conversion, churn, place)
+_PASSES = (channel, plain_joins, activity, referral, wellmixed, conversion, churn, place)
 
 
 def _clone(fn, suffix: str):

@@ -211,7 +211,7 @@ def empty_levels(n: int) -> Levels:
 def empty_members(n: int, block: np.ndarray) -> Members:
     """A :class:`Members` record for ``n`` people who never joined (each field filled with
     its :class:`Col` value; ``block`` given)."""
-    cols = {f: np.full(n, c.fill, dtype=c.dtype) for f, c in MEMBER_COLUMNS.items()}
+    cols: dict[str, np.ndarray] = {f: np.full(n, c.fill, dtype=c.dtype) for f, c in MEMBER_COLUMNS.items()}
     cols["block"] = np.ascontiguousarray(block, dtype=np.int32)
     return Members(**cols)
 

@@ -642,13 +642,13 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     if sc.replay is not None:
         i = day - sc.replay.start_day
         if 0 <= i < len(sc.replay.daily_joins):
-            kern.replay(
-                st.mem_t, st.work_t, counts, n, int(sc.replay.daily_joins[i]), st.rules.e0, st.seeds, day, joins
-            )
+            target = float(sc.replay.daily_joins[i])
+            kern.plain_joins(st.mem_t, st.work_t, counts, n, 1, target, st.rules.e0, st.seeds, day, joins)
             for r in range(R):
                 rows[r][ix["new_replay"]] += joins[r]
     if mm.organic_join_prob > 0:
-        kern.organic(st.mem_t, st.work_t, counts, n, float(mm.organic_join_prob), st.rules.e0, st.seeds, day, joins)
+        p_org = float(mm.organic_join_prob)
+        kern.plain_joins(st.mem_t, st.work_t, counts, n, 0, p_org, st.rules.e0, st.seeds, day, joins)
         for r in range(R):
             rows[r][ix["new_organic"]] += joins[r]
 
