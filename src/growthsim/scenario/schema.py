@@ -211,7 +211,7 @@ class Lifecycle(Strict):
     ~72 h of joining without lifecycle management, ~7 days with it (docs/model.md)."""
 
     initial_interest: Probability = Field(
-        0.3, description="a newcomer's interest on joining: extra chance to be active on day 1 (share)"
+        0.25, description="a newcomer's interest on joining: extra chance to be active on day 1 (share)"
     )
     interest_decay: Probability = Field(
         0.45, description="share of interest lost per day in a group without staff hours (1/day; ~72 h to silence)"
