@@ -287,6 +287,8 @@ HEADLINE_KPIS: tuple[str, ...] = (
     "dau",
     "active_share",
     "retention_d30",
+    "activity_retention_d7",
+    "core_share",
     "paying",
     "conversion_rate",
     "revenue",

@@ -7,9 +7,11 @@ of :meth:`growthsim.model.community.CommunityModel.step`:
 
 1. prepare today's per-group stimulus (the model's own ``_prepare_groups``);
 2. acquisition: channels, replayed joins, organic joins;
-3. activity; 4. referral (along the edges of a ``mesa.discrete_space.Network``, or, in a
+3. activity (with the newcomer's fading interest); 4. referral (along the edges of a ``mesa.discrete_space.Network``, or, in a
    well-mixed market, by Poisson numbers of invitations sent to uniformly drawn people);
-5. conversion; 6. churn, dormancy and recall; 7. placement of today's joiners;
+5. conversion; 6. churn, dormancy, recall and tiers (the contribution score decays,
+   promotions and demotions, the core/KOC counts per group); 7. placement of today's
+   joiners (a newcomer's initial interest);
 8. collect with the inherited ``mesa.DataCollector`` (same columns as the engine).
 
 Randomness is Mesa's own: ``model.random`` (a ``random.Random`` seeded from the child
