@@ -342,6 +342,17 @@ def test_kpi_tables_name_both_retentions():
         assert KPIS[f"retention_d{d}"].label.startswith("Membership retention")
         assert KPIS[f"activity_retention_d{d}"].label.startswith("Activity retention")
     assert "core_share" in KPIS
+    # a stage target on the core share (practice: 5% by month 3) validates and is
+    # computed at a checkpoint from the daily tier counts
+    from growthsim.metrics.kpis import replicate_kpis
+    from growthsim.scenario.targets import Target
+
+    Target(kpi="core_share", month=3, at_least=0.05)
+    m = CommunityModel(always_active_plan(horizon=30), seed=2)
+    m.run()
+    k = replicate_kpis(m.timeseries().iloc[:20], {}, None, None)
+    assert k["core_share"] == pytest.approx(1.0) and k["active_tier_members"] == 0  # all 200 core from day 14
+    assert replicate_kpis(m.timeseries().iloc[:10], {}, None, None)["core_share"] == 0.0
 
 
 def test_reference_docks_with_the_member_programmes():
