@@ -202,3 +202,23 @@ def test_parallel_path_runs_in_process(graph_plan):
     assert numba.threading_layer() in ("tbb", "omp", "workqueue")
     assert b.state.kern.activity.signatures  # the parallel kernels were compiled and called
     assert np.all(b.state.seeds == np.array([m.kernel_seed for m in b.models]))
+
+
+def test_batch_views_are_generated_from_the_member_fields():
+    """``kernels/views.py`` (one replicate's view of a batch's records) is generated from
+    the fields of ``Members`` and ``Levels``: the file is current, and ``Population`` has
+    exactly the ``Members`` fields with their declared dtypes."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from growthsim.kernels import state
+    from growthsim.population import Population
+
+    path = Path(state.__file__).with_name("views.py")
+    assert path.read_text(encoding="utf-8") == state.views_source(), "run python -m growthsim.kernels.state"
+    pop = Population.empty(3, np.zeros(3))
+    for f, col in state.MEMBER_COLUMNS.items():
+        a = getattr(pop, f)
+        assert a.dtype == np.dtype(col.dtype) and a.shape == (3,), f
+    assert tuple(state.MEMBER_COLUMNS) == state.Members._fields

@@ -20,8 +20,9 @@ TRUTH = {"members.referral.invite_prob": 0.05, "members.churn.base_hazard": 0.02
 
 
 def tiny(**over) -> Scenario:
-    """2,000 people, well mixed, 40 days; engagement held constant and churn independent of
-    it, so members = joins - leaves is driven by the two fitted parameters."""
+    """2,000 people, well mixed, 40 days; engagement held constant, no newcomer interest, no
+    core/KOC lift and churn independent of engagement, so members = joins - leaves is
+    driven by the two fitted parameters."""
     data = {
         "name": "tiny",
         "seed": 3,
@@ -35,6 +36,9 @@ def tiny(**over) -> Scenario:
             "engagement": {"initial": 0.8, "daily_decay": 0.0, "habit_gain": 0.0, "stimulus_response": 0.0},
             "churn": {"base_hazard": 0.005, "engagement_sensitivity": 0.0, "silent_days": 60},
             "propensity": {"distribution": "constant", "value": 0.3},
+            # no newcomer interest and no core/KOC lift: only the two fitted rates move
+            "lifecycle": {"initial_interest": 0.0},
+            "tiers": {"core_stimulus": 0.0, "koc_referral": 0.0},
         },
     }
     data.update(over)

@@ -128,7 +128,9 @@ def health_of_library() -> dict:
             "red": float(np.mean([t["health_red"].iloc[-1] for t in ts])),
             "yellow": float(np.mean([t["health_yellow"].iloc[-1] for t in ts])),
             "blue": float(np.mean([t["health_blue"].iloc[-1] for t in ts])),
-            "red_group_days_share": float(np.mean([t["health_red"].sum() / max(1, t["groups_rated"].sum()) for t in ts])),
+            "red_group_days_share": float(
+                np.mean([t["health_red"].sum() / max(1, t["groups_rated"].sum()) for t in ts])
+            ),
         }
     return out
 

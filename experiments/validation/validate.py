@@ -357,7 +357,93 @@ def check_stylized() -> dict:
     return out
 
 
-CHECKS = {"bass": check_bass, "sir": check_sir, "reference": check_reference, "stylized": check_stylized}
+# ----------------------------------------------------------------------------- members
+def check_members(reps: int = 6) -> dict:
+    """Members after joining on the baseline plan (365 days): the activity-retention
+    curve (share of a join cohort active on day a after joining) with the lifecycle rule
+    and without it (``initial_interest`` 0, paired seeds), membership retention beside
+    it, tier shares over time (the practice target: 5% core by month 3) and the 80/20
+    concentration of activity."""
+    from growthsim.model.batch import CommunityBatch
+    from growthsim.model.membership import activity_retention
+    from growthsim.scenario.loader import load_scenario
+    from growthsim.vocab import SRC_INITIAL
+
+    plan = load_scenario(HERE.parents[1] / "scenarios" / "baseline.yaml")
+    flat = Scenario.model_validate(
+        plan.model_dump() | {"members": plan.members.model_dump() | {"lifecycle": {"initial_interest": 0.0}}}
+    )
+    H = plan.horizon_days
+    out: dict = {"plan": "scenarios/baseline.yaml", "replicates": reps, "seed": plan.seed}
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4.2))
+    for label, p in (("lifecycle (defaults)", plan), ("no newcomer interest", flat)):
+        batch = CommunityBatch(p, replicates=range(reps), parallel=False)
+        batch.run()
+        curves, scal, tiers = [], [], []
+        for m in batch.models:
+            pop = m.pop
+            joined = (pop.join_day >= 0) & (pop.source != SRC_INITIAL)
+            days = np.arange(1, 64)
+            curve = []
+            for a in days:
+                el = joined & (pop.join_day <= H - 1 - a)
+                curve.append(float(((pop.early[el] >> (a - 1)) & 1).mean()))
+            curves.append(curve)
+            s = m.scalars()
+            s.update(activity_retention(pop, H))
+            scal.append(s)
+            ts = m.timeseries()
+            tiers.append(
+                np.stack([ts["active_tier_members"], ts["core_members"] + ts["koc_members"], ts["koc_members"]]).astype(
+                    float
+                )
+                / np.maximum(ts["members"].to_numpy(dtype=float), 1)
+            )
+        curve = np.mean(curves, axis=0)
+        tier = np.mean(tiers, axis=0)
+
+        def mean(k, scal=scal):
+            return round(float(np.mean([x[k] for x in scal])), 4)
+
+        key = "lifecycle" if p is plan else "no_interest"
+        out[key] = {
+            "activity_retention": {f"d{d}": mean(f"activity_retention_d{d}") for d in (1, 7, 30)}
+            | {f"w{k}": mean(f"activity_retention_w{k}") for k in range(1, 10)},
+            "membership_retention": {f"d{d}": mean(f"retention_d{d}") for d in (1, 7, 30)},
+            "core_share_day90": round(float(tier[1, 89]), 4),
+            "core_share_end": round(float(tier[1, -1]), 4),
+            "active_tier_share_day90": round(float(tier[0, 89]), 4),
+            "koc_share_day90": round(float(tier[2, 89]), 4),
+            "top20_activity_share": mean("activity_top20_share"),
+        }
+        ax[0].plot(days, curve, label=label)
+        if p is plan:
+            x = np.arange(H)
+            ax[1].plot(x, tier[1], label="core + KOC")
+            ax[1].plot(x, tier[0], label="active tier")
+            ax[1].plot(x, tier[2], label="KOC")
+    for d, lo, hi in ((1, 0.25, 0.40), (7, 0.10, 0.20), (30, 0.05, 0.10)):
+        ax[0].vlines(d, lo, hi, color="grey", lw=6, alpha=0.4)
+    ax[0].set(xlabel="days after joining", ylabel="share of the join cohort active that day", yscale="log")
+    ax[0].set_title("Activity retention (grey: public app ranges D1, D7, D30)")
+    ax[0].legend()
+    ax[1].axhline(0.05, color="grey", ls=":", label="practice target: 5% core by month 3")
+    ax[1].axvline(89, color="grey", lw=0.5)
+    ax[1].set(xlabel="day", ylabel="share of members", title="Member tiers (baseline)")
+    ax[1].legend()
+    out["plot"] = _save(fig, "members.png")
+    lc = out["lifecycle"]["activity_retention"]
+    out["passes"] = bool(0.25 <= lc["d1"] <= 0.40 and 0.10 <= lc["d7"] <= 0.20 and 0.05 <= lc["d30"] <= 0.10)
+    return out
+
+
+CHECKS = {
+    "bass": check_bass,
+    "sir": check_sir,
+    "reference": check_reference,
+    "stylized": check_stylized,
+    "members": check_members,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,6 +34,14 @@ ROLE_NAMES = {
     ROLE_MEMBER_ADMIN: "member_admin",
 }
 
+# tier (Population.tier, int8): from the contribution score (scenario members.tiers);
+# "new" also holds members who lost the active tier
+TIER_NEW = 0
+TIER_ACTIVE = 1
+TIER_CORE = 2
+TIER_KOC = 3  # key opinion consumer: a core member who brings in people and buys
+TIER_NAMES = {TIER_NEW: "new", TIER_ACTIVE: "active", TIER_CORE: "core", TIER_KOC: "koc"}
+
 
 def source_names(channel_names: list[str]) -> dict[int, str]:
     """Source code -> name for a plan whose channels are ``channel_names`` (in order);
@@ -61,5 +69,10 @@ __all__ = [
     "ROLE_MEMBER_ADMIN",
     "ROLE_NAMES",
     "ROLE_VOLUNTEER_ADMIN",
+    "TIER_NEW",
+    "TIER_ACTIVE",
+    "TIER_CORE",
+    "TIER_KOC",
+    "TIER_NAMES",
     "source_names",
 ]

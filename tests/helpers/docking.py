@@ -45,6 +45,7 @@ NEUTRAL_MEMBERS: dict[str, dict[str, Any]] = {
     "engagement": {"initial": 1.0, "daily_decay": 0.0, "habit_gain": 0.0},
     "conversion": {"first_purchase_prob": 0.0, "repurchase_prob": 0.0},
     "churn": {"base_hazard": 0.0, "dormant_hazard": 0.0, "dormant_activity_factor": 1.0},
+    "tiers": {"core_stimulus": 0.0, "koc_referral": 0.0},
 }
 
 

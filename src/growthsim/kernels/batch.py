@@ -59,45 +59,9 @@ from growthsim.kernels.state import (
     Groups,
     Levels,
     Members,
-    Rules,
     Work,
 )
-
-
-@njit(cache=True)
-def members_of(mem, r, n):
-    """Replicate ``r``'s view of the batch's member arrays."""
-    o = r * n
-    e = o + n
-    return Members(
-        mem.status[o:e],
-        mem.prop[o:e],
-        mem.eng[o:e],
-        mem.group[o:e],
-        mem.join_day[o:e],
-        mem.leave_day[o:e],
-        mem.last_active[o:e],
-        mem.last_seen[o:e],
-        mem.referrer[o:e],
-        mem.source[o:e],
-        mem.paying[o:e],
-        mem.vip[o:e],
-        mem.purchases[o:e],
-        mem.revenue[o:e],
-        mem.active_days[o:e],
-        mem.streak[o:e],
-        mem.accepted[o:e],
-        mem.boost[o:e],
-        mem.role[o:e],
-        mem.block[o:e],
-    )
-
-
-@njit(cache=True)
-def levels_of(lv, r, cap):
-    o = r * cap
-    e = o + cap
-    return Levels(lv.resp[o:e], lv.decay[o:e], lv.churn[o:e], lv.recall[o:e], lv.ref[o:e], lv.stim[o:e])
+from growthsim.kernels.views import levels_of, members_of, rules_at
 
 
 @njit(cache=True)
@@ -111,36 +75,6 @@ def groups_of(grp, r, cap, n_cats1):
         grp.count[r : r + 1],
         grp.open_ptr[c : c + n_cats1],
     )
-
-
-@njit(cache=True)
-def rules_at(ra, r):
-    """Replicate ``r``'s :class:`Rules` from ``ra``: one array per field, one entry per
-    replicate (replicates of a batch may run plans that differ in their member rules)."""
-    return Rules(
-        ra[0][r],
-        ra[1][r],
-        ra[2][r],
-        ra[3][r],
-        ra[4][r],
-        ra[5][r],
-        ra[6][r],
-        ra[7][r],
-        ra[8][r],
-        ra[9][r],
-        ra[10][r],
-        ra[11][r],
-        ra[12][r],
-        ra[13][r],
-        ra[14][r],
-        ra[15][r],
-        ra[16][r],
-        ra[17][r],
-        ra[18][r],
-    )
-
-
-assert len(Rules._fields) == 19, "rules_at lists every field of Rules"
 
 
 # --------------------------------------------------------------------------- acquisition
@@ -170,41 +104,18 @@ def channel(mem_t, work_t, counts, n, reach, candidates, join_rate, caps, src, e
         joins[r] = j
 
 
-def replay(mem_t, work_t, counts, n, target, e0, seeds, day, joins):
+def plain_joins(mem_t, work_t, counts, n, replayed, value, e0, seeds, day, joins):
+    """Replayed joins (``replayed`` 1: exactly ``value`` outsiders) or organic joins
+    (``replayed`` 0: each outsider with probability ``value``) for every replicate."""
     mem = Members(*mem_t)
     work = Work(*work_t)
     for r in prange(seeds.shape[0]):
         o = r * n
-        nn, j, room = replay_pass(
-            members_of(mem, r, n),
-            work.new_ids[o : o + n],
-            counts[r, C_NEW],
-            target,
-            e0,
-            counts[r, C_ROOM],
-            seeds[r],
-            day,
-        )
-        counts[r, C_NEW] = nn
-        counts[r, C_ROOM] = room
-        joins[r] = j
-
-
-def organic(mem_t, work_t, counts, n, p, e0, seeds, day, joins):
-    mem = Members(*mem_t)
-    work = Work(*work_t)
-    for r in prange(seeds.shape[0]):
-        o = r * n
-        nn, j, room = organic_pass(
-            members_of(mem, r, n),
-            work.new_ids[o : o + n],
-            counts[r, C_NEW],
-            p,
-            e0,
-            counts[r, C_ROOM],
-            seeds[r],
-            day,
-        )
+        m, ids, start, room = members_of(mem, r, n), work.new_ids[o : o + n], counts[r, C_NEW], counts[r, C_ROOM]
+        if replayed:
+            nn, j, room = replay_pass(m, ids, start, int(value), e0, room, seeds[r], day)
+        else:
+            nn, j, room = organic_pass(m, ids, start, value, e0, room, seeds[r], day)
         counts[r, C_NEW] = nn
         counts[r, C_ROOM] = room
         joins[r] = j
@@ -253,8 +164,7 @@ def referral(indptr, indices, mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc,
             work.acc_ref[o : o + n],
             p_inv[r],
             p_acc[r],
-            rules.reinforcement,
-            rules.e0,
+            rules,
             counts[r, C_ROOM],
             seeds[r],
             day,
@@ -295,7 +205,9 @@ def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, ru
             seeds[r],
             day,
         )
-        counts[r, C_ACC] = credit_wellmixed_referrers(work.new_ids[o : o + n], start, nn, m, work.acc_ref[o : o + n])
+        counts[r, C_ACC] = credit_wellmixed_referrers(
+            work.new_ids[o : o + n], start, nn, m, work.acc_ref[o : o + n], rules
+        )
         counts[r, C_NEW] = nn
         counts[r, C_ROOM] = room
         invites[r] = inv
@@ -322,8 +234,8 @@ def conversion(mem_t, work_t, counts, n, p_first, p_repeat, rules_t, seeds, day,
 
 
 def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
-    """Churn, dormancy and recall; ``out[r]``: churned, to_dormant, recalled, members,
-    dormant, wau, mau, payers, vips."""
+    """Churn, dormancy, recall and tiers; ``out[r]``: churned, to_dormant, recalled,
+    members, dormant, wau, mau, payers, vips, tier_active, tier_core, tier_koc."""
     mem = Members(*mem_t)
     work = Work(*work_t)
     lv = Levels(*lv_t)
@@ -341,9 +253,9 @@ def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
             seeds[r],
             day,
         )
-        for q in range(9):
+        for q in range(12):
             out[r, q] = res[q]
-        counts[r, C_ROSTER] = res[9]
+        counts[r, C_ROSTER] = res[12]
 
 
 def place(mem_t, work_t, counts, grp_t, n, cap, n_cats1, rules_t, R):
@@ -365,7 +277,7 @@ def place(mem_t, work_t, counts, grp_t, n, cap, n_cats1, rules_t, R):
         counts[r, C_ROSTER] = roster_add(work.roster[o : o + n], counts[r, C_ROSTER], ids)
 
 
-_PASSES = (channel, replay, organic, activity, referral, wellmixed, conversion, churn, place)
+_PASSES = (channel, plain_joins, activity, referral, wellmixed, conversion, churn, place)
 
 
 def _clone(fn, suffix: str):

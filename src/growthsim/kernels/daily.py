@@ -35,7 +35,7 @@ from growthsim.kernels.rng import (
     randint,
     uniform,
 )
-from growthsim.kernels.state import Groups, Levels
+from growthsim.kernels.state import EARLY_DAYS, Groups, Levels
 from growthsim.vocab import (
     CHURNED,
     DORMANT,
@@ -46,6 +46,10 @@ from growthsim.vocab import (
     SRC_ORGANIC,
     SRC_REFERRAL,
     SRC_REPLAY,
+    TIER_ACTIVE,
+    TIER_CORE,
+    TIER_KOC,
+    TIER_NEW,
 )
 
 
@@ -211,14 +215,19 @@ def activity_pass(roster, n_roster, mem, lv, act_mult, rules, seed, day, active_
     """Engagement update and today's activity for members placed in a group.
 
     ``e <- e + g_resp[g]*(1-e) - g_decay[g]*e``; active with probability
-    ``prop * e * act_mult`` (times ``dormant_factor`` when dormant); an active day adds
-    ``habit*(1-e)`` and wakes a dormant member. Visits the ``n_roster`` people of
+    ``(prop*e + n*(1 - prop*e)) * act_mult``, ``n`` the newcomer interest (times
+    ``dormant_factor`` when dormant); an active day adds ``habit*(1-e)``, wakes a dormant
+    member, sets bit ``a-1`` of ``early`` (``a`` = days since joining, 1..EARLY_DAYS) and
+    adds ``active_points`` to the score and ``pt_active`` to the points. Then the interest
+    fades: ``n <- n*(1 - life[g]*(1 - interaction_sustain*active))``. Visits the ``n_roster`` people of
     ``roster`` (the placed members, ascending); ``active_out[:n_active]`` is written in the
     same order. Returns (n_active, n_woken)."""
     status, prop, eng, group = mem.status, mem.prop, mem.eng, mem.group
     last_active, last_seen, active_days, streak = mem.last_active, mem.last_seen, mem.active_days, mem.streak
-    g_resp, g_decay = lv.resp, lv.decay
+    g_resp, g_decay, g_life = lv.resp, lv.decay, lv.life
+    interest, early, join_day, score, points = mem.interest, mem.early, mem.join_day, mem.score, mem.points
     dormant_factor, habit = rules.dormant_factor, rules.habit
+    sustain, a_pts, p_pts = rules.interaction_sustain, rules.active_points, rules.pt_active
     k = 0
     woken = 0
     for r in range(n_roster):
@@ -231,11 +240,20 @@ def activity_pass(roster, n_roster, mem, lv, act_mult, rules, seed, day, active_
             continue
         e = eng[i]
         e = e + g_resp[g] * (1.0 - e) - g_decay[g] * e
-        p = prop[i] * e * act_mult
+        nu = interest[i]
+        base = prop[i] * e
+        p = (base + nu * (1.0 - base)) * act_mult
         if s == DORMANT:
             p *= dormant_factor
+        lam = g_life[g]
         if uniform(seed, day, P_ACTIVE, i, 0) < p:
             e += habit * (1.0 - e)
+            lam *= 1.0 - sustain
+            a = day - join_day[i]
+            if 1 <= a <= EARLY_DAYS:
+                early[i] |= np.int64(1) << np.int64(a - 1)
+            score[i] += a_pts
+            points[i] += p_pts
             last_active[i] = day
             last_seen[i] = day
             active_days[i] += 1
@@ -247,6 +265,7 @@ def activity_pass(roster, n_roster, mem, lv, act_mult, rules, seed, day, active_
                 woken += 1
         else:
             streak[i] = 0
+        interest[i] = nu * (1.0 - lam)
         if e < 0.0:
             e = 0.0
         elif e > 1.0:
@@ -281,8 +300,7 @@ def referral_pass(
     accept_referrers,
     p_invite,
     p_accept,
-    reinforcement,
-    e0,
+    rules,
     room,
     seed,
     day,
@@ -290,13 +308,17 @@ def referral_pass(
     """Active members invite outsider neighbours with ``p_invite * e_i * g_ref[g_i] *
     boost_i``; an invitee joins with ``p_accept`` (complex contagion: times ``1 +
     reinforcement * (member friends - 1)``, capped at 1). Referrers of accepted invites are
-    written to ``accept_referrers``. Returns (n_new, invites, accepted_count, room_left).
+    written to ``accept_referrers``; each accepted invite adds ``referral_points`` to the
+    referrer's score and ``pt_referral`` to their points. Returns (n_new, invites,
+    accepted_count, room_left).
 
     Member ``i`` selects each of its neighbours independently with probability ``pi``; the
     kernel visits only the selected ones, drawing the gaps between them (geometric, draws
     ``(P_INVITE, i, 0..)``), and a selected neighbour who is an outsider is invited. The
     cost is ``O(1 + degree * pi)`` per active member instead of ``O(degree)``."""
     status, eng, group, boost, accepted = mem.status, mem.eng, mem.group, mem.boost, mem.accepted
+    score, points = mem.score, mem.points
+    reinforcement, e0, r_pts, p_pts = rules.reinforcement, rules.e0, rules.referral_points, rules.pt_referral
     invites = 0
     acc = 0
     for k in range(active_ids.shape[0]):
@@ -334,6 +356,8 @@ def referral_pass(
                 new_ids[n_new] = j
                 n_new += 1
                 accepted[i] += 1
+                score[i] += r_pts
+                points[i] += p_pts
                 accept_referrers[acc] = i
                 acc += 1
                 room -= 1
@@ -341,15 +365,18 @@ def referral_pass(
 
 
 @njit(cache=True)
-def credit_wellmixed_referrers(new_ids, start, stop, mem, accept_referrers):
-    """Credit the referrers of well-mixed word-of-mouth joins. Returns the count."""
-    referrer, accepted = mem.referrer, mem.accepted
+def credit_wellmixed_referrers(new_ids, start, stop, mem, accept_referrers, rules):
+    """Credit the referrers of well-mixed word-of-mouth joins (accepted invites, score and
+    points as in :func:`referral_pass`). Returns the count."""
+    referrer, accepted, score, points = mem.referrer, mem.accepted, mem.score, mem.points
     acc = 0
     for k in range(start, stop):
         j = new_ids[k]
         r = referrer[j]
         if r >= 0:
             accepted[r] += 1
+            score[r] += rules.referral_points
+            points[r] += rules.pt_referral
             accept_referrers[acc] = r
             acc += 1
     return acc
@@ -359,8 +386,10 @@ def credit_wellmixed_referrers(new_ids, start, stop, mem, accept_referrers):
 def conversion_pass(active_ids, mem, p_first, p_repeat, rules, seed, day):
     """Active members buy: non-payers with ``p_first * e``, payers with ``p_repeat * e``
     (times ``vip_mult`` for VIP members). Order values are log-normal with mean
-    ``order_value``. Returns (first_purchases, orders, revenue)."""
+    ``order_value``. An order adds ``order_points`` to the score and ``pt_order`` to the
+    points. Returns (first_purchases, orders, revenue)."""
     eng, vip, paying, purchases, revenue = mem.eng, mem.vip, mem.paying, mem.purchases, mem.revenue
+    score, points = mem.score, mem.points
     vip_mult, order_value, sigma = rules.vip_conv_mult, rules.order_value, rules.sigma
     first = 0
     orders = 0
@@ -380,6 +409,8 @@ def conversion_pass(active_ids, mem, p_first, p_repeat, rules, seed, day):
                 first += 1
             purchases[i] += 1
             revenue[i] += value
+            score[i] += rules.order_points
+            points[i] += rules.pt_order
             orders += 1
             rev += value
     return first, orders, rev
@@ -393,9 +424,12 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
     staff attention is recalled with ``g_recall[g]``; members leave with hazard
     ``base_hazard * exp(-theta * e) * g_churn[g]`` (dormant: ``dormant_hazard * g_churn[g]``),
     times ``vip_churn_mult`` for VIP members; with ``max_active_days > 0`` a member leaves
-    after that many active days. Returns (churned, to_dormant, recalled, members, dormant,
-    wau, mau, payers, vips, n_roster_left) where members..vips are end-of-day counts of
-    the placed members (today's joiners are placed after this pass). Visits the ``n_roster``
+    after that many active days. A member who stays gets their tier (:func:`tier_of`, the
+    score first decays by ``score_keep``) and is counted in ``lv.core`` / ``lv.koc`` of
+    their group. Returns (churned, to_dormant, recalled, members, dormant, wau, mau,
+    payers, vips, tier_active, tier_core, tier_koc, n_roster_left) where members..tier_koc
+    are end-of-day counts of the placed members (today's joiners are placed after this
+    pass). Visits the ``n_roster``
     people of ``roster`` (ascending) and removes those who leave, keeping the others' order.
     The recall boost is ``rules.onboarding``."""
     status, eng, group, last_active, last_seen = mem.status, mem.eng, mem.group, mem.last_active, mem.last_seen
@@ -404,6 +438,11 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
     base_hazard, theta, silent_days = rules.base_hazard, rules.theta, rules.silent_days
     dormant_hazard, max_active_days = rules.dormant_hazard, rules.max_active_days
     vip_churn_mult, recall_boost = rules.vip_churn_mult, rules.onboarding
+    score, tier, accepted, purchases = mem.score, mem.tier, mem.accepted, mem.purchases
+    g_core, g_koc = lv.core, lv.koc
+    g_core[:] = 0.0
+    g_koc[:] = 0.0
+    n_tier = np.zeros(4, dtype=np.int64)
     churned = 0
     w = 0
     to_dormant = 0
@@ -451,6 +490,15 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
             continue
         roster[w] = i
         w += 1
+        c = score[i] * rules.score_keep
+        score[i] = c
+        t = tier_of(c, tier[i], accepted[i], purchases[i], rules)
+        tier[i] = t
+        n_tier[t] += 1
+        if t >= TIER_CORE:
+            g_core[g] += 1.0
+            if t == TIER_KOC:
+                g_koc[g] += 1.0
         members += 1
         if s == DORMANT:
             dormant += 1
@@ -464,7 +512,37 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
                 wau += 1
             if day - la < 30:
                 mau += 1
-    return churned, to_dormant, recalled, members, dormant, wau, mau, payers, vips, w
+    return (
+        churned,
+        to_dormant,
+        recalled,
+        members,
+        dormant,
+        wau,
+        mau,
+        payers,
+        vips,
+        n_tier[TIER_ACTIVE],
+        n_tier[TIER_CORE],
+        n_tier[TIER_KOC],
+        w,
+    )
+
+
+@njit(inline="always", cache=True)
+def tier_of(c, t, accepted, orders, rules):
+    """The tier of a member with score ``c`` and tier ``t`` so far: core (a KOC with
+    ``koc_min_referrals`` accepted invites and ``koc_min_orders`` orders) at ``c >=
+    core_score``, active at ``c >= active_score``, else new; a member keeps a tier while
+    ``c >= demotion_ratio * threshold`` (hysteresis)."""
+    keep = rules.demotion_ratio
+    if c >= rules.core_score or (t >= TIER_CORE and c >= keep * rules.core_score):
+        if accepted >= rules.koc_min_referrals and orders >= rules.koc_min_orders:
+            return TIER_KOC
+        return TIER_CORE
+    if c >= rules.active_score or (t >= TIER_ACTIVE and c >= keep * rules.active_score):
+        return TIER_ACTIVE
+    return TIER_NEW
 
 
 @njit(cache=True)
@@ -475,9 +553,11 @@ def place_members(ids, cats, mem, grp, rules):
     not count against it); else the least-full group of the category below ``max_size``;
     else (category full everywhere) the least-full ordinary group of any category for an
     ordinary member, the least-full group of any category for a VIP member.
-    Newcomers to a managed group get ``onboarding * (1 - e)`` engagement.
+    A person in no group yet (a newcomer, not a VIP move) gets ``initial_interest``;
+    newcomers to a managed group get ``onboarding * (1 - e)`` engagement and
+    ``onboarding_interest * (1 - n)`` interest.
     ``grp.count[0]`` holds the number of groups. Returns the number of people placed."""
-    group, eng = mem.group, mem.eng
+    group, eng, interest = mem.group, mem.eng, mem.interest
     g_size, g_cat, g_managed, state, open_ptr = grp.size, grp.cat, grp.managed, grp.count, grp.open_ptr
     target, max_size, max_groups = rules.target, rules.max_size, rules.max_groups
     vip_cat, onboarding = rules.vip_cat, rules.onboarding
@@ -517,10 +597,13 @@ def place_members(ids, cats, mem, grp, rules):
                         best = g_size[h]
                         g = h
             open_ptr[c] = g
+        if group[i] < 0:
+            interest[i] = rules.initial_interest
         group[i] = g
         g_size[g] += 1
         if g_managed[g]:
             eng[i] = eng[i] + onboarding * (1.0 - eng[i])
+            interest[i] = interest[i] + rules.onboarding_interest * (1.0 - interest[i])
         placed += 1
     return placed
 
@@ -664,5 +747,6 @@ __all__ = [
     "roster_add",
     "group_levels",
     "organic_pass",
+    "tier_of",
     "uint64",
 ]

@@ -24,10 +24,18 @@ Activity
     ``dau_mau`` = ``dau / mau`` (stickiness); ``active_share`` = ``dau`` / members at the end;
     ``top20_share`` / ``top1_share``: share of all activity produced by the most active
     20% / 1% of members.
+    ``core_share`` = members in the core or KOC tier / members at the end (tiers: see
+    ``docs/model.md``); ``core_members`` (core + KOC), ``koc_members``,
+    ``active_tier_members`` at the end.
 Retention
-    ``retention_d1/d7/d30``: share of members who joined at least k days before the horizon
-    end and were still in the community k days after joining (engine scalars; when the run
-    lacks them, D7 / D30 fall back to the cohort week-1 / week-4 figures).
+    Two kinds, not to be confused. *Membership* retention counts members still in the
+    community, active or silent: ``retention_d1/d7/d30``: share of members who joined at
+    least k days before the horizon end and were still in the community k days after
+    joining (engine scalars; when the run lacks them, D7 / D30 fall back to the cohort
+    week-1 / week-4 figures). *Activity* retention counts members active:
+    ``activity_retention_d1/d7/d30``: share of members who joined at least k days before
+    the horizon end and were active on day k after joining (leavers count as inactive);
+    ``activity_retention_w1 .. w9``: active at least once in days 7k-6 .. 7k after joining.
     ``retention_w1`` / ``retention_w4``: pooled cohort retention, sum of ``retained`` at week
     k over the sum of ``size`` of the join-week cohorts observed k weeks later.
     ``churn_rate_daily`` = members who left / member-days (a daily hazard);
@@ -155,10 +163,63 @@ KPIS: dict[str, KPI] = {
             0,
             "share of all activity produced by the most active 1% of members",
         ),
+        _K("core_share", "Core share", "share", +1, "core members and KOCs / members at the end"),
+        _K("core_members", "Core members", "people", +1, "members in the core or KOC tier at the end"),
+        _K("koc_members", "KOCs", "people", +1, "key opinion consumers (core members who refer and buy) at the end"),
+        _K("active_tier_members", "Active-tier members", "people", +1, "members in the active tier at the end"),
         # retention
-        _K("retention_d1", "Retention D1", "share", +1, "share still in 1 day after joining"),
-        _K("retention_d7", "Retention D7", "share", +1, "share still in 7 days after joining"),
-        _K("retention_d30", "Retention D30", "share", +1, "share still in 30 days after joining"),
+        _K(
+            "retention_d1",
+            "Membership retention D1",
+            "share",
+            +1,
+            "share still in the community (active or silent) 1 day after joining",
+        ),
+        _K(
+            "retention_d7",
+            "Membership retention D7",
+            "share",
+            +1,
+            "share still in the community (active or silent) 7 days after joining",
+        ),
+        _K(
+            "retention_d30",
+            "Membership retention D30",
+            "share",
+            +1,
+            "share still in the community (active or silent) 30 days after joining",
+        ),
+        _K(
+            "activity_retention_d1",
+            "Activity retention D1",
+            "share",
+            +1,
+            "share of members active on day 1 after joining",
+        ),
+        _K(
+            "activity_retention_d7",
+            "Activity retention D7",
+            "share",
+            +1,
+            "share of members active on day 7 after joining",
+        ),
+        _K(
+            "activity_retention_d30",
+            "Activity retention D30",
+            "share",
+            +1,
+            "share of members active on day 30 after joining",
+        ),
+        *(
+            _K(
+                f"activity_retention_w{k}",
+                f"Activity retention week {k}",
+                "share",
+                +1,
+                f"share of members active at least once in week {k} after joining (days {7 * k - 6}-{7 * k})",
+            )
+            for k in range(1, 10)
+        ),
         _K(
             "retention_w1",
             "Cohort retention week 1",
@@ -238,6 +299,8 @@ HEADLINE_KPIS: tuple[str, ...] = (
     "dau",
     "active_share",
     "retention_d30",
+    "activity_retention_d7",
+    "core_share",
     "paying",
     "conversion_rate",
     "revenue",
@@ -472,6 +535,11 @@ def replicate_kpis(
     out["active_share"] = _ratio(dau, members_final)
     out["top20_share"] = _scalar(scalars, "activity_top20_share")
     out["top1_share"] = _scalar(scalars, "activity_top1_share")
+    core = _last(ts, "core_members") + _last(ts, "koc_members")
+    out["core_members"] = core
+    out["koc_members"] = _last(ts, "koc_members")
+    out["active_tier_members"] = _last(ts, "active_tier_members")
+    out["core_share"] = _ratio(core, members_final)
 
     # ---- retention
     w1 = _pooled_week_retention(cohorts, 1, horizon) if cohorts is not None else nan
@@ -481,6 +549,8 @@ def replicate_kpis(
     for k, fallback in ((1, nan), (7, w1), (30, w4)):
         v = _scalar(scalars, f"retention_d{k}")
         out[f"retention_d{k}"] = v if np.isfinite(v) else fallback
+    for name in [f"activity_retention_d{k}" for k in (1, 7, 30)] + [f"activity_retention_w{k}" for k in range(1, 10)]:
+        out[name] = _scalar(scalars, name)
     member_days = float(_col(ts, "members").sum())
     churn_daily = _ratio(churned, member_days)
     out["churn_rate_daily"] = churn_daily

@@ -56,6 +56,13 @@ from growthsim.model.levers import (
     VolunteerAdminsAgent,
 )
 from growthsim.model.members import MemberSet, members_frame
+from growthsim.model.membership import (
+    PointsProgram,
+    StarAwards,
+    activity_retention,
+    member_levels,
+    membership_cost_categories,
+)
 from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
 from growthsim.model.series import DailySeries
 from growthsim.model.social import COUNTERS as LIFE_COUNTERS
@@ -222,6 +229,8 @@ class CommunityModel(mesa.Model):
         self.kols = [KOLAgent(self, k, s) for k, s in sc.kols.items()]
         self.vip_program = VipProgram(self, sc.groups.vip)
         self.life = GroupLife(self)  # fatigue, ads, self-organised groups, group health (model.social)
+        self.points_program = PointsProgram(self, sc.members.points)
+        self.star_awards = StarAwards(self, sc.members.star_awards)
         self.standing_order(self._pay_fixed_costs, 0, None, mesa.time.Priority.HIGH)
         self._candidates_all = np.arange(n, dtype=np.int64)
         self._no_slots_n = np.zeros(0, dtype=np.int64)
@@ -235,6 +244,7 @@ class CommunityModel(mesa.Model):
         self.cost_categories += [f"campaign:{k}" for k in sc.campaigns]
         self.cost_categories += [f"kol:{k}" for k in sc.kols]
         self.cost_categories += life_cost_categories(sc)
+        self.cost_categories += membership_cost_categories(sc.members)
         names = self.counter_names()
         floats = ["revenue", "gross_margin", "cost", *(f"cost_{c}" for c in self.cost_categories)]
         self.datacollector = DailySeries(names, floats, capacity=self.horizon)
@@ -316,6 +326,7 @@ class CommunityModel(mesa.Model):
         names += [f"cost_{c}" for c in self.cost_categories]
         names += ["groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked"]
         names += list(LIFE_COUNTERS)
+        names += ["active_tier_members", "core_members", "koc_members"]
         return names
 
     def standing_order(self, fn, start: int, end: int | None, priority=mesa.time.Priority.DEFAULT) -> None:
@@ -444,6 +455,7 @@ class CommunityModel(mesa.Model):
             gr.unmanaged_churn_multiplier,
             sc.operations.recall_prob_per_hour,
         )
+        member_levels(sc.members, lv, self.g_size[:G], self.g_managed[:G])
         lv.resp[:G] = eng.stimulus_response * (1.0 - np.exp(-lv.stim[:G]))
         self.life.after_levels(G)
         return {
@@ -516,6 +528,7 @@ class CommunityModel(mesa.Model):
             "retention_d1": retention(1),
             "retention_d7": retention(7),
             "retention_d30": retention(30),
+            **activity_retention(pop, H),
             "budget_exhausted_day": float("nan") if ex is None else float(ex),
             "viral_cycle_days": cycle,
             "inviting_members": float((pop.accepted > 0).sum()),
@@ -593,7 +606,7 @@ class DayState:
         self.invites = np.zeros(R, dtype=np.int64)
         self.ints = np.zeros((R, 2), dtype=np.int64)
         self.rev = np.zeros(R, dtype=np.float64)
-        self.churn_out = np.zeros((R, 9), dtype=np.int64)
+        self.churn_out = np.zeros((R, 12), dtype=np.int64)
 
 
 def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
@@ -651,13 +664,13 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     if sc.replay is not None:
         i = day - sc.replay.start_day
         if 0 <= i < len(sc.replay.daily_joins):
-            kern.replay(
-                st.mem_t, st.work_t, counts, n, int(sc.replay.daily_joins[i]), st.rules.e0, st.seeds, day, joins
-            )
+            target = float(sc.replay.daily_joins[i])
+            kern.plain_joins(st.mem_t, st.work_t, counts, n, 1, target, st.rules.e0, st.seeds, day, joins)
             for r in range(R):
                 rows[r][ix["new_replay"]] += joins[r]
     if mm.organic_join_prob > 0:
-        kern.organic(st.mem_t, st.work_t, counts, n, float(mm.organic_join_prob), st.rules.e0, st.seeds, day, joins)
+        p_org = float(mm.organic_join_prob)
+        kern.plain_joins(st.mem_t, st.work_t, counts, n, 0, p_org, st.rules.e0, st.seeds, day, joins)
         for r in range(R):
             rows[r][ix["new_organic"]] += joins[r]
 
@@ -752,7 +765,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
 
     # 8. collect ------------------------------------------------------------------
     for r, m in enumerate(models):
-        churned, _, recalled, members, dormant, wau, mau, payers, vips = out[r].tolist()
+        churned, _, recalled, members, dormant, wau, mau, payers, vips, t_act, t_core, t_koc = out[r].tolist()
         m.churned_total += churned
         n_new = int(counts[r, C_NEW])
         row = rows[r]
@@ -770,6 +783,9 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             ("groups", m.n_groups),
             ("managed_groups", grps[r]["managed"]),
             ("budget_blocked", 1 if day in m.ledger.blocked_days else 0),
+            ("active_tier_members", t_act),
+            ("core_members", t_core),
+            ("koc_members", t_koc),
         ):
             row[ix[name]] = v
         total_cost = 0.0

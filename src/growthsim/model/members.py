@@ -6,7 +6,7 @@ Python object per person), so Mesa's ``model.agents`` holds only the levers. Two
 stand in for an agent set:
 
 - :func:`members_frame` (``model.members_frame()``): a ``pandas.DataFrame`` with one row
-  per person who ever joined (or everyone), codes spelled out (status, source, role);
+  per person who ever joined (or everyone), codes spelled out (status, source, role, tier);
 - :class:`MemberSet` (``model.members()``): an ``AgentSet``-like, read-only collection of
   :class:`Member` records with Mesa's ``select`` / ``get`` / ``agg`` / ``groupby`` /
   ``sort`` / ``shuffle`` vocabulary, for small models (at most :data:`MEMBER_SET_LIMIT`
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from growthsim.vocab import ROLE_NAMES, STATUS_NAMES, source_names
+from growthsim.vocab import ROLE_NAMES, STATUS_NAMES, TIER_NAMES, source_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.model.community import CommunityModel
@@ -61,6 +61,10 @@ class Member:
     vip: bool
     purchases: int
     revenue: float
+    tier: str  # new / active / core / koc
+    score: float  # contribution score
+    interest: float  # newcomer interest
+    points: float  # points balance
 
 
 MEMBER_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Member))
@@ -86,6 +90,10 @@ _ARRAYS = {
     "vip": "vip",
     "purchases": "purchases",
     "revenue": "revenue",
+    "tier": "tier",
+    "score": "score",
+    "interest": "interest",
+    "points": "points",
 }
 
 
@@ -93,7 +101,7 @@ def members_frame(model: CommunityModel, include_outsiders: bool = False) -> pd.
     """The market's people as a DataFrame (a copy), indexed by ``unique_id``.
 
     Rows: everyone who ever joined (``include_outsiders=True``: the whole market). Columns:
-    :data:`MEMBER_COLUMNS` less ``unique_id``; ``status``, ``source`` and ``role`` are
+    :data:`MEMBER_COLUMNS` less ``unique_id``; ``status``, ``source``, ``role`` and ``tier`` are
     categoricals with the names of :mod:`growthsim.vocab`, ``paying`` / ``vip`` booleans.
     """
     pop = model.pop
@@ -106,12 +114,14 @@ def members_frame(model: CommunityModel, include_outsiders: bool = False) -> pd.
             values = pd.Categorical.from_codes(values.astype(np.int64), list(STATUS_NAMES.values()))
         elif name == "role":
             values = pd.Categorical.from_codes(values.astype(np.int64), list(ROLE_NAMES.values()))
+        elif name == "tier":
+            values = pd.Categorical.from_codes(values.astype(np.int64), list(TIER_NAMES.values()))
         elif name == "source":
             codes = sorted(src)
             values = pd.Categorical.from_codes(np.searchsorted(codes, values.astype(np.int64)), [src[c] for c in codes])
         elif name in ("paying", "vip"):
             values = values.astype(bool)
-        elif name in ("propensity", "engagement", "revenue"):
+        elif name in ("propensity", "engagement", "revenue", "score", "interest", "points"):
             values = values.astype(np.float64)
         else:
             values = values.astype(np.int64)

@@ -7,9 +7,11 @@ of :meth:`growthsim.model.community.CommunityModel.step`:
 
 1. prepare today's per-group stimulus (the model's own ``_prepare_groups``);
 2. acquisition: channels, replayed joins, organic joins;
-3. activity; 4. referral (along the edges of a ``mesa.discrete_space.Network``, or, in a
+3. activity (with the newcomer's fading interest); 4. referral (along the edges of a ``mesa.discrete_space.Network``, or, in a
    well-mixed market, by Poisson numbers of invitations sent to uniformly drawn people);
-5. conversion; 6. churn, dormancy and recall; 7. placement of today's joiners;
+5. conversion; 6. churn, dormancy, recall and tiers (the contribution score decays,
+   promotions and demotions, the core/KOC counts per group); 7. placement of today's
+   joiners (a newcomer's initial interest);
 8. collect with the inherited ``mesa.DataCollector`` (same columns as the engine).
 
 Randomness is Mesa's own: ``model.random`` (a ``random.Random`` seeded from the child
@@ -56,6 +58,10 @@ from growthsim.vocab import (
     SRC_ORGANIC,
     SRC_REFERRAL,
     SRC_REPLAY,
+    TIER_ACTIVE,
+    TIER_CORE,
+    TIER_KOC,
+    TIER_NEW,
 )
 
 __all__ = ["Person", "ReferenceModel", "MIRRORED_FIELDS", "simulate_reference"]
@@ -78,6 +84,11 @@ MIRRORED_FIELDS = (
     "active_days",
     "streak",
     "accepted",
+    "interest",
+    "early",
+    "score",
+    "points",
+    "tier",
 )
 
 
@@ -97,6 +108,9 @@ class Person(FixedAgent):
         active_days, streak: active days in total / in a row. accepted: invitations of
         theirs that were accepted. boost: invitation multiplier (internal KOLs).
         block: graph block. friends: acquaintances (other ``Person`` agents).
+        interest: newcomer interest (lifecycle). early: bit ``a-1`` set when active on day
+        ``a`` after joining (``a`` = 1..63). score: contribution score; tier: ``TIER_*``;
+        points: points balance.
     """
 
     def __init__(self, model: "ReferenceModel", pid: int, **state: Any) -> None:
@@ -185,6 +199,10 @@ class ReferenceModel(CommunityModel):
     def _read_boosts(self) -> None:
         for p, b in zip(self.people, self.pop.boost.tolist()):
             p.boost = b
+        m = self.plan.members
+        if m.points.enabled or m.star_awards.enabled:  # the morning's exchanges and awards
+            for p, e, pts in zip(self.people, self.pop.eng.tolist(), self.pop.points.tolist()):
+                p.eng, p.points = e, pts
 
     # ---------------------------------------------------------------- groups
     def _place(self, ids: np.ndarray, cats: np.ndarray | None = None) -> None:
@@ -206,7 +224,10 @@ class ReferenceModel(CommunityModel):
         cap = size.shape[0]
         vip = self.vip_cat
         onboarding = self.plan.operations.onboarding_boost
+        life = self.plan.members.lifecycle
         for p, c in zip(people, cats):
+            if p.group < 0:  # a newcomer (not a VIP move)
+                p.interest = life.initial_interest
             g = int(self.open_ptr[c])
             if g < 0 or size[g] >= g_spec.target_size:
                 G = int(self.g_state[0])
@@ -230,8 +251,10 @@ class ReferenceModel(CommunityModel):
             size[g] += 1
             if managed[g]:
                 p.eng = p.eng + onboarding * (1.0 - p.eng)
+                p.interest = p.interest + life.onboarding_interest * (1.0 - p.interest)
             self.pop.group[p.pid] = g
             self.pop.eng[p.pid] = p.eng
+            self.pop.interest[p.pid] = p.interest
 
     def move_to_vip(self, ids: np.ndarray) -> None:
         people = [self.people[int(i)] for i in ids]
@@ -259,6 +282,7 @@ class ReferenceModel(CommunityModel):
         grp = self._prepare_groups()
         self._read_boosts()  # after the groups: member admins' invitation boosts are set there
         resp, decay = grp["resp"].tolist(), grp["decay"].tolist()
+        life = self._lv.life.tolist()
         g_ref, g_churn, g_recall = grp["ref"].tolist(), grp["churn"].tolist(), grp["recall"].tolist()
         c = {name: 0.0 for name in self.counter_names()}
         c["day"] = day
@@ -313,6 +337,8 @@ class ReferenceModel(CommunityModel):
         # 3. activity ------------------------------------------------------------------
         eng_spec = m.engagement
         act_mult, dormant_factor, habit = t.m_act, m.churn.dormant_activity_factor, eng_spec.habit_gain
+        sustain, tiers = m.lifecycle.interaction_sustain, m.tiers
+        pts = m.points if m.points.enabled else None
         active: list[Person] = []
         woken = 0
         for p in people:
@@ -321,11 +347,19 @@ class ReferenceModel(CommunityModel):
                 continue  # outsiders, leavers, and today's joiners (not yet in a group)
             g = p.group
             e = p.eng + resp[g] * (1.0 - p.eng) - decay[g] * p.eng
-            prob = p.prop * e * act_mult
+            # a newcomer's interest adds a chance to be active on top of the habit
+            prob = (p.prop * e + p.interest * (1.0 - p.prop * e)) * act_mult
             if s == DORMANT:
                 prob *= dormant_factor
+            fade = life[g]
             if R.random() < prob:
                 e += habit * (1.0 - e)
+                fade *= 1.0 - sustain  # interaction keeps some of the interest
+                if 1 <= day - p.join_day <= 63:
+                    p.early |= 1 << (day - p.join_day - 1)
+                p.score += tiers.active_points
+                if pts is not None:
+                    p.points += pts.per_active_day
                 p.last_active = p.last_seen = day
                 p.active_days += 1
                 p.streak += 1
@@ -335,6 +369,7 @@ class ReferenceModel(CommunityModel):
                     woken += 1
             else:
                 p.streak = 0
+            p.interest *= 1.0 - fade
             p.eng = min(1.0, max(0.0, e))
         c["active"], c["woken"] = len(active), woken
         if t.watchers:
@@ -373,6 +408,9 @@ class ReferenceModel(CommunityModel):
                     people[j].join(day, SRC_REFERRAL, ref.pid, self.e0)
                     new.append(people[j])
                     ref.accepted += 1
+                    ref.score += tiers.referral_points
+                    if pts is not None:
+                        ref.points += pts.per_referral
                     referrers.append(ref.pid)
                     room -= 1
         else:
@@ -394,6 +432,9 @@ class ReferenceModel(CommunityModel):
                         q.join(day, SRC_REFERRAL, p.pid, self.e0)
                         new.append(q)
                         p.accepted += 1
+                        p.score += tiers.referral_points
+                        if pts is not None:
+                            p.points += pts.per_referral
                         referrers.append(p.pid)
                         room -= 1
         c["invites_sent"] = invites
@@ -421,6 +462,9 @@ class ReferenceModel(CommunityModel):
                     first += 1
                 p.purchases += 1
                 p.revenue += value
+                p.score += tiers.order_points
+                if pts is not None:
+                    p.points += pts.per_order
                 orders += 1
                 rev += value
         c["first_purchases"], c["purchases"], c["revenue"] = first, orders, rev
@@ -433,6 +477,10 @@ class ReferenceModel(CommunityModel):
         max_days = churn.max_active_days or 0
         vip_churn, recall_boost = sc.groups.vip.churn_multiplier, sc.operations.onboarding_boost
         churned = recalled = members = dormant = wau = mau = payers = vips = 0
+        keep = 0.5 ** (1.0 / tiers.score_half_life_days)
+        n_tier = [0, 0, 0, 0]
+        self._lv.core[:] = 0.0
+        self._lv.koc[:] = 0.0
         touched: list[Person] = []  # everyone whose state may have changed today
         for p in people:
             s = p.status
@@ -468,6 +516,21 @@ class ReferenceModel(CommunityModel):
                 self.g_size[g] -= 1
                 churned += 1
                 continue
+            # tiers: the score decays, then promotion / demotion (with hysteresis)
+            p.score *= keep
+            was, r = p.tier, tiers.demotion_ratio
+            if p.score >= tiers.core_score or (was >= TIER_CORE and p.score >= r * tiers.core_score):
+                koc = p.accepted >= tiers.koc_min_referrals and p.purchases >= tiers.koc_min_orders
+                p.tier = TIER_KOC if koc else TIER_CORE
+            elif p.score >= tiers.active_score or (was >= TIER_ACTIVE and p.score >= r * tiers.active_score):
+                p.tier = TIER_ACTIVE
+            else:
+                p.tier = TIER_NEW
+            n_tier[p.tier] += 1
+            if p.tier >= TIER_CORE:
+                self._lv.core[g] += 1.0
+                if p.tier == TIER_KOC:
+                    self._lv.koc[g] += 1.0
             members += 1
             dormant += s == DORMANT
             payers += p.paying
@@ -497,6 +560,9 @@ class ReferenceModel(CommunityModel):
             groups=self.n_groups,
             managed_groups=int(grp["managed"]),
             budget_blocked=1 if day in self.ledger.blocked_days else 0,
+            active_tier_members=n_tier[TIER_ACTIVE],
+            core_members=n_tier[TIER_CORE],
+            koc_members=n_tier[TIER_KOC],
         )
         total_cost = 0.0
         for cat in self.cost_categories:

@@ -57,6 +57,7 @@ CHART_TITLES: dict[str, str] = {
     "roi_distribution": N_("Final ROI across simulated futures"),
     "cost_breakdown": N_("Cost by category (mean over replicates)"),
     "cohort_retention": N_("Cohort retention by join week (share still in)"),
+    "activity_retention": N_("Activity retention: share of joiners active in week k after joining (mean)"),
     "acquisition_sources": N_("New members per day by source (mean over replicates)"),
 }
 """Chart titles (English message ids; :func:`chart_title` gives them in the active language)."""
@@ -320,6 +321,37 @@ def chart_cost_breakdown(runset: "RunSet", table: pd.DataFrame, path: Path) -> P
         return _save(fig, path)
 
 
+def chart_activity_retention(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path:
+    """Per plan, the mean over replicates of ``activity_retention_w1 .. w9`` (share of the
+    members who joined active at least once in week k after joining), beside the
+    membership retention of weeks 1 and 4 (share still in, active or not), dashed."""
+    plans = list(runset.plans)
+    colours = plan_colours(plans)
+    weeks = [k for k in range(1, 10) if f"activity_retention_w{k}" in table.columns]
+    with matplotlib.rc_context(_style()):
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        for label in plans:
+            rows = table[table["variant"] == label]
+            y = [float(rows[f"activity_retention_w{k}"].mean()) for k in weeks]
+            if weeks and np.isfinite(y).any():
+                ax.plot(weeks, y, marker="o", color=colours[label], label=f"{label}: {_('active')}")
+            kept = [(k, float(rows[f"retention_w{k}"].mean())) for k in (1, 4) if f"retention_w{k}" in rows.columns]
+            kept = [(k, v) for k, v in kept if np.isfinite(v)]
+            if kept:
+                ax.plot(
+                    *zip(*kept), ls="--", marker="s", color=colours[label], alpha=0.6, label=f"{label}: {_('still in')}"
+                )
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_xlabel(_("weeks after joining"))
+        ax.set_ylabel(_("share of joiners"))
+        ax.set_title(chart_title("activity_retention"))
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper right", fontsize=8)
+        return _save(fig, path)
+
+
 def chart_cohort_retention(runset: "RunSet", path: Path) -> Path:
     """Heat map per plan: rows join week, columns weeks since, mean share still in."""
     plans = list(runset.plans)
@@ -438,6 +470,7 @@ def make_charts(runset: "RunSet", out_dir: str | Path, table: pd.DataFrame | Non
         ("roi_distribution", lambda: chart_roi_distribution(runset, table, out / "roi_distribution.png")),
         ("cost_breakdown", lambda: chart_cost_breakdown(runset, table, out / "cost_breakdown.png")),
         ("cohort_retention", lambda: chart_cohort_retention(runset, out / "cohort_retention.png")),
+        ("activity_retention", lambda: chart_activity_retention(runset, table, out / "activity_retention.png")),
         ("acquisition_sources", lambda: chart_acquisition_sources(runset, out / "acquisition_sources.png")),
     ]
     from growthsim.progress import step  # noqa: PLC0415

@@ -36,13 +36,20 @@ NOT_WITHIN = N_("not within horizon")
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Acquisition"), ("members_final", "members_ever", "new_members", "new_members_per_day", "cac", "cac_all_in")),
-    (N_("Activity"), ("dau", "wau", "mau", "dau_mau", "active_share", "top20_share", "top1_share", "groups")),
+    (
+        N_("Activity"),
+        ("dau", "wau", "mau", "dau_mau", "active_share", "top20_share", "top1_share", "core_share", "groups"),
+    ),
     (
         N_("Retention"),
         (
             "retention_d1",
             "retention_d7",
             "retention_d30",
+            "activity_retention_d1",
+            "activity_retention_d7",
+            "activity_retention_d30",
+            "activity_retention_w4",
             "retention_w1",
             "retention_w4",
             "churn_rate_daily",

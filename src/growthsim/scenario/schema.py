@@ -201,6 +201,99 @@ class Churn(Strict):
     )
 
 
+class Lifecycle(Strict):
+    """Lifecycle after joining: a newcomer's interest ``n_i``, high on joining and fading
+    with time since joining unless staff attention, content and interaction sustain it.
+    Active with probability ``(a_i e_i + n_i (1 - a_i e_i)) * m_act``; each day
+    ``n <- n * (1 - lambda_g * (1 - interaction_sustain * active))`` with ``lambda_g =
+    (managed_interest_decay if the group had staff hours today else interest_decay) / (1 +
+    content_sustain * S_g)``, ``S_g`` the group's stimulus of the day. Defaults: app
+    retention D1 ~25-40 %, D7 ~10-20 %, D30 ~5-10 %; e-commerce groups go silent within
+    ~72 h of joining without lifecycle management, ~7 days with it (docs/model.md)."""
+
+    initial_interest: Probability = Field(
+        0.25, description="a newcomer's interest on joining: extra chance to be active on day 1 (share)"
+    )
+    interest_decay: Probability = Field(
+        0.45, description="share of interest lost per day in a group without staff hours (1/day; ~72 h to silence)"
+    )
+    managed_interest_decay: Probability = Field(
+        0.25, description="share of interest lost per day in a group with staff hours (1/day; ~7 days to silence)"
+    )
+    content_sustain: NonNegFloat = Field(
+        0.3,
+        le=100,
+        description="how much a group's stimulus slows the fading: decay / (1 + this * S_g) (per stimulus unit)",
+    )
+    interaction_sustain: Probability = Field(
+        0.5, description="share of the day's fading an active day saves (interaction keeps interest)"
+    )
+    onboarding_interest: Probability = Field(
+        0.1, description="interest added, as a share of (1 - n), to a newcomer welcomed in a managed group"
+    )
+
+
+class Tiers(Strict):
+    """Member tiers new -> active -> core -> KOC (key opinion consumer) from a contribution
+    score ``c_i``: each day ``c <- c * 0.5**(1/score_half_life_days)`` after adding
+    ``active_points`` on an active day, ``referral_points`` per accepted invitation and
+    ``order_points`` per order. Promoted at ``active_score`` / ``core_score``; a core
+    member with ``koc_min_referrals`` accepted invitations and ``koc_min_orders`` orders is
+    a KOC; demoted below ``demotion_ratio`` times the threshold (hysteresis). Core members
+    and KOCs lift their group (the 2/8 rule): stimulus ``+ core_stimulus * (core + KOC
+    share of the group)``, referral multiplier ``* (1 + koc_referral * KOC share)``."""
+
+    score_half_life_days: float = Field(14.0, gt=0, le=3650, description="half-life of the contribution score (days)")
+    active_points: NonNegFloat = Field(1.0, le=1000, description="score per active day (points)")
+    referral_points: NonNegFloat = Field(3.0, le=1000, description="score per accepted invitation (points)")
+    order_points: NonNegFloat = Field(2.0, le=1000, description="score per order (points)")
+    active_score: NonNegFloat = Field(3.0, description="score for the active tier (points)")
+    core_score: NonNegFloat = Field(10.0, description="score for the core tier (points)")
+    koc_min_referrals: int = Field(2, ge=0, description="accepted invitations a KOC has brought in (people)")
+    koc_min_orders: int = Field(1, ge=0, description="orders a KOC has placed")
+    demotion_ratio: Probability = Field(0.7, description="a tier is lost below this share of its threshold")
+    core_stimulus: NonNegFloat = Field(
+        4.0, le=1000, description="stimulus added to a group per unit core + KOC share of its members (stimulus units)"
+    )
+    koc_referral: NonNegFloat = Field(
+        20.0, le=1000, description="referral multiplier gain per unit KOC share of a group's members"
+    )
+
+    @model_validator(mode="after")
+    def _core_above_active(self) -> "Tiers":
+        if self.core_score < self.active_score:
+            raise ValueError(f"core_score ({self.core_score}) must not be below active_score ({self.active_score})")
+        return self
+
+
+class Points(Strict):
+    """Points, levels and titles: members earn points per action and exchange them for
+    rewards (cost in the ledger, category ``points``); visible levels and titles lift
+    activity while the programme runs."""
+
+    enabled: bool = False
+    per_active_day: NonNegFloat = Field(1.0, le=10_000, description="points per active day (check-in)")
+    per_referral: NonNegFloat = Field(10.0, le=10_000, description="points per accepted invitation")
+    per_order: NonNegFloat = Field(5.0, le=10_000, description="points per order")
+    exchange_points: float = Field(100.0, gt=0, le=1e9, description="points per exchange (one reward)")
+    exchange_value: NonNegFloat = Field(5.0, description="money per exchange (the reward's cost)")
+    activity_multiplier: float = Field(
+        1.1, ge=1, le=100, description="on activity probability while the programme runs (levels and titles)"
+    )
+
+
+class StarAwards(Strict):
+    """Monthly "star member" awards: the members with the highest contribution scores get a
+    prize (cost in the ledger, category ``star_awards``) and an engagement lift."""
+
+    enabled: bool = False
+    start_day: Day = Field(29, description="first award day")
+    every_days: int = Field(30, ge=1, le=3650, description="days between awards")
+    winners: int = Field(10, ge=1, le=100_000, description="members awarded each time (people)")
+    prize: NonNegFloat = Field(50.0, description="money per winner")
+    engagement_boost: Probability = Field(0.3, description="engagement added to a winner, as a share of (1 - e)")
+
+
 class Members(Strict):
     """The community's members and their behaviour."""
 
@@ -218,6 +311,10 @@ class Members(Strict):
     referral: Referral = Field(default_factory=Referral)
     conversion: Conversion = Field(default_factory=Conversion)
     churn: Churn = Field(default_factory=Churn)
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    tiers: Tiers = Field(default_factory=Tiers)
+    points: Points = Field(default_factory=Points)
+    star_awards: StarAwards = Field(default_factory=StarAwards)
 
 
 # --------------------------------------------------------------------------- groups
