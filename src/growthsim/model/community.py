@@ -664,6 +664,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             p_inv,
             p_acc,
             float(st.graph.mean_degree),
+            sc.market.graph.well_mixed_rule == "linear",
             st.rules_t,
             st.seeds,
             day,
