@@ -16,35 +16,18 @@ from growthsim.errors import UserError
 from growthsim.experiments.design import run_seed
 from growthsim.experiments.optimize import load_optimization, optimize, pareto_front
 from growthsim.scenario import ScenarioFile, apply_overrides
+from helpers.optimize_problem import FOUR_LEVERS, scenario_yaml
 
-SCENARIO = """\
-name: opt-test
-seed: 11
-horizon_days: 60
-replicates: 4
-market: {size: 2500, graph: {model: watts_strogatz, mean_degree: 10}}
-members: {initial: 60, referral: {invite_prob: 0.01, accept_prob: 0.2}}
-staff:
-  admin: {count: 1, salary_per_month: 600, groups_each: 2, hours_per_day: 2}
-channels:
-  ads: {kind: paid_ads, daily_budget: 20, max_reach: 120, half_saturation_spend: 60, join_rate: 0.05}
-campaigns:
-  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}
-targets:
-  - {name: 180 members by day 60, kpi: members_final, day: 60, at_least: 180}
-"""
+SCENARIO = scenario_yaml(
+    "opt-test", 4, extra="targets:\n  - {name: 180 members by day 60, kpi: members_final, day: 60, at_least: 180}\n"
+)
 
 SMALL_SPACE = """\
   staff.admin.count: {low: 0, high: 4}
   channels.ads.daily_budget: {values: [0, 20, 40, 60]}
 """
 
-LARGE_SPACE = """\
-  staff.admin.count: {low: 0, high: 4}
-  staff.admin.hours_per_day: {low: 0.5, high: 4.0}
-  channels.ads.daily_budget: {low: 0, high: 80}
-  campaigns.invite_reward.reward: {low: 0.0, high: 20.0}
-"""
+LARGE_SPACE = FOUR_LEVERS
 
 
 def study_file(

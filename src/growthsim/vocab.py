@@ -1,7 +1,8 @@
 """The codes stored in a :class:`growthsim.population.Population`'s arrays: a person's
 status, how they joined (source) and their role. One definition, shared by the population,
 the levers, the kernels (numba reads module-level integers as compile-time constants), the
-reference model and the members view of :class:`growthsim.model.community.CommunityModel`.
+reference model and the members view of :class:`growthsim.model.community.CommunityModel`;
+and the names of the daily series a run records (its time series' columns).
 """
 
 from __future__ import annotations
@@ -29,6 +30,23 @@ ROLE_VOLUNTEER_ADMIN = 2
 ROLE_NAMES = {ROLE_MEMBER: "member", ROLE_INTERNAL_KOL: "internal_kol", ROLE_VOLUNTEER_ADMIN: "volunteer_admin"}
 
 
+# the daily series (CommunityModel.counter_names): "day", SERIES_MEMBERS, one new_<source>
+# per source, SERIES_MONEY, one cost_<category> per cost category, SERIES_GROUPS
+SERIES_MEMBERS = ("members", "active", "wau", "mau", "dormant", "churned", "new_members")
+SERIES_MONEY = (
+    "invites_sent",
+    "invites_accepted",
+    "paying",
+    "first_purchases",
+    "purchases",
+    "revenue",
+    "gross_margin",
+    "cost",
+)
+SERIES_GROUPS = ("groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked")
+SERIES_PREFIXES = ("new_", "cost_")
+
+
 def source_names(channel_names: list[str]) -> dict[int, str]:
     """Source code -> name for a plan whose channels are ``channel_names`` (in order);
     channel sources are named ``channel:<name>``."""
@@ -54,5 +72,9 @@ __all__ = [
     "ROLE_MEMBER",
     "ROLE_NAMES",
     "ROLE_VOLUNTEER_ADMIN",
+    "SERIES_GROUPS",
+    "SERIES_MEMBERS",
+    "SERIES_MONEY",
+    "SERIES_PREFIXES",
     "source_names",
 ]

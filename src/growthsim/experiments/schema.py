@@ -41,6 +41,7 @@ from growthsim.errors import InputFileError, UserError, located
 from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, read_yaml_mapping
 from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
 from growthsim.scenario.schema import Name, Scenario
+from growthsim.vocab import SERIES_GROUPS, SERIES_MEMBERS, SERIES_MONEY, SERIES_PREFIXES
 
 DEFAULT_MAX_RUNS = 10_000
 # Runs one sweep may hold at all, even with --yes: each run is a row of results (and the
@@ -50,30 +51,7 @@ HARD_MAX_RUNS = 1_000_000
 
 # Daily series a run produces (growthsim.results.RunResult.timeseries), besides the
 # per-source ``new_<source>`` and per-category ``cost_<category>`` columns.
-SERIES_NAMES = (
-    "members",
-    "active",
-    "wau",
-    "mau",
-    "dormant",
-    "churned",
-    "new_members",
-    "invites_sent",
-    "invites_accepted",
-    "paying",
-    "first_purchases",
-    "purchases",
-    "revenue",
-    "gross_margin",
-    "cost",
-    "groups",
-    "managed_groups",
-    "vip_members",
-    "recalled",
-    "woken",
-    "budget_blocked",
-)
-SERIES_PREFIXES = ("new_", "cost_")
+SERIES_NAMES = SERIES_MEMBERS + SERIES_MONEY + SERIES_GROUPS
 
 
 class _Strict(BaseModel):
@@ -441,14 +419,22 @@ def _check_kpi_names(spec: ExperimentSpec, file: str | None, lines: dict[tuple, 
             )
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and resolve an experiment file."""
+def read_spec[S: BaseModel](
+    path: str | Path, model: type[S], error: type[Exception]
+) -> tuple[S, Path, dict[tuple, int]]:
+    """Read the YAML file ``path`` and validate it as ``model``: the spec, the path and the
+    file's line map. A validation error is raised as ``error``, naming file, line and field."""
     p = Path(path)
     raw, lines = _read(p)
     try:
-        spec = ExperimentSpec.model_validate(raw)
+        return model.model_validate(raw), p, lines
     except ValidationError as exc:
-        raise InputFileError(_format_validation(exc, str(p), lines)) from None
+        raise error(_format_validation(exc, str(p), lines)) from None
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read, validate and resolve an experiment file."""
+    spec, p, lines = read_spec(path, ExperimentSpec, InputFileError)
     return validate_experiment(spec, p, lines)
 
 

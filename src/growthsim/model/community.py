@@ -60,7 +60,7 @@ from growthsim.model.series import DailySeries
 from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
-from growthsim.vocab import ROLE_VOLUNTEER_ADMIN
+from growthsim.vocab import ROLE_VOLUNTEER_ADMIN, SERIES_GROUPS, SERIES_MEMBERS, SERIES_MONEY
 
 if TYPE_CHECKING:
     from growthsim.model.batch import CommunityBatch
@@ -295,20 +295,11 @@ class CommunityModel(mesa.Model):
         return self.datacollector.last()
 
     def counter_names(self) -> list[str]:
-        names = ["day", "members", "active", "wau", "mau", "dormant", "churned", "new_members"]
+        names = ["day", *SERIES_MEMBERS]
         names += [f"new_{s}" for s in self.source_names]
-        names += [
-            "invites_sent",
-            "invites_accepted",
-            "paying",
-            "first_purchases",
-            "purchases",
-            "revenue",
-            "gross_margin",
-            "cost",
-        ]
+        names += SERIES_MONEY
         names += [f"cost_{c}" for c in self.cost_categories]
-        names += ["groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked"]
+        names += SERIES_GROUPS
         return names
 
     def standing_order(self, fn, start: int, end: int | None, priority=mesa.time.Priority.DEFAULT) -> None:
