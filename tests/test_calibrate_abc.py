@@ -72,6 +72,7 @@ def test_screen_flags_confounded_and_weak_parameters():
     assert sc["not_identified"] == ["members.propensity.beta", "members.referral.accept_prob"]
 
 
+@pytest.mark.slow  # ABC-SMC fits
 def test_abc_smc_posterior_covers_the_truth_and_is_reproducible():
     s = spec(method="abc_smc", abc={"population": 40, "generations": 4, "max_simulations": 400, "posterior_draws": 10})
     hist = synthetic_history()

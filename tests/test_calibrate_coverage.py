@@ -13,6 +13,7 @@ pytest.importorskip("pyabc")
 TRAIN, HOLDOUT = 56, 21
 
 
+@pytest.mark.slow  # ABC-SMC fits on three histories
 def test_posterior_predictive_bands_cover_held_out_weeks():
     spec = cohort_spec(population=30, generations=4, max_simulations=240, posterior_draws=10)
     joins = [30] * 10 + [0] * (TRAIN + HOLDOUT - 10)
