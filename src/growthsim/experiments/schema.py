@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from growthsim.errors import InputFileError, UserError, located
 from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, read_yaml_mapping
 from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
+from growthsim.scenario.loader import problem_text
 from growthsim.scenario.schema import Name, Scenario
 from growthsim.vocab import SERIES_GROUPS, SERIES_MEMBERS, SERIES_MONEY, SERIES_PREFIXES
 
@@ -248,16 +249,8 @@ def _format_validation(exc: ValidationError, file: str | None, lines: dict[tuple
         kind = err["type"]
         if kind == "extra_forbidden":
             msg = "unknown key (check the spelling; see experiments/README.md for the fields)"
-        elif kind == "missing":
-            msg = "required field is missing"
         else:
-            msg = err["msg"]
-            if msg.startswith("Value error, "):
-                msg = msg[len("Value error, ") :]
-            inp = err.get("input")
-            if kind != "model_type" and not isinstance(inp, dict):
-                text = repr(inp)
-                msg += f"; found {text if len(text) <= 60 else text[:57] + '...'}"
+            msg = problem_text(err, found_mappings=False)
         msgs.append(located(file, line, path, msg))
     unique = list(dict.fromkeys(msgs))
     return join_errors(unique, total=exc.error_count() - (len(msgs) - len(unique)))
