@@ -26,14 +26,16 @@ from growthsim.kernels.rng import (
     P_CHURN,
     P_ORDER_VALUE,
     P_RECALL,
+    P_REFERRER,
     P_REPLAY,
+    P_WOM_ACCEPT,
     normal,
     randint,
     uniform,
 )
 from growthsim.kernels.state import Groups, Rules, empty_levels
 from growthsim.population import Population
-from growthsim.vocab import SRC_REFERRAL, SRC_REPLAY
+from growthsim.vocab import SRC_ORGANIC, SRC_REFERRAL, SRC_REPLAY
 
 SEED = np.uint64(20261202)
 DAY = 9
@@ -135,6 +137,10 @@ def test_group_levels_wrap_slots_round_the_groups_and_cap_recall():
     assert managed == 2
     np.testing.assert_allclose(lv.stim, [6.0, 4.0])
     np.testing.assert_allclose(lv.recall, [1.0, 1.0])
+    # one group (room for three): every slot's hours go to it
+    lv1 = empty_levels(3)
+    assert K.group_levels(tuple(groups([1], [0], cap=3)), tuple(lv1), 1, np.array([3]), np.array([2.0]), *args) == 1
+    np.testing.assert_allclose(lv1.stim[:1], [6.0])
     lv2 = empty_levels(2)
     grp2 = groups([1, 1], [0, 0])
     assert K.group_levels(tuple(grp2), tuple(lv2), 1, np.zeros(0, dtype=np.int64), np.zeros(0), *args) == 0
@@ -239,6 +245,37 @@ def test_activity_updates_engagement_and_counts_active_days():
     assert mem.status[4] == K.OUTSIDER and mem.status[5] == K.DORMANT
 
 
+def test_activity_probability_over_many_members():
+    """200 members with spread engagement, propensity, groups and status: the active set is
+    exactly those whose draw ``(P_ACTIVE, i)`` is below ``prop e' m`` (dormant: times the
+    dormant factor), and engagement follows the update and the habit gain."""
+    n = 200
+    rng = np.random.default_rng(3)
+    mem = members(n)
+    mem.status[:] = np.where(rng.random(n) < 0.3, K.DORMANT, K.MEMBER)
+    mem.group[:] = rng.integers(0, 3, n)
+    mem.eng[:] = rng.uniform(0.05, 1.0, n)
+    mem.prop[:] = rng.uniform(0.0, 1.0, n)
+    lv = empty_levels(3)
+    lv.resp[:] = [0.0, 0.1, 0.3]
+    lv.decay[:] = [0.05, 0.0, 0.2]
+    m, factor, habit = 1.2, 0.4, 0.2
+    e0 = mem.eng.astype(np.float64).copy()
+    dormant = mem.status == K.DORMANT
+    out = np.zeros(n, dtype=np.int64)
+    k, woken = K.activity_pass(
+        np.arange(n, dtype=np.int64), n, mem, lv, m, rules(dormant_factor=factor, habit=habit), SEED, DAY, out
+    )
+    g = mem.group
+    e = e0 + lv.resp[g] * (1 - e0) - lv.decay[g] * e0
+    p = mem.prop.astype(np.float64) * e * m * np.where(dormant, factor, 1.0)
+    draws = np.array([uniform(SEED, DAY, P_ACTIVE, i, 0) for i in range(n)])
+    active = draws < p
+    np.testing.assert_array_equal(out[:k], np.nonzero(active)[0])
+    assert woken == int((active & dormant).sum()) and 40 < k < 160
+    np.testing.assert_allclose(mem.eng, np.clip(np.where(active, e + habit * (1 - e), e), 0, 1), rtol=1e-6)
+
+
 def test_activity_engagement_clipped_to_one():
     mem = members(1)
     mem.status[0], mem.group[0], mem.eng[0], mem.prop[0] = K.MEMBER, 0, 0.9, 0.0
@@ -341,6 +378,49 @@ def test_referral_room_caps_joins_not_invitations():
     assert (mem.status == K.MEMBER).sum() == 2
 
 
+def test_wellmixed_pass_invites_outsiders_and_draws_referrers_by_weight():
+    """Well-mixed word of mouth with ``p_invite = 1``: every outsider is invited, accepts if
+    its draw ``(P_WOM_ACCEPT, j)`` is below ``p_accept``, and its referrer is the active
+    member whose cumulative weight first exceeds ``(P_REFERRER, j) * total``; the room stops
+    the pass (no more invitations once it is used up)."""
+    n = 300
+    active = np.arange(0, 100, 3, dtype=np.int64)
+
+    def state():
+        mem = members(n)
+        mem.status[:100] = K.MEMBER
+        mem.group[:100] = 0
+        mem.eng[:100] = np.linspace(0.1, 1.0, 100)
+        cum = np.zeros(len(active))
+        total = K.invite_weights(active, mem, np.ones(1), 0.01, cum)
+        return mem, cum, total
+
+    mem, cum, total = state()
+    new_ids = np.zeros(n, dtype=np.int64)
+    nn, inv, referred, room = K.wellmixed_referral_pass(
+        mem, new_ids, 0, 1.0, 0.4, active, cum, total, 0.7, 1000, SEED, DAY
+    )
+    want, refs = [], []
+    for j in range(100, n):
+        if uniform(SEED, DAY, P_WOM_ACCEPT, j, 0) < 0.4:
+            r = min(
+                int(np.searchsorted(cum, uniform(SEED, DAY, P_REFERRER, j, 0) * total, side="right")), len(active) - 1
+            )
+            want.append(j)
+            refs.append(int(active[r]))
+    assert inv == 200 and (nn, referred, room) == (len(want), len(want), 1000 - len(want))
+    np.testing.assert_array_equal(new_ids[:nn], want)
+    np.testing.assert_array_equal(mem.referrer[want], refs)
+    assert len(set(refs)) > 10 and (mem.source[want] == SRC_REFERRAL).all()
+    np.testing.assert_allclose(mem.eng[want], 0.7)
+    mem, cum, total = state()
+    nn, inv, referred, room = K.wellmixed_referral_pass(
+        mem, np.zeros(n, dtype=np.int64), 0, 1.0, 0.4, active, cum, total, 0.7, 5, SEED, DAY
+    )
+    assert (nn, inv, referred, room) == (5, want[4] - 100 + 1, 5, 0)
+    assert K.wellmixed_referral_pass(mem, new_ids, 0, 0.0, 0.4, active, cum, total, 0.7, 5, SEED, DAY) == (0, 0, 0, 5)
+
+
 def test_invite_weights_multiply_engagement_group_and_boost():
     mem = members(4)
     mem.eng[:] = [0.5, 1.0, 0.25, 1.0]
@@ -420,6 +500,10 @@ def test_organic_pass_joins_each_outsider_with_p():
     nn, joins, room = K.organic_pass(mem, new_ids, 0, 0.02, 0.5, 10**9, SEED, DAY)
     assert abs(joins - 2000) < 5 * math.sqrt(100_000 * 0.02 * 0.98)
     assert (new_ids[:nn] % 2 == 1).all() and nn == joins
+    j = new_ids[:nn]
+    assert (mem.source[j] == SRC_ORGANIC).all() and (mem.referrer[j] == -1).all() and (mem.join_day[j] == DAY).all()
+    np.testing.assert_allclose(mem.eng[j], 0.5)
+    assert (mem.status[j] == K.MEMBER).all() and (mem.status == K.MEMBER).sum() == n // 2 + joins
     assert K.organic_pass(members(100), np.zeros(100, dtype=np.int64), 0, 0.5, 0.5, 7, SEED, DAY)[1:] == (7, 0)
     assert K.organic_pass(members(100), np.zeros(100, dtype=np.int64), 0, 1.0, 0.5, 1000, SEED, DAY)[1] == 100
 
