@@ -24,6 +24,7 @@ runs to random search's, measured in the same run.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,28 +33,14 @@ import numpy as np
 
 from growthsim.experiments.optimize import optimize
 
-SCENARIO = """\
-name: bench-optimize
-seed: 11
-horizon_days: 60
-replicates: 3
-market: {size: 2500, graph: {model: watts_strogatz, mean_degree: 10}}
-members: {initial: 60, referral: {invite_prob: 0.01, accept_prob: 0.2}}
-staff:
-  admin: {count: 1, salary_per_month: 600, groups_each: 2, hours_per_day: 2}
-channels:
-  ads: {kind: paid_ads, daily_budget: 20, max_reach: 120, half_saturation_spend: 60, join_rate: 0.05}
-campaigns:
-  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}
-"""
+# the problem is shared with tests/test_optimize.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers.optimize_problem import FOUR_LEVERS, SEVEN_LEVERS, scenario_yaml  # noqa: E402
+
+SCENARIO = scenario_yaml("bench-optimize", 3)
 
 SPACE = {
-    "tpe": """\
-  staff.admin.count: {low: 0, high: 4}
-  staff.admin.hours_per_day: {low: 0.5, high: 4.0}
-  channels.ads.daily_budget: {low: 0, high: 80}
-  campaigns.invite_reward.reward: {low: 0.0, high: 20.0}
-""",
+    "tpe": FOUR_LEVERS,
     "grid": """\
   staff.admin.count: {low: 0, high: 4}
   staff.admin.hours_per_day: {values: [1.0, 2.5, 4.0]}
@@ -63,24 +50,8 @@ SPACE = {
 }
 SPACE["random"] = SPACE["tpe"]
 
-SEVEN_SCENARIO = (
-    SCENARIO.replace("campaigns:\n  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}\n", "")
-    + """\
-  ads2: {kind: paid_ads, daily_budget: 20, max_reach: 30, half_saturation_spend: 60, join_rate: 0.02}
-campaigns:
-  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}
-  checkin: {kind: checkin_cashback, start_day: 0, streak_days: 3, reward: 5, budget_cap: 5000}
-"""
-)
-SEVEN_SPACE = """\
-  staff.admin.count: {low: 0, high: 4}
-  staff.admin.hours_per_day: {low: 0.5, high: 4.0}
-  channels.ads.daily_budget: {low: 0, high: 80}
-  channels.ads2.daily_budget: {low: 0, high: 80}
-  campaigns.invite_reward.reward: {low: 0.0, high: 20.0}
-  campaigns.checkin.reward: {low: 0.0, high: 10.0}
-  campaigns.checkin.streak_days: {low: 1, high: 7}
-"""
+SEVEN_SCENARIO = scenario_yaml("bench-optimize", 3, seven_levers=True)
+SEVEN_SPACE = SEVEN_LEVERS
 PROBLEMS = {
     "four": {"scenario": SCENARIO, "space": SPACE, "plans": 60, "methods": ("tpe", "random", "grid")},
     "seven": {

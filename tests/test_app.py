@@ -19,7 +19,7 @@ from growthsim.cli import main as cli_main
 from growthsim.errors import ScenarioError
 from growthsim.io import read_run_dir
 from growthsim.metrics.kpis import kpi_table, summarise
-from growthsim.report.charts import _bands
+from growthsim.report.charts import bands
 from growthsim.runner import run_plans, simulate
 from growthsim.scenario import schema
 from growthsim.scenario.loader import ScenarioFile, validate_plan
@@ -268,7 +268,7 @@ def test_live_fan_option_carries_the_report_bands(saved):
     rs = c.runset()
     opt = live.fan_option(rs, "members", "Members")
     ts = rs.timeseries.sort_values(["variant", "replicate", "day"], kind="stable").reset_index(drop=True)
-    q = _bands(ts, ts["members"].astype(float)).loc[engine.SAVED]
+    q = bands(ts, ts["members"].astype(float)).loc[engine.SAVED]
     med = next(s for s in opt["series"] if s["name"] == f"{engine.SAVED} median")
     np.testing.assert_allclose(med["data"], q["p50"].to_numpy(), rtol=1e-3)
     lo, width = [s for s in opt["series"] if s.get("stack") == f"band-{engine.SAVED}"]

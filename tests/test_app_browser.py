@@ -134,6 +134,7 @@ def _figure(page, table: str, label: str) -> list[str]:
     return row.first.locator("td").all_inner_texts()
 
 
+@pytest.mark.slow  # drives Chromium
 def test_page_in_chromium(server, tmp_path_factory, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -45,7 +45,8 @@ def test_report_and_sweep_writers_are_the_io_writer():
     charts = importlib.import_module("growthsim.report.charts")
     assert sweep.atomic_write_bytes is gio.atomic_write_bytes
     assert sensitivity.atomic_write_bytes is gio.atomic_write_bytes
-    assert charts.atomic_write_bytes is gio.atomic_write_bytes
+    assert charts.atomic_write_png is gio.atomic_write_png  # PNGs: rendered, then atomic_write_bytes
+    assert sensitivity.atomic_write_png is gio.atomic_write_png
     assert build.atomic_write_text is gio.atomic_write_text
 
 
@@ -58,3 +59,15 @@ def test_json_safe_is_the_one_json_cleaner():
     doc = {1: np.float32(0.5), "a": [np.int64(3), float("nan"), (np.bool_(True), math.inf)], "b": np.arange(3)}
     assert gio.json_safe(doc) == {"1": 0.5, "a": [3, None, [True, None]], "b": [0, 1, 2]}
     assert importlib.import_module("growthsim.report.build").json_safe is gio.json_safe
+
+
+def test_png_writer_renders_and_writes_through_the_atomic_writer(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    seen = []
+    real = gio.atomic_write_bytes
+    monkeypatch.setattr(gio, "atomic_write_bytes", lambda p, data: (seen.append(p), real(p, data))[1])
+    fig = Figure()
+    fig.subplots().plot([0, 1])
+    out = gio.atomic_write_png(tmp_path / "a.png", fig, dpi=50)
+    assert seen == [tmp_path / "a.png"] and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

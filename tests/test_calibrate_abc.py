@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import helpers.cohort
 from growthsim.calibrate.fit import FitProblem, fit
 from growthsim.calibrate.history import History
 from growthsim.calibrate.identify import screen
@@ -23,36 +24,7 @@ TRUTH = {"members.propensity.alpha": 0.1, "members.churn.base_hazard": 0.01}
 
 
 def cohort_plan() -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "cohort",
-            "seed": 11,
-            "horizon_days": DAYS,
-            "replicates": 2,
-            "market": {"size": 400, "graph": {"model": "well_mixed", "mean_degree": 8}},
-            "members": {
-                "initial": 0,
-                "organic_join_prob": 0.0,
-                "referral": {"invite_prob": 0.0, "accept_prob": 0.2},
-                "propensity": {"alpha": 0.05, "beta": 2.0},
-                "engagement": {
-                    "initial": 1.0,
-                    "daily_decay": 0.0,
-                    "stimulus_response": 0.0,
-                    "habit_gain": 0.0,
-                    "baseline_stimulus": 0.0,
-                },
-                "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
-                "churn": {
-                    "base_hazard": 0.003,
-                    "engagement_sensitivity": 0.0,
-                    "silent_days": 365,
-                    "dormant_activity_factor": 1.0,
-                },
-            },
-            "groups": {"crowding_penalty": 0.0, "unmanaged_decay_multiplier": 1.0, "unmanaged_churn_multiplier": 1.0},
-        }
-    )
+    return helpers.cohort.cohort_plan(400, DAYS)
 
 
 def synthetic_history(seed: int = 99) -> History:
@@ -100,6 +72,7 @@ def test_screen_flags_confounded_and_weak_parameters():
     assert sc["not_identified"] == ["members.propensity.beta", "members.referral.accept_prob"]
 
 
+@pytest.mark.slow  # ABC-SMC fits
 def test_abc_smc_posterior_covers_the_truth_and_is_reproducible():
     s = spec(method="abc_smc", abc={"population": 40, "generations": 4, "max_simulations": 400, "posterior_draws": 10})
     hist = synthetic_history()

@@ -6,63 +6,20 @@ from __future__ import annotations
 import pytest
 
 from growthsim.calibrate.coverage import coverage_study
-from growthsim.calibrate.spec import FitSpec
-from growthsim.scenario import Scenario
+from helpers.cohort import cohort_plan, cohort_spec
 
 pytest.importorskip("pyabc")
 
 TRAIN, HOLDOUT = 56, 21
 
 
-def plan() -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "cohort",
-            "seed": 11,
-            "horizon_days": TRAIN + HOLDOUT,
-            "replicates": 2,
-            "market": {"size": 300, "graph": {"model": "well_mixed", "mean_degree": 8}},
-            "members": {
-                "initial": 0,
-                "organic_join_prob": 0.0,
-                "referral": {"invite_prob": 0.0},
-                "propensity": {"alpha": 0.05, "beta": 2.0},
-                "engagement": {
-                    "initial": 1.0,
-                    "daily_decay": 0.0,
-                    "stimulus_response": 0.0,
-                    "habit_gain": 0.0,
-                    "baseline_stimulus": 0.0,
-                },
-                "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
-                "churn": {
-                    "base_hazard": 0.003,
-                    "engagement_sensitivity": 0.0,
-                    "silent_days": 365,
-                    "dormant_activity_factor": 1.0,
-                },
-            },
-            "groups": {"crowding_penalty": 0.0, "unmanaged_decay_multiplier": 1.0, "unmanaged_churn_multiplier": 1.0},
-        }
-    )
-
-
+@pytest.mark.slow  # ABC-SMC fits on three histories
 def test_posterior_predictive_bands_cover_held_out_weeks():
-    spec = FitSpec.model_validate(
-        {
-            "parameters": {
-                "members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
-                "members.churn.base_hazard": {"min": 0.001, "max": 0.05, "scale": "log"},
-            },
-            "series": {"purchases": 1},
-            "joins": "replay",
-            "replicates": 1,
-            "method": "abc_smc",
-            "abc": {"population": 30, "generations": 4, "max_simulations": 240, "posterior_draws": 10},
-        }
-    )
+    spec = cohort_spec(population=30, generations=4, max_simulations=240, posterior_draws=10)
     joins = [30] * 10 + [0] * (TRAIN + HOLDOUT - 10)
-    res = coverage_study(plan(), spec, 3, TRAIN, HOLDOUT, seed=5, draws=20, daily_joins=joins)
+    res = coverage_study(
+        cohort_plan(300, TRAIN + HOLDOUT), spec, 3, TRAIN, HOLDOUT, seed=5, draws=20, daily_joins=joins
+    )
     assert res["points"] == 3 * 3 * 2  # histories x held-out weeks x (weekly, cumulative)
     for r in res["records"]:
         assert 0.02 <= r["truth"]["members.propensity.alpha"] <= 0.5

@@ -89,6 +89,7 @@ def billion_laughs(top: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow  # child processes that import the whole CLI
 @pytest.mark.parametrize("command", ["check", "sweep"])
 def test_billion_laughs_fails_fast_and_small(tmp_path: Path, command: str) -> None:
     f = tmp_path / "laughs.yaml"
@@ -98,6 +99,7 @@ def test_billion_laughs_fails_fast_and_small(tmp_path: Path, command: str) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["laughs.yaml"]
 
 
+@pytest.mark.slow  # child processes that import the whole CLI
 @pytest.mark.parametrize("kind", ["flow", "block"])
 def test_deep_nesting_is_a_clean_error(tmp_path: Path, kind: str) -> None:
     f = tmp_path / "deep.yaml"
@@ -110,6 +112,7 @@ def test_deep_nesting_is_a_clean_error(tmp_path: Path, kind: str) -> None:
     assert "nest" in err or "depth" in err
 
 
+@pytest.mark.slow  # child processes that import the whole CLI
 def test_200k_unknown_keys_are_refused_quickly_with_a_short_message(tmp_path: Path) -> None:
     f = tmp_path / "keys.yaml"
     f.write_text("name: x\n" + "".join(f"k{i}: {i}\n" for i in range(200_000)))  # 2.6 MB: over the size limit
@@ -155,6 +158,7 @@ def history_inputs(tmp_path: Path) -> tuple[Path, Path]:
     return scen, hist
 
 
+@pytest.mark.slow  # child processes that import the whole CLI
 def test_200mb_history_is_refused_by_size_before_reading(tmp_path: Path) -> None:
     scen, _ = history_inputs(tmp_path)
     big = tmp_path / "big.csv"
@@ -327,6 +331,7 @@ FLOATS = [
         ),
     ],
 )
+@pytest.mark.slow  # child processes that import the whole CLI
 def test_designs_too_large_for_the_machine_are_refused_even_with_yes(body: str, message: str, tmp_path: Path) -> None:
     f = experiment(tmp_path, body)
     code, err, secs, rss = run_cli(["sweep", str(f), "--workers", "0", "--yes", "--out", str(tmp_path / "o")], tmp_path)

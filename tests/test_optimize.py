@@ -16,35 +16,17 @@ from growthsim.errors import UserError
 from growthsim.experiments.design import run_seed
 from growthsim.experiments.optimize import load_optimization, optimize, pareto_front
 from growthsim.scenario import ScenarioFile, apply_overrides
+from helpers.optimize_problem import FOUR_LEVERS, SEVEN_LEVERS, scenario_yaml
 
-SCENARIO = """\
-name: opt-test
-seed: 11
-horizon_days: 60
-replicates: 4
-market: {size: 2500, graph: {model: watts_strogatz, mean_degree: 10}}
-members: {initial: 60, referral: {invite_prob: 0.01, accept_prob: 0.2}}
-staff:
-  admin: {count: 1, salary_per_month: 600, groups_each: 2, hours_per_day: 2}
-channels:
-  ads: {kind: paid_ads, daily_budget: 20, max_reach: 120, half_saturation_spend: 60, join_rate: 0.05}
-campaigns:
-  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}
-targets:
-  - {name: 180 members by day 60, kpi: members_final, day: 60, at_least: 180}
-"""
+TARGETS = "targets:\n  - {name: 180 members by day 60, kpi: members_final, day: 60, at_least: 180}\n"
+SCENARIO = scenario_yaml("opt-test", 4, extra=TARGETS)
 
 SMALL_SPACE = """\
   staff.admin.count: {low: 0, high: 4}
   channels.ads.daily_budget: {values: [0, 20, 40, 60]}
 """
 
-LARGE_SPACE = """\
-  staff.admin.count: {low: 0, high: 4}
-  staff.admin.hours_per_day: {low: 0.5, high: 4.0}
-  channels.ads.daily_budget: {low: 0, high: 80}
-  campaigns.invite_reward.reward: {low: 0.0, high: 20.0}
-"""
+LARGE_SPACE = FOUR_LEVERS
 
 
 def study_file(
@@ -312,23 +294,6 @@ def test_small_space_optimiser_is_within_noise_of_the_exhaustive_grid(tmp_path):
     assert np.isfinite(g) and t <= g + 600.0 + 1e-6, (t, g)
 
 
-MANY_LEVERS = """\
-  staff.admin.count: {low: 0, high: 4}
-  staff.admin.hours_per_day: {low: 0.5, high: 4.0}
-  channels.ads.daily_budget: {low: 0, high: 80}
-  channels.ads2.daily_budget: {low: 0, high: 80}
-  campaigns.invite_reward.reward: {low: 0.0, high: 20.0}
-  campaigns.checkin.reward: {low: 0.0, high: 10.0}
-  campaigns.checkin.streak_days: {low: 1, high: 7}
-"""
-EXTRA_LEVERS = """\
-  ads2: {kind: paid_ads, daily_budget: 20, max_reach: 30, half_saturation_spend: 60, join_rate: 0.02}
-"""
-CHECKIN = """\
-  checkin: {kind: checkin_cashback, start_day: 0, streak_days: 3, reward: 5, budget_cap: 5000}
-"""
-
-
 @pytest.mark.slow
 def test_larger_space_optimiser_beats_random_search_of_the_same_budget(tmp_path):
     """Seven levers (five continuous) and a tight budget: the most members by day 60 for
@@ -345,7 +310,7 @@ def test_larger_space_optimiser_beats_random_search_of_the_same_budget(tmp_path)
         for method in ("tpe", "random"):
             f = study_file(
                 tmp_path,
-                factors=MANY_LEVERS,
+                factors=SEVEN_LEVERS,
                 sampler=method,
                 name=f"{method}{seed}",
                 trials=40,
@@ -355,20 +320,7 @@ def test_larger_space_optimiser_beats_random_search_of_the_same_budget(tmp_path)
                 objectives="[{metric: members_final, direction: maximize}]",
                 constraints="{max_monthly_spend: 2000}",
             )
-            scen = tmp_path / "scen.yaml"
-            text = scen.read_text()
-            if "ads2" not in text:
-                text = text.replace("campaigns:\n", "").replace(
-                    "  invite_reward: {start_day: 0, threshold: 3, reward: 5, budget_cap: 3000}\n", ""
-                )
-                text = text.replace("join_rate: 0.05}\n", "join_rate: 0.05}\n" + EXTRA_LEVERS, 1)
-                text = text.replace(
-                    "targets:",
-                    "campaigns:\n  invite_reward: {start_day: 0, threshold: 3, reward: 5, "
-                    "budget_cap: 3000}\n" + CHECKIN + "targets:",
-                    1,
-                )
-                scen.write_text(text)
+            (tmp_path / "scen.yaml").write_text(scenario_yaml("opt-test", 4, extra=TARGETS, seven_levers=True))
             f.write_text(f.read_text().replace("seed: 5", f"seed: {seed}"))
             t = optimize(f, out=tmp_path / f"{method}{seed}", workers=0, charts=False).trials
             best[method] = float(t.loc[t["feasible"], "members_final"].max())

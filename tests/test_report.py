@@ -167,6 +167,7 @@ def test_report_of_a_single_plan(tmp_path):
 @pytest.mark.skipif(
     not CHROMIUM.exists(), reason="headless Chromium not installed (/usr/bin/chromium; Debian package 'chromium')"
 )
+@pytest.mark.slow  # renders in Chromium
 def test_report_renders_in_headless_chromium(tmp_path):
     rs = chinese_runset()
     build_report(tmp_path, runset=rs)

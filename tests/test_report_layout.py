@@ -15,9 +15,10 @@ from growthsim.report import build_report
 from helpers.synthetic import synthetic_plan, synthetic_runset
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="headless Chromium not installed (Debian package 'chromium')"
-)
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed (Debian package 'chromium')"),
+    pytest.mark.slow,  # builds six reports and drives Chromium
+]
 
 # six plans, some with long Chinese names, one with a long English name
 PLAN_NAMES = (

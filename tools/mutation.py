@@ -11,8 +11,8 @@ re-runs, per mutant, only the tests that call the mutated function):
 - ``ledger``: ``model/ledger.py`` against ``tests/test_ledger.py`` and ``tests/test_recomputed.py``;
 - ``levers``: ``model/levers.py`` against ``tests/test_levers.py``, ``tests/test_recomputed.py``
   and ``tests/test_ledger.py``;
-- ``kernels``: ``kernels/daily.py`` against ``tests/test_recomputed.py`` and the fast engine
-  tests, with ``NUMBA_DISABLE_JIT=1``.
+- ``kernels``: ``kernels/daily.py`` against ``tests/test_recomputed.py``, one engine test and
+  the pass-by-pass checks of ``tests/test_kernel_mutants.py``, with ``NUMBA_DISABLE_JIT=1``.
 
 Two adaptations for the numba kernels: mutmut leaves decorated functions alone (a
 decorator may have side effects), which would skip every ``@njit`` kernel; here functions
@@ -44,6 +44,8 @@ TARGETS = {
             "tests/test_recomputed.py::test_checkin_rewards_per_day_from_each_members_run_of_active_days",
             "tests/test_recomputed.py::test_vip_churn_multiplier_paired_runs_with_the_same_vips",
             "tests/test_engine.py::test_max_groups_caps_joins",
+            # each pass on a tiny hand-built state, rule by rule (milliseconds as Python)
+            "tests/test_kernel_mutants.py",
         ],
         True,
     ),

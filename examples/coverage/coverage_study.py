@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -26,62 +27,20 @@ from growthsim.calibrate.coverage import coverage_study  # noqa: E402
 from growthsim.calibrate.spec import FitSpec  # noqa: E402
 from growthsim.scenario import Scenario  # noqa: E402
 
+# the cohort and its fit are shared with the fast version of this study (tests/)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from helpers.cohort import cohort_plan, cohort_spec  # noqa: E402
+
 TRAIN, HOLDOUT = 84, 28
 JOINS = [40] * 10 + [0] * (TRAIN + HOLDOUT - 10)
 
 
 def plan() -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "coverage cohort",
-            "seed": 11,
-            "horizon_days": TRAIN + HOLDOUT,
-            "replicates": 2,
-            "market": {"size": 400, "graph": {"model": "well_mixed", "mean_degree": 8}},
-            "members": {
-                "initial": 0,
-                "organic_join_prob": 0.0,
-                "referral": {"invite_prob": 0.0},
-                "propensity": {"alpha": 0.05, "beta": 2.0},
-                "engagement": {
-                    "initial": 1.0,
-                    "daily_decay": 0.0,
-                    "stimulus_response": 0.0,
-                    "habit_gain": 0.0,
-                    "baseline_stimulus": 0.0,
-                },
-                "conversion": {"first_purchase_prob": 1.0, "repurchase_prob": 1.0},
-                "churn": {
-                    "base_hazard": 0.003,
-                    "engagement_sensitivity": 0.0,
-                    "silent_days": 365,
-                    "dormant_activity_factor": 1.0,
-                },
-            },
-            "groups": {"crowding_penalty": 0.0, "unmanaged_decay_multiplier": 1.0, "unmanaged_churn_multiplier": 1.0},
-        }
-    )
+    return cohort_plan(400, TRAIN + HOLDOUT, name="coverage cohort")
 
 
 def spec(population: int = 50, max_simulations: int = 600) -> FitSpec:
-    return FitSpec.model_validate(
-        {
-            "parameters": {
-                "members.propensity.alpha": {"min": 0.02, "max": 0.5, "scale": "log"},
-                "members.churn.base_hazard": {"min": 0.001, "max": 0.05, "scale": "log"},
-            },
-            "series": {"purchases": 1},
-            "joins": "replay",
-            "replicates": 1,
-            "method": "abc_smc",
-            "abc": {
-                "population": population,
-                "generations": 6,
-                "max_simulations": max_simulations,
-                "posterior_draws": 20,
-            },
-        }
-    )
+    return cohort_spec(population, generations=6, max_simulations=max_simulations, posterior_draws=20)
 
 
 def figure(res: dict, path: Path) -> None:

@@ -463,8 +463,4 @@ def decide(runset: "RunSet", decision: Decision | None = None) -> Verdict:
 
 def verdict_of(runset: "RunSet") -> Verdict:
     """:func:`decide` with the plans' own decision section, computed once per RunSet."""
-    cached = runset.__dict__.get("_verdict")
-    if cached is None:
-        cached = decide(runset)
-        runset.__dict__["_verdict"] = cached
-    return cached
+    return runset.computed_once("_verdict", lambda: decide(runset))

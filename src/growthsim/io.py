@@ -74,6 +74,14 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     return path
 
 
+def atomic_write_png(path: str | Path, fig: Any, **savefig_kw: Any) -> Path:
+    """Render a matplotlib figure as PNG (``savefig_kw``: e.g. ``dpi``, ``bbox_inches``) and
+    write it with :func:`atomic_write_bytes`; return the path."""
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", **savefig_kw)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode("utf-8"))

@@ -26,6 +26,7 @@ Column conventions of ``RunResult.timeseries`` (one row per simulated day):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,13 @@ class RunSet:
     scalars: pd.DataFrame
     cohorts: pd.DataFrame
     ledger: pd.DataFrame
+
+    def computed_once[T](self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time, then the value kept on this RunSet under ``key``
+        (figures derived from the runs, e.g. the verdict and the target results)."""
+        if key not in self.__dict__:
+            self.__dict__[key] = compute()
+        return self.__dict__[key]
 
     @classmethod
     def from_results(cls, plans: dict[str, "Scenario"], results: dict[str, list[RunResult]]) -> "RunSet":

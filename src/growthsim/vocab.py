@@ -1,7 +1,8 @@
 """The codes stored in a :class:`growthsim.population.Population`'s arrays: a person's
 status, how they joined (source) and their role. One definition, shared by the population,
 the levers, the kernels (numba reads module-level integers as compile-time constants), the
-reference model and the members view of :class:`growthsim.model.community.CommunityModel`.
+reference model and the members view of :class:`growthsim.model.community.CommunityModel`;
+and the names of the daily series a run records (its time series' columns).
 """
 
 from __future__ import annotations
@@ -43,6 +44,38 @@ TIER_KOC = 3  # key opinion consumer: a core member who brings in people and buy
 TIER_NAMES = {TIER_NEW: "new", TIER_ACTIVE: "active", TIER_CORE: "core", TIER_KOC: "koc"}
 
 
+# the daily series (CommunityModel.counter_names): "day", SERIES_MEMBERS, one new_<source>
+# per source, SERIES_MONEY, one cost_<category> per cost category, SERIES_GROUPS,
+# SERIES_LIFE, SERIES_TIERS
+SERIES_MEMBERS = ("members", "active", "wau", "mau", "dormant", "churned", "new_members")
+SERIES_MONEY = (
+    "invites_sent",
+    "invites_accepted",
+    "paying",
+    "first_purchases",
+    "purchases",
+    "revenue",
+    "gross_margin",
+    "cost",
+)
+SERIES_GROUPS = ("groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked")
+# group life (model.social): the health levels (metrics.health), then what the rules count
+SERIES_HEALTH = ("health_red", "health_yellow", "health_blue", "groups_rated")
+SERIES_LIFE = (
+    *SERIES_HEALTH,
+    "muted",
+    "ads_posted",
+    "ads_caught",
+    "removed_for_ads",
+    "member_run_groups",
+    "subgroups_opened",
+    "offline_attendees",
+)
+# member tiers (model.membership)
+SERIES_TIERS = ("active_tier_members", "core_members", "koc_members")
+SERIES_PREFIXES = ("new_", "cost_")
+
+
 def source_names(channel_names: list[str]) -> dict[int, str]:
     """Source code -> name for a plan whose channels are ``channel_names`` (in order);
     channel sources are named ``channel:<name>``."""
@@ -74,5 +107,12 @@ __all__ = [
     "TIER_CORE",
     "TIER_KOC",
     "TIER_NAMES",
+    "SERIES_GROUPS",
+    "SERIES_HEALTH",
+    "SERIES_LIFE",
+    "SERIES_TIERS",
+    "SERIES_MEMBERS",
+    "SERIES_MONEY",
+    "SERIES_PREFIXES",
     "source_names",
 ]

@@ -14,7 +14,15 @@ import pandas as pd
 
 from growthsim.app.story import STATE_COLOURS, STATE_KEYS, Story
 from growthsim.app.strings import t
-from growthsim.report.charts import _cumulative, _fan, _new_figure, _style, plan_colours
+from growthsim.report.charts import (
+    chart_style,
+    cumulative,
+    fan,
+    new_figure,
+    plan_colours,
+    roi_to_date,
+    sorted_timeseries,
+)
 from growthsim.results import RunSet
 
 SMALL = (6.4, 3.3)  # inches; 110 dpi -> about 700 x 360 px
@@ -27,22 +35,18 @@ def _png(fig) -> bytes:
 
 
 def _figure(height: float = SMALL[1]):
-    fig, axes = _new_figure(height=height)
+    fig, axes = new_figure(height=height)
     fig.set_size_inches(SMALL[0], height)
     return fig, axes[0, 0]
-
-
-def _ts(runset: RunSet) -> pd.DataFrame:
-    return runset.timeseries.sort_values(["variant", "replicate", "day"], kind="stable").reset_index(drop=True)
 
 
 def fan_png(runset: RunSet, column: str, title: str, ylabel: str = "") -> bytes:
     """Median and P10–P90 band of a timeseries column, one colour per plan."""
     plans = list(runset.plans)
-    ts = _ts(runset)
-    with matplotlib.rc_context(_style()):
+    ts = sorted_timeseries(runset)
+    with matplotlib.rc_context(chart_style()):
         fig, ax = _figure()
-        _fan(ax, ts, ts[column].astype(float), plan_colours(plans), plans)
+        fan(ax, ts, ts[column].astype(float), plan_colours(plans), plans)
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
@@ -53,11 +57,11 @@ def money_png(runset: RunSet, title: str, currency: str) -> bytes:
     """Cumulative cost (dashed) and cumulative gross margin (solid), medians and bands."""
     plans = list(runset.plans)
     colours = plan_colours(plans)
-    ts = _ts(runset)
-    with matplotlib.rc_context(_style()):
+    ts = sorted_timeseries(runset)
+    with matplotlib.rc_context(chart_style()):
         fig, ax = _figure()
-        _fan(ax, ts, _cumulative(ts, "gross_margin"), colours, plans)
-        cost = _cumulative(ts, "cost")
+        fan(ax, ts, cumulative(ts, "gross_margin"), colours, plans)
+        cost = cumulative(ts, "cost")
         q = (
             pd.DataFrame({"variant": ts["variant"], "day": ts["day"], "v": cost})
             .groupby(["variant", "day"], sort=False)["v"]
@@ -75,15 +79,13 @@ def money_png(runset: RunSet, title: str, currency: str) -> bytes:
 def roi_png(runset: RunSet, title: str) -> bytes:
     """ROI to date, (cumulative margin - cumulative cost) / cumulative cost, per plan."""
     plans = list(runset.plans)
-    ts = _ts(runset)
-    cc = _cumulative(ts, "cost")
-    cm = _cumulative(ts, "gross_margin")
-    roi = ((cm - cc) / cc.where(cc > 0)).astype(float)
+    ts = sorted_timeseries(runset)
+    roi = roi_to_date(ts)
     keep = roi.notna()
-    with matplotlib.rc_context(_style()):
+    with matplotlib.rc_context(chart_style()):
         fig, ax = _figure()
         if keep.any():
-            _fan(ax, ts[keep], roi[keep], plan_colours(plans), plans)
+            fan(ax, ts[keep], roi[keep], plan_colours(plans), plans)
         ax.axhline(0.0, color="black", linewidth=1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_title(title)
@@ -105,7 +107,7 @@ _EVENT_STYLE = {
 def story_png(story: Story, day: int, lang: str = "en") -> bytes:
     """The member curve of one run with every event marked and today's day highlighted."""
     days = np.arange(story.days)
-    with matplotlib.rc_context(_style()):
+    with matplotlib.rc_context(chart_style()):
         fig, ax = _figure(height=3.6)
         ax.plot(days, story.members, color="#1f77b4", linewidth=2, label=t("chart.members", lang))
         ax.plot(days, story.active, color="#ff7f0e", linewidth=1, alpha=0.7, label="DAU")
@@ -130,7 +132,7 @@ def story_png(story: Story, day: int, lang: str = "en") -> bytes:
 def graph_png(story: Story, day: int, lang: str = "en") -> bytes:
     """The sampled people on ``day``, coloured by state, with their acquaintance edges."""
     st = story.states[min(max(day, 0), story.days - 1)]
-    with matplotlib.rc_context(_style()):
+    with matplotlib.rc_context(chart_style()):
         fig, ax = _figure(height=4.2)
         fig.set_size_inches(5.2, 4.2)
         if len(story.edges):

@@ -2,7 +2,7 @@
 
 The results tab redraws after every replicate, so its charts are drawn in the browser
 (ECharts, which Solara bundles) from the numbers the report's own band helpers compute
-(:func:`growthsim.report.charts._bands`: P10 / P50 / P90 over replicates per plan and
+(:func:`growthsim.report.charts.bands`: P10 / P50 / P90 over replicates per plan and
 day, in the report's plan colours). Building an option takes milliseconds where a
 matplotlib PNG takes about half a second, which is what keeps the first replicate on
 screen within the time budget. The static report and the story tab keep matplotlib.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from growthsim.report.charts import _bands, _cumulative, plan_colours
+from growthsim.report.charts import bands, cumulative, plan_colours
 from growthsim.results import RunSet
 
 
@@ -104,7 +104,7 @@ def fan_option(runset: RunSet, column: str, title: str, ylabel: str = "") -> dic
     """Median and P10–P90 band of a timeseries column per plan."""
     ts = _sorted(runset)
     value = ts[column].astype(float) if column in ts.columns else pd.Series(np.zeros(len(ts)))
-    q = _bands(ts, value)
+    q = bands(ts, value)
     colours = plan_colours(list(runset.plans))
     opt = _base(title, _days(q), ylabel)
     for label in runset.plans:
@@ -116,8 +116,8 @@ def fan_option(runset: RunSet, column: str, title: str, ylabel: str = "") -> dic
 def money_option(runset: RunSet, title: str, currency: str) -> dict:
     """Cumulative gross margin (band and median) and cumulative cost (dashed median)."""
     ts = _sorted(runset)
-    qm = _bands(ts, _cumulative(ts, "gross_margin"))
-    qc = _bands(ts, _cumulative(ts, "cost"))
+    qm = bands(ts, cumulative(ts, "gross_margin"))
+    qc = bands(ts, cumulative(ts, "cost"))
     colours = plan_colours(list(runset.plans))
     opt = _base(title, _days(qm), f"cumulative {currency}")
     for label in runset.plans:
@@ -141,10 +141,10 @@ def money_option(runset: RunSet, title: str, currency: str) -> dict:
 def roi_option(runset: RunSet, title: str) -> dict:
     """ROI to date in percent, (cumulative margin - cumulative cost) / cumulative cost."""
     ts = _sorted(runset)
-    cc = _cumulative(ts, "cost")
-    cm = _cumulative(ts, "gross_margin")
+    cc = cumulative(ts, "cost")
+    cm = cumulative(ts, "gross_margin")
     roi = ((cm - cc) / cc.where(cc > 0)).astype(float)
-    q = _bands(ts, roi)
+    q = bands(ts, roi)
     colours = plan_colours(list(runset.plans))
     opt = _base(title, _days(q), "ROI to date, %", percent=True)
     for label in runset.plans:

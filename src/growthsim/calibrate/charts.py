@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
-import io
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from growthsim.io import atomic_write_bytes
-from growthsim.report.fonts import font_rc
+from growthsim.report.charts import chart_style, new_figure, save_chart
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 LABELS = {
@@ -27,30 +23,9 @@ LABELS = {
 }
 
 
-def _rc() -> dict[Any, Any]:  # matplotlib types the keys as Literal names
-    rc: dict[str, Any] = {
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "font.size": 11,
-        "axes.titlesize": 13,
-        "legend.fontsize": 10,
-    }
-    rc.update(font_rc())
-    return rc
-
-
 def _figure() -> tuple[Figure, Axes]:
-    fig = Figure(figsize=(10.0, 5.5), dpi=110, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.subplots()
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return atomic_write_bytes(path, buf.getvalue())
+    fig, axes = new_figure()
+    return fig, axes[0, 0]
 
 
 def period_dates(start: _dt.date | None, period_days: int, n: int, offset: int = 0) -> list:
@@ -75,7 +50,7 @@ def chart_fit(
     """Observed series against the simulated median and P10–P90 band; with ``split`` the
     periods from ``split`` on are held out (marked, and baseline forecasts drawn there);
     ``conditioned``: the band is of runs drawn for their end-of-training state."""
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(chart_style()):
         fig, ax = _figure()
         what = "simulated, drawn to match the end of training" if conditioned else "simulated"
         ax.fill_between(x, bands[0], bands[2], color=PALETTE[0], alpha=0.2, linewidth=0, label=f"{what}: P10–P90")
@@ -99,7 +74,7 @@ def chart_fit(
         ax.set_ylabel(LABELS.get(series, series))
         ax.set_ylim(bottom=0)
         ax.legend(loc="upper left")
-        return _save(fig, path)
+        return save_chart(fig, path)
 
 
 def chart_forecast(
@@ -112,7 +87,7 @@ def chart_forecast(
     title: str,
 ) -> Path:
     """Fan chart: observed history, then per plan the forecast median and P10–P90 band."""
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(chart_style()):
         fig, ax = _figure()
         if observed is not None:
             ax.plot(x_hist, observed, color="black", linewidth=1.2, marker=".", markersize=3, label="observed history")
@@ -126,4 +101,4 @@ def chart_forecast(
         ax.set_ylabel(LABELS.get(series, series))
         ax.set_ylim(bottom=0)
         ax.legend(loc="upper left")
-        return _save(fig, path)
+        return save_chart(fig, path)

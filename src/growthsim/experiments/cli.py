@@ -8,7 +8,7 @@ from pathlib import Path
 
 from growthsim.cliargs import count, workers_arg
 from growthsim.errors import UserError
-from growthsim.i18n import _, ngettext
+from growthsim.i18n import N_, _, ngettext
 from growthsim.scenario.schema import MAX_REPLICATES
 
 
@@ -29,22 +29,57 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``sweep`` and ``sensitivity`` to the growthsim command line."""
-    p = subparsers.add_parser(
-        "sweep",
-        help=_("run every point x replicate of an experiment (Dask), one tidy results table"),
-        description=_(
+#: the three study commands: help, description, what the file is, the default output folder
+_STUDIES = {
+    "sweep": (
+        N_("run every point x replicate of an experiment (Dask), one tidy results table"),
+        N_(
             "Expand an experiment's design and run every point x replicate on a "
             "local Dask cluster (or --scheduler ADDRESS). Writes OUT/results.parquet "
             "(one row per run) and OUT/series.parquet (daily series, when requested); "
             "checkpoints in OUT/parts so --resume OUT completes an interrupted sweep."
         ),
-    )
-    p.add_argument("experiment", help=_("experiment file (YAML)"))
-    p.add_argument(
-        "--out", default=None, metavar="DIR", help=_("output folder (default: sweeps/<experiment file name>)")
-    )
+        N_("experiment file (YAML)"),
+        N_("output folder (default: sweeps/<experiment file name>)"),
+    ),
+    "sensitivity": (
+        N_("Sobol' / Morris sensitivity indices and tornado charts per KPI"),
+        N_(
+            "Sensitivity indices (Sobol' S1/ST or Morris mu*/sigma) of every KPI to "
+            "the experiment's factors, bar charts, and a tornado chart from "
+            "one-at-a-time runs. Runs the sweep into OUT/sweep unless --results DIR "
+            "points at a finished sweep of the same experiment."
+        ),
+        N_("experiment file (YAML) with a sobol or morris design"),
+        N_("output folder (default: sensitivity/<experiment file name>)"),
+    ),
+    "optimize": (
+        N_("search the experiment's factors for the best plan under constraints (Optuna on Dask)"),
+        N_(
+            "Search the factors of an optimisation file (an experiment file with an "
+            "optimize: section) with Optuna (TPE for one objective, NSGA-II for two), "
+            "candidates in batches on Dask, common random numbers, finalists re-run on "
+            "fresh replicates. Writes OUT/trials.parquet/.csv, finalists.csv, best.yaml, "
+            "charts and summary.md; the study journal in OUT lets --resume OUT continue it."
+        ),
+        N_("optimisation file (YAML)"),
+        N_("output folder (default: optimize/<experiment file name>)"),
+    ),
+}
+
+
+def _study_parser(subparsers: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:
+    """A study command (``_STUDIES``): it reads an experiment file and writes an output folder."""
+    help_, description, file_help, out_help = (_(text) for text in _STUDIES[name])
+    p = subparsers.add_parser(name, help=help_, description=description)
+    p.add_argument("experiment", help=file_help)
+    p.add_argument("--out", default=None, metavar="DIR", help=out_help)
+    return p
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``sweep``, ``sensitivity`` and ``optimize`` to the growthsim command line."""
+    p = _study_parser(subparsers, "sweep")
     p.add_argument(
         "--resume",
         default=None,
@@ -64,20 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_execution(p)
     p.set_defaults(func=cmd_sweep)
 
-    s = subparsers.add_parser(
-        "sensitivity",
-        help=_("Sobol' / Morris sensitivity indices and tornado charts per KPI"),
-        description=_(
-            "Sensitivity indices (Sobol' S1/ST or Morris mu*/sigma) of every KPI to "
-            "the experiment's factors, bar charts, and a tornado chart from "
-            "one-at-a-time runs. Runs the sweep into OUT/sweep unless --results DIR "
-            "points at a finished sweep of the same experiment."
-        ),
-    )
-    s.add_argument("experiment", help=_("experiment file (YAML) with a sobol or morris design"))
-    s.add_argument(
-        "--out", default=None, metavar="DIR", help=_("output folder (default: sensitivity/<experiment file name>)")
-    )
+    s = _study_parser(subparsers, "sensitivity")
     s.add_argument("--results", default=None, metavar="DIR", help=_("a finished sweep folder to analyse"))
     s.add_argument("--no-tornado", action="store_true", help=_("skip the one-at-a-time runs and tornado charts"))
     s.add_argument(
@@ -90,21 +112,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_execution(s)
     s.set_defaults(func=cmd_sensitivity)
 
-    o = subparsers.add_parser(
-        "optimize",
-        help=_("search the experiment's factors for the best plan under constraints (Optuna on Dask)"),
-        description=_(
-            "Search the factors of an optimisation file (an experiment file with an "
-            "optimize: section) with Optuna (TPE for one objective, NSGA-II for two), "
-            "candidates in batches on Dask, common random numbers, finalists re-run on "
-            "fresh replicates. Writes OUT/trials.parquet/.csv, finalists.csv, best.yaml, "
-            "charts and summary.md; the study journal in OUT lets --resume OUT continue it."
-        ),
-    )
-    o.add_argument("experiment", help=_("optimisation file (YAML)"))
-    o.add_argument(
-        "--out", default=None, metavar="DIR", help=_("output folder (default: optimize/<experiment file name>)")
-    )
+    o = _study_parser(subparsers, "optimize")
     o.add_argument("--resume", default=None, metavar="DIR", help=_("continue the study in DIR"))
     o.add_argument(
         "--trials",

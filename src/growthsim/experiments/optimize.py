@@ -73,9 +73,9 @@ from growthsim.experiments.schema import (
     Experiment,
     ExperimentSpec,
     _format_validation,
-    _read,
     _Strict,
     _where,
+    read_spec,
     validate_experiment,
 )
 from growthsim.experiments.sweep import RunSpec, _Executor, compute_kpis, default_run_fn, write_parquet
@@ -159,12 +159,7 @@ class Optimization:
 
 def load_optimization(path: str | Path) -> Optimization:
     """Read and validate an optimisation file (errors name file, line and field)."""
-    p = Path(path)
-    raw, lines = _read(p)
-    try:
-        spec = OptimizeSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise OptimizeError(_format_validation(exc, str(p), lines)) from None
+    spec, p, lines = read_spec(path, OptimizeSpec, OptimizeError)
     exp = validate_experiment(spec, p, lines)
     _check_metrics(exp, spec.optimize, str(p), lines)
     return Optimization(experiment=exp, section=spec.optimize)
@@ -919,7 +914,7 @@ def _charts(opt: Optimization, table: pd.DataFrame, pareto: pd.DataFrame, out: P
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from growthsim.io import atomic_write_bytes
+    from growthsim.io import atomic_write_png
 
     o = opt.section.objectives[0]
     col = f"objective_{o.label}"
@@ -936,12 +931,8 @@ def _charts(opt: Optimization, table: pd.DataFrame, pareto: pd.DataFrame, out: P
     ax.set_title(f"{opt.experiment.name}: convergence")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    atomic_write_png(out / "convergence.png", fig, dpi=110)
     plt.close(fig)
-    atomic_write_bytes(out / "convergence.png", buf.getvalue())
     if len(opt.section.objectives) == 2:
         o2 = opt.section.objectives[1]
         c2 = f"objective_{o2.label}"
@@ -955,7 +946,5 @@ def _charts(opt: Optimization, table: pd.DataFrame, pareto: pd.DataFrame, out: P
         ax.set_title(f"{opt.experiment.name}: Pareto front")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110)
+        atomic_write_png(out / "pareto.png", fig, dpi=110)
         plt.close(fig)
-        atomic_write_bytes(out / "pareto.png", buf.getvalue())

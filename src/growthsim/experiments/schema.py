@@ -40,7 +40,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from growthsim.errors import InputFileError, UserError, located
 from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, read_yaml_mapping
 from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
+from growthsim.scenario.loader import problem_text
 from growthsim.scenario.schema import Name, Scenario
+from growthsim.vocab import (
+    SERIES_GROUPS,
+    SERIES_LIFE,
+    SERIES_MEMBERS,
+    SERIES_MONEY,
+    SERIES_PREFIXES,
+    SERIES_TIERS,
+)
 
 DEFAULT_MAX_RUNS = 10_000
 # Runs one sweep may hold at all, even with --yes: each run is a row of results (and the
@@ -50,42 +59,7 @@ HARD_MAX_RUNS = 1_000_000
 
 # Daily series a run produces (growthsim.results.RunResult.timeseries), besides the
 # per-source ``new_<source>`` and per-category ``cost_<category>`` columns.
-SERIES_NAMES = (
-    "members",
-    "active",
-    "wau",
-    "mau",
-    "dormant",
-    "churned",
-    "new_members",
-    "invites_sent",
-    "invites_accepted",
-    "paying",
-    "first_purchases",
-    "purchases",
-    "revenue",
-    "gross_margin",
-    "cost",
-    "groups",
-    "managed_groups",
-    "vip_members",
-    "recalled",
-    "woken",
-    "budget_blocked",
-    # group life (growthsim.model.social.COUNTERS)
-    "health_red",
-    "health_yellow",
-    "health_blue",
-    "groups_rated",
-    "muted",
-    "ads_posted",
-    "ads_caught",
-    "removed_for_ads",
-    "member_run_groups",
-    "subgroups_opened",
-    "offline_attendees",
-)
-SERIES_PREFIXES = ("new_", "cost_")
+SERIES_NAMES = SERIES_MEMBERS + SERIES_MONEY + SERIES_GROUPS + SERIES_LIFE + SERIES_TIERS
 
 
 class _Strict(BaseModel):
@@ -282,16 +256,8 @@ def _format_validation(exc: ValidationError, file: str | None, lines: dict[tuple
         kind = err["type"]
         if kind == "extra_forbidden":
             msg = "unknown key (check the spelling; see experiments/README.md for the fields)"
-        elif kind == "missing":
-            msg = "required field is missing"
         else:
-            msg = err["msg"]
-            if msg.startswith("Value error, "):
-                msg = msg[len("Value error, ") :]
-            inp = err.get("input")
-            if kind != "model_type" and not isinstance(inp, dict):
-                text = repr(inp)
-                msg += f"; found {text if len(text) <= 60 else text[:57] + '...'}"
+            msg = problem_text(err, found_mappings=False)
         msgs.append(located(file, line, path, msg))
     unique = list(dict.fromkeys(msgs))
     return join_errors(unique, total=exc.error_count() - (len(msgs) - len(unique)))
@@ -453,14 +419,22 @@ def _check_kpi_names(spec: ExperimentSpec, file: str | None, lines: dict[tuple, 
             )
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and resolve an experiment file."""
+def read_spec[S: BaseModel](
+    path: str | Path, model: type[S], error: type[Exception]
+) -> tuple[S, Path, dict[tuple, int]]:
+    """Read the YAML file ``path`` and validate it as ``model``: the spec, the path and the
+    file's line map. A validation error is raised as ``error``, naming file, line and field."""
     p = Path(path)
     raw, lines = _read(p)
     try:
-        spec = ExperimentSpec.model_validate(raw)
+        return model.model_validate(raw), p, lines
     except ValidationError as exc:
-        raise InputFileError(_format_validation(exc, str(p), lines)) from None
+        raise error(_format_validation(exc, str(p), lines)) from None
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read, validate and resolve an experiment file."""
+    spec, p, lines = read_spec(path, ExperimentSpec, InputFileError)
     return validate_experiment(spec, p, lines)
 
 

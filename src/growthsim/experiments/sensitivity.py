@@ -24,7 +24,6 @@ Output folder::
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import warnings
@@ -45,7 +44,7 @@ from growthsim.experiments.sweep import (
     run_sweep,
     write_parquet,
 )
-from growthsim.io import atomic_write_bytes
+from growthsim.io import atomic_write_bytes, atomic_write_png
 
 INDEX_METHODS = ("sobol", "morris")
 
@@ -218,9 +217,7 @@ def _save(fig: Any, path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_png(path, fig, dpi=110, bbox_inches="tight")
 
 
 def bar_chart(indices: pd.DataFrame, kpi: str, path: Path) -> None:

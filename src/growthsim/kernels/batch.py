@@ -175,8 +175,10 @@ def referral(indptr, indices, mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc,
         invites[r] = inv
 
 
-def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, rules_t, seeds, day, invites):
-    """Word of mouth in a well-mixed market: invitation weights, invitations, credits."""
+def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, linear, rules_t, seeds, day, invites):
+    """Word of mouth in a well-mixed market: invitation weights, invitations, credits. An
+    outsider is invited with ``1 - exp(-lam)`` (``lam`` = expected invitations per
+    outsider), or with ``min(1, lam)`` when ``linear`` (the textbook discrete Bass model)."""
     mem = Members(*mem_t)
     work = Work(*work_t)
     lv = Levels(*lv_t)
@@ -189,7 +191,12 @@ def wellmixed(mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc, mean_degree, ru
         cum = work.cum[o : o + n_act]
         total = invite_weights(active, m, levels_of(lv, r, cap).ref, p_inv[r] * mean_degree, cum)
         lam = total / max(1, n - 1)
-        p = -np.expm1(-lam) if total > 0 else 0.0
+        if total <= 0:
+            p = 0.0
+        elif linear:
+            p = min(1.0, lam)
+        else:
+            p = -np.expm1(-lam)
         start = counts[r, C_NEW]
         nn, inv, _, room = wellmixed_referral_pass(
             m,

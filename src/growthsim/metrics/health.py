@@ -25,13 +25,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from growthsim.vocab import SERIES_HEALTH
+
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.model.community import CommunityModel
 
 OK, BLUE, YELLOW, RED = 0, 1, 2, 3
 LEVEL_NAMES = {OK: "ok", BLUE: "blue", YELLOW: "yellow", RED: "red"}
 SNAPSHOT_EVERY = 7
-SERIES = ("health_red", "health_yellow", "health_blue", "groups_rated")
+SERIES = SERIES_HEALTH
 
 
 class GroupHealth:

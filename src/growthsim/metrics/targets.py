@@ -311,8 +311,4 @@ class TargetResults:
 
 def target_results(runset: "RunSet") -> TargetResults:
     """:class:`TargetResults` of a RunSet, computed once and kept on the RunSet."""
-    cached = runset.__dict__.get("_target_results")
-    if cached is None:
-        cached = TargetResults(runset)
-        runset.__dict__["_target_results"] = cached
-    return cached
+    return runset.computed_once("_target_results", lambda: TargetResults(runset))

@@ -65,13 +65,19 @@ from growthsim.model.membership import (
 )
 from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
 from growthsim.model.series import DailySeries
-from growthsim.model.social import COUNTERS as LIFE_COUNTERS
 from growthsim.model.social import GroupLife
 from growthsim.model.social import cost_categories as life_cost_categories
 from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
-from growthsim.vocab import ROLE_VOLUNTEER_ADMIN
+from growthsim.vocab import (
+    ROLE_VOLUNTEER_ADMIN,
+    SERIES_GROUPS,
+    SERIES_LIFE,
+    SERIES_MEMBERS,
+    SERIES_MONEY,
+    SERIES_TIERS,
+)
 
 if TYPE_CHECKING:
     from growthsim.model.batch import CommunityBatch
@@ -311,22 +317,13 @@ class CommunityModel(mesa.Model):
         return self.datacollector.last()
 
     def counter_names(self) -> list[str]:
-        names = ["day", "members", "active", "wau", "mau", "dormant", "churned", "new_members"]
+        names = ["day", *SERIES_MEMBERS]
         names += [f"new_{s}" for s in self.source_names]
-        names += [
-            "invites_sent",
-            "invites_accepted",
-            "paying",
-            "first_purchases",
-            "purchases",
-            "revenue",
-            "gross_margin",
-            "cost",
-        ]
+        names += SERIES_MONEY
         names += [f"cost_{c}" for c in self.cost_categories]
-        names += ["groups", "managed_groups", "vip_members", "recalled", "woken", "budget_blocked"]
-        names += list(LIFE_COUNTERS)
-        names += ["active_tier_members", "core_members", "koc_members"]
+        names += SERIES_GROUPS
+        names += SERIES_LIFE
+        names += SERIES_TIERS
         return names
 
     def standing_order(self, fn, start: int, end: int | None, priority=mesa.time.Priority.DEFAULT) -> None:
@@ -709,6 +706,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             p_inv,
             p_acc,
             float(st.graph.mean_degree),
+            sc.market.graph.well_mixed_rule == "linear",
             st.rules_t,
             st.seeds,
             day,

@@ -39,6 +39,17 @@ def fatigued(lift: float, k: int, fatigue: float, baseline: float = 1.0) -> floa
     return baseline + (lift - baseline) * fatigue**k
 
 
+def _ordinary_members(pop, day: int, min_tenure_days: int) -> np.ndarray:
+    """Ids of current members without a role who joined at least ``min_tenure_days`` ago
+    (the candidates for volunteer admins and internal KOLs)."""
+    return np.nonzero(
+        (pop.status == MEMBER)
+        & (pop.role == ROLE_MEMBER)
+        & (pop.join_day >= 0)
+        & (day - pop.join_day >= min_tenure_days)
+    )[0]
+
+
 class Lever(mesa.Agent):
     """Base: a named, scheduled actor with a ledger category."""
 
@@ -452,12 +463,7 @@ class VolunteerAdminsAgent(Lever):
         room = min(s.per_round, s.max_total - len(self.ids))
         if room <= 0:
             return
-        cand = np.nonzero(
-            (pop.status == MEMBER)
-            & (pop.role == ROLE_MEMBER)
-            & (pop.join_day >= 0)
-            & (m.day - pop.join_day >= s.min_tenure_days)
-        )[0]
+        cand = _ordinary_members(pop, m.day, s.min_tenure_days)
         if len(cand) == 0:
             return
         # most active first (active days, then propensity, then id for determinism)
@@ -499,12 +505,7 @@ class KOLAgent(Lever):
             pop.role[self.members[~alive]] = ROLE_MEMBER
             self.members = self.members[alive]
         need = s.count - len(self.members)
-        cand = np.nonzero(
-            (pop.status == MEMBER)
-            & (pop.role == ROLE_MEMBER)
-            & (pop.join_day >= 0)
-            & (m.day - pop.join_day >= s.min_tenure_days)
-        )[0]
+        cand = _ordinary_members(pop, m.day, s.min_tenure_days)
         if len(cand) == 0:
             return len(self.members) > 0
         order = np.lexsort((cand, -pop.prop[cand]))

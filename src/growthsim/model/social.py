@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from growthsim.metrics.health import SERIES as HEALTH_SERIES
 from growthsim.metrics.health import GroupHealth
 from growthsim.model import offline as _offline  # noqa: F401  (registers the campaign kind)
 from growthsim.model.fatigue import Fatigue
@@ -33,21 +32,13 @@ from growthsim.model.moderation import CATEGORY as MODERATION
 from growthsim.model.moderation import Moderation
 from growthsim.model.selforg import CATEGORY as SELF_ORGANISATION
 from growthsim.model.selforg import SelfOrganisation
+from growthsim.vocab import SERIES_LIFE
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.model.community import CommunityModel
 
 #: series columns added by group life (counts per day; member_run_groups at the end of the day)
-COUNTERS = (
-    *HEALTH_SERIES,
-    "muted",
-    "ads_posted",
-    "ads_caught",
-    "removed_for_ads",
-    "member_run_groups",
-    "subgroups_opened",
-    "offline_attendees",
-)
+COUNTERS = SERIES_LIFE
 #: series columns to which group life adds (offline events' orders)
 ADDED_TO = ("first_purchases", "purchases", "revenue", "gross_margin")
 

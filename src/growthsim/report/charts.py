@@ -10,7 +10,6 @@ first date.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ from matplotlib.figure import Figure
 
 from growthsim.i18n import N_, _
 from growthsim.i18n.terms import category_label, source_label
-from growthsim.io import atomic_write_bytes
+from growthsim.io import atomic_write_png
 from growthsim.metrics.kpis import cohort_retention, kpi_table, source_columns
 from growthsim.report.calendar import plan_calendar
 from growthsim.report.fonts import font_rc
@@ -90,7 +89,7 @@ def plan_colours(labels: list[str]) -> dict[str, str]:
     return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
 
 
-def _style() -> dict[Any, Any]:  # matplotlib types the keys as Literal names
+def chart_style() -> dict[Any, Any]:  # matplotlib types the keys as Literal names
     rc: dict[str, Any] = {
         "axes.grid": True,
         "grid.alpha": 0.3,
@@ -104,21 +103,18 @@ def _style() -> dict[Any, Any]:  # matplotlib types the keys as Literal names
     return rc
 
 
-def _new_figure(nrows: int = 1, ncols: int = 1, height: float | None = None) -> tuple[Figure, np.ndarray]:
+def new_figure(nrows: int = 1, ncols: int = 1, height: float | None = None) -> tuple[Figure, np.ndarray]:
     fig = Figure(figsize=(FIGSIZE[0], height or FIGSIZE[1]), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    atomic_write_bytes(path, buf.getvalue())
-    return path
+def save_chart(fig: Figure, path: Path) -> Path:
+    return atomic_write_png(path, fig, dpi=DPI)
 
 
-def _bands(ts: pd.DataFrame, value: pd.Series) -> pd.DataFrame:
+def bands(ts: pd.DataFrame, value: pd.Series) -> pd.DataFrame:
     """P10 / P50 / P90 of ``value`` over replicates, per (variant, day)."""
     frame = pd.DataFrame(
         {"variant": ts["variant"].to_numpy(), "day": ts["day"].to_numpy(), "v": value.to_numpy(dtype=float)}
@@ -128,14 +124,22 @@ def _bands(ts: pd.DataFrame, value: pd.Series) -> pd.DataFrame:
     return q
 
 
-def _cumulative(ts: pd.DataFrame, col: str) -> pd.Series:
+def cumulative(ts: pd.DataFrame, col: str) -> pd.Series:
     if col not in ts.columns:
         return pd.Series(np.zeros(len(ts)), index=ts.index)
     return ts.groupby(["variant", "replicate"], sort=False)[col].cumsum()
 
 
-def _fan(ax, ts: pd.DataFrame, value: pd.Series, colours: dict[str, str], plans: list[str]) -> None:
-    q = _bands(ts, value)
+def roi_to_date(ts: pd.DataFrame) -> pd.Series:
+    """ROI to date per row, (cumulative margin - cumulative cost) / cumulative cost; NaN
+    before any cost."""
+    cc = cumulative(ts, "cost")
+    cm = cumulative(ts, "gross_margin")
+    return ((cm - cc) / cc.where(cc > 0)).astype(float)
+
+
+def fan(ax, ts: pd.DataFrame, value: pd.Series, colours: dict[str, str], plans: list[str]) -> None:
+    q = bands(ts, value)
     for label in plans:
         if label not in q.index.get_level_values(0):
             continue
@@ -145,7 +149,7 @@ def _fan(ax, ts: pd.DataFrame, value: pd.Series, colours: dict[str, str], plans:
     ax.legend(loc="upper left")
 
 
-def _sorted_ts(runset: "RunSet") -> pd.DataFrame:
+def sorted_timeseries(runset: "RunSet") -> pd.DataFrame:
     return runset.timeseries.sort_values(["variant", "replicate", "day"], kind="stable").reset_index(drop=True)
 
 
@@ -153,16 +157,16 @@ def chart_fan(runset: "RunSet", column: str, path: Path, ylabel: str, title: str
     """Median and P10–P90 band of a timeseries column per plan."""
     plans = list(runset.plans)
     colours = plan_colours(plans)
-    ts = _sorted_ts(runset)
-    with matplotlib.rc_context(_style()):
-        fig, axes = _new_figure()
+    ts = sorted_timeseries(runset)
+    with matplotlib.rc_context(chart_style()):
+        fig, axes = new_figure()
         ax = axes[0, 0]
-        _fan(ax, ts, ts[column] if column in ts.columns else pd.Series(np.zeros(len(ts))), colours, plans)
+        fan(ax, ts, ts[column] if column in ts.columns else pd.Series(np.zeros(len(ts))), colours, plans)
         _day_axis(ax, runset)
         ax.set_ylabel(ylabel)
         ax.set_title(title)
         ax.set_ylim(bottom=0)
-        return _save(fig, path)
+        return save_chart(fig, path)
 
 
 def chart_cost_margin(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path:
@@ -170,12 +174,12 @@ def chart_cost_margin(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path
     P10–P90 bands, and the median payback day marked."""
     plans = list(runset.plans)
     colours = plan_colours(plans)
-    ts = _sorted_ts(runset)
+    ts = sorted_timeseries(runset)
     cur = _currency(runset)
-    qc = _bands(ts, _cumulative(ts, "cost"))
-    qm = _bands(ts, _cumulative(ts, "gross_margin"))
-    with matplotlib.rc_context(_style()):
-        fig, axes = _new_figure()
+    qc = bands(ts, cumulative(ts, "cost"))
+    qm = bands(ts, cumulative(ts, "gross_margin"))
+    with matplotlib.rc_context(chart_style()):
+        fig, axes = new_figure()
         ax = axes[0, 0]
         never: list[str] = []
         handles = []
@@ -227,7 +231,7 @@ def chart_cost_margin(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path
         _day_axis(ax, runset)
         ax.set_ylabel(_("cumulative, {currency}").format(currency=cur))
         ax.set_title(chart_title("cost_margin"))
-        return _save(fig, path)
+        return save_chart(fig, path)
 
 
 def _median_never_last(values: np.ndarray) -> float:
@@ -243,22 +247,20 @@ def chart_roi_over_time(runset: "RunSet", path: Path) -> Path:
     """ROI to date per plan (median, P10–P90 band); days before any cost are left out."""
     plans = list(runset.plans)
     colours = plan_colours(plans)
-    ts = _sorted_ts(runset)
-    cc = _cumulative(ts, "cost")
-    cm = _cumulative(ts, "gross_margin")
-    roi = ((cm - cc) / cc.where(cc > 0)).astype(float)
+    ts = sorted_timeseries(runset)
+    roi = roi_to_date(ts)
     keep = roi.notna()
-    with matplotlib.rc_context(_style()):
-        fig, axes = _new_figure()
+    with matplotlib.rc_context(chart_style()):
+        fig, axes = new_figure()
         ax = axes[0, 0]
         if keep.any():
-            _fan(ax, ts[keep], roi[keep], colours, plans)
+            fan(ax, ts[keep], roi[keep], colours, plans)
         ax.axhline(0.0, color="black", linewidth=1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         _day_axis(ax, runset)
         ax.set_ylabel(_("ROI to date"))
         ax.set_title(chart_title("roi_over_time"))
-        return _save(fig, path)
+        return save_chart(fig, path)
 
 
 def chart_roi_distribution(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path:
@@ -267,8 +269,8 @@ def chart_roi_distribution(runset: "RunSet", table: pd.DataFrame, path: Path) ->
     plans = list(runset.plans)
     colours = plan_colours(plans)
     data = [table.loc[table["variant"] == p, "roi"].dropna().to_numpy(dtype=float) for p in plans]
-    with matplotlib.rc_context(_style()):
-        fig, axes = _new_figure()
+    with matplotlib.rc_context(chart_style()):
+        fig, axes = new_figure()
         ax = axes[0, 0]
         pos = np.arange(1, len(plans) + 1)
         for i, (d, label) in enumerate(zip(data, plans)):
@@ -292,7 +294,7 @@ def chart_roi_distribution(runset: "RunSet", table: pd.DataFrame, path: Path) ->
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylabel(_("ROI at the horizon"))
         ax.set_title(chart_title("roi_distribution"))
-        return _save(fig, path)
+        return save_chart(fig, path)
 
 
 def chart_cost_breakdown(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path:
@@ -302,8 +304,8 @@ def chart_cost_breakdown(runset: "RunSet", table: pd.DataFrame, path: Path) -> P
     means = table.groupby("variant", sort=False)[cats].mean().reindex(plans).fillna(0.0)
     cats = [c for c in cats if means[c].abs().sum() > 0]
     cmap = matplotlib.colormaps["tab20"]
-    with matplotlib.rc_context(_style()):
-        fig, axes = _new_figure()
+    with matplotlib.rc_context(chart_style()):
+        fig, axes = new_figure()
         ax = axes[0, 0]
         bottom = np.zeros(len(plans))
         for j, c in enumerate(cats):
@@ -318,7 +320,19 @@ def chart_cost_breakdown(runset: "RunSet", table: pd.DataFrame, path: Path) -> P
         ax.set_title(chart_title("cost_breakdown"))
         if cats:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=_("category"))
-        return _save(fig, path)
+        return save_chart(fig, path)
+
+
+def _plan_panels(n: int, max_cols: int, key: str) -> tuple[Figure, np.ndarray, list]:
+    """A figure titled ``chart_title(key)`` with one panel per plan, at most ``max_cols`` a
+    row, the unused panels hidden: the figure, the axes grid and the plans' panels."""
+    ncols = min(n, max_cols)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = new_figure(nrows, ncols, height=max(FIGSIZE[1], 4.0 * nrows))
+    fig.suptitle(chart_title(key))
+    for j in range(n, nrows * ncols):
+        axes[j // ncols, j % ncols].set_visible(False)
+    return fig, axes, [axes[i // ncols, i % ncols] for i in range(n)]
 
 
 def chart_activity_retention(runset: "RunSet", table: pd.DataFrame, path: Path) -> Path:
@@ -328,8 +342,8 @@ def chart_activity_retention(runset: "RunSet", table: pd.DataFrame, path: Path) 
     plans = list(runset.plans)
     colours = plan_colours(plans)
     weeks = [k for k in range(1, 10) if f"activity_retention_w{k}" in table.columns]
-    with matplotlib.rc_context(_style()):
-        fig, axes = _new_figure()
+    with matplotlib.rc_context(chart_style()):
+        fig, axes = new_figure()
         ax = axes[0, 0]
         for label in plans:
             rows = table[table["variant"] == label]
@@ -349,22 +363,17 @@ def chart_activity_retention(runset: "RunSet", table: pd.DataFrame, path: Path) 
         ax.set_title(chart_title("activity_retention"))
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper right", fontsize=8)
-        return _save(fig, path)
+        return save_chart(fig, path)
 
 
 def chart_cohort_retention(runset: "RunSet", path: Path) -> Path:
     """Heat map per plan: rows join week, columns weeks since, mean share still in."""
     plans = list(runset.plans)
-    n = len(plans)
-    ncols = min(n, 3)
-    nrows = int(np.ceil(n / ncols))
-    with matplotlib.rc_context(_style()):
-        fig, axes = _new_figure(nrows, ncols, height=max(FIGSIZE[1], 4.0 * nrows))
-        fig.suptitle(chart_title("cohort_retention"))
+    with matplotlib.rc_context(chart_style()):
+        fig, axes, panels = _plan_panels(len(plans), 3, "cohort_retention")
         cal = plan_calendar(runset.plans.values())
         image = None
-        for i, label in enumerate(plans):
-            ax = axes[i // ncols, i % ncols]
+        for ax, label in zip(panels, plans):
             ax.grid(False)
             co = runset.cohorts
             sub = co[co["variant"] == label] if len(co) and "variant" in co.columns else pd.DataFrame()
@@ -390,29 +399,22 @@ def chart_cohort_retention(runset: "RunSet", path: Path) -> Path:
                 )
                 set_ticks(list(pos), names)
             ax.tick_params(labelsize=8)
-        for j in range(n, nrows * ncols):
-            axes[j // ncols, j % ncols].set_visible(False)
         if image is not None:
             fig.colorbar(image, ax=axes, label=_("share still in"), shrink=0.8)
-        return _save(fig, path)
+        return save_chart(fig, path)
 
 
 def chart_acquisition_sources(runset: "RunSet", path: Path) -> Path:
     """Stacked area per plan: mean new members per day by source."""
     plans = list(runset.plans)
-    ts = _sorted_ts(runset)
+    ts = sorted_timeseries(runset)
     sources = source_columns(ts)
     cmap = matplotlib.colormaps["Set2"]
-    n = len(plans)
-    ncols = min(n, 2)
-    nrows = int(np.ceil(n / ncols))
-    with matplotlib.rc_context(_style()):
-        fig, axes = _new_figure(nrows, ncols, height=max(FIGSIZE[1], 4.0 * nrows))
-        fig.suptitle(chart_title("acquisition_sources"))
+    with matplotlib.rc_context(chart_style()):
+        fig, _axes, panels = _plan_panels(len(plans), 2, "acquisition_sources")
         ymax = 0.0
         used = []
-        for i, label in enumerate(plans):
-            ax = axes[i // ncols, i % ncols]
+        for ax, label in zip(panels, plans):
             sub = ts[ts["variant"] == label]
             ax.set_title(label)
             if not sources or sub.empty:
@@ -432,11 +434,9 @@ def chart_acquisition_sources(runset: "RunSet", path: Path) -> Path:
             used.append(ax)
         for ax in used:
             ax.set_ylim(0, ymax * 1.05 if ymax > 0 else 1)
-        for j in range(n, nrows * ncols):
-            axes[j // ncols, j % ncols].set_visible(False)
         if used:
             used[0].legend(loc="upper left", title=_("source"))
-        return _save(fig, path)
+        return save_chart(fig, path)
 
 
 def _currency(runset: "RunSet") -> str:

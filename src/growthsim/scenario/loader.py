@@ -33,6 +33,22 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def problem_text(err: Any, found_mappings: bool = True) -> str:
+    """What one pydantic error (an item of ``ValidationError.errors()``) says is wrong, in
+    the words of growthsim's error lines: "required field is missing", "expected a mapping,
+    found ...", or pydantic's message without its "Value error, " prefix and with what was
+    found (not when it is a mapping, unless ``found_mappings``)."""
+    kind = err["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "model_type":
+        return f"expected a mapping, found {_describe(err.get('input'))}"
+    msg = err["msg"].removeprefix("Value error, ")
+    if "input" in err and (found_mappings or not isinstance(err["input"], dict)):
+        msg += f"; found {_describe(err['input'])}"
+    return msg
+
+
 def format_errors(
     exc: ValidationError,
     file: str | None,
@@ -71,16 +87,8 @@ def format_errors(
             from growthsim.scenario.suggest import unknown_key_message  # noqa: PLC0415
 
             msg = unknown_key_message(exc.title, tuple(str(x) for x in err["loc"]))
-        elif kind == "missing":
-            msg = "required field is missing"
         else:
-            msg = err["msg"]
-            if msg.startswith("Value error, "):
-                msg = msg[len("Value error, ") :]
-            if "input" in err and kind not in ("model_type",):
-                msg += f"; found {_describe(err['input'])}"
-            elif kind == "model_type":
-                msg = f"expected a mapping, found {_describe(err.get('input'))}"
+            msg = problem_text(err)
         msgs.append(located(file, line, path, msg))
     return join_errors(msgs, total=exc.error_count())
 

@@ -81,6 +81,12 @@ class GraphSpec(Strict):
         "edge_list",
     ] = Field("watts_strogatz", description="graph family")
     mean_degree: float = Field(20.0, gt=0, le=2000, description="mean number of acquaintances per person (people)")
+    well_mixed_rule: Literal["poisson", "linear"] = Field(
+        "poisson",
+        description="well_mixed: an outsider's chance of being invited on a day, from the expected "
+        "invitations per outsider λ: 'poisson' 1 − e^(−λ) (invitations land at random), 'linear' "
+        "min(1, λ) (the textbook discrete Bass model, see the model documentation)",
+    )
     rewire_prob: Probability = Field(0.1, description="Watts–Strogatz rewiring probability")
     triangle_prob: Probability = Field(
         0.3, description="Holme–Kim probability of closing a triangle after each attachment"
