@@ -778,7 +778,7 @@ def _check_resume(out_dir: Path, plan: SweepPlan) -> None:
     try:
         manifest = json.loads(mf.read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
-            raise ValueError(f"expected a JSON object, found {type(manifest).__name__}")
+            raise ValueError(_("expected a JSON object, found {kind}").format(kind=type(manifest).__name__))
     except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise SweepError(
             _("--resume {path}: cannot read manifest.json ({why})").format(path=out_dir, why=exc)
