@@ -14,12 +14,12 @@ from growthsim.io import atomic_write_text, json_safe
 from growthsim.metrics.kpis import kpi_columns, kpi_info, kpi_table, paired_differences, summarise
 from growthsim.report.charts import make_charts, plan_colours
 from growthsim.report.html import render_html
-from growthsim.report.periods import monthly_blocks
+from growthsim.report.periods import monthly_blocks, weekly_blocks
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
 
-REPORT_FILES = ("kpis.json", "report.html", "key_figures.xlsx", "key_figures.csv", "monthly.csv")
+REPORT_FILES = ("kpis.json", "report.html", "key_figures.xlsx", "key_figures.csv", "monthly.csv", "weekly.csv")
 CHARTS_DIR = "charts"
 
 
@@ -85,7 +85,8 @@ def write_report(runset: "RunSet", run_dir: str | Path, title: str | None = None
 
     step(_("writing {file}").format(file="report.html"))
     periods = monthly_blocks(runset, plan_colours(list(runset.plans)))
-    page = render_html(runset, table, charts, title=title, summary=summary, periods=periods)
+    weeks = weekly_blocks(runset, plan_colours(list(runset.plans)))
+    page = render_html(runset, table, charts, title=title, summary=summary, periods=periods, weeks=weeks)
     written.append(atomic_write_text(out / "report.html", page))
     from growthsim.report.exports import write_exports  # noqa: PLC0415
 
