@@ -26,9 +26,8 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "growthsim"
 CHECKED = sorted(
     [
         *(SRC / "experiments").glob("*.py"),
-        SRC / "calibrate" / "cli.py",
-        SRC / "calibrate" / "report.py",
-        SRC / "calibrate" / "charts.py",
+        *(SRC / "calibrate" / f"{m}.py" for m in ("cli", "report", "charts", "history", "transactions", "spec")),
+        *(SRC / "calibrate" / f"{m}.py" for m in ("draws", "forecast")),
         SRC / "report" / "studies.py",
         SRC / "app" / "strings.py",
     ]
@@ -225,3 +224,14 @@ def test_calibrate_and_forecast_in_chinese(tmp_path, capsys):
     assert main(["forecast", str(out / "calibrated.yaml"), "--days", "10", "--out", str(fc), "--lang", "zh"]) == 0
     assert_chinese(capsys.readouterr().out, "forecast output")
     assert_chinese((fc / "forecast.md").read_text(encoding="utf-8"), "forecast.md")
+
+
+def test_every_translation_keeps_the_placeholders_of_its_message():
+    """A Chinese message that drops or renames a ``{name}`` would raise KeyError (or lose a
+    figure) when formatted."""
+    bad = []
+    for m in read_catalogue("zh"):
+        if isinstance(m.id, str) and m.id and m.string:
+            if sorted(re.findall(r"\{[^}]*\}", m.id)) != sorted(re.findall(r"\{[^}]*\}", m.string)):
+                bad.append((m.id, m.string))
+    assert bad == []
