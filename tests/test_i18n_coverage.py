@@ -227,11 +227,13 @@ def test_calibrate_and_forecast_in_chinese(tmp_path, capsys):
 
 
 def test_every_translation_keeps_the_placeholders_of_its_message():
-    """A Chinese message that drops or renames a ``{name}`` would raise KeyError (or lose a
-    figure) when formatted."""
+    """A Chinese message with a ``{name}`` its message id lacks would raise KeyError when
+    formatted, one that drops a figure would lose it; only English articles may go."""
     bad = []
     for m in read_catalogue("zh"):
         if isinstance(m.id, str) and m.id and m.string:
-            if sorted(re.findall(r"\{[^}]*\}", m.id)) != sorted(re.findall(r"\{[^}]*\}", m.string)):
+            want = {p for p in re.findall(r"\{[^}]*\}", m.id) if not p.startswith("{article")}
+            have = set(re.findall(r"\{[^}]*\}", m.string))
+            if have - set(re.findall(r"\{[^}]*\}", m.id)) or want - have:
                 bad.append((m.id, m.string))
     assert bad == []

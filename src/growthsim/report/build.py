@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from growthsim.errors import InputFileError, located
+from growthsim.i18n import _
 from growthsim.i18n.terms import kpi_description, kpi_label
 from growthsim.io import atomic_write_text, json_safe
 from growthsim.metrics.kpis import kpi_columns, kpi_info, kpi_table, paired_differences, summarise
@@ -102,7 +103,7 @@ def read_run(run_dir: str | Path) -> "RunSet":
 
     path = Path(run_dir)
     if not path.is_dir():
-        raise InputFileError(located(str(path), None, None, "no such run folder"))
+        raise InputFileError(located(str(path), None, None, _("no such run folder")))
     return read_run_dir(path)
 
 
@@ -121,5 +122,5 @@ def build_report(run_dir: str | Path, runset: "RunSet | None" = None, title: str
     if runset is None:
         runset = read_run(run_dir)
     if runset.timeseries is None or len(runset.timeseries) == 0:
-        raise InputFileError(located(str(run_dir), None, None, "the run folder holds no timeseries rows"))
+        raise InputFileError(located(str(run_dir), None, None, _("the run folder holds no timeseries rows")))
     return write_report(runset, run_dir, title=title)
