@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from growthsim.calibrate.fit import comparable
+from growthsim.i18n import _
 
 PRIOR_VAR = 1.0 / 12.0  # variance of U(0, 1)
 
@@ -207,7 +208,8 @@ def abc_posterior(
     ess = float(1.0 / np.sum(w**2))
     if log:
         log(
-            f"abc-smc: {len(gens)} generations, {counter['n']} simulations, posterior ESS {ess:.0f} of {len(w)}, "
-            f"{time.perf_counter() - t0:.1f} s"
+            _(
+                "abc-smc: {n_gens} generations, {value} simulations, posterior ESS {ess:.0f} of {n_w}, {value2:.1f} s"
+            ).format(n_gens=len(gens), value=counter["n"], ess=ess, n_w=len(w), value2=time.perf_counter() - t0)
         )
     return Posterior(names, U, w, point, draws, summary, corr, gens, counter["n"], time.perf_counter() - t0)
