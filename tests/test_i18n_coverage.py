@@ -237,3 +237,35 @@ def test_every_translation_keeps_the_placeholders_of_its_message():
             if have - set(re.findall(r"\{[^}]*\}", m.id)) or want - have:
                 bad.append((m.id, m.string))
     assert bad == []
+
+
+def _binds_and_calls_underscore(fn: ast.AST) -> bool:
+    """Does the function assign ``_`` (a discarded value) and also call ``_()``? Then the
+    call finds the discarded value, not the catalogue, once the assignment ran."""
+    stores = calls = False
+    todo = list(ast.iter_child_nodes(fn))
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue  # their own scope
+        if isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            todo += [g.iter for g in n.generators]  # targets are the comprehension's own
+            continue
+        if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store):
+            stores = True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_":
+            calls = True
+        todo += list(ast.iter_child_nodes(n))
+    return stores and calls
+
+
+def test_no_function_hides_the_catalogue_behind_a_discarded_value():
+    found = [
+        f"{p.relative_to(SRC.parent)}:{fn.lineno} {fn.name}"
+        for p in sorted(SRC.rglob("*.py"))
+        for fn in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and _binds_and_calls_underscore(fn)
+    ]
+    assert found == [], "use gettext() there, or another name for the discarded value"
+    probe = ast.parse("def f(x):\n    a, _ = x\n    return _('text')\n").body[0]
+    assert _binds_and_calls_underscore(probe)  # the check can fail

@@ -29,7 +29,7 @@ import pandas as pd
 
 from growthsim.calibrate.history import finite_number
 from growthsim.errors import InputFileError, ScenarioError, located
-from growthsim.i18n import _
+from growthsim.i18n import _, gettext  # gettext where a function keeps `_` for a discarded value
 from growthsim.io import atomic_write_text
 from growthsim.scenario.loader import apply_overrides, scenario_to_dict
 from growthsim.scenario.schema import Scenario
@@ -205,7 +205,9 @@ class ParameterDraws:
                 out.append(apply_overrides(plan, over) if over else plan)
             except ScenarioError as exc:
                 raise ScenarioError(
-                    located(self.path, None, None, _("a parameter set is not a valid plan: {exc}").format(exc=exc))
+                    located(
+                        self.path, None, None, gettext("a parameter set is not a valid plan: {exc}").format(exc=exc)
+                    )
                 ) from None
         return out
 

@@ -378,7 +378,7 @@ def forecast(
     if history is not None:
         if history.days != history_days:
             raise UserError(
-                _("the history covers {days} days, the forecast was asked to start on day {history_days}").format(
+                gettext("the history covers {days} days, the forecast was asked to start on day {history_days}").format(
                     days=history.days, history_days=history_days
                 )
             )
