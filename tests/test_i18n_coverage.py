@@ -1,4 +1,5 @@
-"""Every text a person reads in the study and calibration commands comes from the catalogue.
+"""Every text a person reads in the study, calibration and app commands, the scenario and
+input-file readers comes from the catalogue.
 
 Two kinds of check:
 - a static one: in the modules below, no English text is printed, raised, logged, drawn on a
@@ -29,7 +30,11 @@ CHECKED = sorted(
         *(SRC / "calibrate" / f"{m}.py" for m in ("cli", "report", "charts", "history", "transactions", "spec")),
         *(SRC / "calibrate" / f"{m}.py" for m in ("draws", "forecast")),
         SRC / "report" / "studies.py",
-        SRC / "app" / "strings.py",
+        SRC / "report" / "build.py",
+        *(SRC / "app").glob("*.py"),
+        *(SRC / "scenario" / f"{m}.py" for m in ("loader", "targets", "dates")),
+        *(SRC / f"{m}.py" for m in ("inputs", "rundir", "io")),
+        SRC / "graph" / "edgelist.py",
     ]
 )
 # calls whose text arguments a person reads
