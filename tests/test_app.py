@@ -4,6 +4,7 @@ with common random numbers, the single-run story, the live charts and the string
 
 from __future__ import annotations
 
+import re
 import typing
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from growthsim.app import engine, form, live, story
-from growthsim.app.strings import MESSAGES, field_label, t
+from growthsim.app.strings import FIELD_LABELS, MESSAGES, field_label, t
 from growthsim.cli import main as cli_main
 from growthsim.errors import ScenarioError
 from growthsim.io import read_run_dir
@@ -280,10 +281,16 @@ def test_live_fan_option_carries_the_report_bands(saved):
 
 
 def test_every_message_has_both_languages():
-    for key, entry in MESSAGES.items():
-        assert set(entry) == {"en", "zh"}, key
-        assert entry["en"] and entry["zh"], key
+    """The page's texts are catalogue messages: each one has a Chinese translation (which
+    differs from the English message id) and English returns the id itself."""
+    for key, msgid in MESSAGES.items():
+        assert t(key, "en") == msgid, key
+        zh = t(key, "zh")
+        assert zh and zh != msgid and re.search(r"[\u4e00-\u9fff]", zh), key
+    for name, msgid in FIELD_LABELS.items():
+        assert field_label(name) == msgid and re.search(r"[\u4e00-\u9fff]", field_label(name, "zh")), name
     assert t("progress", "zh", done=2, total=5) == "已完成 2 / 5 次重复"
+    assert t("language", "en") == "中文" and t("language", "zh") == "English"
     assert field_label("monthly_cap") == "Monthly cap" and field_label("monthly_cap", "zh") == "月度上限"
     assert field_label("half_saturation_spend", "zh")  # every field has some label
 

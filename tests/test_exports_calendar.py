@@ -78,6 +78,15 @@ def test_run_in_chinese_writes_dates_xlsx_and_bom_csvs(plan_file, tmp_path, caps
     assert all(isinstance(v, float) for v in row[2:])
     assert (out / "key_figures.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert (out / "monthly.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    # week by week: 7-day weeks from the start date, every day in exactly one week
+    assert "逐周数据" in wb.sheetnames and "逐周数据" in page and "2026年6月1日 起的一周" in page
+    weeks = list(wb["逐周数据"].iter_rows(min_row=2, values_only=True))
+    assert [w[0] for w in weeks][:2] == ["2026年6月1日 起的一周", "2026年6月8日 起的一周"] and len(weeks) == 7
+    raw = (out / "weekly.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = [line.split(",") for line in raw.decode("utf-8-sig").splitlines()[1:]]
+    base = [(int(r[2]), int(r[3])) for r in rows if r[0] == "base"]
+    assert base[0] == (0, 6) and base[-1] == (42, 44) and all(b[0] == a[1] + 1 for a, b in zip(base, base[1:]))
     assert "双倍奖励".encode() in (out / "key_figures.csv").read_bytes()
     assert not (out / "timeseries.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 

@@ -121,7 +121,7 @@ def test_pydantic_and_loader_messages_in_chinese(tmp_path, capsys):
     assert "members.initial: 应为整数；实际为 'abc'" in err
     assert "'sbm' 或 'edge_list'" in err
     assert main(["check", str(tmp_path / "none.yaml"), "--lang", "zh"]) == 2
-    assert "none.yaml: 找不到文件" in capsys.readouterr().err
+    assert "none.yaml: 找不到 YAML 文件" in capsys.readouterr().err
 
 
 def test_groups_count_asks_for_n_groups():

@@ -42,6 +42,7 @@ from typing import Any
 import yaml
 
 from growthsim.errors import InputFileError, UserError, located
+from growthsim.i18n import _
 
 MiB = 1 << 20
 MAX_YAML_BYTES = 1 * MiB
@@ -185,9 +186,9 @@ def check_file(path: str | Path, max_bytes: int, kind: str = "input", error: typ
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise error(located(str(p), None, None, f"{kind} file not found")) from None
+        raise error(located(str(p), None, None, _("{kind} file not found").format(kind=kind))) from None
     except OSError as exc:
-        raise error(located(str(p), None, None, f"cannot read: {exc.strerror}")) from None
+        raise error(located(str(p), None, None, _("cannot read: {strerror}").format(strerror=exc.strerror))) from None
     if p.is_dir():
         raise error(located(str(p), None, None, f"is a directory, expected a {kind} file"))
     if st.st_size > max_bytes:
@@ -196,7 +197,9 @@ def check_file(path: str | Path, max_bytes: int, kind: str = "input", error: typ
                 str(p),
                 None,
                 None,
-                f"the file is {_size(st.st_size)}; expected a {kind} file of at most {_size(max_bytes)}",
+                _("the file is {value}; expected a {kind} file of at most {value2}").format(
+                    value=_size(st.st_size), kind=kind, value2=_size(max_bytes)
+                ),
             )
         )
     return int(st.st_size)
@@ -244,14 +247,21 @@ def parse_yaml(text: str, file: str | None, error: type[UserError] = InputFileEr
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except YamlLimitError as exc:
-        raise error(located(file, exc.line, None, f"not accepted: {exc.problem}")) from None
+        raise error(located(file, exc.line, None, _("not accepted: {problem}").format(problem=exc.problem))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise error(located(file, line, None, f"not valid YAML: {problem}")) from None
+        raise error(located(file, line, None, _("not valid YAML: {problem}").format(problem=problem))) from None
     except RecursionError:
-        raise error(located(file, None, None, f"not accepted: nested more than {MAX_YAML_DEPTH} levels deep")) from None
+        raise error(
+            located(
+                file,
+                None,
+                None,
+                _("not accepted: nested more than {MAX_YAML_DEPTH} levels deep").format(MAX_YAML_DEPTH=MAX_YAML_DEPTH),
+            )
+        ) from None
     finally:
         loader.dispose()
     return data, node
@@ -279,16 +289,37 @@ def read_yaml_mapping(
         raw = p.read_bytes()
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(located(f, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")) from None
+        raise error(
+            located(
+                f,
+                None,
+                None,
+                _("not a UTF-8 text file ({reason} at byte {start})").format(reason=exc.reason, start=exc.start),
+            )
+        ) from None
     except OSError as exc:
-        raise error(located(f, None, None, f"cannot read: {exc.strerror}")) from None
+        raise error(located(f, None, None, _("cannot read: {strerror}").format(strerror=exc.strerror))) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     data, node = parse_yaml(text, f, error)
     if data is None:
-        raise error(located(f, None, None, f"file is empty, expected {_article(kind)} {kind} mapping"))
+        raise error(
+            located(
+                f,
+                None,
+                None,
+                _("file is empty, expected {article} {kind} mapping").format(article=_article(kind), kind=kind),
+            )
+        )
     if not isinstance(data, dict):
-        raise error(located(f, 1, None, f"expected a mapping of {kind} fields, found {type(data).__name__}"))
+        raise error(
+            located(
+                f,
+                1,
+                None,
+                _("expected a mapping of {kind} fields, found {found}").format(kind=kind, found=type(data).__name__),
+            )
+        )
     return data, line_map(node)
 
 
@@ -328,7 +359,11 @@ def read_parquet_file(
         pf = pq.ParquetFile(f)
         n = pf.metadata.num_rows
         if n > max_rows:
-            raise error(located(f, None, None, f"holds {n:,} rows; expected at most {max_rows:,}"))
+            raise error(
+                located(
+                    f, None, None, _("holds {n:,} rows; expected at most {max_rows:,}").format(n=n, max_rows=max_rows)
+                )
+            )
         names = set(pf.schema_arrow.names)
         missing = [c for c in columns if c not in names]
         if missing:
@@ -337,8 +372,9 @@ def read_parquet_file(
                     f,
                     None,
                     ", ".join(missing),
-                    f"required column missing; expected a {kind} with columns {', '.join(columns)}, "
-                    f"found {', '.join(sorted(names)) or 'none'}",
+                    _("required column missing; expected a {kind} with columns {value}, found {value2}").format(
+                        kind=kind, value=", ".join(columns), value2=", ".join(sorted(names)) or "none"
+                    ),
                 )
             )
         df = pf.read().to_pandas()
@@ -346,7 +382,14 @@ def read_parquet_file(
         raise
     except (pa.ArrowException, OSError, ValueError, TypeError, MemoryError) as exc:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise error(located(f, None, None, f"not a readable parquet {kind} (truncated or corrupt?): {text}")) from None
+        raise error(
+            located(
+                f,
+                None,
+                None,
+                _("not a readable parquet {kind} (truncated or corrupt?): {text}").format(kind=kind, text=text),
+            )
+        ) from None
     return pd.DataFrame(df)
 
 

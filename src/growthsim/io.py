@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from growthsim.errors import ScenarioError, UserError, located
+from growthsim.i18n import _
 from growthsim.results import RunSet
 from growthsim.scenario.loader import validate_plan
 
@@ -201,7 +202,7 @@ def read_run_dir(path: str | Path) -> RunSet:
     need = ["scenario.resolved.yaml", "timeseries.parquet", "scalars.parquet", "cohorts.parquet", "ledger.parquet"]
     missing = [f for f in need if not (p / f).is_file()]
     if missing:
-        raise UserError(f"{p}: not a growthsim run folder (missing {', '.join(missing)})")
+        raise UserError(_("{p}: not a growthsim run folder (missing {value})").format(p=p, value=", ".join(missing)))
     from growthsim.inputs import read_parquet_file, read_yaml_mapping
     from growthsim.rundir import check_manifest
 
@@ -212,7 +213,12 @@ def read_run_dir(path: str | Path) -> RunSet:
     for k, v in resolved.items():
         if not isinstance(v, dict):
             raise ScenarioError(
-                located(str(yf), lines.get((str(k),)), str(k), f"expected a plan mapping, found {type(v).__name__}")
+                located(
+                    str(yf),
+                    lines.get((str(k),)),
+                    str(k),
+                    _("expected a plan mapping, found {kind}").format(kind=type(v).__name__),
+                )
             )
         plans[str(k)] = validate_plan(v, str(yf), lines, prefix=(str(k),))
     timeseries = read_parquet_file(p / "timeseries.parquet", "time series", TIMESERIES_COLUMNS)
@@ -223,7 +229,9 @@ def read_run_dir(path: str | Path) -> RunSet:
                 str(p / "timeseries.parquet"),
                 None,
                 "variant",
-                f"plan labels do not match scenario.resolved.yaml: expected {sorted(plans)}, found {sorted(labels)}",
+                _("plan labels do not match scenario.resolved.yaml: expected {value}, found {value2}").format(
+                    value=sorted(plans), value2=sorted(labels)
+                ),
             )
         )
     return RunSet(

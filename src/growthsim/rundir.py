@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from growthsim.errors import UserError, located
+from growthsim.i18n import _
 
 MANIFEST = "run-manifest.json"
 MANIFEST_FORMAT = "growthsim run folder"
@@ -102,8 +103,9 @@ def check_manifest(
                 str(folder),
                 None,
                 None,
-                f"no {MANIFEST}: not a complete growthsim run folder (a command killed before it "
-                "finished, or written by an older growthsim); run the command again",
+                _(
+                    "no {MANIFEST}: not a complete growthsim run folder (a command killed before it finished, or written by an older growthsim); run the command again"
+                ).format(MANIFEST=MANIFEST),
             )
         )
     check_file(mf, 16 << 20, "manifest")
@@ -111,19 +113,28 @@ def check_manifest(
         doc = json.loads(mf.read_text(encoding="utf-8"))
         files = doc["files"]
         if doc.get("format") != MANIFEST_FORMAT or not isinstance(files, dict):
-            raise ValueError("not a run manifest")
+            raise ValueError(_("not a run manifest"))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise UserError(located(str(mf), None, None, f"not a readable run manifest ({exc})")) from None
+        raise UserError(
+            located(str(mf), None, None, _("not a readable run manifest ({exc})").format(exc=exc))
+        ) from None
     for name, info in files.items():
         if only is not None and name not in only:
             continue
         p = folder / name
         if ".." in Path(name).parts or Path(name).is_absolute():
-            raise UserError(located(str(mf), None, f"files.{name}", "expected a path inside the folder"))
+            raise UserError(located(str(mf), None, f"files.{name}", _("expected a path inside the folder")))
         if not p.is_file() and only is not None:
             continue  # the reader decides what a missing sidecar means
         if not p.is_file():
-            raise UserError(located(str(p), None, None, f"listed in {MANIFEST} but missing; the folder is incomplete"))
+            raise UserError(
+                located(
+                    str(p),
+                    None,
+                    None,
+                    _("listed in {MANIFEST} but missing; the folder is incomplete").format(MANIFEST=MANIFEST),
+                )
+            )
         size = p.stat().st_size
         if size != info.get("bytes"):
             raise UserError(
@@ -131,12 +142,19 @@ def check_manifest(
                     str(p),
                     None,
                     None,
-                    f"changed since it was written: expected {info.get('bytes')} bytes ({MANIFEST}), found {size}",
+                    _("changed since it was written: expected {value} bytes ({MANIFEST}), found {size}").format(
+                        value=info.get("bytes"), MANIFEST=MANIFEST, size=size
+                    ),
                 )
             )
         if _sha256(p) != info.get("sha256"):
             raise UserError(
-                located(str(p), None, None, f"changed since it was written: its sha256 differs from {MANIFEST}")
+                located(
+                    str(p),
+                    None,
+                    None,
+                    _("changed since it was written: its sha256 differs from {MANIFEST}").format(MANIFEST=MANIFEST),
+                )
             )
     return doc
 

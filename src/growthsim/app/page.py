@@ -26,6 +26,7 @@ from growthsim.app import engine, figures, form, live
 from growthsim.app.story import Story, tell
 from growthsim.app.strings import LANGUAGES, field_label, t
 from growthsim.errors import UserError
+from growthsim.i18n import _
 from growthsim.results import RunSet
 from growthsim.scenario.loader import ScenarioFile
 
@@ -62,7 +63,11 @@ def context() -> Context:
         if _context is None:
             path = os.environ.get(ENV_SCENARIO)
             if not path:
-                raise UserError(f"no scenario: set {ENV_SCENARIO} or start the page with `growthsim app SCENARIO`")
+                raise UserError(
+                    _("no scenario: set {ENV_SCENARIO} or start the page with `growthsim app SCENARIO`").format(
+                        ENV_SCENARIO=ENV_SCENARIO
+                    )
+                )
             sf = ScenarioFile(path)
             _context = Context(str(path), sf, form.lever_groups(sf.base))
         return _context

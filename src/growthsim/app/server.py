@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from growthsim.errors import UserError
+from growthsim.i18n import _
 
 PAGE_MODULE = "growthsim.app.page"
 
@@ -47,7 +48,7 @@ def serve(scenario: str | Path, host: str = "127.0.0.1", port: int = 8765, warm:
         import uvicorn
     except ImportError as exc:
         raise UserError(
-            f"the app needs the 'app' extra ({exc.name} is missing): pip install 'growthsim[app]'"
+            _("the app needs the 'app' extra ({name} is missing): pip install 'growthsim[app]'").format(name=exc.name)
         ) from None
     if port == 0:
         port = free_port(host)
@@ -62,7 +63,12 @@ def serve(scenario: str | Path, host: str = "127.0.0.1", port: int = 8765, warm:
         "solara.server.starlette:app", host=host, port=port, log_level="warning", ws_ping_interval=None
     )
     server = uvicorn.Server(config)
-    print(f"growthsim app: {sf.base.name} ({path}) at http://{host}:{port}/ — Ctrl+C to stop", flush=True)
+    print(
+        _("growthsim app: {name} ({path}) at http://{host}:{port}/ — Ctrl+C to stop").format(
+            name=sf.base.name, path=path, host=host, port=port
+        ),
+        flush=True,
+    )
     try:
         server.run()
     except KeyboardInterrupt:  # pragma: no cover - interactive

@@ -350,8 +350,9 @@ def abc_posterior(
     ess = float(1.0 / np.sum(w**2))
     if log:
         log(
-            f"abc-smc: {len(gens)} generations, {total} simulations, posterior ESS {ess:.0f} of {len(w)}, "
-            f"{time.perf_counter() - t0:.1f} s"
+            _(
+                "abc-smc: {n_gens} generations, {value} simulations, posterior ESS {ess:.0f} of {n_w}, {value2:.1f} s"
+            ).format(n_gens=len(gens), value=total, ess=ess, n_w=len(w), value2=time.perf_counter() - t0)
         )
         log(_("  abc-smc: {n} engine runs in batches of up to {b}").format(n=counter["n"], b=sampler.batch))
     return Posterior(names, U, w, point, draws, summary, corr, gens, total, time.perf_counter() - t0, counter["n"])

@@ -67,6 +67,7 @@ from growthsim.calibrate.history import FLOW_SERIES, History, periods_from_colum
 from growthsim.calibrate.sim import run_columns, with_horizon, with_replay
 from growthsim.calibrate.spec import FitSpec
 from growthsim.errors import InputFileError, located
+from growthsim.i18n import _
 from growthsim.scenario.loader import apply_overrides
 from growthsim.scenario.schema import Scenario
 
@@ -204,14 +205,23 @@ def holdout_periods(history: History, holdout_days: int) -> int:
     """Held-out periods for ``--holdout DAYS``, checked."""
     f = history.path
     if holdout_days <= 0:
-        raise InputFileError(located(f, None, None, f"--holdout must be at least 1 day, found {holdout_days}"))
+        raise InputFileError(
+            located(
+                f,
+                None,
+                None,
+                _("--holdout must be at least 1 day, found {holdout_days}").format(holdout_days=holdout_days),
+            )
+        )
     if holdout_days % history.period_days:
         raise InputFileError(
             located(
                 f,
                 None,
                 None,
-                f"--holdout {holdout_days}: the history has weekly rows, so hold out a multiple of 7 days",
+                _("--holdout {holdout_days}: the history has weekly rows, so hold out a multiple of 7 days").format(
+                    holdout_days=holdout_days
+                ),
             )
         )
     h = holdout_days // history.period_days
@@ -221,8 +231,9 @@ def holdout_periods(history: History, holdout_days: int) -> int:
                 f,
                 None,
                 None,
-                f"--holdout {holdout_days} leaves {history.n_periods - h} "
-                f"period(s) to fit; keep at least 3 (the history has {history.n_periods})",
+                _(
+                    "--holdout {holdout_days} leaves {value} period(s) to fit; keep at least 3 (the history has {n_periods})"
+                ).format(holdout_days=holdout_days, value=history.n_periods - h, n_periods=history.n_periods),
             )
         )
     return h

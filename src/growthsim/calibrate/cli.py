@@ -50,6 +50,7 @@ from growthsim.calibrate.report import calibration_markdown, forecast_markdown
 from growthsim.calibrate.transactions import read_transactions
 from growthsim.cliargs import check_run_size, count, days_arg, positive_number, seed_arg
 from growthsim.errors import ScenarioError, UserError
+from growthsim.i18n import _
 from growthsim.io import atomic_write_text, write_csv, write_json, write_parquet
 from growthsim.rundir import RunFolder, check_manifest, default_run_dir
 from growthsim.scenario.loader import ScenarioFile, apply_overrides, scenario_to_dict
@@ -70,7 +71,7 @@ def load_inputs(args: argparse.Namespace) -> tuple[ScenarioFile, Any, History, S
     sf = ScenarioFile(args.scenario)
     plan = sf.plan(args.variant)
     if args.fit and args.param:
-        raise UserError("give either --fit SPEC or --param options, not both")
+        raise UserError(_("give either --fit SPEC or --param options, not both"))
     lines: dict = {}
     if args.fit:
         spec, lines = S.load_fit_spec(args.fit)
@@ -90,9 +91,9 @@ def load_inputs(args: argparse.Namespace) -> tuple[ScenarioFile, Any, History, S
     ints = S.check_against_scenario(spec, plan, args.fit, lines)
     tx_file = getattr(args, "transactions", None)
     if not args.history and not args.events and not tx_file:
-        raise UserError("give --history FILE (and/or --events FILE), or --transactions FILE")
+        raise UserError(_("give --history FILE (and/or --events FILE), or --transactions FILE"))
     if tx_file and args.events:
-        raise UserError("give either --events FILE or --transactions FILE, not both")
+        raise UserError(_("give either --events FILE or --transactions FILE, not both"))
     hist = read_history(args.history) if args.history else None
     events = read_events(args.events, plan.members.initial) if args.events else None
     if tx_file:
@@ -125,7 +126,11 @@ def calibrated_document(
         except ScenarioError as exc:
             if horizon == plan.horizon_days:
                 raise
-            notes.append(f"horizon_days kept at {plan.horizon_days} (a lever is scheduled after the history: {exc})")
+            notes.append(
+                _("horizon_days kept at {days} (a lever is scheduled after the history: {why})").format(
+                    days=plan.horizon_days, why=exc
+                )
+            )
             continue
         if trial.get("replay") is None:
             trial.pop("replay")
@@ -168,11 +173,17 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
     else:
         result = fit(plan, history, spec, ints, log=log)
         fitted_periods = history.n_periods
-    fitted = ", ".join(f"{k}={v:.6g}" for k, v in result.values.items()) or "nothing fitted"
+    fitted = ", ".join(f"{k}={v:.6g}" for k, v in result.values.items()) or _("nothing fitted")
     draws = ParameterDraws.from_fit(result.values, result.uncertainty)
-    note = (
-        f"Calibrated on {Path(history.path).name} ({history.dates[0]}..{history.end_date}, day 0 = "
-        f"{history.dates[0]}; {fitted_periods} of {history.n_periods} periods fitted); {fitted}."
+    note = _(
+        "Calibrated on {file} ({first}..{last}, day 0 = {first}; {fitted} of {periods} periods fitted); {values}."
+    ).format(
+        file=Path(history.path).name,
+        first=history.dates[0],
+        last=history.end_date,
+        fitted=fitted_periods,
+        periods=history.n_periods,
+        values=fitted,
     )
     doc, notes = calibrated_document(sf, plan, result.values, history, spec, note)
     problem_start = {}
@@ -206,7 +217,11 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
         "notes": notes,
     }
     with staging as tmp:
-        header = f"# {doc['description']}\n# Written by `growthsim calibrate`; day 0 is {history.dates[0]}.\n"
+        header = (
+            f"# {doc['description']}\n# "
+            + _("Written by `growthsim calibrate`; day 0 is {date}.").format(date=history.dates[0])
+            + "\n"
+        )
         atomic_write_text(tmp / "calibrated.yaml", header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
         write_csv(tmp / HISTORY_SIDECAR, history.to_frame())
         if draws is not None:
@@ -224,14 +239,23 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
                     x,
                     y,
                     bt["bands"][s],
-                    f"{s}: observed vs simulated (fit on the first {split} periods, rest held out)",
+                    _("{series}: observed vs simulated (fit on the first {n} periods, rest held out)").format(
+                        series=s, n=split
+                    ),
                     split,
                     bt["baselines"].get(s),
                     bt["anchored"].get(s),
                     conditioned=True,
                 )
             else:
-                chart_fit(tmp / name, s, x, y, result.bands[s], f"{s}: observed vs simulated at the fit")
+                chart_fit(
+                    tmp / name,
+                    s,
+                    x,
+                    y,
+                    result.bands[s],
+                    _("{series}: observed vs simulated at the fit").format(series=s),
+                )
             charts.append(name)
         if bt is not None:
             diag["backtest"] = {
@@ -240,27 +264,37 @@ def run_calibration(args: argparse.Namespace, log=print) -> Path:
         write_json(tmp / "diagnostics.json", diag)
         atomic_write_text(tmp / "fit_report.md", calibration_markdown(diag, charts))
     if log:
-        log(f"calibrated in {time.perf_counter() - t0:.1f} s: {fitted}")
+        log(_("calibrated in {secs:.1f} s: {fitted}").format(secs=time.perf_counter() - t0, fitted=fitted))
         for s, q in result.quality.items():
             log(
-                f"  {s:15s} NRMSE {q['nrmse']:.3f}  MAPE {q['mape_pct']:.1f}%  P10–P90 coverage {q['coverage_p10_p90']:.2f}"
+                f"  {s:15s} "
+                + _("NRMSE {nrmse:.3f}  MAPE {mape:.1f}%  P10–P90 coverage {cov:.2f}").format(
+                    nrmse=q["nrmse"], mape=q["mape_pct"], cov=q["coverage_p10_p90"]
+                )
             )
         if bt is not None:
             for s, row in bt["series"].items():
                 cells = "  ".join(f"{k} MASE {v['mase']:.2f}" for k, v in row.items())
-                log(f"  holdout {s:15s} {cells}")
+                log("  " + _("holdout {series} {cells}").format(series=f"{s:15s}", cells=cells))
             c = bt["conditioning"]
             log(
-                f"  holdout forecast conditioned on the end of the training part: effective sample size "
-                f"{c['ess']:.1f} of {c['pool']} candidates"
+                "  "
+                + _(
+                    "holdout forecast conditioned on the end of the training part: effective sample size "
+                    "{ess:.1f} of {pool} candidates"
+                ).format(ess=c["ess"], pool=c["pool"])
             )
             for nb in bt["not_beaten"]:
-                log(f"  {nb['engine']} not better than {nb['baseline']} on {nb['series']}")
-        log(
-            f"wrote {out}/ (calibrated.yaml, fit_report.md, diagnostics.json, history.csv"
-            + (f", {DRAWS_SIDECAR}" if draws is not None else "")
-            + ", charts)"
+                log(
+                    "  "
+                    + _("{engine} not better than {baseline} on {series}").format(
+                        engine=nb["engine"], baseline=nb["baseline"], series=nb["series"]
+                    )
+                )
+        files = "calibrated.yaml, fit_report.md, diagnostics.json, history.csv" + (
+            f", {DRAWS_SIDECAR}" if draws is not None else ""
         )
+        log(_("wrote {out}/ ({files}, charts)").format(out=out, files=files))
     return out
 
 
@@ -283,19 +317,19 @@ def _load_draws(args: argparse.Namespace, sf: ScenarioFile) -> tuple[ParameterDr
         return None, "--point-estimate", None
     path = Path(args.draws) if args.draws else sf.path.parent / DRAWS_SIDECAR
     if not args.draws and not path.is_file():
-        return None, f"no parameter draws ({path} not found; give --draws FILE)", None
+        return None, _("no parameter draws ({path} not found; give --draws FILE)").format(path=path), None
     draws = ParameterDraws.read(path)
     why = draws.mismatch(sf.base)
     if why is not None:
-        msg = (
-            f"{path}: its point estimate does not match {sf.path} ({why}); the parameter draws belong to "
+        msg = _(
+            "{path}: its point estimate does not match {scenario} ({why}); the parameter draws belong to "
             "another calibration"
-        )
+        ).format(path=path, scenario=sf.path, why=why)
         if args.draws:
             raise UserError(msg)
-        return None, "parameter draws do not match the scenario", msg + ", so they are not used"
+        return None, _("parameter draws do not match the scenario"), msg + _(", so they are not used")
     if len(draws) < 2:
-        return None, f"{path} holds the point estimate only (no bootstrap re-fits)", None
+        return None, _("{path} holds the point estimate only (no bootstrap re-fits)").format(path=path), None
     return draws, None, None
 
 
@@ -320,7 +354,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     R = args.replicates or base.replicates
     seed = base.seed if args.seed is None else args.seed
     if args.tolerance is not None and args.tolerance <= 0:
-        raise UserError(f"--tolerance must be above 0, found {args.tolerance}")
+        raise UserError(_("--tolerance must be above 0, found {value}").format(value=args.tolerance))
     K = pool_size(R, args.pool)  # checked before anything runs
     check_run_size(len(plans), K, history_days, "--pool" if args.pool else "--replicates")
     check_run_size(len(plans), R, history_days + args.days)
@@ -346,7 +380,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     sel = fc.selection.summary() if fc.selection is not None else None
     why = None
     if sel is None:
-        why = "--unconditioned" if history is not None else f"no history ({hist_path} not found; give --history FILE)"
+        why = (
+            "--unconditioned"
+            if history is not None
+            else _("no history ({path} not found; give --history FILE)").format(path=hist_path)
+        )
     meta = {
         "scenario": base.name,
         "file": str(sf.path),
@@ -380,7 +418,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                 obs,
                 x_fc,
                 bands[s],
-                f"{s}: history and {args.days}-day forecast (median, P10–P90)",
+                _("{series}: history and {days}-day forecast (median, P10–P90)").format(series=s, days=args.days),
             )
             charts.append(name)
         write_csv(tmp / "forecast.csv", table)
@@ -391,38 +429,57 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         )
         atomic_write_text(tmp / "forecast.md", forecast_markdown(meta, summary, charts, sel, fc.parameters))
     if sel is not None and sel["warning"]:
-        print(f"warning: {sel['warning']}", file=sys.stderr)
+        print(_("warning: {message}").format(message=sel["warning"]), file=sys.stderr)
     if draws_warning:
-        print(f"warning: {draws_warning}", file=sys.stderr)
+        print(_("warning: {message}").format(message=draws_warning), file=sys.stderr)
     if not args.quiet:
         print(
-            f"{base.name}: {len(plans)} plan(s) x {R} replicates, {history_days} history days + {args.days} "
-            f"forecast days, {time.perf_counter() - t0:.1f} s"
+            _(
+                "{name}: {plans} plan(s) x {replicates} replicates, {history} history days + {days} "
+                "forecast days, {secs:.1f} s"
+            ).format(
+                name=base.name,
+                plans=len(plans),
+                replicates=R,
+                history=history_days,
+                days=args.days,
+                secs=time.perf_counter() - t0,
+            )
         )
         if sel is not None:
             print(
-                f"  conditioned on the end of the history: {sel['distinct']} distinct of {sel['pool']} candidates "
-                f"drawn, effective sample size {sel['ess']:.1f}"
+                "  "
+                + _(
+                    "conditioned on the end of the history: {distinct} distinct of {pool} candidates "
+                    "drawn, effective sample size {ess:.1f}"
+                ).format(distinct=sel["distinct"], pool=sel["pool"], ess=sel["ess"])
             )
         else:
-            print(f"  not conditioned on the end of the history: {why}")
+            print("  " + _("not conditioned on the end of the history: {why}").format(why=why))
         ps = fc.parameters
         if ps is not None:
             ranges = ", ".join(
                 f"{k} {v['selected_min']:.4g}–{v['selected_max']:.4g}" for k, v in ps["parameters"].items()
             )
             print(
-                f"  parameter uncertainty: {ps['sets']} parameter sets (point estimate + {ps['refits']} bootstrap "
-                f"re-fits), {ps['distinct_selected']} in the forecast's runs; {ranges}"
+                "  "
+                + _(
+                    "parameter uncertainty: {sets} parameter sets (point estimate + {refits} bootstrap "
+                    "re-fits), {selected} in the forecast's runs; {ranges}"
+                ).format(sets=ps["sets"], refits=ps["refits"], selected=ps["distinct_selected"], ranges=ranges)
             )
         else:
-            print(f"  parameters at the point estimate only: {no_draws_because}")
+            print("  " + _("parameters at the point estimate only: {why}").format(why=no_draws_because))
         for note in fc.notes:
-            print(f"  note: {note}")
+            print("  " + _("note: {note}").format(note=note))
         for label, s in summary.items():
             cells = "  ".join(f"{k} {v['p50']:.0f} ({v['p10']:.0f}–{v['p90']:.0f})" for k, v in s.items())
             print(f"  {label}: {cells}")
-        print(f"wrote {out}/ (forecast.csv, forecast.json, forecast.md, timeseries.parquet, charts)")
+        print(
+            _("wrote {out}/ ({files}, charts)").format(
+                out=out, files="forecast.csv, forecast.json, forecast.md, timeseries.parquet"
+            )
+        )
     return 0
 
 
@@ -432,100 +489,122 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser(
         "calibrate",
-        help="fit a scenario's parameters to a community's own history",
-        description="Fit scenario parameters to observed series by simulation; write the "
-        "calibrated scenario, a fit report and diagnostics (see docs/calibration.md).",
+        help=_("fit a scenario's parameters to a community's own history"),
+        description=_(
+            "Fit scenario parameters to observed series by simulation; write the "
+            "calibrated scenario, a fit report and diagnostics (see docs/calibration.md)."
+        ),
     )
-    c.add_argument("scenario", help="scenario YAML file (day 0 = the history's first day)")
+    c.add_argument("scenario", help=_("scenario YAML file (day 0 = the history's first day)"))
     c.add_argument(
         "--history",
-        help="history CSV: date + some of new_members, active_members, members, "
-        "purchases, revenue, spend; daily or weekly rows",
+        help=_(
+            "history CSV: date + some of new_members, active_members, members, "
+            "purchases, revenue, spend; daily or weekly rows"
+        ),
     )
-    c.add_argument("--events", help="member event log CSV: member_id, date, event (join/active/purchase/leave), amount")
+    c.add_argument(
+        "--events", help=_("member event log CSV: member_id, date, event (join/active/purchase/leave), amount")
+    )
     c.add_argument(
         "--transactions",
         metavar="FILE",
-        help="transaction log CSV (shop/CRM export): customer_id, "
-        "date, amount, optionally join_date, channel; turned into a daily history of joins, repeat "
-        "orders and their revenue (see docs/calibration.md)",
+        help=_(
+            "transaction log CSV (shop/CRM export): customer_id, "
+            "date, amount, optionally join_date, channel; turned into a daily history of joins, repeat "
+            "orders and their revenue (see docs/calibration.md)"
+        ),
     )
-    c.add_argument("--fit", help="calibration spec YAML: parameters with bounds, series weights, method")
+    c.add_argument("--fit", help=_("calibration spec YAML: parameters with bounds, series weights, method"))
     c.add_argument(
         "--param",
         action="append",
         metavar="PATH=MIN:MAX[:log]",
-        help="fit this scenario field within bounds (repeatable; instead of --fit)",
+        help=_("fit this scenario field within bounds (repeatable; instead of --fit)"),
     )
-    c.add_argument("--replay-joins", action="store_true", help="replay the observed joins instead of fitting them")
+    c.add_argument("--replay-joins", action="store_true", help=_("replay the observed joins instead of fitting them"))
     c.add_argument(
-        "--holdout", type=days_arg, metavar="DAYS", help="keep the last DAYS out of the fit and score the forecast"
+        "--holdout", type=days_arg, metavar="DAYS", help=_("keep the last DAYS out of the fit and score the forecast")
     )
-    c.add_argument("--variant", help="calibrate this variant of the scenario file instead of the base plan")
-    c.add_argument("--seed", type=seed_arg, help="base seed of the fit (default: the spec's, else the scenario's)")
-    c.add_argument("--bootstrap", type=count(0, 200), help="bootstrap re-fits for uncertainty (default: the spec's, 8)")
-    c.add_argument("--max-evaluations", type=count(10, 20_000), help="candidate parameter sets at most (default 300)")
-    c.add_argument("--out", help="output folder (default: runs/calibration-<name>-<timestamp>/)")
-    c.add_argument("--force", action="store_true", help="replace an existing, non-empty --out folder as a whole")
-    c.add_argument("--quiet", action="store_true", help="print nothing on success")
+    c.add_argument("--variant", help=_("calibrate this variant of the scenario file instead of the base plan"))
+    c.add_argument("--seed", type=seed_arg, help=_("base seed of the fit (default: the spec's, else the scenario's)"))
+    c.add_argument(
+        "--bootstrap", type=count(0, 200), help=_("bootstrap re-fits for uncertainty (default: the spec's, 8)")
+    )
+    c.add_argument(
+        "--max-evaluations", type=count(10, 20_000), help=_("candidate parameter sets at most (default 300)")
+    )
+    c.add_argument("--out", help=_("output folder (default: runs/calibration-<name>-<timestamp>/)"))
+    c.add_argument("--force", action="store_true", help=_("replace an existing, non-empty --out folder as a whole"))
+    c.add_argument("--quiet", action="store_true", help=_("print nothing on success"))
     c.set_defaults(func=cmd_calibrate)
 
     f = sub.add_parser(
         "forecast",
-        help="forecast from a calibrated scenario, after its history",
-        description="Continue the simulated histories that end nearest the observed state "
-        "under the plan (and its variants) for --days more days; fan charts with P10–P90. "
-        f"With {DRAWS_SIDECAR} next to the scenario (written by calibrate), the runs spread over "
-        "the fitted parameters and their bootstrap re-fits, so the band carries the parameters' "
-        "uncertainty too (see docs/calibration.md).",
+        help=_("forecast from a calibrated scenario, after its history"),
+        description=_(
+            "Continue the simulated histories that end nearest the observed state "
+            "under the plan (and its variants) for --days more days; fan charts with P10–P90. "
+            "With {draws} next to the scenario (written by calibrate), the runs spread over "
+            "the fitted parameters and their bootstrap re-fits, so the band carries the parameters' "
+            "uncertainty too (see docs/calibration.md)."
+        ).format(draws=DRAWS_SIDECAR),
     )
-    f.add_argument("scenario", help="calibrated scenario YAML (from growthsim calibrate)")
-    f.add_argument("--days", type=days_arg, required=True, help="days to forecast after the history")
+    f.add_argument("scenario", help=_("calibrated scenario YAML (from growthsim calibrate)"))
+    f.add_argument("--days", type=days_arg, required=True, help=_("days to forecast after the history"))
     g = f.add_mutually_exclusive_group()
-    g.add_argument("--variant", help="forecast this variant instead of the base plan")
-    g.add_argument("--all-variants", action="store_true", help="forecast the base plan and every variant")
+    g.add_argument("--variant", help=_("forecast this variant instead of the base plan"))
+    g.add_argument("--all-variants", action="store_true", help=_("forecast the base plan and every variant"))
     f.add_argument(
-        "--history", help=f"history CSV drawn before the forecast (default: {HISTORY_SIDECAR} next to the scenario)"
+        "--history",
+        help=_("history CSV drawn before the forecast (default: {file} next to the scenario)").format(
+            file=HISTORY_SIDECAR
+        ),
     )
     f.add_argument(
-        "--replicates", type=count(1, MAX_REPLICATES), help="Monte Carlo replicates (default: the scenario's)"
+        "--replicates", type=count(1, MAX_REPLICATES), help=_("Monte Carlo replicates (default: the scenario's)")
     )
-    f.add_argument("--seed", type=seed_arg, help="base seed (default: the scenario's)")
+    f.add_argument("--seed", type=seed_arg, help=_("base seed (default: the scenario's)"))
     f.add_argument(
         "--pool",
         type=count(1, POOL_FACTOR * MAX_REPLICATES),
         metavar="K",
-        help="candidate histories simulated to condition on the "
-        f"end of the history (default: {POOL_FACTOR} x replicates)",
+        help=_(
+            "candidate histories simulated to condition on the end of the history (default: {k} x replicates)"
+        ).format(k=POOL_FACTOR),
     )
     f.add_argument(
         "--tolerance",
         type=positive_number,
         metavar="H",
-        help=f"relative tolerance of the conditioning kernel (default {DEFAULT_TOLERANCE})",
+        help=_("relative tolerance of the conditioning kernel (default {h})").format(h=DEFAULT_TOLERANCE),
     )
     f.add_argument(
         "--unconditioned",
         action="store_true",
-        help="do not condition on the end of the history: replicates 0..R-1 simulated from day 0",
+        help=_("do not condition on the end of the history: replicates 0..R-1 simulated from day 0"),
     )
     d = f.add_mutually_exclusive_group()
     d.add_argument(
         "--draws",
         metavar="FILE",
-        help="parameter sets to propagate: point estimate and bootstrap "
-        f"re-fits (default: {DRAWS_SIDECAR} next to the scenario, written by calibrate); the run with "
-        "replicate index r uses set r mod D, in every plan, and the conditioning weighs the sets too",
+        help=_(
+            "parameter sets to propagate: point estimate and bootstrap "
+            "re-fits (default: {file} next to the scenario, written by calibrate); the run with "
+            "replicate index r uses set r mod D, in every plan, and the conditioning weighs the sets too"
+        ).format(file=DRAWS_SIDECAR),
     )
     d.add_argument(
         "--point-estimate",
         action="store_true",
-        help="ignore the parameter draws: every run at the "
-        "scenario's (fitted) values, so the band holds the simulation's randomness only",
+        help=_(
+            "ignore the parameter draws: every run at the "
+            "scenario's (fitted) values, so the band holds the simulation's randomness only"
+        ),
     )
-    f.add_argument("--out", help="output folder (default: runs/forecast-<name>-<timestamp>/)")
-    f.add_argument("--force", action="store_true", help="replace an existing, non-empty --out folder as a whole")
-    f.add_argument("--quiet", action="store_true", help="print nothing on success")
+    f.add_argument("--out", help=_("output folder (default: runs/forecast-<name>-<timestamp>/)"))
+    f.add_argument("--force", action="store_true", help=_("replace an existing, non-empty --out folder as a whole"))
+    f.add_argument("--quiet", action="store_true", help=_("print nothing on success"))
     f.set_defaults(func=cmd_forecast)
 
 

@@ -36,6 +36,7 @@ from growthsim.calibrate.abc import abc_posterior, systematic_resample
 from growthsim.calibrate.fit import FitProblem
 from growthsim.calibrate.history import FLOW_SERIES, History
 from growthsim.calibrate.sim import run_columns, with_horizon
+from growthsim.i18n import _
 from growthsim.scenario.loader import apply_overrides
 from growthsim.scenario.schema import Scenario
 
@@ -174,8 +175,17 @@ def coverage_study(
             c80 = np.mean([p["in_80"] for r in records for p in r["points"]])
             c95 = np.mean([p["in_95"] for r in records for p in r["points"]])
             log(
-                f"history {i + 1}/{n}: {post.simulations} simulations, {post.seconds:.1f} s; coverage so far "
-                f"P10–P90 {c80:.2f}, P2.5–P97.5 {c95:.2f} ({time.perf_counter() - t0:.0f} s)"
+                _(
+                    "history {value}/{n}: {simulations} simulations, {seconds:.1f} s; coverage so far P10–P90 {c80:.2f}, P2.5–P97.5 {c95:.2f} ({value2:.0f} s)"
+                ).format(
+                    value=i + 1,
+                    n=n,
+                    simulations=post.simulations,
+                    seconds=post.seconds,
+                    c80=c80,
+                    c95=c95,
+                    value2=time.perf_counter() - t0,
+                )
             )
     pts = [p for r in records for p in r["points"]]
     out: dict[str, Any] = {

@@ -23,16 +23,19 @@ from pathlib import Path
 import pandas as pd
 
 from growthsim.errors import UserError
+from growthsim.i18n import _
 
 
 def package_file(package: str, *parts: str) -> Path:
     """A data file inside an installed package, or a UserError saying what to install."""
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
-        raise UserError(f"the data set needs the Python package {package!r}: pip install {package}")
+        raise UserError(
+            _("the data set needs the Python package {package!r}: pip install {package}").format(package=package)
+        )
     p = Path(spec.origin).parent.joinpath(*parts)
     if not p.is_file():
-        raise UserError(f"{p}: not found in the installed {package!r} package")
+        raise UserError(_("{p}: not found in the installed {package!r} package").format(p=p, package=package))
     return p
 
 
@@ -56,7 +59,9 @@ DATASETS = {"cdnow": cdnow_sample}
 
 def write_dataset(name: str, out: str | Path) -> Path:
     if name not in DATASETS:
-        raise UserError(f"unknown data set {name!r}; expected one of: {', '.join(DATASETS)}")
+        raise UserError(
+            _("unknown data set {name!r}; expected one of: {value}").format(name=name, value=", ".join(DATASETS))
+        )
     df = DATASETS[name]()
     out = Path(out)
     df.assign(date=[d.isoformat() for d in df["date"]]).to_csv(out, index=False)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from growthsim.calibrate.history import finite_number
 from growthsim.errors import InputFileError, ScenarioError, located
+from growthsim.i18n import _, gettext  # gettext where a function keeps `_` for a discarded value
 from growthsim.io import atomic_write_text
 from growthsim.scenario.loader import apply_overrides, scenario_to_dict
 from growthsim.scenario.schema import Scenario
@@ -109,23 +110,32 @@ class ParameterDraws:
                                 f,
                                 len(rows) + 1,
                                 None,
-                                f"expected at most {MAX_DRAWS_ROWS:,} parameter sets, found more",
+                                _("expected at most {MAX_DRAWS_ROWS:,} parameter sets, found more").format(
+                                    MAX_DRAWS_ROWS=MAX_DRAWS_ROWS
+                                ),
                             )
                         )
                     rows.append(row)
         except UnicodeDecodeError as exc:
             raise InputFileError(
-                located(f, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
+                located(
+                    f,
+                    None,
+                    None,
+                    _("not a UTF-8 text file ({reason} at byte {start})").format(reason=exc.reason, start=exc.start),
+                )
             ) from None
         except csv.Error as exc:
-            raise InputFileError(located(f, None, None, f"not a readable CSV file: {exc}")) from None
+            raise InputFileError(located(f, None, None, _("not a readable CSV file: {exc}").format(exc=exc))) from None
         except OSError as exc:
-            raise InputFileError(located(f, None, None, f"cannot read the parameter draws: {exc.strerror}")) from None
+            raise InputFileError(
+                located(f, None, None, _("cannot read the parameter draws: {strerror}").format(strerror=exc.strerror))
+            ) from None
         if not rows or rows[0][:2] != ["draw", "source"] or len(rows[0]) < 3:
             raise InputFileError(located(f, 1, None, "expected a header 'draw,source,<parameter>,...'"))
         names = tuple(c.strip() for c in rows[0][2:])
         if len(set(names)) != len(names) or any(not n for n in names):
-            raise InputFileError(located(f, 1, None, "parameter columns must be named and distinct"))
+            raise InputFileError(located(f, 1, None, _("parameter columns must be named and distinct")))
         values: list[list[float]] = []
         sources: list[str] = []
         for i, row in enumerate(rows[1:]):
@@ -145,7 +155,7 @@ class ParameterDraws:
             values.append([finite_number(cell, f, line, name) for name, cell in zip(names, row[2:])])
             sources.append(src)
         if not values:
-            raise InputFileError(located(f, None, None, "no parameter sets"))
+            raise InputFileError(located(f, None, None, _("no parameter sets")))
         return cls(names, np.asarray(values, dtype=float), tuple(sources), f)
 
     # ---------------------------------------------------------------- using
@@ -195,7 +205,9 @@ class ParameterDraws:
                 out.append(apply_overrides(plan, over) if over else plan)
             except ScenarioError as exc:
                 raise ScenarioError(
-                    located(self.path, None, None, f"a parameter set is not a valid plan: {exc}")
+                    located(
+                        self.path, None, None, gettext("a parameter set is not a valid plan: {exc}").format(exc=exc)
+                    )
                 ) from None
         return out
 

@@ -35,6 +35,7 @@ from scipy import optimize
 from growthsim.calibrate.history import FLOW_SERIES, History, periods_from_columns, sim_column
 from growthsim.calibrate.sim import run_columns, with_horizon, with_replay
 from growthsim.calibrate.spec import FitSpec
+from growthsim.i18n import _
 from growthsim.scenario.loader import apply_overrides
 from growthsim.scenario.schema import Scenario
 
@@ -318,7 +319,7 @@ def fit(
 
         ident = screen(problem)
         if log:
-            log("identifiability (before fitting, at the start values):")
+            log(_("identifiability (before fitting, at the start values):"))
             for line in describe(ident):
                 log(f"  {line}")
         if spec.identifiability == "fix" and ident["not_identified"]:
@@ -328,7 +329,7 @@ def fit(
             spec = spec.model_copy(update={"parameters": keep})
             problem = FitProblem(scenario, history, spec, ints or {}, seed)
             if log:
-                log("  fixed at their scenario values: " + ", ".join(f"{k}={v:.5g}" for k, v in fixed.items()))
+                log(_("  fixed at their scenario values: ") + ", ".join(f"{k}={v:.5g}" for k, v in fixed.items()))
     if problem.names and spec.method == "abc_smc":
         from growthsim.calibrate.abc import abc_posterior
 
@@ -399,7 +400,11 @@ def fit(
             ub = _search(problem, fb, spec.method, max(20, spec.max_evaluations // 2), start, seed + b + 1)
             refits.append(problem.to_values(ub))
         if log and spec.bootstrap:
-            log(f"bootstrap: {spec.bootstrap} re-fits, {problem.evaluations} candidates in all")
+            log(
+                _("bootstrap: {bootstrap} re-fits, {evaluations} candidates in all").format(
+                    bootstrap=spec.bootstrap, evaluations=problem.evaluations
+                )
+            )
         for name in problem.names:
             est = np.asarray([r[name] for r in refits], dtype=float)
             uncertainty[name] = {

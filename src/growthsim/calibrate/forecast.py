@@ -43,6 +43,7 @@ from growthsim.calibrate.draws import ParameterDraws
 from growthsim.calibrate.history import History, periods_from_columns, sim_column, simulated_periods
 from growthsim.calibrate.sim import run_columns, simulate, with_horizon
 from growthsim.errors import UserError
+from growthsim.i18n import _, gettext  # gettext where a function keeps `_` for a discarded value
 from growthsim.results import RunSet
 from growthsim.scenario.schema import Scenario
 
@@ -253,7 +254,7 @@ def select(
 ) -> Selection:
     """Weigh the candidates ``sim`` (K, targets) and draw ``replicates`` of them."""
     if tolerance <= 0:
-        raise UserError(f"--tolerance must be above 0, found {tolerance}")
+        raise UserError(_("--tolerance must be above 0, found {tolerance}").format(tolerance=tolerance))
     w = condition_weights(sim, targets, tolerance)
     idx = systematic_resample(w, replicates, seed)
     return Selection(idx, w, effective_sample_size(w), targets, sim, tolerance)
@@ -263,7 +264,9 @@ def pool_size(replicates: int, pool: int | None = None) -> int:
     """Candidates to simulate: ``pool``, default :data:`POOL_FACTOR` x ``replicates``."""
     K = POOL_FACTOR * replicates if pool is None else int(pool)
     if K < replicates:
-        raise UserError(f"--pool {K} is smaller than the {replicates} replicates to draw")
+        raise UserError(
+            _("--pool {K} is smaller than the {replicates} replicates to draw").format(K=K, replicates=replicates)
+        )
     return K
 
 
@@ -347,14 +350,16 @@ def forecast(
             set r mod D, in every plan; None (or a single set): every run at the plan's values.
     """
     if days < 1:
-        raise UserError(f"--days must be at least 1, found {days}")
+        raise UserError(gettext("--days must be at least 1, found {days}").format(days=days))
     first = next(iter(plans.values()))
     R = first.replicates if replicates is None else int(replicates)
     seed = first.seed if seed is None else int(seed)
     total = history_days + math.ceil(days / period_days) * period_days
     if total > 3650:
         raise UserError(
-            f"history ({history_days} days) + forecast ({days} days) exceeds the 3650-day limit of a scenario"
+            gettext(
+                "history ({history_days} days) + forecast ({days} days) exceeds the 3650-day limit of a scenario"
+            ).format(history_days=history_days, days=days)
         )
     if draws is not None and len(draws) < 2:
         draws = None
@@ -373,7 +378,9 @@ def forecast(
     if history is not None:
         if history.days != history_days:
             raise UserError(
-                f"the history covers {history.days} days, the forecast was asked to start on day {history_days}"
+                gettext("the history covers {days} days, the forecast was asked to start on day {history_days}").format(
+                    days=history.days, history_days=history_days
+                )
             )
         selection = condition(first, history, R, seed, pool, tolerance, draws=draws)
     results = _continue(sets, selection, R, seed, period_days, progress)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from growthsim.errors import InputFileError, located
+from growthsim.i18n import _
 
 SERIES = ("new_members", "active_members", "members", "purchases", "revenue", "spend")
 COUNT_SERIES = ("new_members", "active_members", "members", "purchases")
@@ -112,7 +113,9 @@ class History:
         """Observed joins per day, for ``Scenario.replay`` (weekly counts spread evenly
         over the week's days, remainders on the first days)."""
         if "new_members" not in self.data.columns:
-            raise InputFileError(located(self.path, None, "new_members", "replaying joins needs a new_members column"))
+            raise InputFileError(
+                located(self.path, None, "new_members", _("replaying joins needs a new_members column"))
+            )
         vals = self.data["new_members"].to_numpy()
         if np.isnan(vals).any():
             i = int(np.nonzero(np.isnan(vals))[0][0])
@@ -121,7 +124,7 @@ class History:
                     self.path,
                     self.lines[i] if self.lines else None,
                     "new_members",
-                    "replaying joins needs a value on every row, found an empty cell",
+                    _("replaying joins needs a value on every row, found an empty cell"),
                 )
             )
         out: list[int] = []
@@ -147,11 +150,15 @@ def _read_rows(path: Path, kind: str) -> tuple[list[str], list[tuple[int, list[s
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputFileError(located(str(path), None, None, f"{kind} file not found")) from None
+        raise InputFileError(located(str(path), None, None, _("{kind} file not found").format(kind=kind))) from None
     except IsADirectoryError:
-        raise InputFileError(located(str(path), None, None, f"is a folder, expected a {kind} CSV file")) from None
+        raise InputFileError(
+            located(str(path), None, None, _("is a folder, expected a {kind} CSV file").format(kind=kind))
+        ) from None
     except OSError as exc:
-        raise InputFileError(located(str(path), None, None, f"cannot read: {exc.strerror}")) from None
+        raise InputFileError(
+            located(str(path), None, None, _("cannot read: {strerror}").format(strerror=exc.strerror))
+        ) from None
     rows: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
     try:
@@ -166,16 +173,29 @@ def _read_rows(path: Path, kind: str) -> tuple[list[str], list[tuple[int, list[s
                 if len(rows) >= MAX_HISTORY_ROWS:
                     raise InputFileError(
                         located(
-                            str(path), reader.line_num, None, f"expected at most {MAX_HISTORY_ROWS:,} rows, found more"
+                            str(path),
+                            reader.line_num,
+                            None,
+                            _("expected at most {MAX_HISTORY_ROWS:,} rows, found more").format(
+                                MAX_HISTORY_ROWS=MAX_HISTORY_ROWS
+                            ),
                         )
                     )
                 rows.append((reader.line_num, row))
     except UnicodeDecodeError as exc:
-        raise InputFileError(located(str(path), None, None, f"not a UTF-8 text file ({exc.reason})")) from None
+        raise InputFileError(
+            located(str(path), None, None, _("not a UTF-8 text file ({reason})").format(reason=exc.reason))
+        ) from None
     except csv.Error as exc:
-        raise InputFileError(located(str(path), None, None, f"not a readable CSV file: {exc}")) from None
+        raise InputFileError(
+            located(str(path), None, None, _("not a readable CSV file: {exc}").format(exc=exc))
+        ) from None
     if header is None:
-        raise InputFileError(located(str(path), None, None, f"file is empty, expected a {kind} CSV with a header line"))
+        raise InputFileError(
+            located(
+                str(path), None, None, _("file is empty, expected a {kind} CSV with a header line").format(kind=kind)
+            )
+        )
     return header, rows
 
 
@@ -184,7 +204,9 @@ def parse_date(text: str, file: str, line: int, column: str = "date") -> _dt.dat
     try:
         return _dt.date.fromisoformat(s.replace("/", "-"))
     except ValueError:
-        raise InputFileError(located(file, line, column, f"expected a date like 2026-01-31, found {s!r}")) from None
+        raise InputFileError(
+            located(file, line, column, _("expected a date like 2026-01-31, found {s!r}").format(s=s))
+        ) from None
 
 
 def finite_number(text: str, file: str, line: int, column: str) -> float:
@@ -195,7 +217,9 @@ def finite_number(text: str, file: str, line: int, column: str) -> float:
     except ValueError:
         raise InputFileError(located(file, line, column, f"expected a number, found {text.strip()!r}")) from None
     if not math.isfinite(v):
-        raise InputFileError(located(file, line, column, f"expected a finite number, found {text.strip()!r}"))
+        raise InputFileError(
+            located(file, line, column, _("expected a finite number, found {value!r}").format(value=text.strip()))
+        )
     return v
 
 
@@ -205,9 +229,11 @@ def _number(text: str, file: str, line: int, column: str, integer: bool) -> floa
         return math.nan
     v = finite_number(text, file, line, column)
     if v < 0:
-        raise InputFileError(located(file, line, column, f"expected a count or amount >= 0, found {v:g}"))
+        raise InputFileError(located(file, line, column, _("expected a count or amount >= 0, found {v:g}").format(v=v)))
     if integer and v != int(v):
-        raise InputFileError(located(file, line, column, f"expected a whole number of people/orders, found {v:g}"))
+        raise InputFileError(
+            located(file, line, column, _("expected a whole number of people/orders, found {v:g}").format(v=v))
+        )
     return v
 
 
@@ -224,22 +250,26 @@ def read_history(path: str | Path) -> History:
     header, rows = _read_rows(p, "history")
     cols = [ALIASES.get(c, c) for c in header]
     if "date" not in cols:
-        raise InputFileError(located(f, 1, None, f"missing column 'date' (header has: {', '.join(header)})"))
+        raise InputFileError(
+            located(f, 1, None, _("missing column 'date' (header has: {value})").format(value=", ".join(header)))
+        )
     for c, raw in zip(cols, header):
         if c != "date" and c not in SERIES:
             raise InputFileError(
-                located(f, 1, raw or "(empty)", "unknown column; expected date and some of: " + ", ".join(SERIES))
+                located(f, 1, raw or "(empty)", _("unknown column; expected date and some of: ") + ", ".join(SERIES))
             )
     seen: set[str] = set()
     for c in cols:
         if c in seen:
-            raise InputFileError(located(f, 1, c, "column appears twice"))
+            raise InputFileError(located(f, 1, c, _("column appears twice")))
         seen.add(c)
     series = [c for c in cols if c in SERIES]
     if not series:
-        raise InputFileError(located(f, 1, None, "no series column; expected at least one of: " + ", ".join(SERIES)))
+        raise InputFileError(located(f, 1, None, _("no series column; expected at least one of: ") + ", ".join(SERIES)))
     if len(rows) < 2:
-        raise InputFileError(located(f, None, None, f"needs at least two rows of data, found {len(rows)}"))
+        raise InputFileError(
+            located(f, None, None, _("needs at least two rows of data, found {n_rows}").format(n_rows=len(rows)))
+        )
     di = cols.index("date")
     dates: list[_dt.date] = []
     lines: list[int] = []
@@ -254,15 +284,23 @@ def read_history(path: str | Path) -> History:
                 values[c].append(_number(row[j], f, line, c, c in COUNT_SERIES))
     step = (dates[1] - dates[0]).days
     if step == 0:
-        raise InputFileError(located(f, lines[1], "date", f"duplicate date {dates[1]} (also on line {lines[0]})"))
+        raise InputFileError(
+            located(
+                f,
+                lines[1],
+                "date",
+                _("duplicate date {value} (also on line {value2})").format(value=dates[1], value2=lines[0]),
+            )
+        )
     if step not in (1, 7):
         raise InputFileError(
             located(
                 f,
                 lines[1],
                 "date",
-                f"rows must be 1 day (daily) or 7 days (weekly) apart; "
-                f"found {step} days between {dates[0]} and {dates[1]}",
+                _(
+                    "rows must be 1 day (daily) or 7 days (weekly) apart; found {step} days between {value} and {value2}"
+                ).format(step=step, value=dates[0], value2=dates[1]),
             )
         )
     first_line = {dates[0]: lines[0]}
@@ -277,12 +315,19 @@ def read_history(path: str | Path) -> History:
                     f,
                     lines[i],
                     "date",
-                    f"duplicate date {dates[i]} (also on line {first_line.get(dates[i], lines[i - 1])})",
+                    _("duplicate date {value} (also on line {value2})").format(
+                        value=dates[i], value2=first_line.get(dates[i], lines[i - 1])
+                    ),
                 )
             )
         if d < 0:
             raise InputFileError(
-                located(f, lines[i], "date", f"dates must increase; {dates[i]} comes after {dates[i - 1]}")
+                located(
+                    f,
+                    lines[i],
+                    "date",
+                    _("dates must increase; {value} comes after {value2}").format(value=dates[i], value2=dates[i - 1]),
+                )
             )
         missing_from = dates[i - 1] + _dt.timedelta(days=step)
         raise InputFileError(
@@ -290,14 +335,20 @@ def read_history(path: str | Path) -> History:
                 f,
                 lines[i],
                 "date",
-                f"gap: expected {missing_from} after {dates[i - 1]}, found {dates[i]} "
-                f"(fill the missing {'days' if step == 1 else 'weeks'}; leave cells empty if not observed)",
+                _(
+                    "gap: expected {missing_from} after {value}, found {value2} (fill the missing {value3}; leave cells empty if not observed)"
+                ).format(
+                    missing_from=missing_from,
+                    value=dates[i - 1],
+                    value2=dates[i],
+                    value3="days" if step == 1 else "weeks",
+                ),
             )
         )
     data = pd.DataFrame({c: np.asarray(values[c], dtype=float) for c in series})
     for c in series:
         if np.isnan(data[c].to_numpy()).all():
-            raise InputFileError(located(f, None, c, "column has no values; remove it or fill it"))
+            raise InputFileError(located(f, None, c, _("column has no values; remove it or fill it")))
     if "active_members" in data and "members" in data:
         bad = np.nonzero(
             data["active_members"].to_numpy()
@@ -312,7 +363,9 @@ def read_history(path: str | Path) -> History:
                     f,
                     lines[i],
                     "active_members",
-                    f"more active members ({data['active_members'][i]:g}) than members ({data['members'][i]:g})",
+                    _("more active members ({value:g}) than members ({value2:g})").format(
+                        value=data["active_members"][i], value2=data["members"][i]
+                    ),
                 )
             )
     return History(f, step, dates, data, lines)
@@ -333,9 +386,15 @@ def check_against_scenario(history: History, scenario, where: str | None = None)
                 f,
                 history.lines[-1] if history.lines else None,
                 "date",
-                f"history covers {history.days} days ({history.dates[0]}..{history.end_date}) but the scenario "
-                f"{where + ' ' if where else ''}has horizon_days {scenario.horizon_days}; raise horizon_days to at "
-                f"least {history.days} (day 0 of the scenario is the history's first day)",
+                _(
+                    "history covers {days} days ({value}..{end_date}) but the scenario {value2}has horizon_days {horizon_days}; raise horizon_days to at least {days} (day 0 of the scenario is the history's first day)"
+                ).format(
+                    days=history.days,
+                    value=history.dates[0],
+                    end_date=history.end_date,
+                    value2=where + " " if where else "",
+                    horizon_days=scenario.horizon_days,
+                ),
             )
         )
     size = scenario.market.size
@@ -344,7 +403,12 @@ def check_against_scenario(history: History, scenario, where: str | None = None)
         if np.nanmax(m) > size:
             i = int(np.nanargmax(m))
             raise InputFileError(
-                located(f, history.lines[i], "members", f"{m[i]:g} members but the scenario's market.size is {size}")
+                located(
+                    f,
+                    history.lines[i],
+                    "members",
+                    _("{value:g} members but the scenario's market.size is {size}").format(value=m[i], size=size),
+                )
             )
     if "new_members" in history.data:
         cum = scenario.members.initial + np.nancumsum(history.data["new_members"].to_numpy())
@@ -356,8 +420,9 @@ def check_against_scenario(history: History, scenario, where: str | None = None)
                     f,
                     history.lines[i],
                     "new_members",
-                    f"members.initial ({scenario.members.initial}) + joins so far = {cum[i]:g} "
-                    f"exceeds the scenario's market.size ({size})",
+                    _(
+                        "members.initial ({initial}) + joins so far = {value:g} exceeds the scenario's market.size ({size})"
+                    ).format(initial=scenario.members.initial, value=cum[i], size=size),
                 )
             )
 
@@ -377,11 +442,18 @@ def read_events(path: str | Path, initial_members: int = 0) -> History:
     header, rows = _read_rows(p, "event log")
     for need in ("member_id", "date", "event"):
         if need not in header:
-            raise InputFileError(located(f, 1, None, f"missing column '{need}' (header has: {', '.join(header)})"))
+            raise InputFileError(
+                located(
+                    f,
+                    1,
+                    None,
+                    _("missing column '{need}' (header has: {value})").format(need=need, value=", ".join(header)),
+                )
+            )
     for c in header:
         if c not in ("member_id", "date", "event", "amount"):
             raise InputFileError(
-                located(f, 1, c or "(empty)", "unknown column; expected member_id, date, event, amount")
+                located(f, 1, c or "(empty)", _("unknown column; expected member_id, date, event, amount"))
             )
     if not rows:
         raise InputFileError(located(f, None, None, "no events"))
@@ -392,20 +464,24 @@ def read_events(path: str | Path, initial_members: int = 0) -> History:
             raise InputFileError(located(f, line, None, f"expected {len(header)} fields, found {len(row)}"))
         mid = row[ix["member_id"]].strip()
         if not mid:
-            raise InputFileError(located(f, line, "member_id", "empty member id"))
+            raise InputFileError(located(f, line, "member_id", _("empty member id")))
         day = parse_date(row[ix["date"]], f, line)
         ev = row[ix["event"]].strip().lower()
         if ev not in EVENTS:
-            raise InputFileError(located(f, line, "event", f"expected one of {', '.join(EVENTS)}, found {ev!r}"))
+            raise InputFileError(
+                located(
+                    f, line, "event", _("expected one of {value}, found {ev!r}").format(value=", ".join(EVENTS), ev=ev)
+                )
+            )
         amt = _number(row[ix["amount"]], f, line, "amount", False) if "amount" in ix else math.nan
         if ev == "purchase" and "amount" in ix and math.isnan(amt):
-            raise InputFileError(located(f, line, "amount", "a purchase needs an amount"))
+            raise InputFileError(located(f, line, "amount", _("a purchase needs an amount")))
         recs.append((mid, day, ev, 0.0 if math.isnan(amt) else amt))
     ev = pd.DataFrame(recs, columns=["member_id", "date", "event", "amount"])
     start, end = ev["date"].min(), ev["date"].max()
     n = (end - start).days + 1
     if n < 2:
-        raise InputFileError(located(f, None, "date", "the log covers a single day; need at least two"))
+        raise InputFileError(located(f, None, "date", _("the log covers a single day; need at least two")))
     idx = ev["date"].map(lambda d: (d - start).days).to_numpy()
     ev["i"] = idx
 
@@ -428,8 +504,9 @@ def read_events(path: str | Path, initial_members: int = 0) -> History:
                 f,
                 None,
                 "event",
-                f"more leave than join events by {start + _dt.timedelta(days=i)} "
-                f"(members would be {members[i]:g}); is members.initial right?",
+                _(
+                    "more leave than join events by {value} (members would be {value2:g}); is members.initial right?"
+                ).format(value=start + _dt.timedelta(days=i), value2=members[i]),
             )
         )
     data = pd.DataFrame({"new_members": joins, "active_members": active, "members": members, "purchases": purchases})
@@ -449,7 +526,7 @@ def merge_histories(history: History | None, events: History | None) -> History:
         return history
     if history.period_days != 1:
         raise InputFileError(
-            located(history.path, None, "date", "an event log can only be combined with a daily history")
+            located(history.path, None, "date", _("an event log can only be combined with a daily history"))
         )
     if events.dates[0] != history.dates[0] or events.n_periods != history.n_periods:
         raise InputFileError(
@@ -457,8 +534,15 @@ def merge_histories(history: History | None, events: History | None) -> History:
                 events.path,
                 None,
                 "date",
-                f"the event log covers {events.dates[0]}..{events.end_date} but the history "
-                f"{history.path} covers {history.dates[0]}..{history.end_date}; they must match",
+                _(
+                    "the event log covers {value}..{end_date} but the history {path} covers {value2}..{end_date2}; they must match"
+                ).format(
+                    value=events.dates[0],
+                    end_date=events.end_date,
+                    path=history.path,
+                    value2=history.dates[0],
+                    end_date2=history.end_date,
+                ),
             )
         )
     data = history.data.copy()

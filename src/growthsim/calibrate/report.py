@@ -5,6 +5,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from growthsim.i18n import N_, _
+
+# diagnostics.json keeps these words in English (data); the report shows them translated
+WORDS = {
+    "pinned down": N_("pinned down"),
+    "weak": N_("weak"),
+    "running total": N_("running total"),
+    "level": N_("level"),
+}
+
+
+def _word(text: str) -> str:
+    if text.startswith("confounded with "):
+        return _("confounded with {name}").format(name=text[len("confounded with ") :])
+    return _(WORDS[text]) if text in WORDS else text
+
 
 def _f(x: Any, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
@@ -25,64 +41,97 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
     """The fit report: fitted values with uncertainty, fit quality, backtest, charts."""
     fit = diag["fit"]
-    out = [f"# Calibration of '{diag['scenario']['name']}'", ""]
+    out = ["# " + _("Calibration of '{name}'").format(name=diag["scenario"]["name"]), ""]
     h = diag["history"]
     out.append(
-        f"History: `{h['file']}` — {h['periods']} {'daily' if h['period_days'] == 1 else 'weekly'} rows, "
-        f"{h['first_date']} .. {h['last_date']} ({h['days']} days); series: {', '.join(h['series'])}."
+        (
+            _("History: `{file}` — {periods} daily rows, {first} .. {last} ({days} days); series: {series}.")
+            if h["period_days"] == 1
+            else _("History: `{file}` — {periods} weekly rows, {first} .. {last} ({days} days); series: {series}.")
+        ).format(
+            file=h["file"],
+            periods=h["periods"],
+            first=h["first_date"],
+            last=h["last_date"],
+            days=h["days"],
+            series=", ".join(h["series"]),
+        )
     )
     out.append(
-        f"Joins: **{diag['spec']['joins']}**; fitted on {fit['fitted_periods']} periods with "
-        f"{diag['spec']['replicates']} replicates per candidate (seed {fit['seed']}, common random numbers), "
-        f"{diag['spec']['method']}, {fit['evaluations']} candidates in {fit['seconds']:.1f} s; "
-        f"distance {_f(fit['distance'])} (weighted normalised RMSE)."
+        _(
+            "Joins: **{joins}**; fitted on {periods} periods with {replicates} replicates per candidate (seed "
+            "{seed}, common random numbers), {method}, {evaluations} candidates in {secs:.1f} s; distance "
+            "{distance} (weighted normalised RMSE)."
+        ).format(
+            joins=diag["spec"]["joins"],
+            periods=fit["fitted_periods"],
+            replicates=diag["spec"]["replicates"],
+            seed=fit["seed"],
+            method=diag["spec"]["method"],
+            evaluations=fit["evaluations"],
+            secs=fit["seconds"],
+            distance=_f(fit["distance"]),
+        )
     )
     out.append("")
     idf = fit.get("identifiability")
     if idf:
-        out.append("## Identifiability (before fitting)")
+        out.append("## " + _("Identifiability (before fitting)"))
         out.append(
-            f"Screen at the start values: each parameter moved ±{idf['step']:.0%} of its prior range with "
-            f"common random numbers ({idf['replicates']} replicates). Sensitivity/noise: change of the "
-            "compared series per tenth of the prior range over one history's randomness (< 1: the history "
-            "says little); |cos|: how alike two parameters move the series (≥ 0.99: only a combination "
-            f"is pinned down). Collinearity index of all: {_f(idf['collinearity_index'])}."
+            _(
+                "Screen at the start values: each parameter moved ±{step:.0%} of its prior range with "
+                "common random numbers ({replicates} replicates). Sensitivity/noise: change of the "
+                "compared series per tenth of the prior range over one history's randomness (< 1: the history "
+                "says little); |cos|: how alike two parameters move the series (≥ 0.99: only a combination "
+                "is pinned down). Collinearity index of all: {index}."
+            ).format(step=idf["step"], replicates=idf["replicates"], index=_f(idf["collinearity_index"]))
         )
         out.append("")
         fixed = fit.get("fixed") or {}
         rows = [
             [
                 f"`{n}`",
-                f"**{p['verdict']}**",
+                f"**{_word(p['verdict'])}**",
                 _f(p["snr"]),
                 _f(p["max_abs_cosine"]),
-                f"fixed at {_f(fixed[n])}" if n in fixed else "fitted",
+                _("fixed at {value}").format(value=_f(fixed[n])) if n in fixed else _("fitted"),
             ]
             for n, p in idf["parameters"].items()
         ]
-        out.append(_table(["parameter", "verdict", "sensitivity/noise", "max abs. cosine", "then"], rows))
+        out.append(
+            _table([_("parameter"), _("verdict"), _("sensitivity/noise"), _("max abs. cosine"), _("then")], rows)
+        )
         out.append("")
     post = fit.get("posterior")
     if post:
-        out.append("## Posterior (ABC-SMC)")
+        out.append("## " + _("Posterior (ABC-SMC)"))
         gens = post["generations"]
         out.append(
-            f"{post['method']}: {len(gens)} generations, {post['simulations']} simulations, "
-            f"{post['particles']} particles (ESS {post['ess']:.0f}), {post['seconds']:.1f} s; "
-            f"final tolerance ε = {_f(gens[-1]['epsilon']) if gens else '–'}. Point estimate = weighted "
-            "marginal median; shrinkage = 1 − posterior variance / prior variance (unit cube): near 1 the "
-            "history pins the parameter down, near 0 it adds little to the prior."
+            _(
+                "{method}: {generations} generations, {simulations} simulations, {particles} particles (ESS "
+                "{ess:.0f}), {secs:.1f} s; final tolerance ε = {eps}. Point estimate = weighted "
+                "marginal median; shrinkage = 1 − posterior variance / prior variance (unit cube): near 1 the "
+                "history pins the parameter down, near 0 it adds little to the prior."
+            ).format(
+                method=post["method"],
+                generations=len(gens),
+                simulations=post["simulations"],
+                particles=post["particles"],
+                ess=post["ess"],
+                secs=post["seconds"],
+                eps=_f(gens[-1]["epsilon"]) if gens else "–",
+            )
         )
         out.append("")
         rows = [
             [f"`{n}`", _f(v["median"]), _f(v["sd"]), f"{_f(v['p5'])} – {_f(v['p95'])}", _f(v["shrinkage"])]
             for n, v in post["summary"].items()
         ]
-        out.append(_table(["parameter", "posterior median", "SD", "P5–P95", "shrinkage"], rows))
+        out.append(_table([_("parameter"), _("posterior median"), _("SD"), "P5–P95", _("shrinkage")], rows))
         if len(post["names"]) > 1:
             out.append("")
             out.append(
-                "Posterior correlations (unit cube): "
+                _("Posterior correlations (unit cube): ")
                 + "; ".join(
                     f"`{a}` × `{b}` {post['correlation'][i][j]:+.2f}"
                     for i, a in enumerate(post["names"])
@@ -92,7 +141,7 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
                 + "."
             )
         out.append("")
-    out.append("## Fitted parameters")
+    out.append("## " + _("Fitted parameters"))
     if fit["values"]:
         rows = []
         for name, v in fit["values"].items():
@@ -109,34 +158,47 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
                     f"[{_f(b['min'])}, {_f(b['max'])}] {b['scale']}",
                 ]
             )
-        src = "posterior" if fit.get("posterior") else "bootstrap"
-        out.append(
-            _table(
-                ["parameter", "scenario value", "fitted", f"{src} SD", f"{src} bias", f"{src} P5–P95", "bounds"], rows
-            )
-        )
+        if fit.get("posterior"):
+            cols = [_("posterior SD"), _("posterior bias"), _("posterior P5–P95")]
+        else:
+            cols = [_("bootstrap SD"), _("bootstrap bias"), _("bootstrap P5–P95")]
+        out.append(_table([_("parameter"), _("scenario value"), _("fitted"), *cols, _("bounds")], rows))
         out.append("")
         if post:
             out.append(
-                f"Uncertainty: the ABC-SMC posterior above (SD and P5–P95 columns; bias = mean − median); "
-                f"{post['draws']} parameter sets drawn from it for the forecast."
+                _(
+                    "Uncertainty: the ABC-SMC posterior above (SD and P5–P95 columns; bias = mean − median); "
+                    "{draws} parameter sets drawn from it for the forecast."
+                ).format(draws=post["draws"])
             )
         else:
             out.append(
-                f"Uncertainty: parametric bootstrap, {diag['spec']['bootstrap']} synthetic histories simulated "
-                "from the fitted values and re-fitted."
+                _(
+                    "Uncertainty: parametric bootstrap, {n} synthetic histories simulated "
+                    "from the fitted values and re-fitted."
+                ).format(n=diag["spec"]["bootstrap"])
             )
         pd_ = fit.get("parameter_draws")
         if pd_:
             out.append(
-                f"The point estimate and the {pd_['refits']} {'posterior draws' if post else 're-fits'} are in `{pd_['file']}`: "
-                "`growthsim forecast` spreads its runs over them (`--point-estimate` to use the fitted "
-                "values only)."
+                (
+                    _(
+                        "The point estimate and the {n} posterior draws are in `{file}`: "
+                        "`growthsim forecast` spreads its runs over them (`--point-estimate` to use the fitted "
+                        "values only)."
+                    )
+                    if post
+                    else _(
+                        "The point estimate and the {n} re-fits are in `{file}`: "
+                        "`growthsim forecast` spreads its runs over them (`--point-estimate` to use the fitted "
+                        "values only)."
+                    )
+                ).format(n=pd_["refits"], file=pd_["file"])
             )
     else:
-        out.append("No parameters fitted: the scenario is evaluated as it is.")
+        out.append(_("No parameters fitted: the scenario is evaluated as it is."))
     out.append("")
-    out.append("## Fit quality per series")
+    out.append("## " + _("Fit quality per series"))
     rows = []
     for s, q in fit["quality"].items():
         rows.append(
@@ -144,27 +206,36 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
                 s,
                 f"{_f(fit['weights'].get(s, 0))}",
                 _f(q["nrmse"]),
-                q["nrmse_basis"],
+                _word(q["nrmse_basis"]),
                 _f(q["mape_pct"]),
                 _f(q["bias_pct"]),
                 _f(q["coverage_p10_p90"]),
             ]
         )
-    out.append(_table(["series", "weight", "NRMSE", "compared as", "MAPE %", "bias %", "P10–P90 coverage"], rows))
+    out.append(
+        _table(
+            [_("series"), _("weight"), "NRMSE", _("compared as"), "MAPE %", _("bias %"), _("P10–P90 coverage")], rows
+        )
+    )
     out.append("")
     bt = diag.get("backtest")
     if bt:
-        out.append(f"## Backtest: last {bt['holdout_days']} days held out")
+        out.append("## " + _("Backtest: last {days} days held out").format(days=bt["holdout_days"]))
         out.append(
-            "Point forecast = simulated median; MASE scales the error by the training part's mean "
-            "one-period change. `engine` continues the simulated histories drawn for their closeness "
-            "to the observed end of the training part; `engine_unconditioned` is simulated from day 0 "
-            "without that selection; `engine_anchored` is the unconditioned median shifted to the last "
-            "training value."
+            _(
+                "Point forecast = simulated median; MASE scales the error by the training part's mean "
+                "one-period change. `engine` continues the simulated histories drawn for their closeness "
+                "to the observed end of the training part; `engine_unconditioned` is simulated from day 0 "
+                "without that selection; `engine_anchored` is the unconditioned median shifted to the last "
+                "training value."
+            )
             + (
-                " The engine's runs spread over the training fit's point estimate and its bootstrap re-fits or posterior draws "
-                "(below); `engine_point_estimate` is the conditioned engine with every run at the point "
-                "estimate."
+                " "
+                + _(
+                    "The engine's runs spread over the training fit's point estimate and its bootstrap re-fits or "
+                    "posterior draws (below); `engine_point_estimate` is the conditioned engine with every run at "
+                    "the point estimate."
+                )
                 if (bt.get("conditioning") or {}).get("parameter_sets")
                 else ""
             )
@@ -177,16 +248,24 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
                 for t in c["targets"]
             )
             out.append(
-                f"Conditioning: {c['replicates']} of {c['pool']} candidates drawn ({c['distinct']} distinct), "
-                f"effective sample size {c['ess']:.1f} ({c['ess_share']:.0%}); median gap to the observed "
-                f"end state, all candidates → drawn: {gaps or 'nothing observed'}."
+                _(
+                    "Conditioning: {drawn} of {pool} candidates drawn ({distinct} distinct), effective sample size "
+                    "{ess:.1f} ({share:.0%}); median gap to the observed end state, all candidates → drawn: {gaps}."
+                ).format(
+                    drawn=c["replicates"],
+                    pool=c["pool"],
+                    distinct=c["distinct"],
+                    ess=c["ess"],
+                    share=c["ess_share"],
+                    gaps=gaps or _("nothing observed"),
+                )
             )
             if c.get("parameter_sets"):
                 out.append("")
                 out.append(parameter_sets_markdown(c["parameter_sets"]))
             if c["warning"]:
                 out.append("")
-                out.append(f"**Warning:** {c['warning']}.")
+                out.append("**" + _("Warning:") + f"** {c['warning']}.")
             out.append("")
         rows = []
         for s, row in bt["series"].items():
@@ -214,16 +293,16 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
         out.append(
             _table(
                 [
-                    "series",
-                    "forecast",
+                    _("series"),
+                    _("forecast"),
                     "MAPE %",
-                    "cumulative MAPE %",
-                    "weekly MAPE %",
-                    "end error %",
+                    _("cumulative MAPE %"),
+                    _("weekly MAPE %"),
+                    _("end error %"),
                     "MASE",
-                    "P10–P90 coverage",
-                    "cumulative P10–P90 coverage",
-                    "end total P50 (P10–P90), actual inside",
+                    _("P10–P90 coverage"),
+                    _("cumulative P10–P90 coverage"),
+                    _("end total P50 (P10–P90), actual inside"),
                 ],
                 rows,
             )
@@ -232,46 +311,67 @@ def calibration_markdown(diag: dict[str, Any], charts: list[str]) -> str:
             g = bt["bgnbd"]
             out.append("")
             out.append(
-                f"`bgnbd`: {g['model']} fitted to {g['customers']} customers' {g['repeat_orders_train']} "
-                f"training repeat orders: r {_f(g['r'])}, alpha {_f(g['alpha'])}, a {_f(g['a'])}, "
-                f"b {_f(g['b'])} (penalizer {g['penalizer']})."
+                "`bgnbd`: "
+                + _(
+                    "{model} fitted to {customers} customers' {orders} training repeat orders: r {r}, alpha "
+                    "{alpha}, a {a}, b {b} (penalizer {penalizer})."
+                ).format(
+                    model=g["model"],
+                    customers=g["customers"],
+                    orders=g["repeat_orders_train"],
+                    r=_f(g["r"]),
+                    alpha=_f(g["alpha"]),
+                    a=_f(g["a"]),
+                    b=_f(g["b"]),
+                    penalizer=g["penalizer"],
+                )
             )
         out.append("")
         if bt["not_beaten"]:
-            out.append("**Where the engine does not beat a baseline** (baseline MAE ≤ engine MAE):")
+            out.append(
+                "**" + _("Where the engine does not beat a baseline") + "** " + _("(baseline MAE ≤ engine MAE):")
+            )
             for nb in bt["not_beaten"]:
                 out.append(
-                    f"- {nb['series']}: {nb['baseline']} vs {nb['engine']} (MAE {_f(nb['baseline_mae'])} "
-                    f"vs {_f(nb['engine_mae'])})"
+                    "- "
+                    + _("{series}: {baseline} vs {engine} (MAE {baseline_mae} vs {engine_mae})").format(
+                        series=nb["series"],
+                        baseline=nb["baseline"],
+                        engine=nb["engine"],
+                        baseline_mae=_f(nb["baseline_mae"]),
+                        engine_mae=_f(nb["engine_mae"]),
+                    )
                 )
         else:
-            out.append("The engine beats every baseline on every series (lower MAE on the held-out periods).")
+            out.append(_("The engine beats every baseline on every series (lower MAE on the held-out periods)."))
         out.append("")
-    out.append("## Charts")
+    out.append("## " + _("Charts"))
     out += [f"![{c}]({c})" for c in charts]
     out.append("")
-    out.append("## Files")
-    out.append("- `calibrated.yaml`: the scenario with the fitted values (usable by run / compare / sweep / forecast)")
-    out.append("- `history.csv`: the history as used (read by `growthsim forecast`)")
+    out.append("## " + _("Files"))
+    out.append(
+        "- `calibrated.yaml`: " + _("the scenario with the fitted values (usable by run / compare / sweep / forecast)")
+    )
+    out.append("- `history.csv`: " + _("the history as used (read by `growthsim forecast`)"))
     if fit.get("parameter_draws"):
         out.append(
-            f"- `{fit['parameter_draws']['file']}`: the point estimate and the bootstrap re-fits (read by "
-            "`growthsim forecast`)"
+            f"- `{fit['parameter_draws']['file']}`: "
+            + _("the point estimate and the bootstrap re-fits (read by `growthsim forecast`)")
         )
-    out.append("- `diagnostics.json`: everything above as data")
+    out.append("- `diagnostics.json`: " + _("everything above as data"))
     return "\n".join(out) + "\n"
 
 
 def parameter_sets_markdown(ps: dict[str, Any]) -> str:
     """The parameter sets a forecast's runs used: how many survived, each parameter's range."""
-    head = (
-        f"Parameter uncertainty: the runs spread round-robin over {ps['sets']} parameter sets (the point "
-        f"estimate and {ps['refits']} bootstrap re-fits or posterior draws); **{ps['distinct_selected']} of {ps['sets']}** are "
+    head = _(
+        "Parameter uncertainty: the runs spread round-robin over {sets} parameter sets (the point "
+        "estimate and {refits} bootstrap re-fits or posterior draws); **{selected} of {sets}** are "
         "among the forecast's runs."
-    )
+    ).format(sets=ps["sets"], refits=ps["refits"], selected=ps["distinct_selected"])
     w = ps.get("weight_by_set")
     if w:
-        head += " Conditioning weight per set: " + ", ".join(f"{i}: {x:.0%}" for i, x in enumerate(w)) + "."
+        head += " " + _("Conditioning weight per set: ") + ", ".join(f"{i}: {x:.0%}" for i, x in enumerate(w)) + "."
     rows = [
         [
             f"`{k}`",
@@ -283,7 +383,9 @@ def parameter_sets_markdown(ps: dict[str, Any]) -> str:
         for k, v in ps["parameters"].items()
     ]
     return (
-        head + "\n\n" + _table(["parameter", "point estimate", "all sets", "forecast's runs", "median of runs"], rows)
+        head
+        + "\n\n"
+        + _table([_("parameter"), _("point estimate"), _("all sets"), _("forecast's runs"), _("median of runs")], rows)
     )
 
 
@@ -294,31 +396,51 @@ def forecast_markdown(
     conditioning: dict[str, Any] | None = None,
     parameters: dict[str, Any] | None = None,
 ) -> str:
-    out = [f"# Forecast: {meta['scenario']}", ""]
+    out = ["# " + _("Forecast: {name}").format(name=meta["scenario"]), ""]
+    hist = (
+        _("{days} days, to {end}").format(days=meta["history_days"], end=meta["history_end"])
+        if meta.get("history_end")
+        else _("{days} days").format(days=meta["history_days"])
+    )
     out.append(
-        f"{meta['days']} days after the history ({meta['history_days']} days"
-        + (f", to {meta['history_end']}" if meta.get("history_end") else "")
-        + f"), {meta['replicates']} "
-        f"replicates, seed {meta['seed']}. The history is simulated"
-        + (" with the observed joins replayed" if meta.get("replay") else "")
-        + ", then each plan goes on."
+        (
+            _(
+                "{days} days after the history ({history}), {replicates} replicates, seed {seed}. The history is "
+                "simulated with the observed joins replayed, then each plan goes on."
+            )
+            if meta.get("replay")
+            else _(
+                "{days} days after the history ({history}), {replicates} replicates, seed {seed}. The history is "
+                "simulated, then each plan goes on."
+            )
+        ).format(days=meta["days"], history=hist, replicates=meta["replicates"], seed=meta["seed"])
     )
     out.append("")
     c = conditioning
-    out.append("## Conditioning on the end of the history")
+    out.append("## " + _("Conditioning on the end of the history"))
     if c is None:
         out.append(
-            f"Not conditioned ({meta.get('not_conditioned_because') or 'no history'}): replicates "
-            f"0..{meta['replicates'] - 1} simulated from day 0, so the band also holds the spread the "
-            "model allows over the history itself."
+            _(
+                "Not conditioned ({why}): replicates 0..{last} simulated from day 0, so the band also holds the "
+                "spread the model allows over the history itself."
+            ).format(why=meta.get("not_conditioned_because") or _("no history"), last=meta["replicates"] - 1)
         )
     else:
         out.append(
-            f"{c['pool']} candidate histories of the first plan were simulated and weighed by their "
-            f"closeness to the observed end state (kernel, relative tolerance {_f(c['tolerance'])}); "
-            f"{c['replicates']} were drawn by systematic resampling ({c['distinct']} distinct) and continued. "
-            f"Every plan continues the same drawn replicates. **Effective sample size: {c['ess']:.1f} of "
-            f"{c['pool']}** ({c['ess_share']:.0%})."
+            _(
+                "{pool} candidate histories of the first plan were simulated and weighed by their "
+                "closeness to the observed end state (kernel, relative tolerance {tolerance}); "
+                "{drawn} were drawn by systematic resampling ({distinct} distinct) and continued. "
+                "Every plan continues the same drawn replicates. **Effective sample size: {ess:.1f} of "
+                "{pool}** ({share:.0%})."
+            ).format(
+                pool=c["pool"],
+                tolerance=_f(c["tolerance"]),
+                drawn=c["replicates"],
+                distinct=c["distinct"],
+                ess=c["ess"],
+                share=c["ess_share"],
+            )
         )
         out.append("")
         rows = [
@@ -330,32 +452,42 @@ def forecast_markdown(
             ]
             for t in c["targets"]
         ]
-        out.append(_table(["end state", "observed", "median gap, all candidates", "median gap, drawn"], rows))
+        out.append(
+            _table([_("end state"), _("observed"), _("median gap, all candidates"), _("median gap, drawn")], rows)
+        )
         if c["warning"]:
             out.append("")
-            out.append(f"**Warning:** {c['warning']}.")
+            out.append("**" + _("Warning:") + f"** {c['warning']}.")
         for n in c.get("notes", []):
             out.append(f"- {n}")
     out.append("")
-    out.append("## Parameters")
+    out.append("## " + _("Parameters"))
     if parameters:
         out.append(parameter_sets_markdown(parameters))
     else:
         out.append(
-            "Every run at the scenario's values (the point estimate): "
-            f"{meta.get('no_parameter_uncertainty_because') or 'no parameter draws'}. The band holds the "
-            "simulation's randomness only, not the parameters' uncertainty."
+            _(
+                "Every run at the scenario's values (the point estimate): {why}. The band holds the "
+                "simulation's randomness only, not the parameters' uncertainty."
+            ).format(why=meta.get("no_parameter_uncertainty_because") or _("no parameter draws"))
         )
     for n in meta.get("notes", []):
         out.append("")
-        out.append(f"Note: {n}.")
+        out.append(_("Note: {note}.").format(note=n))
     out.append("")
-    out.append(f"## Last forecast {'day' if meta['period_days'] == 1 else 'week'}: median (P10–P90)")
+    out.append(
+        "## "
+        + (
+            _("Last forecast day: median (P10–P90)")
+            if meta["period_days"] == 1
+            else _("Last forecast week: median (P10–P90)")
+        )
+    )
     series = list(next(iter(summary.values())).keys()) if summary else []
     rows = []
     for label, s in summary.items():
         rows.append([label] + [f"{_f(s[k]['p50'])} ({_f(s[k]['p10'])}–{_f(s[k]['p90'])})" for k in series])
-    out.append(_table(["plan"] + series, rows))
+    out.append(_table([_("plan")] + series, rows))
     out.append("")
     out += [f"![{c}]({c})" for c in charts]
     return "\n".join(out) + "\n"

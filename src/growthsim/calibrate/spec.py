@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from growthsim.calibrate.history import SERIES
 from growthsim.errors import ScenarioError, located
+from growthsim.i18n import _
 from growthsim.scenario.loader import apply_overrides, format_errors, read_yaml, scenario_to_dict
 
 
@@ -51,9 +52,9 @@ class ParamSpec(_Strict):
     @model_validator(mode="after")
     def _check(self) -> "ParamSpec":
         if not self.min < self.max:
-            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+            raise ValueError(_("min ({min:g}) must be below max ({max:g})").format(min=self.min, max=self.max))
         if self.scale == "log" and self.min <= 0:
-            raise ValueError(f"scale 'log' needs min > 0, found {self.min:g}")
+            raise ValueError(_("scale 'log' needs min > 0, found {min:g}").format(min=self.min))
         if self.start is not None and not self.min <= self.start <= self.max:
             raise ValueError(f"start ({self.start:g}) is outside [{self.min:g}, {self.max:g}]")
         return self
@@ -94,14 +95,20 @@ class FitSpec(_Strict):
     @model_validator(mode="after")
     def _check(self) -> "FitSpec":
         if len(self.parameters) > 8:
-            raise ValueError(f"at most 8 parameters can be fitted at once, found {len(self.parameters)}")
+            raise ValueError(
+                _("at most 8 parameters can be fitted at once, found {n_parameters}").format(
+                    n_parameters=len(self.parameters)
+                )
+            )
         for name, w in (self.series or {}).items():
             if name not in SERIES:
-                raise ValueError(f"series '{name}' is not a history series ({', '.join(SERIES)})")
+                raise ValueError(
+                    _("series '{name}' is not a history series ({value})").format(name=name, value=", ".join(SERIES))
+                )
             if w < 0:
-                raise ValueError(f"series weight of '{name}' must be >= 0, found {w:g}")
+                raise ValueError(_("series weight of '{name}' must be >= 0, found {w:g}").format(name=name, w=w))
         if self.joins == "replay" and any(p.startswith("members.organic_join_prob") for p in self.parameters):
-            raise ValueError("members.organic_join_prob cannot be fitted when joins are replayed")
+            raise ValueError(_("members.organic_join_prob cannot be fitted when joins are replayed"))
         return self
 
 
@@ -117,15 +124,19 @@ def load_fit_spec(path: str | Path) -> tuple[FitSpec, dict[tuple, int]]:
 def parse_param_option(text: str) -> tuple[str, ParamSpec]:
     """``PATH=MIN:MAX[:log]`` (the ``--param`` option) -> (path, bounds)."""
     if "=" not in text:
-        raise ScenarioError(f"--param {text}: expected PATH=MIN:MAX or PATH=MIN:MAX:log")
+        raise ScenarioError(_("--param {text}: expected PATH=MIN:MAX or PATH=MIN:MAX:log").format(text=text))
     path, rng = text.split("=", 1)
     parts = rng.split(":")
     if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("log", "linear")):
-        raise ScenarioError(f"--param {text}: expected PATH=MIN:MAX or PATH=MIN:MAX:log")
+        raise ScenarioError(_("--param {text}: expected PATH=MIN:MAX or PATH=MIN:MAX:log").format(text=text))
     try:
         lo, hi = float(parts[0]), float(parts[1])
     except ValueError:
-        raise ScenarioError(f"--param {text}: bounds must be numbers, found {parts[0]!r}, {parts[1]!r}") from None
+        raise ScenarioError(
+            _("--param {text}: bounds must be numbers, found {value!r}, {value2!r}").format(
+                text=text, value=parts[0], value2=parts[1]
+            )
+        ) from None
     try:
         return path.strip(), ParamSpec(min=lo, max=hi, scale=parts[2] if len(parts) == 3 else "linear")  # type: ignore[arg-type]  # validated
     except ValidationError as exc:
@@ -163,7 +174,9 @@ def check_against_scenario(
                     file,
                     line,
                     where,
-                    f"{found}; expected a numeric scenario field such as members.referral.invite_prob",
+                    _("{found}; expected a numeric scenario field such as members.referral.invite_prob").format(
+                        found=found
+                    ),
                 )
             )
         ints[path] = isinstance(cur, int)
@@ -172,6 +185,8 @@ def check_against_scenario(
                 apply_overrides(scenario, {path: int(round(bound)) if ints[path] else bound})
             except ScenarioError as exc:
                 raise ScenarioError(
-                    located(file, line, where, f"bound {bound:g} is not a valid value: {exc}")
+                    located(
+                        file, line, where, _("bound {bound:g} is not a valid value: {exc}").format(bound=bound, exc=exc)
+                    )
                 ) from None
     return ints

@@ -52,6 +52,7 @@ import pandas as pd
 
 from growthsim.calibrate.history import History, _read_rows, finite_number
 from growthsim.errors import InputFileError, located
+from growthsim.i18n import _
 
 COLUMNS = ("customer_id", "date", "amount", "join_date", "channel")
 REQUIRED = ("customer_id", "date", "amount")
@@ -76,7 +77,7 @@ def parse_tx_date(text: str, file: str, line: int, column: str) -> _dt.date:
         return _dt.date.fromisoformat(s.replace("/", "-"))
     except ValueError:
         raise InputFileError(
-            located(file, line, column, f"expected a date like 2026-01-31 or 20260131, found {s!r}")
+            located(file, line, column, _("expected a date like 2026-01-31 or 20260131, found {s!r}").format(s=s))
         ) from None
 
 
@@ -197,13 +198,13 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
                     f,
                     1,
                     raw or "(empty)",
-                    "unknown column; expected customer_id, date, amount and optionally join_date, channel",
+                    _("unknown column; expected customer_id, date, amount and optionally join_date, channel"),
                 )
             )
     seen: set[str] = set()
     for c in cols:
         if c in seen:
-            raise InputFileError(located(f, 1, c, "column appears twice"))
+            raise InputFileError(located(f, 1, c, _("column appears twice")))
         seen.add(c)
     for need in REQUIRED:
         if need not in cols:
@@ -212,11 +213,13 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
                     f,
                     1,
                     None,
-                    f"missing column '{need}' (expected customer_id, date, amount; header has: {', '.join(header)})",
+                    _("missing column '{need}' (expected customer_id, date, amount; header has: {value})").format(
+                        need=need, value=", ".join(header)
+                    ),
                 )
             )
     if not rows:
-        raise InputFileError(located(f, None, None, "no transactions (expected at least one row after the header)"))
+        raise InputFileError(located(f, None, None, _("no transactions (expected at least one row after the header)")))
     ix = {c: cols.index(c) for c in cols}
     cid: dict[str, int] = {}
     customers: list[str] = []
@@ -229,29 +232,41 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
             raise InputFileError(located(f, line, None, f"expected {len(cols)} fields, found {len(row)}"))
         name = row[ix["customer_id"]].strip()
         if not name:
-            raise InputFileError(located(f, line, "customer_id", "expected a customer id, found an empty cell"))
+            raise InputFileError(located(f, line, "customer_id", _("expected a customer id, found an empty cell")))
         k = cid.setdefault(name, len(customers))
         if k == len(customers):
             customers.append(name)
         day = parse_tx_date(row[ix["date"]], f, line, "date")
         if through is not None and day > through:
             raise InputFileError(
-                located(f, line, "date", f"expected a date on or before {through} (--through), found {day}")
+                located(
+                    f,
+                    line,
+                    "date",
+                    _("expected a date on or before {through} (--through), found {day}").format(
+                        through=through, day=day
+                    ),
+                )
             )
         raw_amt = row[ix["amount"]]
         if not raw_amt.strip():
-            raise InputFileError(located(f, line, "amount", "expected an amount >= 0, found an empty cell"))
+            raise InputFileError(located(f, line, "amount", _("expected an amount >= 0, found an empty cell")))
         amt = finite_number(raw_amt, f, line, "amount")
         if amt < 0:
             raise InputFileError(
-                located(f, line, "amount", f"expected an amount >= 0 (refunds are not orders), found {amt:g}")
+                located(
+                    f,
+                    line,
+                    "amount",
+                    _("expected an amount >= 0 (refunds are not orders), found {amt:g}").format(amt=amt),
+                )
             )
         if k not in first_order or day < first_order[k][0]:
             first_order[k] = (day, line)
         if "join_date" in ix:
             text = row[ix["join_date"]]
             if not text.strip():
-                raise InputFileError(located(f, line, "join_date", "expected a join date, found an empty cell"))
+                raise InputFileError(located(f, line, "join_date", _("expected a join date, found an empty cell")))
             jd = parse_tx_date(text, f, line, "join_date")
             if k in given_join and given_join[k][0] != jd:
                 raise InputFileError(
@@ -259,8 +274,9 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
                         f,
                         line,
                         "join_date",
-                        f"expected {given_join[k][0]} for customer {name!r} (as on line "
-                        f"{given_join[k][1]}), found {jd}",
+                        _("expected {value} for customer {name!r} (as on line {value2}), found {jd}").format(
+                            value=given_join[k][0], name=name, value2=given_join[k][1], jd=jd
+                        ),
                     )
                 )
             given_join.setdefault(k, (jd, line))
@@ -272,7 +288,9 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
                         f,
                         line,
                         "channel",
-                        f"expected {chan[k][0]!r} for customer {name!r} (as on line {chan[k][1]}), found {ch!r}",
+                        _("expected {value!r} for customer {name!r} (as on line {value2}), found {ch!r}").format(
+                            value=chan[k][0], name=name, value2=chan[k][1], ch=ch
+                        ),
                     )
                 )
             chan.setdefault(k, (ch, line))
@@ -287,8 +305,9 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
                         f,
                         line0,
                         "join_date",
-                        f"expected a join date on or before the customer's first order "
-                        f"({d0}, this line), found {jd} (line {jline})",
+                        _(
+                            "expected a join date on or before the customer's first order ({d0}, this line), found {jd} (line {jline})"
+                        ).format(d0=d0, jd=jd, jline=jline),
                     )
                 )
             join[k] = jd
@@ -299,7 +318,9 @@ def read_transactions(path: str | Path, through: _dt.date | None = None) -> Tran
     days = (end - start).days + 1
     if days < 2:
         raise InputFileError(
-            located(f, None, "date", f"expected a log covering at least two days, found one ({start})")
+            located(
+                f, None, "date", _("expected a log covering at least two days, found one ({start})").format(start=start)
+            )
         )
     o = pd.DataFrame(recs, columns=["customer", "date", "amount"])
     o["day"] = np.asarray([(d - start).days for d in o["date"]], dtype=np.int64)

@@ -207,13 +207,17 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     method = idx["method"].iloc[0] if len(idx) else ""
     cols = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "mu_star_conf", "sigma"]
+    from growthsim.i18n.errors import translate_text  # noqa: PLC0415
+    from growthsim.i18n.terms import kpi_label  # noqa: PLC0415
+
     for kpi, d in idx.groupby("kpi", sort=False):
-        print(f"{kpi}:")
+        label = kpi_label(str(kpi))
+        print(f"{label} ({kpi}):" if label != kpi else f"{kpi}:")
         for _i, r in d.iterrows():
             vals = "  ".join(f"{c}={r[c]:.3g}" for c in cols)
             print(f"  {r['factor']:<45} {vals}")
         if d["note"].iloc[0]:
-            print(_("  note: {note}").format(note=d["note"].iloc[0]))
+            print(_("  note: {note}").format(note=translate_text(d["note"].iloc[0])))
     from growthsim.experiments.schema import load_experiment  # noqa: PLC0415
     from growthsim.report.studies import write_sensitivity_summary  # noqa: PLC0415
 

@@ -79,7 +79,7 @@ from growthsim.experiments.schema import (
     validate_experiment,
 )
 from growthsim.experiments.sweep import RunSpec, _Executor, compute_kpis, default_run_fn, write_parquet
-from growthsim.i18n import _, ngettext
+from growthsim.i18n import N_, _, ngettext
 from growthsim.scenario import apply_overrides, scenario_to_dict
 from growthsim.scenario.targets import DAYS_PER_MONTH
 
@@ -104,8 +104,9 @@ class Objective(_Strict):
 
         if name not in SPECIAL_METRICS and not known_kpi(name):
             raise ValueError(
-                f"unknown metric {name!r}; expected one of {', '.join(SPECIAL_METRICS)} "
-                "or a KPI name (growthsim.metrics.kpis)"
+                _("unknown metric {name}; expected one of {names} or a KPI name (growthsim.metrics.kpis)").format(
+                    name=repr(name), names=", ".join(SPECIAL_METRICS)
+                )
             )
         return name
 
@@ -134,7 +135,7 @@ class OptimizeSection(_Strict):
     @model_validator(mode="after")
     def _check(self) -> "OptimizeSection":
         if self.sampler == "tpe" and len(self.objectives) > 1:
-            raise ValueError("sampler tpe takes one objective; use nsga2 (or auto) for two")
+            raise ValueError(_("sampler tpe takes one objective; use nsga2 (or auto) for two"))
         return self
 
 
@@ -185,8 +186,10 @@ def _check_metrics(exp: Experiment, sec: OptimizeSection, file: str | None, line
                 file,
                 _where(lines, ("optimize",)),
                 "optimize",
-                "chance_all_targets needs stage targets, but the plan has none; add targets: to the "
-                "scenario or overrides: {targets: [{kpi: groups, day: 90, at_least: 100}]}",
+                _(
+                    "chance_all_targets needs stage targets, but the plan has none; add targets: to the "
+                    "scenario or overrides: {example}"
+                ).format(example="{targets: [{kpi: groups, day: 90, at_least: 100}]}"),
             )
         )
     if sec.sampler == "grid":
@@ -197,7 +200,7 @@ def _check_metrics(exp: Experiment, sec: OptimizeSection, file: str | None, line
                         file,
                         _where(lines, ("factors", name)),
                         f"factors.{name}",
-                        "sampler grid needs levels for a continuous range",
+                        _("sampler grid needs levels for a continuous range"),
                     )
                 )
 
@@ -314,7 +317,11 @@ def evaluate_candidates(
         part = df[df["point"] == first_id + i].sort_values("replicate")
         bad = part[part["status"] != "ok"]
         if len(bad) == len(part):
-            raise OptimizeError(f"every run of candidate {candidates[i]} failed: {bad['error'].iloc[0]}")
+            raise OptimizeError(
+                _("every run of candidate {candidate} failed: {error}").format(
+                    candidate=candidates[i], error=bad["error"].iloc[0]
+                )
+            )
         out.append(part.reset_index(drop=True))
     return out
 
@@ -461,18 +468,22 @@ def optimize(
     mf = out / "manifest.json"
     if resume:
         if not mf.exists():
-            raise OptimizeError(f"--resume {out}: no optimisation study there (no manifest.json)")
+            raise OptimizeError(_("--resume {out}: no optimisation study there (no manifest.json)").format(out=out))
         old = json.loads(mf.read_text(encoding="utf-8"))
         if old.get("fingerprint") != manifest["fingerprint"]:
             raise OptimizeError(
-                f"--resume {out}: the folder holds a study of a different experiment or "
-                f"scenario (fingerprint {old.get('fingerprint')}, expected "
-                f"{manifest['fingerprint']}); start a new --out instead"
+                _(
+                    "--resume {out}: the folder holds a study of a different experiment or scenario (fingerprint "
+                    "{found}, expected {want}); start a new --out instead"
+                ).format(out=out, found=old.get("fingerprint"), want=manifest["fingerprint"])
             )
     else:
         if mf.exists():
             raise OptimizeError(
-                f"{out} already holds an optimisation study; continue it with --resume {out}, or choose another --out"
+                _(
+                    "{out} already holds an optimisation study; continue it with --resume {out}, or choose another "
+                    "--out"
+                ).format(out=out)
             )
         out.mkdir(parents=True, exist_ok=True)
         from growthsim.io import write_json
@@ -730,10 +741,12 @@ def _write_outputs(
     if best is not None:
         data = best_scenario(opt, best, replicates=R_fresh)
         data["description"] = (
-            f"found by growthsim optimize ({opt.experiment.name}, trial {int(best['trial'])}); "
-            + ("meets" if feasible else "does NOT meet")
-            + " the constraints on fresh replicates"
-        )
+            _("found by growthsim optimize ({name}, trial {trial}); meets the constraints on fresh replicates")
+            if feasible
+            else _(
+                "found by growthsim optimize ({name}, trial {trial}); does NOT meet the constraints on fresh replicates"
+            )
+        ).format(name=opt.experiment.name, trial=int(best["trial"]))
         atomic_write_text(out / "best.yaml", yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     closest = _closest(table).head(5) if len(table) and not table["feasible"].any() else None
     summary = {
@@ -762,9 +775,44 @@ def _write_outputs(
     )
 
 
+COLUMN_LABELS: dict[str, str] = {
+    "trial": N_("trial"),
+    "replicates": N_("replicates"),
+    "failed": N_("failed runs"),
+    "total_cost": N_("total cost (median)"),
+    "monthly_spend": N_("monthly spend (median)"),
+    "chance_all_targets": N_("chance of hitting all targets"),
+    "chance_low": N_("chance, 95% interval low"),
+    "chance_high": N_("chance, 95% interval high"),
+    "target_gap": N_("gap to the targets"),
+    "violation": N_("constraint shortfall"),
+    "feasible": N_("meets the constraints"),
+}
+"""Shown names of the summary tables' columns (the CSV and parquet files keep the codes)."""
+DIRECTIONS = (N_("minimize"), N_("maximize"))
+"""The objectives' directions, shown translated."""
+
+
+def column_label(column: str, opt: Optimization) -> str:
+    """A summary table's column as a planner reads it: factor paths as written in the
+    file, metrics by their names in the active language (``fresh_`` dropped)."""
+    if column in opt.experiment.factor_names:
+        return column
+    c = column.removeprefix("fresh_")
+    if c in COLUMN_LABELS:
+        return _(COLUMN_LABELS[c])
+    targets = opt.experiment.base.targets
+    for prefix, label in (("chance_target_", N_("chance: {target}")), ("median_target_", N_("median: {target}"))):
+        if c.startswith(prefix) and c[len(prefix) :].isdigit() and int(c[len(prefix) :]) < len(targets):
+            return _(label).format(target=targets[int(c[len(prefix) :])].shown_label())
+    from growthsim.i18n.terms import kpi_label  # noqa: PLC0415
+
+    return kpi_label(c)
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
+        return _("yes") if v else _("no")
     if isinstance(v, (int, np.integer)):
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
@@ -802,7 +850,7 @@ def summary_markdown(
         ).format(
             n=n_run,
             reps=opt.experiment.spec.replicates,
-            objectives=", ".join(f"{x.direction} {x.label}" for x in sec.objectives),
+            objectives=", ".join(f"{_(x.direction)} {column_label(x.label, opt)}" for x in sec.objectives),
             constraints=", ".join(f"{k} = {_fmt(v)}" for k, v in cons.items()) or _("none"),
             fresh=R_fresh,
         )
@@ -844,7 +892,7 @@ def summary_markdown(
         ]
         lines.append(_("## Finalists (fresh replicates)"))
         lines.append("")
-        lines.append("| " + " | ".join(c.replace("fresh_", "") for c in cols) + " |")
+        lines.append("| " + " | ".join(column_label(c, opt) for c in cols) + " |")
         lines.append("|" + "---|" * len(cols))
         for r in finalists.to_dict("records"):
             lines.append("| " + " | ".join(_fmt(r.get(c)) for c in cols) + " |")
@@ -861,7 +909,7 @@ def summary_markdown(
             "violation",
         ]
         show = [c for c in show if c in closest.columns]
-        lines.append("| " + " | ".join(show) + " |")
+        lines.append("| " + " | ".join(column_label(c, opt) for c in show) + " |")
         lines.append("|" + "---|" * len(show))
         for r in closest.to_dict("records"):
             lines.append("| " + " | ".join(_fmt(r.get(c)) for c in show) + " |")
@@ -898,11 +946,14 @@ def summary_markdown(
             lines.append(_("What blocks it: {reasons}.").format(reasons=_("; ").join(why)))
         lines.append("")
     lines.append(
-        "Files: trials.csv / trials.parquet (every candidate), finalists.csv"
-        + (", pareto.csv" if len(sec.objectives) == 2 else "")
-        + ", best.yaml, convergence.png"
-        + (", pareto.png" if len(sec.objectives) == 2 else "")
-        + ", summary.json."
+        _("Files: {files}.").format(
+            files=_("trials.csv / trials.parquet (every candidate)")
+            + ", finalists.csv"
+            + (", pareto.csv" if len(sec.objectives) == 2 else "")
+            + ", best.yaml, convergence.png"
+            + (", pareto.png" if len(sec.objectives) == 2 else "")
+            + ", summary.json"
+        )
     )
     del o
     return "\n".join(lines) + "\n"
@@ -911,7 +962,14 @@ def summary_markdown(
 def _charts(opt: Optimization, table: pd.DataFrame, pareto: pd.DataFrame, out: Path) -> None:
     import matplotlib
 
+    from growthsim.report.fonts import font_rc  # noqa: PLC0415
+
     matplotlib.use("Agg")
+    with matplotlib.rc_context(font_rc()):  # type: ignore[arg-type]  # rc keys typed as Literal names
+        _draw_charts(opt, table, pareto, out)
+
+
+def _draw_charts(opt: Optimization, table: pd.DataFrame, pareto: pd.DataFrame, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     from growthsim.io import atomic_write_png
@@ -920,15 +978,15 @@ def _charts(opt: Optimization, table: pd.DataFrame, pareto: pd.DataFrame, out: P
     col = f"objective_{o.label}"
     fig, ax = plt.subplots(figsize=(7, 4))
     feas = table["feasible"].to_numpy(bool)
-    ax.scatter(table["trial"][~feas], table[col][~feas], s=12, c="#bbbbbb", label="infeasible")
-    ax.scatter(table["trial"][feas], table[col][feas], s=12, c="#1f77b4", label="feasible")
+    ax.scatter(table["trial"][~feas], table[col][~feas], s=12, c="#bbbbbb", label=_("infeasible"))
+    ax.scatter(table["trial"][feas], table[col][feas], s=12, c="#1f77b4", label=_("feasible"))
     vals = np.where(feas, table[col].to_numpy(float), np.nan)
     sign = 1.0 if o.direction == "minimize" else -1.0
     best = pd.Series(vals * sign).cummin().to_numpy() * sign
-    ax.step(table["trial"], best, where="post", c="#d62728", label="best feasible so far")
-    ax.set_xlabel("trial")
-    ax.set_ylabel(o.label)
-    ax.set_title(f"{opt.experiment.name}: convergence")
+    ax.step(table["trial"], best, where="post", c="#d62728", label=_("best feasible so far"))
+    ax.set_xlabel(_("trial"))
+    ax.set_ylabel(column_label(o.label, opt))
+    ax.set_title(_("{name}: convergence").format(name=opt.experiment.name))
     ax.legend(fontsize=8)
     fig.tight_layout()
     atomic_write_png(out / "convergence.png", fig, dpi=110)
@@ -937,13 +995,13 @@ def _charts(opt: Optimization, table: pd.DataFrame, pareto: pd.DataFrame, out: P
         o2 = opt.section.objectives[1]
         c2 = f"objective_{o2.label}"
         fig, ax = plt.subplots(figsize=(6, 4.5))
-        ax.scatter(table[col], table[c2], s=12, c=np.where(feas, "#1f77b4", "#bbbbbb"), label="trials")
+        ax.scatter(table[col], table[c2], s=12, c=np.where(feas, "#1f77b4", "#bbbbbb"), label=_("trials"))
         if len(pareto):
             p = pareto.sort_values(col)
-            ax.plot(p[col], p[c2], "o-", c="#d62728", label="Pareto set (feasible)")
-        ax.set_xlabel(f"{o.label} ({o.direction})")
-        ax.set_ylabel(f"{o2.label} ({o2.direction})")
-        ax.set_title(f"{opt.experiment.name}: Pareto front")
+            ax.plot(p[col], p[c2], "o-", c="#d62728", label=_("Pareto set (feasible)"))
+        ax.set_xlabel(f"{column_label(o.label, opt)} ({_(o.direction)})")
+        ax.set_ylabel(f"{column_label(o2.label, opt)} ({_(o2.direction)})")
+        ax.set_title(_("{name}: Pareto front").format(name=opt.experiment.name))
         ax.legend(fontsize=8)
         fig.tight_layout()
         atomic_write_png(out / "pareto.png", fig, dpi=110)

@@ -38,6 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from growthsim.errors import InputFileError, UserError, located
+from growthsim.i18n import _
 from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, read_yaml_mapping
 from growthsim.scenario import ScenarioFile, apply_overrides, scenario_to_dict
 from growthsim.scenario.loader import problem_text
@@ -88,20 +89,30 @@ class Factor(_Strict):
     def _check(self) -> "Factor":
         has_range = self.low is not None or self.high is not None
         if has_range and self.values is not None:
-            raise ValueError("give either low/high or values, not both")
+            raise ValueError(_("give either low/high or values, not both"))
         if not has_range and self.values is None:
-            raise ValueError("give a range (low and high) or a list of values")
+            raise ValueError(_("give a range (low and high) or a list of values"))
         if has_range:
             if self.low is None or self.high is None:
-                raise ValueError("a range needs both low and high")
+                raise ValueError(_("a range needs both low and high"))
             if not (math.isfinite(self.low) and math.isfinite(self.high)):
-                raise ValueError(f"expected finite low and high, found low={self.low!r}, high={self.high!r}")
+                raise ValueError(
+                    _("expected finite low and high, found low={low}, high={high}").format(
+                        low=repr(self.low), high=repr(self.high)
+                    )
+                )
             if not self.high > self.low:
-                raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
+                raise ValueError(
+                    _("high ({high}) must be greater than low ({low})").format(high=self.high, low=self.low)
+                )
             if self.type == "int" and not (float(self.low).is_integer() and float(self.high).is_integer()):
-                raise ValueError(f"type int needs integer low/high, found {self.low!r}..{self.high!r}")
+                raise ValueError(
+                    _("type int needs integer low/high, found {low}..{high}").format(
+                        low=repr(self.low), high=repr(self.high)
+                    )
+                )
         elif self.levels is not None:
-            raise ValueError("levels applies to a range, not to a list of values")
+            raise ValueError(_("levels applies to a range, not to a list of values"))
         return self
 
     @property
@@ -132,11 +143,11 @@ class Design(_Strict):
     @model_validator(mode="after")
     def _check(self) -> "Design":
         if self.type in ("lhs", "sobol", "morris") and self.n is None:
-            raise ValueError(f"design type '{self.type}' needs n (number of samples)")
+            raise ValueError(_("design type '{type}' needs n (number of samples)").format(type=self.type))
         if self.type == "sobol" and self.n is not None and (self.n & (self.n - 1)) != 0:
-            raise ValueError(f"sobol needs n to be a power of 2 (e.g. 64, 128, 256), found {self.n}")
+            raise ValueError(_("sobol needs n to be a power of 2 (e.g. 64, 128, 256), found {n}").format(n=self.n))
         if self.type == "morris" and self.num_levels % 2:
-            raise ValueError(f"morris needs an even num_levels, found {self.num_levels}")
+            raise ValueError(_("morris needs an even num_levels, found {n}").format(n=self.num_levels))
         return self
 
 
@@ -151,8 +162,9 @@ class Outputs(_Strict):
         for name in self.series:
             if name not in SERIES_NAMES and not name.startswith(SERIES_PREFIXES):
                 raise ValueError(
-                    f"unknown daily series '{name}'; expected one of {', '.join(SERIES_NAMES)}, "
-                    "or new_<source> / cost_<category>"
+                    _(
+                        "unknown daily series '{name}'; expected one of {names}, or new_<source> / cost_<category>"
+                    ).format(name=name, names=", ".join(SERIES_NAMES))
                 )
         return self
 
@@ -286,15 +298,16 @@ def _missing_path_message(data: dict[str, Any], dotted: str, scenario_file: str)
         if isinstance(cur, dict) and key in cur:
             cur = cur[key]
             continue
-        parent = ".".join(keys[:i]) or "(top level)"
+        parent = ".".join(keys[:i]) or _("(top level)")
         if isinstance(cur, dict):
-            have = ", ".join(sorted(map(str, cur))) or "nothing"
-            return (
-                f"factor path does not exist in scenario {scenario_file}: no '{key}' under "
-                f"{parent} (expected one of: {have})"
-            )
-        return f"factor path does not exist in scenario {scenario_file}: {parent} is not a section"
-    return f"factor path does not exist in scenario {scenario_file}"
+            have = ", ".join(sorted(map(str, cur))) or _("nothing")
+            return _(
+                "factor path does not exist in scenario {file}: no '{key}' under {parent} (expected one of: {have})"
+            ).format(file=scenario_file, key=key, parent=parent, have=have)
+        return _("factor path does not exist in scenario {file}: {parent} is not a section").format(
+            file=scenario_file, parent=parent
+        )
+    return _("factor path does not exist in scenario {file}").format(file=scenario_file)
 
 
 def _strip_location(message: str) -> str:
@@ -324,7 +337,7 @@ def validate_experiment(
                 file,
                 _where(lines, ("scenario",)),
                 "scenario",
-                f"scenario file not found: {scen_path} (paths are relative to the experiment file)",
+                _("scenario file not found: {path} (paths are relative to the experiment file)").format(path=scen_path),
             )
         )
     plan = ScenarioFile(scen_path).plan(spec.variant)
@@ -345,14 +358,21 @@ def validate_experiment(
         fline = _where(lines, ("factors", name))
         where = f"factors.{name}"
         if name in spec.overrides:
-            raise InputFileError(located(file, fline, where, "is also fixed in overrides; vary it or fix it, not both"))
+            raise InputFileError(
+                located(file, fline, where, _("is also fixed in overrides; vary it or fix it, not both"))
+            )
         current = lookup(data, name)
         if current is _MISSING:
             raise InputFileError(located(file, fline, where, _missing_path_message(data, name, str(scen_path))))
         if isinstance(current, (dict, list)):
             raise InputFileError(
                 located(
-                    file, fline, where, f"expected a path to a single value, found a section ({type(current).__name__})"
+                    file,
+                    fline,
+                    where,
+                    _("expected a path to a single value, found a section ({kind})").format(
+                        kind=type(current).__name__
+                    ),
                 )
             )
         if fac.is_range:
@@ -363,7 +383,9 @@ def validate_experiment(
                         file,
                         fline,
                         where,
-                        f"a range needs a numeric field; the scenario holds {current!r} there (use values: [...])",
+                        _("a range needs a numeric field; the scenario holds {value} there (use values: [...])").format(
+                            value=repr(current)
+                        ),
                     )
                 )
             ends_int = float(fac.low).is_integer() and float(fac.high).is_integer()
@@ -374,8 +396,10 @@ def validate_experiment(
                         file,
                         fline,
                         where,
-                        f"the scenario field is an integer; expected integer low/high (or type: int), "
-                        f"found low={fac.low!r}, high={fac.high!r}",
+                        _(
+                            "the scenario field is an integer; expected integer low/high (or type: int), found "
+                            "low={low}, high={high}"
+                        ).format(low=repr(fac.low), high=repr(fac.high)),
                     )
                 )
             kinds[name] = kind
@@ -395,7 +419,9 @@ def validate_experiment(
                         file,
                         fline,
                         where,
-                        f"{label} = {value!r} is not valid for the scenario: {_strip_location(str(exc))}",
+                        _("{label} = {value} is not valid for the scenario: {why}").format(
+                            label=label, value=repr(value), why=_strip_location(str(exc))
+                        ),
                     )
                 ) from None
         base_values[name] = fac.base if fac.base is not None else current
@@ -413,8 +439,10 @@ def _check_kpi_names(spec: ExperimentSpec, file: str | None, lines: dict[tuple, 
                     file,
                     _where(lines, ("outputs", "kpis", str(i))),
                     f"outputs.kpis.{i}",
-                    f"unknown KPI {name!r}; expected one of {', '.join(KPIS)} "
-                    "(or joins_<source>, cac_<channel>, cost_<category>)",
+                    _(
+                        "unknown KPI {name}; expected one of {names} (or joins_<source>, cac_<channel>, "
+                        "cost_<category>)"
+                    ).format(name=repr(name), names=", ".join(KPIS)),
                 )
             )
 

@@ -44,6 +44,7 @@ from growthsim.experiments.sweep import (
     run_sweep,
     write_parquet,
 )
+from growthsim.i18n import _
 from growthsim.io import atomic_write_bytes, atomic_write_png
 
 INDEX_METHODS = ("sobol", "morris")
@@ -111,7 +112,7 @@ def _check_method(exp: Experiment) -> None:
                 str(exp.path) if exp.path else None,
                 line,
                 "design.type",
-                f"sensitivity indices need a 'sobol' or 'morris' design, found '{method}'",
+                _("sensitivity indices need a 'sobol' or 'morris' design, found '{method}'").format(method=method),
             )
         )
 
@@ -220,9 +221,29 @@ def _save(fig: Any, path: Path) -> None:
     atomic_write_png(path, fig, dpi=110, bbox_inches="tight")
 
 
+def _cjk_font(draw):
+    """Draw ``draw``'s chart with fonts that render Chinese too."""
+    import functools
+
+    @functools.wraps(draw)
+    def wrapped(*args: Any, **kw: Any) -> None:
+        import matplotlib
+
+        from growthsim.report.fonts import font_rc
+
+        with matplotlib.rc_context(font_rc()):  # type: ignore[arg-type]  # rc keys typed as Literal names
+            draw(*args, **kw)
+
+    return wrapped
+
+
+@_cjk_font
 def bar_chart(indices: pd.DataFrame, kpi: str, path: Path) -> None:
     """Sobol' S1/ST (with confidence intervals) or Morris mu*/sigma bars of one KPI."""
     from matplotlib.figure import Figure
+
+    from growthsim.i18n.errors import translate_text
+    from growthsim.i18n.terms import kpi_label
 
     d = indices[indices["kpi"] == kpi]
     method = d["method"].iloc[0]
@@ -232,27 +253,30 @@ def bar_chart(indices: pd.DataFrame, kpi: str, path: Path) -> None:
     ax = fig.add_subplot()
     w = 0.38
     if method == "sobol":
-        ax.bar(x - w / 2, d["S1"], w, yerr=d["S1_conf"], capsize=3, label="S1 (first order)")
-        ax.bar(x + w / 2, d["ST"], w, yerr=d["ST_conf"], capsize=3, label="ST (total)")
-        ax.set_ylabel("Sobol' index (share of variance)")
+        ax.bar(x - w / 2, d["S1"], w, yerr=d["S1_conf"], capsize=3, label=_("S1 (first order)"))
+        ax.bar(x + w / 2, d["ST"], w, yerr=d["ST_conf"], capsize=3, label=_("ST (total)"))
+        ax.set_ylabel(_("Sobol' index (share of variance)"))
     else:
-        ax.bar(x - w / 2, d["mu_star"], w, yerr=d["mu_star_conf"], capsize=3, label="mu* (mean |effect|)")
-        ax.bar(x + w / 2, d["sigma"], w, label="sigma (spread of effects)")
-        ax.set_ylabel(f"elementary effect ({kpi} units)")
+        ax.bar(x - w / 2, d["mu_star"], w, yerr=d["mu_star_conf"], capsize=3, label=_("mu* (mean |effect|)"))
+        ax.bar(x + w / 2, d["sigma"], w, label=_("sigma (spread of effects)"))
+        ax.set_ylabel(_("elementary effect ({kpi} units)").format(kpi=kpi_label(kpi)))
     ax.set_xticks(x, labels, rotation=20, ha="right")
     ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_title(f"Sensitivity of {kpi} ({method})")
+    ax.set_title(_("Sensitivity of {kpi} ({method})").format(kpi=kpi_label(kpi), method=method))
     note = d["note"].iloc[0]
     if note:
-        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", fontsize=9)
+        ax.text(0.5, 0.5, translate_text(note), transform=ax.transAxes, ha="center", va="center", fontsize=9)
     ax.legend(fontsize=8)
     _save(fig, path)
 
 
+@_cjk_font
 def tornado_chart(table: pd.DataFrame, kpi: str, path: Path) -> None:
     """Horizontal bars from the base KPI to the KPI with each factor at its low end
     and at its high end (others at base), the largest swing on top."""
     from matplotlib.figure import Figure
+
+    from growthsim.i18n.terms import kpi_label
 
     d = table[table["kpi"] == kpi].sort_values("swing", ascending=True)
     base = float(d["kpi_base"].iloc[0]) if len(d) else 0.0
@@ -263,12 +287,12 @@ def tornado_chart(table: pd.DataFrame, kpi: str, path: Path) -> None:
     hi = d["kpi_high"].to_numpy(dtype=float) - base
     # low and high ends side by side, so a factor whose two ends move the KPI the same
     # way shows both bars
-    ax.barh(y - 0.2, lo, height=0.4, left=base, color="#4c72b0", label="factor at low end")
-    ax.barh(y + 0.2, hi, height=0.4, left=base, color="#dd8452", label="factor at high end")
+    ax.barh(y - 0.2, lo, height=0.4, left=base, color="#4c72b0", label=_("factor at low end"))
+    ax.barh(y + 0.2, hi, height=0.4, left=base, color="#dd8452", label=_("factor at high end"))
     ax.axvline(base, color="black", linewidth=0.8)
     ax.set_yticks(y, [f"{_short(f)}  [{lo_v} .. {hi_v}]" for f, lo_v, hi_v in zip(d["factor"], d["low"], d["high"])])
-    ax.set_xlabel(f"{kpi} (base {base:.4g})")
-    ax.set_title(f"Tornado: {kpi}, one factor at a time")
+    ax.set_xlabel(_("{kpi} (base {base})").format(kpi=kpi_label(kpi), base=f"{base:.4g}"))
+    ax.set_title(_("Tornado: {kpi}, one factor at a time").format(kpi=kpi_label(kpi)))
     ax.legend(fontsize=8, loc="lower right")
     _save(fig, path)
 
@@ -287,11 +311,13 @@ def _load_results(exp: Experiment, results: pd.DataFrame | str | Path) -> pd.Dat
             doc = json.loads(mf.read_text(encoding="utf-8"))
             fp = doc.get("fingerprint") if isinstance(doc, dict) else None
         except (OSError, ValueError) as exc:
-            raise SweepError(f"--results {p}: cannot read manifest.json ({exc})") from None
+            raise SweepError(_("--results {path}: cannot read manifest.json ({why})").format(path=p, why=exc)) from None
         if fp != exp.fingerprint():
             raise SweepError(
-                f"--results {p}: that sweep was run from a different experiment or scenario "
-                f"(fingerprint {fp}, expected {exp.fingerprint()})"
+                _(
+                    "--results {path}: that sweep was run from a different experiment or scenario "
+                    "(fingerprint {found}, expected {expected})"
+                ).format(path=p, found=fp, expected=exp.fingerprint())
             )
     n_points = expected_points(exp)
     pts = pd.to_numeric(df["point"], errors="coerce")
@@ -301,13 +327,20 @@ def _load_results(exp: Experiment, results: pd.DataFrame | str | Path) -> pd.Dat
                 str(p / "results.parquet"),
                 None,
                 "point",
-                f"expected point numbers 0..{n_points - 1} of this experiment's design, found {pts.min()}..{pts.max()}",
+                _("expected point numbers 0..{last} of this experiment's design, found {lo}..{hi}").format(
+                    last=n_points - 1, lo=pts.min(), hi=pts.max()
+                ),
             )
         )
     for k in exp.spec.outputs.kpis:
         if k in df.columns and not pd.api.types.is_numeric_dtype(df[k]):
             raise SweepError(
-                located(str(p / "results.parquet"), None, k, f"expected a numeric KPI column, found {df[k].dtype}")
+                located(
+                    str(p / "results.parquet"),
+                    None,
+                    k,
+                    _("expected a numeric KPI column, found {dtype}").format(dtype=df[k].dtype),
+                )
             )
     return df
 
@@ -364,7 +397,7 @@ def sensitivity(
     else:
         res = _load_results(exp, results)
     if len(res) != plan.n_runs:
-        raise SweepError(f"the results hold {len(res)} runs but the experiment has {plan.n_runs}")
+        raise SweepError(_("the results hold {n} runs but the experiment has {m}").format(n=len(res), m=plan.n_runs))
     indices = sensitivity_indices(exp, plan.design, res, num_resamples, conf_level)
     table = None
     if tornado:

@@ -44,6 +44,7 @@ import pandas as pd
 from growthsim.errors import UserError, located
 from growthsim.experiments.design import DesignTable, expand, expected_points, run_table
 from growthsim.experiments.schema import HARD_MAX_RUNS, Experiment, load_experiment
+from growthsim.i18n import _
 from growthsim.io import atomic_write_bytes
 from growthsim.metrics.kpis import replicate_kpis
 from growthsim.scenario import apply_overrides
@@ -253,9 +254,16 @@ def plan_sweep(experiment: Experiment | str | Path, yes: bool = False) -> SweepP
                 str(exp.path) if exp.path else None,
                 exp.lines.get(("design",)),
                 "design",
-                f"the {exp.spec.design.type} design gives {n_expected:,} runs ({expected_points(exp):,} points "
-                f"x {exp.spec.replicates} replicates), more than the {HARD_MAX_RUNS:,} one sweep can hold "
-                "(even with --yes); use fewer levels, samples or replicates",
+                _(
+                    "the {design} design gives {n} runs ({points} points x {reps} replicates), more than the "
+                    "{most} one sweep can hold (even with --yes); use fewer levels, samples or replicates"
+                ).format(
+                    design=exp.spec.design.type,
+                    n=f"{n_expected:,}",
+                    points=f"{expected_points(exp):,}",
+                    reps=exp.spec.replicates,
+                    most=f"{HARD_MAX_RUNS:,}",
+                ),
             )
         )
     if n_expected > exp.spec.max_runs and not yes:
@@ -265,9 +273,16 @@ def plan_sweep(experiment: Experiment | str | Path, yes: bool = False) -> SweepP
                 file,
                 exp.lines.get(("max_runs",)) or exp.lines.get(("design",)),
                 "max_runs",
-                f"the {exp.spec.design.type} design gives {n_expected} runs "
-                f"({expected_points(exp)} points x {exp.spec.replicates} replicates), more than "
-                f"max_runs = {exp.spec.max_runs}; pass --yes (yes=True) or raise max_runs",
+                _(
+                    "the {design} design gives {n} runs ({points} points x {reps} replicates), more than "
+                    "max_runs = {most}; pass --yes (yes=True) or raise max_runs"
+                ).format(
+                    design=exp.spec.design.type,
+                    n=n_expected,
+                    points=expected_points(exp),
+                    reps=exp.spec.replicates,
+                    most=exp.spec.max_runs,
+                ),
             )
         )
     design = expand(exp)
@@ -384,7 +399,11 @@ class _Executor:
             try:
                 self.client = Client(scheduler, timeout="20s")
             except (OSError, TimeoutError) as exc:
-                raise SweepError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc})") from None
+                raise SweepError(
+                    _("--scheduler {address}: cannot connect to a Dask scheduler ({why})").format(
+                        address=scheduler, why=exc
+                    )
+                ) from None
         else:
             self._n_local = workers if workers is not None else (os.cpu_count() or 1)
             self._start_local()
@@ -634,8 +653,10 @@ def run_sweep(
         if (out_dir / "manifest.json").exists():
             n_done = len(done_runs(out_dir))
             raise SweepError(
-                f"{out_dir} already holds a sweep ({n_done} runs done); continue it with "
-                f"--resume {out_dir}, or choose another --out"
+                _(
+                    "{out} already holds a sweep ({n} runs done); continue it with --resume {out}, or choose "
+                    "another --out"
+                ).format(out=out_dir, n=n_done)
             )
     done: set[int] = set()
     if out_dir is not None:
@@ -696,7 +717,7 @@ def run_sweep(
     series_tidy = _assemble_series(plan, series_df)
     missing = plan.n_runs - len(results)
     if missing:  # pragma: no cover - every batch yields a row per run
-        raise SweepError(f"{missing} runs have no result; run again with --resume {out_dir}")
+        raise SweepError(_("{n} runs have no result; run again with --resume {out}").format(n=missing, out=out_dir))
     outcome = SweepOutcome(
         n_runs=plan.n_runs,
         ran=len(todo),
@@ -753,19 +774,28 @@ def _progress(enabled: bool, total: int, initial: int, name: str) -> Any:
 def _check_resume(out_dir: Path, plan: SweepPlan) -> None:
     mf = out_dir / "manifest.json"
     if not mf.exists():
-        raise SweepError(f"--resume {out_dir}: no manifest.json there; is this a sweep folder?")
+        raise SweepError(_("--resume {out}: no manifest.json there; is this a sweep folder?").format(out=out_dir))
     try:
         manifest = json.loads(mf.read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
-            raise ValueError(f"expected a JSON object, found {type(manifest).__name__}")
+            raise ValueError(_("expected a JSON object, found {kind}").format(kind=type(manifest).__name__))
     except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise SweepError(f"--resume {out_dir}: cannot read manifest.json ({exc})") from None
+        raise SweepError(
+            _("--resume {path}: cannot read manifest.json ({why})").format(path=out_dir, why=exc)
+        ) from None
     want = plan.experiment.fingerprint()
     if manifest.get("fingerprint") != want or manifest.get("n_runs") != plan.n_runs:
         raise SweepError(
-            f"--resume {out_dir}: the folder holds a sweep of a different experiment or "
-            f"scenario (fingerprint {manifest.get('fingerprint')}, {manifest.get('n_runs')} runs; "
-            f"expected {want}, {plan.n_runs} runs); start a new --out instead"
+            _(
+                "--resume {out}: the folder holds a sweep of a different experiment or scenario (fingerprint "
+                "{found}, {found_runs} runs; expected {want}, {runs} runs); start a new --out instead"
+            ).format(
+                out=out_dir,
+                found=manifest.get("fingerprint"),
+                found_runs=manifest.get("n_runs"),
+                want=want,
+                runs=plan.n_runs,
+            )
         )
 
 
@@ -776,7 +806,11 @@ def point_plan(experiment: Experiment | str | Path, point: int) -> Any:
     (SEED from the run's row)."""
     plan = plan_sweep(experiment, yes=True)
     if not 0 <= int(point) < plan.design.n_points:
-        raise SweepError(f"point {point} is not in the design (points 0..{plan.design.n_points - 1})")
+        raise SweepError(
+            _("point {point} is not in the design (points 0..{last})").format(
+                point=point, last=plan.design.n_points - 1
+            )
+        )
     ov = plan.design.overrides(int(point), plan.experiment.factor_names)
     return apply_overrides(plan.experiment.base, ov)
 
@@ -786,7 +820,7 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     f = p / "results.parquet"
     if not f.exists():
-        raise SweepError(f"{p}: no results.parquet (finish the sweep with --resume {p})")
+        raise SweepError(_("{path}: no results.parquet (finish the sweep with --resume {path})").format(path=p))
     df = _read_table(f, "sweep results table", ("run", "point", "replicate", "seed", "status"))
     s = p / "series.parquet"
     if s.exists():

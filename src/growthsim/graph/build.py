@@ -13,6 +13,7 @@ from growthsim.errors import ScenarioError, located
 from growthsim.graph import generators as gen
 from growthsim.graph.core import Graph, block_sizes, complete_csr, csr_from_edges, frozen_graph
 from growthsim.graph.edgelist import read_edge_list
+from growthsim.i18n import _
 from growthsim.scenario.schema import GraphSpec
 
 __all__ = [
@@ -95,7 +96,7 @@ def build_graph(
     """
     n = int(n)
     if n < 1:
-        raise ValueError(f"market size must be >= 1, got {n}")
+        raise ValueError(_("market size must be >= 1, got {n}").format(n=n))
     seed = int(spec.seed if spec.seed is not None else seed)
     if not cache:
         return _build(spec, n, seed, numpy_threshold)
@@ -137,9 +138,9 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
                     None,
                     None,
                     "market.graph.model",
-                    f"'complete' is limited to markets of at most {COMPLETE_MAX_N:,} people "
-                    f"(found market.size {n:,}); use model 'well_mixed' for everyone-meets-"
-                    "everyone word of mouth in a large market",
+                    _(
+                        "'complete' is limited to markets of at most {COMPLETE_MAX_N:,} people (found market.size {n:,}); use model 'well_mixed' for everyone-meets-everyone word of mouth in a large market"
+                    ).format(COMPLETE_MAX_N=COMPLETE_MAX_N, n=n),
                 )
             )
         indptr, indices = complete_csr(n)
@@ -161,7 +162,7 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
         assert spec.path is not None  # the schema requires it
         u, v = read_edge_list(spec.path, n)
     else:  # pragma: no cover - the schema's Literal forbids it
-        raise ScenarioError(located(None, None, "market.graph.model", f"unknown model {model!r}"))
+        raise ScenarioError(located(None, None, "market.graph.model", _("unknown model {model!r}").format(model=model)))
     indptr, indices = csr_from_edges(n, u, v)
     del u, v
     return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))

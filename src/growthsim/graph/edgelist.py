@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from growthsim.errors import InputFileError, located
+from growthsim.i18n import _
 
 __all__ = ["read_edge_list"]
 
@@ -69,7 +70,9 @@ def _scan(path: Path, n: int, header: bool) -> tuple[np.ndarray, np.ndarray]:
                         f,
                         no,
                         None,
-                        f"expected 2 columns (two person ids), found {len(parts)}: {s!r}",
+                        _("expected 2 columns (two person ids), found {n_parts}: {s!r}").format(
+                            n_parts=len(parts), s=s
+                        ),
                     )
                 )
             ids = []
@@ -82,7 +85,7 @@ def _scan(path: Path, n: int, header: bool) -> tuple[np.ndarray, np.ndarray]:
                             f,
                             no,
                             None,
-                            f"column {col}: expected an integer person id, found {text!r}",
+                            _("column {col}: expected an integer person id, found {text!r}").format(col=col, text=text),
                         )
                     ) from None
                 if not 0 <= x < n:
@@ -91,7 +94,9 @@ def _scan(path: Path, n: int, header: bool) -> tuple[np.ndarray, np.ndarray]:
                             f,
                             no,
                             None,
-                            f"column {col}: expected a person id from 0 to {n - 1} (market.size is {n}), found {x}",
+                            _(
+                                "column {col}: expected a person id from 0 to {value} (market.size is {n}), found {x}"
+                            ).format(col=col, value=n - 1, n=n, x=x),
                         )
                     )
                 ids.append(x)
@@ -141,7 +146,7 @@ def read_edge_list(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray]:
                 str(p),
                 None,
                 _FIELD,
-                "edge-list file not found: expected a CSV file with two person-id columns",
+                _("edge-list file not found: expected a CSV file with two person-id columns"),
             )
         )
     from growthsim.inputs import MAX_EDGE_LIST_BYTES, check_file
@@ -150,9 +155,9 @@ def read_edge_list(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray]:
     try:
         first_no, first = _first_line(p)
     except OSError as exc:
-        raise InputFileError(located(str(p), None, _FIELD, f"cannot read file: {exc}")) from None
+        raise InputFileError(located(str(p), None, _FIELD, _("cannot read file: {exc}").format(exc=exc))) from None
     if first is None:
-        raise InputFileError(located(str(p), None, None, "empty file: expected rows of two person ids, found none"))
+        raise InputFileError(located(str(p), None, None, _("empty file: expected rows of two person ids, found none")))
     parts = _fields(first)
     header = len(parts) >= 2 and not _is_number(parts[0]) and not _is_number(parts[1])
     if "," in first:
@@ -176,7 +181,7 @@ def read_edge_list(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray]:
                 str(p),
                 first_no if header else None,
                 None,
-                "no edges: expected rows of two person ids after the header, found none",
+                _("no edges: expected rows of two person ids after the header, found none"),
             )
         )
     return u, v

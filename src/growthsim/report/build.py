@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from growthsim.errors import InputFileError, located
+from growthsim.i18n import _
 from growthsim.i18n.terms import kpi_description, kpi_label
 from growthsim.io import atomic_write_text, json_safe
 from growthsim.metrics.kpis import kpi_columns, kpi_info, kpi_table, paired_differences, summarise
 from growthsim.report.charts import make_charts, plan_colours
 from growthsim.report.html import render_html
-from growthsim.report.periods import monthly_blocks
+from growthsim.report.periods import monthly_blocks, weekly_blocks
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
 
-REPORT_FILES = ("kpis.json", "report.html", "key_figures.xlsx", "key_figures.csv", "monthly.csv")
+REPORT_FILES = ("kpis.json", "report.html", "key_figures.xlsx", "key_figures.csv", "monthly.csv", "weekly.csv")
 CHARTS_DIR = "charts"
 
 
@@ -85,7 +86,8 @@ def write_report(runset: "RunSet", run_dir: str | Path, title: str | None = None
 
     step(_("writing {file}").format(file="report.html"))
     periods = monthly_blocks(runset, plan_colours(list(runset.plans)))
-    page = render_html(runset, table, charts, title=title, summary=summary, periods=periods)
+    weeks = weekly_blocks(runset, plan_colours(list(runset.plans)))
+    page = render_html(runset, table, charts, title=title, summary=summary, periods=periods, weeks=weeks)
     written.append(atomic_write_text(out / "report.html", page))
     from growthsim.report.exports import write_exports  # noqa: PLC0415
 
@@ -101,7 +103,7 @@ def read_run(run_dir: str | Path) -> "RunSet":
 
     path = Path(run_dir)
     if not path.is_dir():
-        raise InputFileError(located(str(path), None, None, "no such run folder"))
+        raise InputFileError(located(str(path), None, None, _("no such run folder")))
     return read_run_dir(path)
 
 
@@ -120,5 +122,5 @@ def build_report(run_dir: str | Path, runset: "RunSet | None" = None, title: str
     if runset is None:
         runset = read_run(run_dir)
     if runset.timeseries is None or len(runset.timeseries) == 0:
-        raise InputFileError(located(str(run_dir), None, None, "the run folder holds no timeseries rows"))
+        raise InputFileError(located(str(run_dir), None, None, _("the run folder holds no timeseries rows")))
     return write_report(runset, run_dir, title=title)

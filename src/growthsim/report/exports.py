@@ -27,13 +27,13 @@ from growthsim.i18n import _
 from growthsim.io import atomic_write_bytes
 from growthsim.metrics.kpis import kpi_info
 from growthsim.report.html import key_figure_rows, unit_words
-from growthsim.report.periods import monthly_frame
+from growthsim.report.periods import monthly_frame, weekly_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
 
 BOM = "\ufeff"
-BOM_CSVS = ("key_figures.csv", "monthly.csv")
+BOM_CSVS = ("key_figures.csv", "monthly.csv", "weekly.csv")
 """CSV files written with a UTF-8 BOM (for Excel); all others have none."""
 
 _FORMATS = {
@@ -72,7 +72,8 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame, summary: pd.DataFrame) -> list[Path]:
-    """Write ``key_figures.xlsx``, ``key_figures.csv`` and ``monthly.csv``; return them."""
+    """Write ``key_figures.xlsx``, ``key_figures.csv``, ``monthly.csv`` and ``weekly.csv``;
+    return them."""
     from openpyxl import Workbook  # noqa: PLC0415
     from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
 
@@ -111,37 +112,43 @@ def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame, su
         ws.column_dimensions["A"].width = 34
         ws.column_dimensions["B"].width = 10
         ws.freeze_panes = "C3"
-    # month by month, plans side by side
-    ws = wb.create_sheet(_sheet_name(_("Month by month"), used))
-    frames = {p: monthly_frame(runset, p) for p in plans}
-    cols = [
-        ("members", _("members at month end")),
-        ("active", _("active on the last day")),
-        ("new_members", _("joins")),
-        ("revenue", _("revenue")),
-        ("cost", _("cost")),
-    ]
-    ws.append([_("month")] + [f"{p}: {name}" for p in plans for _k, name in cols])
-    for cell in ws[1]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(wrap_text=True)
-    month_csv: list[list[object]] = [
-        [_("plan"), _("month"), _("first day"), _("last day"), *[name for _k, name in cols]]
-    ]
-    n_months = max((len(f) for f in frames.values()), default=0)
-    for i in range(n_months):
-        label = next((f.iloc[i]["month"] for f in frames.values() if i < len(f)), "")
-        vals: list[object] = []
+    # month by month and week by week, plans side by side
+    period_csvs = {}
+    for key, word, title, end_word, frame_of in (
+        ("month", _("month"), _("Month by month"), _("members at month end"), monthly_frame),
+        ("week", _("week"), _("Week by week"), _("members at week end"), weekly_frame),
+    ):
+        ws = wb.create_sheet(_sheet_name(title, used))
+        frames = {p: frame_of(runset, p) for p in plans}
+        cols = [
+            ("members", end_word),
+            ("active", _("active on the last day")),
+            ("new_members", _("joins")),
+            ("revenue", _("revenue")),
+            ("cost", _("cost")),
+        ]
+        ws.append([word] + [f"{p}: {name}" for p in plans for _k, name in cols])
+        for cell in ws[1]:
+            cell.font = bold
+            cell.fill = fill
+            cell.alignment = Alignment(wrap_text=True)
+        period_csv: list[list[object]] = [
+            [_("plan"), word, _("first day"), _("last day"), *[name for _k, name in cols]]
+        ]
+        n_periods = max((len(f) for f in frames.values()), default=0)
+        for i in range(n_periods):
+            label = next((f.iloc[i][key] for f in frames.values() if i < len(f)), "")
+            vals: list[object] = []
+            for p in plans:
+                f = frames[p]
+                vals += [_num(f.iloc[i][k]) if i < len(f) else None for k, _n in cols]
+            ws.append([label] + vals)
         for p in plans:
-            f = frames[p]
-            vals += [_num(f.iloc[i][k]) if i < len(f) else None for k, _n in cols]
-        ws.append([label] + vals)
-    for p in plans:
-        for r in frames[p].to_dict("records"):
-            month_csv.append([p, r["month"], r["first_day"], r["last_day"]] + [_num(r[k]) for k, _n in cols])
-    ws.column_dimensions["A"].width = 24
-    ws.freeze_panes = "B2"
+            for r in frames[p].to_dict("records"):
+                period_csv.append([p, r[key], r["first_day"], r["last_day"]] + [_num(r[k]) for k, _n in cols])
+        ws.column_dimensions["A"].width = 24
+        ws.freeze_panes = "B2"
+        period_csvs[key] = period_csv
     # definitions
     ws = wb.create_sheet(_sheet_name(_("Definitions"), used))
     ws.append([_("figure"), "kpi", _("unit"), _("definition")])
@@ -157,6 +164,7 @@ def write_exports(out_dir: str | Path, runset: "RunSet", table: pd.DataFrame, su
     written = [
         atomic_write_bytes(out / "key_figures.xlsx", buf.getvalue()),
         atomic_write_bytes(out / "key_figures.csv", _csv_bytes(csv_rows)),
-        atomic_write_bytes(out / "monthly.csv", _csv_bytes(month_csv)),
+        atomic_write_bytes(out / "monthly.csv", _csv_bytes(period_csvs["month"])),
+        atomic_write_bytes(out / "weekly.csv", _csv_bytes(period_csvs["week"])),
     ]
     return written

@@ -392,6 +392,7 @@ def render_html(
     title: str | None = None,
     summary: pd.DataFrame | None = None,
     periods: list[dict[str, Any]] | None = None,
+    weeks: list[dict[str, Any]] | None = None,
 ) -> str:
     """The report as one HTML document (string), in the active language."""
     summary = summarise(table) if summary is None else summary
@@ -435,6 +436,7 @@ def render_html(
         charts=chart_list,
         definitions=definitions,
         periods=periods or [],
+        weeks=weeks or [],
         font_face="@@FONT@@",
         decision=decision_section(runset),
     )

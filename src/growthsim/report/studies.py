@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from growthsim.i18n import _
+from growthsim.i18n.errors import translate_text
 from growthsim.i18n.terms import kpi_label
 from growthsim.io import atomic_write_bytes, atomic_write_text
 from growthsim.metrics.kpis import kpi_direction
@@ -198,7 +199,7 @@ def write_sensitivity_summary(
                 "kpi": kpi,
                 "label": kpi_label(str(kpi)),
                 "rows": rows,
-                "note": d["note"].iloc[0],
+                "note": translate_text(d["note"].iloc[0]),
                 "images": [base64.b64encode(p.read_bytes()).decode("ascii") for p in (chart, tornado) if p.is_file()],
             }
         )

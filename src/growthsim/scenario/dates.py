@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from growthsim.i18n import _
+
 DAY_KEYS = ("start_day", "end_day")
 LIST_KEYS = ("days",)
 # sections whose nested mappings hold day windows (the plan's own settings, not its name)
@@ -34,14 +36,16 @@ def _convert(value: Any, start: dt.date | None, where: str) -> Any:
         return value
     if start is None:
         raise ValueError(
-            f"{where}: the date {d.isoformat()} needs 'start_date' (the date of day 0) "
-            "at the top of the scenario; found no start_date"
+            _(
+                "{where}: the date {value} needs 'start_date' (the date of day 0) at the top of the scenario; found no start_date"
+            ).format(where=where, value=d.isoformat())
         )
     day = (d - start).days
     if day < 0:
         raise ValueError(
-            f"{where}: the date {d.isoformat()} is before start_date "
-            f"({start.isoformat()}); expected a date on or after it"
+            _("{where}: the date {value} is before start_date ({value2}); expected a date on or after it").format(
+                where=where, value=d.isoformat(), value2=start.isoformat()
+            )
         )
     return day
 
@@ -86,11 +90,17 @@ def _target_date(target: Any, start: dt.date | None, where: str) -> Any:
         return target
     day = _convert(target["date"], start, f"{where}.date")
     if not isinstance(day, int):
-        raise ValueError(f"{where}.date: expected a date such as 2027-03-31, found {target['date']!r}")
+        raise ValueError(
+            _("{where}.date: expected a date such as 2027-03-31, found {value!r}").format(
+                where=where, value=target["date"]
+            )
+        )
     # a resolved plan (scenario.resolved.yaml) carries both the date and its day: they agree
     given = [k for k in ("day", "month") if target.get(k) is not None and not (k == "day" and target[k] == day + 1)]
     if given:
         raise ValueError(
-            f"{where}.date: give the checkpoint as one of day, month or date; found date and {' and '.join(given)}"
+            _("{where}.date: give the checkpoint as one of day, month or date; found date and {value}").format(
+                where=where, value=" and ".join(given)
+            )
         )
     return {**target, "date": _as_date(target["date"]).isoformat(), "day": day + 1}  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from growthsim.errors import ScenarioError, located
+from growthsim.i18n import _
 from growthsim.inputs import MAX_ERRORS_SHOWN, join_errors, line_map, read_yaml_mapping
 from growthsim.scenario.schema import CAMPAIGN_KINDS, Scenario, printable_name
 
@@ -154,7 +155,9 @@ class ScenarioFile:
                     str(self.path),
                     lines.get(("variants",)),
                     "variants",
-                    f"expected a mapping of variant name -> overrides, found {_describe(variants)}",
+                    _("expected a mapping of variant name -> overrides, found {value}").format(
+                        value=_describe(variants)
+                    ),
                 )
             )
         self.raw = raw
@@ -176,7 +179,7 @@ class ScenarioFile:
                         str(self.path),
                         lines.get(("variants", name)),
                         f"variants.{name}",
-                        "'base' is reserved for the plan without overrides",
+                        _("'base' is reserved for the plan without overrides"),
                     )
                 )
             if not isinstance(over, dict):
@@ -185,7 +188,7 @@ class ScenarioFile:
                         str(self.path),
                         lines.get(("variants", name)),
                         f"variants.{name}",
-                        f"expected a mapping of overrides, found {_describe(over)}",
+                        _("expected a mapping of overrides, found {value}").format(value=_describe(over)),
                     )
                 )
             if "variants" in over:
@@ -194,7 +197,7 @@ class ScenarioFile:
                         str(self.path),
                         lines.get(("variants", name, "variants")),
                         f"variants.{name}.variants",
-                        "variants cannot be nested",
+                        _("variants cannot be nested"),
                     )
                 )
             self._resolve_paths(over)
@@ -230,7 +233,12 @@ class ScenarioFile:
         if variant not in self.variants:
             known = ", ".join(self.names)
             raise ScenarioError(
-                located(str(self.path), None, "variants", f"no variant '{variant}'; this file has: {known}")
+                located(
+                    str(self.path),
+                    None,
+                    "variants",
+                    _("no variant '{variant}'; this file has: {known}").format(variant=variant, known=known),
+                )
             )
         return self.variants[variant]
 
@@ -261,16 +269,20 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
         if isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
             nxt = cur[int(key)]
         if nxt is None:
-            raise ScenarioError(f"{dotted}: '{'.'.join(keys[: i + 1])}' does not exist in the scenario")
+            raise ScenarioError(
+                _("{dotted}: '{value}' does not exist in the scenario").format(
+                    dotted=dotted, value=".".join(keys[: i + 1])
+                )
+            )
         cur = nxt
     last = keys[-1]
     if isinstance(cur, list):
         if not last.isdigit() or int(last) >= len(cur):
-            raise ScenarioError(f"{dotted}: no list item '{last}'")
+            raise ScenarioError(_("{dotted}: no list item '{last}'").format(dotted=dotted, last=last))
         cur[int(last)] = value
     elif isinstance(cur, dict):
         if last not in cur:
-            raise ScenarioError(f"{dotted}: '{dotted}' is not a field of the scenario")
+            raise ScenarioError(_("{dotted}: '{dotted}' is not a field of the scenario").format(dotted=dotted))
         cur[last] = value
     else:
         raise ScenarioError(f"{dotted}: '{'.'.join(keys[:-1])}' is not a section")

@@ -28,6 +28,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from growthsim.i18n import _
+
 __all__ = ["Checkpoints", "Decision", "Target", "checkpoint_days", "known_kpi", "DAYS_PER_MONTH"]
 
 DAYS_PER_MONTH = 30
@@ -68,8 +70,9 @@ class Target(_Strict):
             from growthsim.metrics.kpis import KPIS
 
             raise ValueError(
-                f"unknown KPI {name!r}; expected one of {', '.join(KPIS)} "
-                "(or joins_<source>, cac_<channel>, cost_<category>)"
+                _(
+                    "unknown KPI {name!r}; expected one of {value} (or joins_<source>, cac_<channel>, cost_<category>)"
+                ).format(name=name, value=", ".join(KPIS))
             )
         return name
 
@@ -79,17 +82,18 @@ class Target(_Strict):
         low = info.data.get("at_least")
         if at_most is not None and low is not None and low > at_most:
             raise ValueError(
-                f"the bounds contradict each other: expected at_most >= at_least ({low:g}), "
-                "so that some value can hit the target"
+                _(
+                    "the bounds contradict each other: expected at_most >= at_least ({low:g}), so that some value can hit the target"
+                ).format(low=low)
             )
         return at_most
 
     @model_validator(mode="after")
     def _check(self) -> "Target":
         if (self.day is None) == (self.month is None):
-            raise ValueError("give the checkpoint as either day or month (one of them)")
+            raise ValueError(_("give the checkpoint as either day or month (one of them)"))
         if self.at_least is None and self.at_most is None:
-            raise ValueError("give a bound: at_least and/or at_most")
+            raise ValueError(_("give a bound: at_least and/or at_most"))
         return self
 
     @property
@@ -164,7 +168,7 @@ class Checkpoints(_Strict):
     def _positive(cls, days: list[int]) -> list[int]:
         for d in days:
             if d < 1:
-                raise ValueError(f"checkpoint days count days elapsed and start at 1, found {d}")
+                raise ValueError(_("checkpoint days count days elapsed and start at 1, found {d}").format(d=d))
         return days
 
 
