@@ -66,6 +66,22 @@ def rules(**over) -> Rules:
         max_groups=2,
         vip_cat=1,
         by_block=0,
+        # lifecycle and tiers neutral: no newcomer interest, nobody promoted, no points
+        interaction_sustain=0.0,
+        onboarding_interest=0.0,
+        initial_interest=0.0,
+        score_keep=1.0,
+        active_points=0.0,
+        referral_points=0.0,
+        order_points=0.0,
+        active_score=1e18,
+        core_score=1e18,
+        koc_min_referrals=10**9,
+        koc_min_orders=10**9,
+        demotion_ratio=0.7,
+        pt_active=0.0,
+        pt_referral=0.0,
+        pt_order=0.0,
     )
     base.update(over)
     return Rules(**base)
@@ -100,6 +116,7 @@ def test_group_levels_share_staff_hours_and_apply_crowding_and_dilution():
         1,
         np.array([2, 1], dtype=np.int64),
         np.array([1.0, 3.0]),
+        np.zeros(0),
         4,
         stim0,
         sph,
@@ -133,17 +150,22 @@ def test_group_levels_wrap_slots_round_the_groups_and_cap_recall():
     grp = groups([1, 1], [0, 0])
     none = np.zeros((0, 2))
     args = (4, 0.0, 1.0, none, none, 0.0, 0.0, 1.0, 1.0, 0.5)
-    managed = K.group_levels(tuple(grp), tuple(lv), 1, np.array([5]), np.array([2.0]), *args)
+    managed = K.group_levels(tuple(grp), tuple(lv), 1, np.array([5]), np.array([2.0]), np.zeros(0), *args)
     assert managed == 2
     np.testing.assert_allclose(lv.stim, [6.0, 4.0])
     np.testing.assert_allclose(lv.recall, [1.0, 1.0])
     # one group (room for three): every slot's hours go to it
     lv1 = empty_levels(3)
-    assert K.group_levels(tuple(groups([1], [0], cap=3)), tuple(lv1), 1, np.array([3]), np.array([2.0]), *args) == 1
+    assert (
+        K.group_levels(
+            tuple(groups([1], [0], cap=3)), tuple(lv1), 1, np.array([3]), np.array([2.0]), np.zeros(0), *args
+        )
+        == 1
+    )
     np.testing.assert_allclose(lv1.stim[:1], [6.0])
     lv2 = empty_levels(2)
     grp2 = groups([1, 1], [0, 0])
-    assert K.group_levels(tuple(grp2), tuple(lv2), 1, np.zeros(0, dtype=np.int64), np.zeros(0), *args) == 0
+    assert K.group_levels(tuple(grp2), tuple(lv2), 1, np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), *args) == 0
     np.testing.assert_allclose(lv2.stim, [0.0, 0.0])
     np.testing.assert_allclose(lv2.recall, [0.0, 0.0])
     np.testing.assert_array_equal(grp2.managed, [0, 0])
@@ -328,8 +350,7 @@ def test_referral_social_reinforcement_and_acceptance_draws():
             acc_ref,
             1.0,
             p_accept,
-            reinforcement,
-            0.7,
+            rules(reinforcement=reinforcement, e0=0.7),
             1000,
             SEED,
             DAY,
@@ -368,8 +389,7 @@ def test_referral_room_caps_joins_not_invitations():
         np.zeros(5, dtype=np.int64),
         1.0,
         1.0,
-        0.0,
-        0.5,
+        rules(reinforcement=0.0, e0=0.5),
         1,
         SEED,
         DAY,
@@ -604,6 +624,7 @@ def test_churn_hazards_dormancy_recall_and_counts():
         payers += i % 7 == 0
         vips += i % 5 == 0
     assert recalled > 0 and to_dormant == 10 and churned > 5
-    assert got == (churned, to_dormant, recalled, len(stay), dormant, wau, mau, payers, vips, len(stay))
+    # the three tier counts are 0: rules() promotes nobody
+    assert got == (churned, to_dormant, recalled, len(stay), dormant, wau, mau, payers, vips, 0, 0, 0, len(stay))
     np.testing.assert_array_equal(roster[: len(stay)], stay)
     assert g_size.sum() == 80 - churned

@@ -5,6 +5,7 @@ the same run budget)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -400,3 +401,46 @@ def test_the_worked_study_files_load():
         assert (t.kpi, t.checkpoint, t.at_least) == ("groups", 90, groups)
         assert opt.section.constraints.max_monthly_spend == 5000
         assert opt.section.constraints.min_chance_all_targets == 0.8
+
+
+def _cut_journal(src: Path, dst: Path, keep) -> None:
+    """Copy a study folder's manifest and the first lines of its journal that ``keep``
+    accepts (``keep(trials_created, params_of_last)`` per line), as a kill at that line
+    leaves them (the journal is an append-only log of JSON lines)."""
+    dst.mkdir()
+    (dst / "manifest.json").write_bytes((src / "manifest.json").read_bytes())
+    out, created, params = [], 0, 0
+    for line in (src / "study.journal").read_text().splitlines():
+        op = json.loads(line)
+        if op.get("op_code") == 4:
+            created, params = created + 1, 0
+        elif op.get("op_code") == 5:
+            params += 1
+        if not keep(created, params):
+            break
+        out.append(line)
+    (dst / "study.journal").write_text("\n".join(out) + "\n")
+
+
+@pytest.mark.parametrize(
+    "where, keep",
+    [
+        # asking trial 7 (the second of the batch 6-8), one of its two parameters stored
+        ("in the middle of an ask", lambda created, params: created < 7 or params < 1),
+        # trials 6 and 7 asked, trial 8 not yet
+        ("between two asks of a batch", lambda created, params: created < 9),
+        # trial 6 asked with one parameter: the batch's first trial, not yet marked
+        ("in the first ask of a batch", lambda created, params: created < 6 or params < 1),
+    ],
+)
+def test_a_study_cut_while_asking_resumes_to_the_uninterrupted_study(tmp_path, where, keep):
+    """A kill can land anywhere in the journal, also while a batch's trials are being
+    asked (the last of them with only some parameters): the resumed study asks the rest
+    of that batch as the uninterrupted one did and ends with the same trials."""
+    f = study_file(tmp_path, trials=12, batch=3, replicates=2, finalists=1)
+    full = optimize(f, out=tmp_path / "full", workers=0, charts=False)
+    cut = tmp_path / "cut"
+    _cut_journal(tmp_path / "full", cut, keep)
+    resumed = optimize(f, out=cut, resume=True, workers=0, charts=False)
+    cols = ["trial", "repeat_of", "staff.admin.count", "channels.ads.daily_budget", "monthly_spend"]
+    pd.testing.assert_frame_equal(full.trials[cols], resumed.trials[cols], obj=where)

@@ -510,8 +510,24 @@ def optimize(
     t0 = time.perf_counter()
     try:
         # 1. trials a killed session asked but did not finish: evaluate their stored values
+        # (a session killed while asking a batch had asked only its first trials, the last
+        # of them perhaps with only some of its parameters: finish the batch as the
+        # uninterrupted session did, so that the resumed study is the same)
         running = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING]
         if running:
+            for t in running:
+                _finish_ask(opt, study, t, dists)
+            so_far = study.get_trials(deepcopy=False)
+            last = so_far[-1]
+            first, k = next((t.user_attrs[BATCH] for t in reversed(so_far) if BATCH in t.user_attrs), (-1, 0))
+            if first + k <= last.number:  # the last trial opened a batch and was cut before it was marked
+                first = last.number
+                evaluated = sum(1 for t in so_far if t.number < first and "repeat_of" not in t.user_attrs)
+                k = min(sec.batch_size, n_trials - evaluated)
+                study._storage.set_trial_user_attr(last._trial_id, BATCH, [first, k])
+            for _i in range(first + k - len(so_far)):
+                _ask(opt, study, dists, first, k)
+            running = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING]
             _process_batch(opt, study, executor, running, R)
         # 2. new trials, in batches, until `trials` candidates have been run (a proposal
         # that repeats a plan already run takes its figures without running it again)
@@ -521,10 +537,8 @@ def optimize(
             if evaluated >= n_trials or len(all_trials) >= 10 * n_trials:
                 break
             k = min(sec.batch_size, n_trials - evaluated)
-            asked = []
-            for _i in range(k):
-                study.sampler = _sampler(opt, len(study.get_trials(deepcopy=False)))
-                asked.append(study.ask(dists))
+            first = len(study.get_trials(deepcopy=False))
+            asked = [_ask(opt, study, dists, first, k) for _i in range(k)]
             _process_batch(opt, study, executor, asked, R)
             if progress:
                 print(_progress_line(opt, study, n_trials), file=sys.stderr, flush=True)
@@ -534,6 +548,41 @@ def optimize(
         executor.close()
     wall = time.perf_counter() - t0
     return _write_outputs(opt, out, table, finalists, wall, charts=charts)
+
+
+BATCH = "batch"
+"""A trial's user attribute: ``[first trial number, size]`` of the batch it was asked in."""
+
+
+def _ask(opt: Optimization, study: Any, dists: dict[str, Any], first: int, k: int) -> Any:
+    """Ask the next trial of the batch of ``k`` trials from number ``first``, with the
+    sampler seeded for its number; mark it with its batch."""
+    study.sampler = _sampler(opt, len(study.get_trials(deepcopy=False)))
+    t = study.ask(dists)
+    study._storage.set_trial_user_attr(t._trial_id, BATCH, [first, k])
+    return t
+
+
+def _finish_ask(opt: Optimization, study: Any, trial: Any, dists: dict[str, Any]) -> None:
+    """A session killed in the middle of asking ``trial`` stored only some of its
+    parameters: ask again, on a copy of the trials before it with the sampler seeded for
+    its number (what the killed session's sampler saw), and store the missing ones."""
+    import optuna
+
+    if set(trial.params) == set(dists):
+        return
+    scratch = optuna.create_study(directions=study.directions, sampler=_sampler(opt, trial.number))
+    scratch.add_trials([t for t in study.get_trials(deepcopy=True) if t.number < trial.number])
+    again = scratch.ask(dists)
+    if again.number != trial.number or any(again.params[k] != v for k, v in trial.params.items()):
+        raise OptimizeError(
+            _("--resume: trial {trial} was cut while being asked and cannot be asked again the same way").format(
+                trial=trial.number
+            )
+        )
+    for name, dist in dists.items():
+        if name not in trial.params:
+            study._storage.set_trial_param(trial._trial_id, name, dist.to_internal_repr(again.params[name]), dist)
 
 
 def _key(params: dict[str, Any]) -> str:
