@@ -273,7 +273,7 @@ def test_health_blue_for_unmanaged_and_red_for_spam():
     ts = run(spam).timeseries()
     assert ts["health_red"].iloc[-1] > 0
     frame = run(spam).group_health()
-    assert set(frame.columns) == {"day", "group", "size", "active", "level"}
+    assert set(frame.columns) == {"day", "group", "size", "active", "activity_rate", "member_run", "level"}
     assert (frame["level"] == "red").any()
 
 

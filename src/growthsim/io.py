@@ -3,8 +3,9 @@
 A run folder holds ``timeseries.parquet`` and ``timeseries.csv`` (one row per plan x
 replicate x day), ``scalars.parquet``, ``cohorts.parquet``, ``ledger.parquet``,
 ``scenario.resolved.yaml`` (label -> fully resolved plan), ``summary.json``,
-``checkpoints.csv`` (KPIs at the checkpoint days) and, when plans have targets,
-``targets.csv`` (:mod:`growthsim.metrics.targets`). Every file
+``checkpoints.csv`` (KPIs at the checkpoint days), ``group_health.csv`` (every group's
+size, activity and warning level at the checkpoints, :mod:`growthsim.report.health`) and,
+when plans have targets, ``targets.csv`` (:mod:`growthsim.metrics.targets`). Every file
 is written under a temporary name in the same folder and renamed into place, so an
 interrupted run never leaves a half file that looks whole.
 """
@@ -187,6 +188,9 @@ def write_run_dir(out_dir: str | Path, runset: RunSet) -> Path:
     write_csv(out / "checkpoints.csv", tr.checkpoint_summary())
     if len(tr.table):
         write_csv(out / "targets.csv", tr.table)
+    from growthsim.report.health import write_group_health
+
+    write_group_health(out, runset)
     from growthsim.decide import verdict_of
 
     write_json(out / "summary.json", {**summary(runset), "decision": verdict_of(runset).to_dict()})

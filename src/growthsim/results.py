@@ -53,6 +53,9 @@ class RunResult:
             (week 0 = days 0..6), ``retained`` members still in the community
             ``week`` weeks after the cohort's week started.
         ledger: columns ``day, category, amount`` — every payment, in the scenario's currency.
+        group_health: per-group snapshots (``CommunityModel.group_health()``: ``day, group,
+            size, active, activity_rate, member_run, level``), weekly, on the last day of
+            each checkpoint and on the horizon's last day.
     """
 
     scenario: "Scenario"
@@ -63,6 +66,7 @@ class RunResult:
     cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     extra: dict[str, Any] = field(default_factory=dict)
+    group_health: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def from_model(cls, model: Any) -> "RunResult":
@@ -75,6 +79,7 @@ class RunResult:
             scalars=model.scalars(),
             cohorts=model.cohorts(),
             ledger=model.ledger.frame(),
+            group_health=model.group_health() if hasattr(model, "group_health") else pd.DataFrame(),
         )
 
 
@@ -93,6 +98,9 @@ class RunSet:
         scalars: one row per (variant, replicate): ``variant, replicate, seed`` + scalars.
         cohorts: RunResult.cohorts rows plus ``variant, replicate``.
         ledger: RunResult.ledger rows plus ``variant, replicate``.
+        group_health: RunResult.group_health rows plus ``variant, replicate`` (empty for a
+            run set read back from a run folder: ``group_health.csv`` holds the checkpoint
+            snapshots for people, not for reading back).
     """
 
     plans: dict[str, "Scenario"]
@@ -100,6 +108,7 @@ class RunSet:
     scalars: pd.DataFrame
     cohorts: pd.DataFrame
     ledger: pd.DataFrame
+    group_health: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def computed_once[T](self, key: str, compute: Callable[[], T]) -> T:
         """``compute()`` the first time, then the value kept on this RunSet under ``key``
@@ -110,7 +119,7 @@ class RunSet:
 
     @classmethod
     def from_results(cls, plans: dict[str, "Scenario"], results: dict[str, list[RunResult]]) -> "RunSet":
-        ts, sc, co, le = [], [], [], []
+        ts, sc, co, le, gh = [], [], [], [], []
         for label, runs in results.items():
             for r in runs:
                 keys = {"variant": label, "replicate": r.replicate}
@@ -130,6 +139,11 @@ class RunSet:
                     lg.insert(0, "replicate", r.replicate)
                     lg.insert(0, "variant", label)
                     le.append(lg)
+                if len(r.group_health):
+                    h = r.group_health.copy()
+                    h.insert(0, "replicate", r.replicate)
+                    h.insert(0, "variant", label)
+                    gh.append(h)
         cat = lambda xs: pd.concat(xs, ignore_index=True) if xs else pd.DataFrame()  # noqa: E731
         timeseries = cat(ts)
         if len(timeseries):
@@ -141,4 +155,5 @@ class RunSet:
             scalars=pd.DataFrame(sc),
             cohorts=cat(co),
             ledger=cat(le),
+            group_health=cat(gh),
         )

@@ -13,9 +13,11 @@ taken in the morning), with ``W = window_days``:
   had no staff attention for ``unmanaged_days`` days in a row.
 
 Series columns (per day): ``health_red``, ``health_yellow``, ``health_blue`` (groups at
-each level), ``groups_rated``. Per-group snapshots every ``SNAPSHOT_EVERY`` days (day,
-group, size, active over the window, level) are kept by the model
-(``CommunityModel.group_health()``).
+each level), ``groups_rated``. Per-group snapshots every ``SNAPSHOT_EVERY`` days, on the
+last day of the plan's checkpoints and on the horizon's last day (day, group, size, active
+member-days and activity rate over the window, whether a member admin runs the group,
+level) are kept by the model (``CommunityModel.group_health()``) and written to run
+folders at the checkpoints (``group_health.csv``, :mod:`growthsim.report.health`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from growthsim.scenario.targets import checkpoint_days
 from growthsim.vocab import SERIES_HEALTH
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +57,11 @@ class GroupHealth:
         self.s_cur = np.zeros(cap, dtype=np.int64)
         self.a_prev = np.zeros(cap, dtype=np.int64)
         self.s_prev = np.zeros(cap, dtype=np.int64)
-        self.snapshots: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # day, sizes, active, levels
+        # day, sizes, active member-days, activity rates, member-run, levels
+        self.snapshots: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        # the last day (0-based) of each checkpoint: checkpoint D is the state after D days
+        plan = model.plan
+        self.snap_days = {d - 1 for d in checkpoint_days(plan.horizon_days, plan.checkpoints, plan.targets)}
 
     def morning(self, G: int) -> None:
         """After today's levels: sizes (rolling window sums), managed streaks."""
@@ -96,8 +103,9 @@ class GroupHealth:
         lv[(drop >= s.red_drop) | (ads_week >= s.red_ads_per_week)] = RED
         lv[~rated] = OK
         self.level[:G] = lv
-        if day % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1 or day == m.horizon - 1:
-            self.snapshots.append((day, m.g_size[:G].copy(), a_cur.copy(), lv.copy()))
+        if day % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1 or day == m.horizon - 1 or day in self.snap_days:
+            run_by_member = m.life.selforg.admin[:G] >= 0
+            self.snapshots.append((day, m.g_size[:G].copy(), a_cur.copy(), r_cur.copy(), run_by_member, lv.copy()))
         return {
             "health_red": float((lv == RED).sum()),
             "health_yellow": float((lv == YELLOW).sum()),
@@ -106,20 +114,24 @@ class GroupHealth:
         }
 
     def frame(self) -> pd.DataFrame:
-        """The per-group snapshots: day, group, size, active (member-days over the last
-        window), level (ok / blue / yellow / red)."""
+        """The per-group snapshots: day (0-based, the snapshot is taken after the day's
+        activity), group, size, active (member-days over the last window), activity_rate
+        (active member-days / member-days over the window), member_run (a member admin
+        runs the group), level (ok / blue / yellow / red)."""
         snaps = self.snapshots
 
-        def cat(xs: list[np.ndarray]) -> np.ndarray:
-            return np.concatenate(xs).astype(np.int64) if xs else np.zeros(0, dtype=np.int64)
+        def cat(xs: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
+            return np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype=dtype)
 
         df = pd.DataFrame(
             {
-                "day": cat([np.full(len(z), d, dtype=np.int64) for d, z, _, _ in snaps]),
-                "group": cat([np.arange(len(z), dtype=np.int64) for _, z, _, _ in snaps]),
-                "size": cat([z for _, z, _, _ in snaps]),
-                "active": cat([a for _, _, a, _ in snaps]),
-                "level": cat([v for _, _, _, v in snaps]),
+                "day": cat([np.full(len(z), d, dtype=np.int64) for d, z, *_ in snaps]),
+                "group": cat([np.arange(len(z), dtype=np.int64) for _, z, *_ in snaps]),
+                "size": cat([s[1] for s in snaps]),
+                "active": cat([s[2] for s in snaps]),
+                "activity_rate": cat([s[3] for s in snaps], np.float64),
+                "member_run": cat([s[4] for s in snaps], np.bool_),
+                "level": cat([s[5] for s in snaps]),
             }
         )
         df["level"] = pd.Categorical.from_codes(df["level"].astype(np.int64), list(LEVEL_NAMES.values()))

@@ -58,6 +58,7 @@ CHART_TITLES: dict[str, str] = {
     "cohort_retention": N_("Cohort retention by join week (share still in)"),
     "activity_retention": N_("Activity retention: share of joiners active in week k after joining (mean)"),
     "acquisition_sources": N_("New members per day by source (mean over replicates)"),
+    "group_health": N_("Group health: groups at a red, yellow or blue warning (median, P10–P90 band)"),
 }
 """Chart titles (English message ids; :func:`chart_title` gives them in the active language)."""
 
@@ -472,8 +473,10 @@ def make_charts(runset: "RunSet", out_dir: str | Path, table: pd.DataFrame | Non
         ("cohort_retention", lambda: chart_cohort_retention(runset, out / "cohort_retention.png")),
         ("activity_retention", lambda: chart_activity_retention(runset, table, out / "activity_retention.png")),
         ("acquisition_sources", lambda: chart_acquisition_sources(runset, out / "acquisition_sources.png")),
+        ("group_health", lambda: chart_group_health(runset, out / "group_health.png")),
     ]
     from growthsim.progress import step  # noqa: PLC0415
+    from growthsim.report.health import chart_group_health  # noqa: PLC0415
 
     done: dict[str, Path] = {}
     for i, (key, job) in enumerate(jobs, 1):

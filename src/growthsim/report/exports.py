@@ -7,7 +7,7 @@ by side (median, P10, P90 of each plan as numbers with Excel number formats), a
 month-by-month sheet and the definitions, in the active language.
 
 Which CSVs carry a UTF-8 byte-order mark: the files written for people to open in Excel
-(``key_figures.csv``, ``monthly.csv``) start with a BOM, because Excel reads a CSV without
+(``key_figures.csv``, ``monthly.csv``, ``weekly.csv``, ``group_health.csv``) start with a BOM, because Excel reads a CSV without
 one in the machine's legacy code page and garbles Chinese plan and channel names. The
 machine-readable files (``timeseries.csv`` and every other file ``growthsim.io`` writes)
 have no BOM and stay byte-identical for the same scenario and seed.
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from growthsim.results import RunSet
 
 BOM = "\ufeff"
-BOM_CSVS = ("key_figures.csv", "monthly.csv", "weekly.csv")
+BOM_CSVS = ("key_figures.csv", "monthly.csv", "weekly.csv", "group_health.csv")
 """CSV files written with a UTF-8 BOM (for Excel); all others have none."""
 
 _FORMATS = {
