@@ -73,3 +73,27 @@ def test_irregular_replicates_fall_back_per_replicate(simulated):
     fast = kpi_table(rs)
     same_bits(fast, kpi_table(rs, vectorised=False))
     assert np.isfinite(fast["cost_kol:odd"]).all() and (fast["cost_kol:odd"] > 0).sum() == 1
+
+
+def test_run_set_stacked_column_by_column_equals_concatenated():
+    """RunSet.from_results builds its frames column by column; the frames are those of
+    concatenating each run's frames (plans with different channels included)."""
+    from pathlib import Path
+
+    from growthsim.runner import run_replicates
+
+    root = Path(__file__).resolve().parents[1]
+    cut = {"market.size": 2000, "horizon_days": 40, "members.initial": 40}
+    plans = {
+        k: apply_overrides(p, cut) for k, p in load_scenario_variants(root / "scenarios" / "baseline.yaml").items()
+    }
+    plans = {k: plans[k] for k in ("base", "paid_ads")}
+    results = {k: run_replicates(p, 2) for k, p in plans.items()}
+    fast = RunSet.from_results(plans, results)
+    slow = RunSet._from_results_frames(plans, results)
+    for name in ("timeseries", "scalars", "cohorts", "ledger"):
+        a, b = getattr(fast, name), getattr(slow, name)
+        assert list(a.columns) == list(b.columns), name
+        assert list(a.dtypes) == list(b.dtypes), name
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert "new_paid_ads" in fast.timeseries.columns

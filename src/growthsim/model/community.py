@@ -551,12 +551,14 @@ class CommunityModel(mesa.Model):
         counts = np.zeros((n_weeks, n_weeks + 1), dtype=np.int64)
         np.add.at(counts, (jw, kept_weeks), 1)
         kept = counts[:, ::-1].cumsum(axis=1)[:, ::-1]  # kept[w, k]: members with kept_weeks >= k
-        rows = []
-        for w in np.nonzero(kept[:, 0])[0].tolist():
-            last_k = (H // 7) - w - 1  # weeks that end within the horizon
-            for k in range(max(0, last_k + 1)):
-                rows.append((w, k, int(kept[w, 0]), int(kept[w, k + 1])))
-        return pd.DataFrame(rows, columns=["join_week", "week", "size", "retained"])
+        ws = np.nonzero(kept[:, 0])[0]
+        n_k = ((H // 7) - ws).clip(0)  # weeks k = 0 .. n_k - 1 end within the horizon
+        if n_k.sum() == 0:
+            return pd.DataFrame([], columns=["join_week", "week", "size", "retained"])
+        w = np.repeat(ws, n_k)
+        k = np.arange(len(w)) - np.repeat(np.cumsum(n_k) - n_k, n_k)
+        cols = {"join_week": w, "week": k, "size": kept[w, 0], "retained": kept[w, k + 1]}
+        return pd.DataFrame({c: v.astype(np.int64) for c, v in cols.items()})
 
 
 # ----------------------------------------------------------------------------- the day
