@@ -44,6 +44,7 @@ from growthsim.kernels.state import (
     empty_work,
     rules_of,
 )
+from growthsim.metrics.health import HealthBatch
 from growthsim.metrics.health import summary as health_summary
 from growthsim.model.ledger import Ledger
 from growthsim.model.levers import (
@@ -606,6 +607,7 @@ class DayState:
         self.ints = np.zeros((R, 2), dtype=np.int64)
         self.rev = np.zeros(R, dtype=np.float64)
         self.churn_out = np.zeros((R, 12), dtype=np.int64)
+        self.health: HealthBatch | None = None  # the models' group health, stacked (first day)
 
 
 def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
@@ -620,6 +622,8 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     counts = st.counts
     day = int(day)
     grps, rows = [], []
+    if st.health is None:  # from now on the batch runs its models' group health (after activity)
+        st.health = HealthBatch([m.life.health for m in models])
     for r, m in enumerate(models):
         t = m.today
         t.m_conv *= m._conv_boosts.pop(day, 1.0)
@@ -683,6 +687,15 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         active = m._active[:n_act]
         for a in list(m.today.watchers.values()):
             a.after_activity(active)
+    # group health after the activity: one set of array operations for the batch
+    if all(id(m.life) in m.today.watchers for m in models):
+        actives = [m._active[: int(counts[r, C_ACTIVE])] for r, m in enumerate(models)]
+        for m, c in zip(models, st.health.after_activity(actives, m0.life.moderation.W)):
+            m.life.add_today(**c)
+    else:
+        for m in models:
+            if m.life.health.batched and id(m.life) in m.today.watchers:
+                raise RuntimeError("group health of a batch runs for every model of the day or none")
 
     # 4. referral -----------------------------------------------------------------
     # each model's own plan: a batch may hold plans that differ in member rules (model.batch)
