@@ -16,7 +16,7 @@ class PerTracker:
     def __init__(self, trackers) -> None:
         pass
 
-    def after_activity(self, actives, ads_window_days):
+    def after_activity(self, actives, ads_window_days, size=None):
         return [{} for _ in actives]
 
 

@@ -149,10 +149,18 @@ class HealthBatch:
         for t in trackers:
             t.batched = True
         self.cols = np.arange(stacked.shape[-1])
+        # the ads over the window per group (model.moderation, updated in place), stacked too
+        mods = [t.model.life.moderation for t in trackers]
+        self.ads_window = np.stack([mo.ads_window for mo in mods])
+        for r, mo in enumerate(mods):
+            mo.ads_window = self.ads_window[r]
 
-    def after_activity(self, actives: list[np.ndarray], ads_window_days: int) -> list[dict[str, float]]:
+    def after_activity(
+        self, actives: list[np.ndarray], ads_window_days: int, size: np.ndarray | None = None
+    ) -> list[dict[str, float]]:
         """Today's activity per group and the warning levels of every replicate
-        (``actives[r]``: replicate ``r``'s active members); returns each one's counts."""
+        (``actives[r]``: replicate ``r``'s active members; ``size``: the groups' sizes,
+        replicates x groups, default stacked from the models); returns each one's counts."""
         ts = self.trackers
         R, cap = len(ts), len(self.cols)
         models = [t.model for t in ts]
@@ -176,8 +184,9 @@ class HealthBatch:
         r_prev = np.divide(a_prev, s_prev, out=np.zeros((R, cap)), where=s_prev > 0)
         old = (day - self.opened) >= W2 - 1
         drop = np.where(old & (r_prev > 0), 1.0 - r_cur / np.where(r_prev > 0, r_prev, 1.0), 0.0)
-        ads_week = np.stack([m.life.moderation.ads_window for m in models]) * (7.0 / ads_window_days)
-        size = np.stack([m.g_size for m in models])
+        ads_week = self.ads_window * (7.0 / ads_window_days)
+        if size is None:
+            size = np.stack([m.g_size for m in models])
         rated = (size >= s.min_size) & valid
         lv = np.zeros((R, cap), dtype=np.int8)
         lv[self.unmanaged >= s.unmanaged_days] = BLUE

@@ -690,7 +690,8 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     # group health after the activity: one set of array operations for the batch
     if all(id(m.life) in m.today.watchers for m in models):
         actives = [m._active[: int(counts[r, C_ACTIVE])] for r, m in enumerate(models)]
-        for m, c in zip(models, st.health.after_activity(actives, m0.life.moderation.W)):
+        sizes = st.grp.size.reshape(R, cap)  # the batch's groups, replicate after replicate
+        for m, c in zip(models, st.health.after_activity(actives, m0.life.moderation.W, sizes)):
             m.life.add_today(**c)
     else:
         for m in models:
