@@ -187,10 +187,11 @@ def _stacked(frames: list[tuple[str, RunResult, pd.DataFrame]], with_seed: bool 
     if with_seed:
         data["seed"] = np.repeat(np.asarray([r.seed for _, r, _ in frames]), lens)
     for c in cols:
-        parts = [f[c].to_numpy() if c in f.columns else None for _, _, f in frames]
-        if any(p is None for p in parts):
-            if any(p is not None and p.dtype.kind not in "iuf" for p in parts):
+        have = [f[c].to_numpy() if c in f.columns else None for _, _, f in frames]
+        parts: list[np.ndarray] = [p for p in have if p is not None]
+        if len(parts) < len(have):
+            if any(p.dtype.kind not in "iuf" for p in parts):
                 return None
-            parts = [np.full(n, np.nan) if p is None else p.astype(np.float64) for p, n in zip(parts, lens)]
+            parts = [np.full(n, np.nan) if p is None else p.astype(np.float64) for p, n in zip(have, lens)]
         data[c] = np.concatenate(parts)
     return pd.DataFrame(data)

@@ -138,6 +138,15 @@ class HealthBatch:
     the one-tracker version leaves them."""
 
     FIELDS = ("act", "size", "opened", "unmanaged", "level", "a_cur", "s_cur", "a_prev", "s_prev")
+    act: np.ndarray  # (replicates, 2 W, groups) and the others (replicates, groups), set in __init__
+    size: np.ndarray
+    opened: np.ndarray
+    unmanaged: np.ndarray
+    level: np.ndarray
+    a_cur: np.ndarray
+    s_cur: np.ndarray
+    a_prev: np.ndarray
+    s_prev: np.ndarray
 
     def __init__(self, trackers: list[GroupHealth]) -> None:
         self.trackers = trackers

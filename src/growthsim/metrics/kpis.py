@@ -939,9 +939,9 @@ def kpi_table(runset: "RunSet", vectorised: bool = True) -> pd.DataFrame:
         names, vals, at = rows[(v, rep)]
         for n in names:
             values[i, col_of[n]] = vals[n] if at is None else vals[n][at]
-        scal = sc_map.get((v, rep), {})
-        if "seed" in scal:
-            seeds.append(scal["seed"])
+        srow = sc_map.get((v, rep), {})
+        if "seed" in srow:
+            seeds.append(srow["seed"])
         else:
             g = ts_all[(ts_all["variant"] == v) & (ts_all["replicate"] == rep)]
             seeds.append(g["seed"].iloc[0] if "seed" in g.columns else np.nan)
