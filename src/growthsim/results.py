@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -119,6 +120,32 @@ class RunSet:
 
     @classmethod
     def from_results(cls, plans: dict[str, "Scenario"], results: dict[str, list[RunResult]]) -> "RunSet":
+        runs = [(label, r) for label, rs in results.items() for r in rs]
+        timeseries = _stacked([(label, r, r.timeseries) for label, r in runs], with_seed=True)
+        if timeseries is None:
+            return cls._from_results_frames(plans, results)
+        cohorts = _stacked([(label, r, r.cohorts) for label, r in runs if len(r.cohorts)])
+        ledger = _stacked([(label, r, r.ledger) for label, r in runs if len(r.ledger)])
+        group_health = _stacked([(label, r, r.group_health) for label, r in runs if len(r.group_health)])
+        if cohorts is None or ledger is None or group_health is None:
+            return cls._from_results_frames(plans, results)
+        if len(timeseries):
+            timeseries = timeseries.fillna(0)
+        scalars = pd.DataFrame(
+            [{"variant": label, "replicate": r.replicate, "seed": r.seed, **r.scalars} for label, r in runs]
+        )
+        return cls(
+            plans=dict(plans),
+            timeseries=timeseries,
+            scalars=scalars,
+            cohorts=cohorts,
+            ledger=ledger,
+            group_health=group_health,
+        )
+
+    @classmethod
+    def _from_results_frames(cls, plans: dict[str, "Scenario"], results: dict[str, list[RunResult]]) -> "RunSet":
+        """:meth:`from_results` one frame at a time (runs whose frames differ in columns)."""
         ts, sc, co, le, gh = [], [], [], [], []
         for label, runs in results.items():
             for r in runs:
@@ -157,3 +184,37 @@ class RunSet:
             ledger=cat(le),
             group_health=cat(gh),
         )
+
+
+def _stacked(frames: list[tuple[str, RunResult, pd.DataFrame]], with_seed: bool = False) -> pd.DataFrame | None:
+    """The runs' frames one under another, led by ``variant, replicate`` (and ``seed``),
+    built column by column as ``pd.concat`` would (columns in order of first appearance;
+    a numeric column some frames lack is float there, NaN); None when a frame lacks a
+    column that is not numeric (then :meth:`RunSet._from_results_frames` concatenates
+    the frames the long way)."""
+    if not frames:
+        return pd.DataFrame()
+    cols = list(dict.fromkeys(c for _, _, f in frames for c in f.columns))
+    if {"variant", "replicate", "seed"} & set(cols):
+        return None
+    lens = [len(f) for _, _, f in frames]
+    variant = np.empty(sum(lens), dtype=object)
+    at = 0
+    for (label, _, _), n in zip(frames, lens):
+        variant[at : at + n] = label
+        at += n
+    data: dict[str, Any] = {
+        "variant": variant,
+        "replicate": np.repeat(np.asarray([r.replicate for _, r, _ in frames]), lens),
+    }
+    if with_seed:
+        data["seed"] = np.repeat(np.asarray([r.seed for _, r, _ in frames]), lens)
+    for c in cols:
+        have = [f[c].to_numpy() if c in f.columns else None for _, _, f in frames]
+        parts: list[np.ndarray] = [p for p in have if p is not None]
+        if len(parts) < len(have):
+            if any(p.dtype.kind not in "iuf" for p in parts):
+                return None
+            parts = [np.full(n, np.nan) if p is None else p.astype(np.float64) for p, n in zip(have, lens)]
+        data[c] = np.concatenate(parts)
+    return pd.DataFrame(data)

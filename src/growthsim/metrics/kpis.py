@@ -618,6 +618,261 @@ def replicate_kpis(
     return out
 
 
+# --------------------------------------------------------------------------- a batch at once
+# kpi_table computes the KPIs of all replicates of a plan at once, from (replicate x day)
+# arrays, when the plan's replicates have the same days and each its own ledger (what
+# run_plans gives); otherwise, per replicate with replicate_kpis. The arithmetic is
+# replicate_kpis's, in the same order, so the table is the same to the last bit (sums run
+# along each replicate's row of days, as the one-replicate sums do; tests/test_kpis.py).
+
+
+def _ratio_v(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """:func:`_ratio` element by element."""
+    num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
+    out = np.full(num.shape, np.nan)
+    ok = np.isfinite(den) & (den != 0) & np.isfinite(num)
+    out[ok] = num[ok] / den[ok]
+    return out
+
+
+def _variant_kpis(
+    ts: pd.DataFrame,
+    reps: list,
+    scal: list[dict[str, Any]],
+    cohorts: pd.DataFrame | None,
+    ledgers: list[pd.DataFrame],
+    plan: "Scenario | None",
+) -> tuple[list[list[str]], dict[str, np.ndarray]] | None:
+    """The KPIs of replicates ``reps`` of one plan (``ts``: their timeseries rows,
+    ``scal`` / ``ledgers``: their scalars and ledger rows in the order of ``reps``),
+    vectorised over the replicates: (each replicate's KPI names in
+    :func:`replicate_kpis`'s order, name -> values in the order of ``reps``). None when
+    the replicates do not allow it (different days, a replicate without a ledger or with
+    one cost category)."""
+    R = len(reps)
+    if R == 0 or "day" not in ts.columns or "replicate" not in ts.columns:
+        return None
+    rep_of = {r: i for i, r in enumerate(reps)}
+    ri = ts["replicate"].map(rep_of).to_numpy()
+    day = ts["day"].to_numpy(dtype=int)
+    order = np.lexsort((day, ri))
+    if len(ts) % R:
+        return None
+    D = len(ts) // R
+    dd = day[order].reshape(R, D)
+    if (np.bincount(ri, minlength=R) != D).any() or not (dd == dd[:1]).all() or (D > 1 and (np.diff(dd[0]) <= 0).any()):
+        return None
+    days = dd[0]
+    cols = ts.columns
+
+    def col(name: str) -> np.ndarray:
+        if name in cols:
+            return ts[name].to_numpy(dtype=float)[order].reshape(R, D)
+        return np.zeros((R, D))
+
+    def last(name: str, default: float = float("nan")) -> np.ndarray:
+        if name not in cols or D == 0:
+            return np.full(R, default)
+        return col(name)[:, -1].copy()
+
+    def scalar(name: str) -> np.ndarray:
+        out = np.full(R, np.nan)
+        for i, s in enumerate(scal):
+            out[i] = _scalar(s, name)
+        return out
+
+    # ---- costs: (replicate, day, category) from the ledgers, as daily_costs
+    if any(lg is None or len(lg) == 0 for lg in ledgers):
+        return None
+    led = pd.concat(ledgers, ignore_index=True) if R > 1 else ledgers[0]
+    lens = np.array([len(lg) for lg in ledgers])
+    lrep = np.repeat(np.arange(R), lens)
+    cats, ci = np.unique(led["category"].to_numpy().astype(str), return_inverse=True)
+    ci = ci.reshape(-1)
+    per_rep = np.zeros((R, len(cats)), dtype=bool)
+    per_rep[lrep, ci] = True
+    if (per_rep.sum(axis=1) < 2).any():
+        return None  # a one-category table sums pairwise in daily_costs: the per-replicate path
+    channels = list(plan.channels) if plan is not None else []
+    led_channels = [str(c)[len("channel:") :] for c in cats if str(c).startswith("channel:")]
+    if not set(led_channels) <= set(channels):
+        return None
+    pos = pd.Index(days).get_indexer(led["day"].to_numpy())
+    keep = pos >= 0
+    table = np.zeros((R, D, len(cats)))
+    np.add.at(table, (lrep[keep], pos[keep], ci[keep]), led["amount"].to_numpy(dtype=float)[keep])
+    cat_totals = table.sum(axis=1)  # (R, C): each category added day after day
+    daily_cost = table.sum(axis=2)  # (R, D)
+    cost_total = daily_cost.sum(axis=1)
+
+    horizon = max(int(plan.horizon_days) if plan is not None else D, 1)
+    out: dict[str, np.ndarray] = {}
+    members_final = last("members", 0.0)
+    churned = last("churned", 0.0)
+    members_ever = scalar("members_ever")
+    bad = ~np.isfinite(members_ever)
+    members_ever[bad] = (members_final + churned)[bad]
+    new_total = col("new_members").sum(axis=1)
+    out["members_final"] = members_final
+    out["members_ever"] = members_ever
+    out["new_members"] = new_total
+    out["new_members_per_day"] = new_total / horizon
+    head = ["members_final", "members_ever", "new_members", "new_members_per_day"]
+    for s in source_columns(ts):
+        total = col(f"new_{s}").sum(axis=1)
+        out[f"joins_{s}"] = total
+        out[f"joins_per_day_{s}"] = total / horizon
+        head += [f"joins_{s}", f"joins_per_day_{s}"]
+
+    def spend(prefix: str) -> np.ndarray:
+        acc = np.zeros(R)
+        for j, c in enumerate(cats):
+            if str(c).startswith(prefix):
+                acc = acc + cat_totals[:, j]
+        return acc
+
+    acq_spend = spend("channel:") + spend("campaign:") + spend("kol:")
+    out["cac"] = _ratio_v(acq_spend, new_total)
+    out["cac_all_in"] = _ratio_v(cost_total, new_total)
+    head += ["cac", "cac_all_in"]
+    cat_j = {str(c): j for j, c in enumerate(cats)}
+    for ch in dict.fromkeys(channels + led_channels):
+        j = cat_j.get(f"channel:{ch}")
+        out[f"cac_{ch}"] = _ratio_v(cat_totals[:, j] if j is not None else np.zeros(R), col(f"new_{ch}").sum(axis=1))
+        head.append(f"cac_{ch}")
+
+    active = col("active")
+    dau = active[:, -7:].mean(axis=1) if D else np.full(R, np.nan)
+    out["dau"] = dau
+    out["wau"] = last("wau")
+    out["mau"] = last("mau")
+    out["dau_mau"] = _ratio_v(dau, out["mau"])
+    out["active_share"] = _ratio_v(dau, members_final)
+    out["top20_share"] = scalar("activity_top20_share")
+    out["top1_share"] = scalar("activity_top1_share")
+    core = last("core_members") + last("koc_members")
+    out["core_members"] = core
+    out["koc_members"] = last("koc_members")
+    out["active_tier_members"] = last("active_tier_members")
+    out["core_share"] = _ratio_v(core, members_final)
+
+    # ---- retention
+    def pooled(week: int) -> np.ndarray:
+        if cohorts is None or len(cohorts) == 0:
+            return np.full(R, np.nan)
+        c = cohorts[(cohorts["week"] == week) & ((cohorts["join_week"] + week) * 7 <= horizon - 1)]
+        i = c["replicate"].map(rep_of).to_numpy()
+        okr = ~pd.isna(i)
+        i = i[okr].astype(np.int64)
+        num = np.bincount(i, weights=c["retained"].to_numpy(dtype=float)[okr], minlength=R)
+        den = np.bincount(i, weights=c["size"].to_numpy(dtype=float)[okr], minlength=R)
+        return _ratio_v(num, den)
+
+    w1, w4 = pooled(1), pooled(4)
+    out["retention_w1"] = w1
+    out["retention_w4"] = w4
+    for k, fallback in ((1, np.full(R, np.nan)), (7, w1), (30, w4)):
+        v = scalar(f"retention_d{k}")
+        out[f"retention_d{k}"] = np.where(np.isfinite(v), v, fallback)
+    for name in [f"activity_retention_d{k}" for k in (1, 7, 30)] + [f"activity_retention_w{k}" for k in range(1, 10)]:
+        out[name] = scalar(name)
+    members = col("members")
+    member_days = members.sum(axis=1)
+    churn_daily = _ratio_v(churned, member_days)
+    out["churn_rate_daily"] = churn_daily
+    out["churn_rate_30d"] = np.array(
+        [1.0 - (1.0 - float(c)) ** 30 if np.isfinite(c) else np.nan for c in churn_daily], dtype=float
+    )
+    out["churned"] = churned
+    out["dormant_share"] = _ratio_v(last("dormant", 0.0), members_final)
+    out["recalled"] = col("recalled").sum(axis=1)
+    out["woken"] = col("woken").sum(axis=1)
+
+    # ---- referral
+    sent = col("invites_sent").sum(axis=1)
+    accepted = col("invites_accepted").sum(axis=1)
+    out["invites_sent"] = sent
+    out["invites_accepted"] = accepted
+    out["invite_accept_rate"] = _ratio_v(accepted, sent)
+    cycle = scalar("viral_cycle_days")
+    inviters = scalar("inviting_members")
+    out["viral_k"] = _ratio_v(accepted * cycle, inviters * horizon)
+    out["referrals_per_member"] = _ratio_v(accepted, members_ever)
+    out["viral_cycle_days"] = cycle
+
+    # ---- revenue
+    paying = last("paying", 0.0)
+    orders = col("purchases").sum(axis=1)
+    first = col("first_purchases").sum(axis=1)
+    revenue = col("revenue").sum(axis=1)
+    margin_daily = col("gross_margin")
+    margin = margin_daily.sum(axis=1)
+    out["paying"] = paying
+    payers_ever = scalar("payers_ever")
+    out["conversion_rate"] = _ratio_v(np.where(np.isfinite(payers_ever), payers_ever, paying), members_ever)
+    out["repurchase_rate"] = _ratio_v(orders - first, orders)
+    out["orders_per_payer"] = _ratio_v(orders, paying)
+    out["orders"] = orders
+    out["revenue"] = revenue
+    out["gross_margin"] = margin
+    out["ltv_realised"] = _ratio_v(margin, members_ever)
+    recent_margin = margin_daily[:, -30:].sum(axis=1)
+    recent_member_days = members[:, -30:].sum(axis=1)
+    rate = _ratio_v(recent_margin, recent_member_days)
+    pos_churn = np.isfinite(churn_daily) & (churn_daily > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lifetime = np.where(pos_churn, np.minimum(1.0 / churn_daily, LTV_LIFETIME_CAP_DAYS), LTV_LIFETIME_CAP_DAYS)
+        future = np.where(np.isfinite(rate), members_final * rate * lifetime, 0.0)
+    out["ltv_projected"] = _ratio_v(margin + future, members_ever)
+    out["vip_members"] = last("vip_members", 0.0)
+    out["vip_members_ever"] = scalar("vip_members_ever")
+    out["groups"] = last("groups")
+    mid = [k for k in out if k not in head]
+
+    # ---- economics
+    out["cost"] = cost_total
+    cost_keys = []
+    for j, c in enumerate(cats):
+        if c != "total":
+            out[f"cost_{c}"] = cat_totals[:, j]
+            cost_keys.append((j, f"cost_{c}"))
+    out["profit"] = margin - cost_total
+    out["roi"] = _ratio_v(margin - cost_total, cost_total)
+    cm = np.cumsum(margin_daily, axis=1)
+    cc = np.cumsum(daily_cost, axis=1)
+    pb = np.full(R, np.nan)
+    if D:
+        ok = (cc > 0) & (cm >= cc - 1e-9 * np.maximum(1.0, cc))
+        hit = ok.any(axis=1)
+        pb[hit] = days[ok.argmax(axis=1)[hit]]
+        pb[cc[:, -1] <= 0] = days[0]
+    out["payback_day"] = pb
+    out["paid_back"] = np.where(np.isnan(pb), 0.0, 1.0)
+    out["cost_per_paying"] = _ratio_v(cost_total, paying)
+    out["budget_exhausted_day"] = scalar("budget_exhausted_day")
+    tail = ["profit", "roi", "payback_day", "paid_back", "cost_per_paying", "budget_exhausted_day"]
+
+    # ---- group life (metrics.health.health_kpis)
+    rated = col("groups_rated") if "groups_rated" in cols else None
+    rated_sum = rated.sum(axis=1) if rated is not None else None
+    for lvl in ("red", "yellow", "blue"):
+        name = f"health_{lvl}"
+        out[name] = last(name)
+        if name in cols and rated_sum is not None:
+            share = np.full(R, np.nan)
+            pos_r = rated_sum > 0
+            share[pos_r] = col(name).sum(axis=1)[pos_r] / rated_sum[pos_r]
+            out[f"{name}_share"] = share
+        else:
+            out[f"{name}_share"] = np.full(R, np.nan)
+    for name in ("muted", "ads_posted", "ads_caught", "offline_attendees", "removed_for_ads"):
+        out[name] = col(name).sum(axis=1) if name in cols else np.full(R, np.nan)
+    out["member_run_groups"] = last("member_run_groups")
+    life = list(health_kpis(ts.iloc[:0]).keys())
+    names = [head + mid + ["cost"] + [k for j, k in cost_keys if per_rep[i, j]] + tail + life for i in range(R)]
+    return names, out
+
+
 # --------------------------------------------------------------------------- run sets
 
 
@@ -627,38 +882,82 @@ def _groups(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, pd.DataFrame]:
     return {k if isinstance(k, tuple) else (k,): g for k, g in frame.groupby(keys, sort=False)}
 
 
-def kpi_table(runset: "RunSet") -> pd.DataFrame:
+def kpi_table(runset: "RunSet", vectorised: bool = True) -> pd.DataFrame:
     """One row per (plan, replicate): ``variant, replicate, seed`` + KPI columns.
 
     Rows follow the plans' display order, then replicate order. KPI columns that exist
     for one plan only (a channel the other lacks) are NaN for the other plans.
+
+    ``vectorised``: compute each plan's replicates at once over (replicate x day) arrays
+    where they allow it (same days, a ledger each; what ``run_plans`` gives), else per
+    replicate with :func:`replicate_kpis`; ``False``: always per replicate. The table is
+    the same either way, to the last bit.
     """
     keys = ["variant", "replicate"]
-    ts_g = _groups(runset.timeseries, keys)
-    co_g = _groups(runset.cohorts, keys)
-    le_g = _groups(runset.ledger, keys)
+    ts_all = runset.timeseries
     sc = runset.scalars
     sc_map: dict[tuple, dict[str, Any]] = {}
     if sc is not None and len(sc):
         for rec in sc.to_dict("records"):
             sc_map[(rec["variant"], rec["replicate"])] = rec
     order = {label: i for i, label in enumerate(runset.plans)}
-    rows = []
-    for (variant, rep), ts in ts_g.items():
-        plan = runset.plans.get(variant)
-        scal = sc_map.get((variant, rep), {})
-        seed = scal.get("seed", ts["seed"].iloc[0] if "seed" in ts.columns else np.nan)
-        k = replicate_kpis(ts, scal, co_g.get((variant, rep)), plan, ledger=le_g.get((variant, rep)))
-        rows.append({"variant": variant, "replicate": int(rep), "seed": seed, **k})
-    table = pd.DataFrame(rows)
-    if len(table):
-        # a cost category or join source a plan lacks is zero for it, not unknown
-        zero = [c for c in table.columns if c.startswith(("cost_", "joins_"))]
-        table[zero] = table[zero].fillna(0.0)
-        table["_o"] = table["variant"].map(lambda v: order.get(v, len(order)))
-        table = table.sort_values(["_o", "replicate"], kind="stable").drop(columns="_o")
-        table = table.reset_index(drop=True)
-    return table
+    has_keys = ts_all is not None and len(ts_all) > 0 and set(keys) <= set(ts_all.columns)
+    pairs = list(ts_all[keys].drop_duplicates().itertuples(index=False, name=None)) if has_keys else []
+    by_variant: dict[Any, list] = {}
+    for v, rep in pairs:
+        by_variant.setdefault(v, []).append(rep)
+    le_g = _groups(runset.ledger, keys)
+    co = runset.cohorts
+    co_ok = co is not None and len(co) > 0 and set(keys) <= set(co.columns)
+    # per row: (variant, replicate, seed, KPI names in order, {name: value} or (values, i))
+    rows: dict[tuple, tuple] = {}
+    for v, reps in by_variant.items():
+        plan = runset.plans.get(v)
+        ts_v = ts_all[ts_all["variant"] == v] if len(by_variant) > 1 else ts_all
+        scal = [sc_map.get((v, rep), {}) for rep in reps]
+        got = None
+        if vectorised:
+            co_v = co[co["variant"] == v] if co_ok else None
+            got = _variant_kpis(ts_v, reps, scal, co_v, [le_g.get((v, rep)) for rep in reps], plan)
+        if got is not None:
+            names, vals = got
+            for i, rep in enumerate(reps):
+                rows[(v, rep)] = (names[i], vals, i)
+            continue
+        ts_g = _groups(ts_v, keys)
+        co_g = _groups(co, keys) if co_ok else {}
+        for rep, s in zip(reps, scal):
+            k = replicate_kpis(ts_g[(v, rep)], s, co_g.get((v, rep)), plan, ledger=le_g.get((v, rep)))
+            rows[(v, rep)] = (list(k), k, None)
+    if not rows:
+        return pd.DataFrame()
+    kpi_names = list(dict.fromkeys(n for names, _, _ in rows.values() for n in names))
+    col_of = {n: j for j, n in enumerate(kpi_names)}
+    values = np.full((len(pairs), len(kpi_names)), np.nan)
+    seeds = []
+    for i, (v, rep) in enumerate(pairs):
+        names, vals, at = rows[(v, rep)]
+        for n in names:
+            values[i, col_of[n]] = vals[n] if at is None else vals[n][at]
+        srow = sc_map.get((v, rep), {})
+        if "seed" in srow:
+            seeds.append(srow["seed"])
+        else:
+            g = ts_all[(ts_all["variant"] == v) & (ts_all["replicate"] == rep)]
+            seeds.append(g["seed"].iloc[0] if "seed" in g.columns else np.nan)
+    data: dict[str, Any] = {
+        "variant": [v for v, _ in pairs],
+        "replicate": [int(rep) for _, rep in pairs],
+        "seed": seeds,
+    }
+    data.update({n: values[:, j] for j, n in enumerate(kpi_names) if n not in data})
+    table = pd.DataFrame(data)
+    # a cost category or join source a plan lacks is zero for it, not unknown
+    zero = [c for c in table.columns if c.startswith(("cost_", "joins_"))]
+    table[zero] = table[zero].fillna(0.0)
+    table["_o"] = table["variant"].map(lambda v: order.get(v, len(order)))
+    table = table.sort_values(["_o", "replicate"], kind="stable").drop(columns="_o")
+    return table.reset_index(drop=True)
 
 
 def kpi_columns(table: pd.DataFrame) -> list[str]:

@@ -44,6 +44,7 @@ from growthsim.kernels.state import (
     empty_work,
     rules_of,
 )
+from growthsim.metrics.health import HealthBatch
 from growthsim.metrics.health import summary as health_summary
 from growthsim.model.ledger import Ledger
 from growthsim.model.levers import (
@@ -551,12 +552,14 @@ class CommunityModel(mesa.Model):
         counts = np.zeros((n_weeks, n_weeks + 1), dtype=np.int64)
         np.add.at(counts, (jw, kept_weeks), 1)
         kept = counts[:, ::-1].cumsum(axis=1)[:, ::-1]  # kept[w, k]: members with kept_weeks >= k
-        rows = []
-        for w in np.nonzero(kept[:, 0])[0].tolist():
-            last_k = (H // 7) - w - 1  # weeks that end within the horizon
-            for k in range(max(0, last_k + 1)):
-                rows.append((w, k, int(kept[w, 0]), int(kept[w, k + 1])))
-        return pd.DataFrame(rows, columns=["join_week", "week", "size", "retained"])
+        ws = np.nonzero(kept[:, 0])[0]
+        n_k = ((H // 7) - ws).clip(0)  # weeks k = 0 .. n_k - 1 end within the horizon
+        if n_k.sum() == 0:
+            return pd.DataFrame([], columns=["join_week", "week", "size", "retained"])
+        w = np.repeat(ws, n_k)
+        k = np.arange(len(w)) - np.repeat(np.cumsum(n_k) - n_k, n_k)
+        cols = {"join_week": w, "week": k, "size": kept[w, 0], "retained": kept[w, k + 1]}
+        return pd.DataFrame({c: v.astype(np.int64) for c, v in cols.items()})
 
 
 # ----------------------------------------------------------------------------- the day
@@ -604,6 +607,7 @@ class DayState:
         self.ints = np.zeros((R, 2), dtype=np.int64)
         self.rev = np.zeros(R, dtype=np.float64)
         self.churn_out = np.zeros((R, 12), dtype=np.int64)
+        self.health: HealthBatch | None = None  # the models' group health, stacked (first day)
 
 
 def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
@@ -618,6 +622,8 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     counts = st.counts
     day = int(day)
     grps, rows = [], []
+    if st.health is None:  # from now on the batch runs its models' group health (after activity)
+        st.health = HealthBatch([m.life.health for m in models])
     for r, m in enumerate(models):
         t = m.today
         t.m_conv *= m._conv_boosts.pop(day, 1.0)
@@ -681,6 +687,16 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         active = m._active[:n_act]
         for a in list(m.today.watchers.values()):
             a.after_activity(active)
+    # group health after the activity: one set of array operations for the batch
+    if all(id(m.life) in m.today.watchers for m in models):
+        actives = [m._active[: int(counts[r, C_ACTIVE])] for r, m in enumerate(models)]
+        sizes = st.grp.size.reshape(R, cap)  # the batch's groups, replicate after replicate
+        for m, c in zip(models, st.health.after_activity(actives, m0.life.moderation.W, sizes)):
+            m.life.add_today(**c)
+    else:
+        for m in models:
+            if m.life.health.batched and id(m.life) in m.today.watchers:
+                raise RuntimeError("group health of a batch runs for every model of the day or none")
 
     # 4. referral -----------------------------------------------------------------
     # each model's own plan: a batch may hold plans that differ in member rules (model.batch)

@@ -136,9 +136,20 @@ class Ledger:
 
     def frame(self) -> pd.DataFrame:
         """Every non-zero (day, category) payment: columns ``day, category, amount``."""
-        rows = []
-        for cat in sorted(self.by_category):
-            arr = self.by_category[cat]
-            for day in np.nonzero(arr)[0]:
-                rows.append((int(day), cat, float(arr[day])))
-        return pd.DataFrame(rows, columns=["day", "category", "amount"])
+        cats = sorted(self.by_category)
+        days = [np.nonzero(self.by_category[c])[0] for c in cats]
+        n = sum(len(d) for d in days)
+        if n == 0:
+            return pd.DataFrame([], columns=["day", "category", "amount"])
+        category = np.empty(n, dtype=object)
+        at = 0
+        for c, d in zip(cats, days):
+            category[at : at + len(d)] = c
+            at += len(d)
+        return pd.DataFrame(
+            {
+                "day": np.concatenate(days).astype(np.int64),
+                "category": category,
+                "amount": np.concatenate([self.by_category[c][d] for c, d in zip(cats, days)]),
+            }
+        )

@@ -90,7 +90,8 @@ class GroupLife:
         m = self.model
         G = max(m.n_groups, 1)
         self.add_today(**self.moderation.after_activity(active))
-        self.add_today(**self.health.after_activity(active, G, self.moderation.ads_window, self.moderation.W))
+        if not self.health.batched:  # else the day runs the batch's (metrics.health.HealthBatch)
+            self.add_today(**self.health.after_activity(active, G, self.moderation.ads_window, self.moderation.W))
 
     def after_referral(self, referrers: np.ndarray) -> None:
         pass
