@@ -71,6 +71,13 @@ class Lever(mesa.Agent):
         """Call ``fn`` each morning of days ``start..end`` (``None``: to the horizon)."""
         self.model.standing_order(fn, start, end, priority)
 
+    def every_n_days(self, fn, every: int, start: int, priority: Priority = Priority.HIGH) -> None:
+        """Call ``fn`` on the mornings of days ``start, start + every, ...`` to the horizon."""
+        h = self.model.horizon
+        self.model.schedule_recurring(
+            fn, Schedule(interval=every, start=start + MORNING, end=h - 1 + MORNING), priority=priority
+        )
+
     def on_days(self, fn, days: list[int], priority: Priority = Priority.DEFAULT) -> None:
         for d in days:
             self.model.schedule_event(fn, at=d + MORNING, priority=priority)
@@ -438,13 +445,8 @@ class VolunteerAdminsAgent(Lever):
         super().__init__(model, "volunteer_admins")
         self.spec = spec
         self.ids = np.zeros(0, dtype=np.int64)
-        h = model.horizon
-        if spec.enabled and spec.max_total > 0 and spec.start_day < h:
-            model.schedule_recurring(
-                self.promote,
-                Schedule(interval=spec.every_days, start=spec.start_day + MORNING, end=h - 1 + MORNING),
-                priority=Priority.HIGH,
-            )
+        if spec.enabled and spec.max_total > 0 and spec.start_day < model.horizon:
+            self.every_n_days(self.promote, spec.every_days, spec.start_day)
             self.every_day(self.work, spec.start_day, None, priority=Priority.HIGH)
 
     def _drop_inactive(self) -> None:
@@ -538,13 +540,8 @@ class VipProgram(Lever):
         super().__init__(model, "vip")
         self.spec = spec
         self.invited = 0
-        h = model.horizon
-        if spec.enabled and spec.start_day < h:
-            model.schedule_recurring(
-                self.select,
-                Schedule(interval=spec.every_days, start=spec.start_day + MORNING, end=h - 1 + MORNING),
-                priority=Priority.HIGH,
-            )
+        if spec.enabled and spec.start_day < model.horizon:
+            self.every_n_days(self.select, spec.every_days, spec.start_day)
 
     def select(self) -> None:
         m, s, pop = self.model, self.spec, self.model.pop

@@ -21,10 +21,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from mesa.time import Priority, Schedule
+from mesa.time import Priority
 
 from growthsim.kernels.state import EARLY_DAYS, Levels
-from growthsim.model.levers import MORNING, Lever
+from growthsim.model.levers import Lever
 from growthsim.vocab import DORMANT, MEMBER, SRC_INITIAL
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,13 +151,8 @@ class StarAwards(Lever):
         super().__init__(model, "star_awards")
         self.spec = spec
         self.awarded = 0
-        h = model.horizon
-        if spec.enabled and spec.start_day < h:
-            model.schedule_recurring(
-                self.award,
-                Schedule(interval=spec.every_days, start=spec.start_day + MORNING, end=h - 1 + MORNING),
-                priority=Priority.HIGH,
-            )
+        if spec.enabled and spec.start_day < model.horizon:
+            self.every_n_days(self.award, spec.every_days, spec.start_day)
 
     @property
     def category(self) -> str:
