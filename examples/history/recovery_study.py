@@ -1,41 +1,25 @@
 """Parameter recovery over many synthetic histories: how close the fit lands to the known
 parameters and how often the bootstrap P5–P95 interval covers them.
 
-Same tiny community and settings as tests/test_calibrate_fit.py::test_parameter_recovery
-(2,000 people, 40 days, invite_prob 0.05 and base_hazard 0.02 to recover from first
+The tiny community of tests/test_calibrate_fit.py::test_parameter_recovery, from the
+module both use (tests/helpers/recovery.py: 2,000 people, 40 days, invite_prob 0.05 and base_hazard 0.02 to recover from first
 guesses 0.01 and 0.005). Run: python examples/history/recovery_study.py [N_HISTORIES]
 """
 
-import datetime as dt
 import sys
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from growthsim.calibrate.fit import fit
-from growthsim.calibrate.history import History, periods_from_columns
-from growthsim.calibrate.sim import run_columns
 from growthsim.calibrate.spec import FitSpec, check_against_scenario
-from growthsim.scenario import Scenario, apply_overrides
+from growthsim.scenario import apply_overrides
 
-TRUTH = {"members.referral.invite_prob": 0.05, "members.churn.base_hazard": 0.02}
-START = Scenario.model_validate(
-    {
-        "name": "tiny",
-        "seed": 3,
-        "horizon_days": 40,
-        "replicates": 4,
-        "market": {"size": 2000, "graph": {"model": "well_mixed", "mean_degree": 10}},
-        "members": {
-            "initial": 100,
-            "organic_join_prob": 0.0,
-            "referral": {"invite_prob": 0.01, "accept_prob": 0.3},
-            "engagement": {"initial": 0.8, "daily_decay": 0.0, "habit_gain": 0.0, "stimulus_response": 0.0},
-            "churn": {"base_hazard": 0.005, "engagement_sensitivity": 0.0, "silent_days": 60},
-            "propensity": {"distribution": "constant", "value": 0.3},
-        },
-    }
-)
+# the community and its synthetic histories are shared with the test (tests/)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from helpers.recovery import TRUTH, synthetic_history, tiny  # noqa: E402
+
+START = tiny()
 SPEC = FitSpec.model_validate(
     {
         "parameters": {p: {"min": 0.002, "max": 0.1, "scale": "log"} for p in TRUTH},
@@ -52,10 +36,7 @@ def main(n: int) -> None:
     ints = check_against_scenario(SPEC, START)
     rows = []
     for k in range(n):
-        cols = run_columns(truth, ["new_members", "active", "members"], 1, 1000 + k)
-        obs = periods_from_columns(cols, ["new_members", "members"], 1, 40)
-        days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(40)]
-        h = History("synthetic", 1, days, pd.DataFrame({s: v[0] for s, v in obs.items()}), list(range(2, 42)))
+        h = synthetic_history(truth, seed=1000 + k, series=("new_members", "members"))
         r = fit(START, h, SPEC, ints, quality_replicates=4)
         for name, true in TRUTH.items():
             u = r.uncertainty[name]
