@@ -65,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(H, "HealthBatch"):
         wrap(H.HealthBatch, "after_activity", "group health after activity, the batch")
     wrap(C.CommunityModel, "run_until", "mornings (Mesa events, standing orders)")
+    try:  # the batch's one Mesa schedule for its models' levers (model.batch_levers)
+        from growthsim.model import batch_levers as BL
+
+        wrap(BL.BatchMornings, "run", "mornings (Mesa events, standing orders)")
+    except ImportError:  # an older tree: every model runs its own mornings (run_until)
+        pass
     wrap(C, "run_day", "run_day (all of the day after the mornings)")
     MB.run_day = C.run_day
     wrap(RN, "result_of", "results: RunResult per model")

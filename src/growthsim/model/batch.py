@@ -3,7 +3,8 @@
 The batch builds one :class:`~growthsim.model.community.CommunityModel` per replicate (each
 still a ``mesa.Model`` with its own levers, ledger and collector), then lays their member,
 group and work arrays end to end in shared arrays (kernels.state) and points every model
-at its slice. Each day every model runs its morning (Mesa events: the levers decide), then
+at its slice. Each day the batch runs the mornings of every model on one Mesa schedule
+(:mod:`growthsim.model.batch_levers`: the levers decide), then
 :func:`~growthsim.model.community.run_day` runs each member pass once for the whole batch
 — one kernel call, numba threads over the replicates (``prange``) — and the levers' hooks
 and bookkeeping per model. The rules are the single model's (a single model is a batch of
@@ -28,6 +29,7 @@ import numpy as np
 
 from growthsim.graph import Graph
 from growthsim.kernels.state import Groups, concat_records, slice_record
+from growthsim.model.batch_levers import BatchMornings
 from growthsim.model.community import CommunityModel, DayState, run_day
 from growthsim.model.seeding import PLAN_SEED
 from growthsim.scenario.schema import Scenario
@@ -133,9 +135,11 @@ class CommunityBatch:
                 slice_record(work, r * n, (r + 1) * n),
                 counts[r : r + 1],
             )
+        # one Mesa schedule for the batch runs every model's levers (model.batch_levers);
+        # the models' own queues (their step event included) are emptied
+        self.mornings = BatchMornings(self.models)
+        for m in self.models:
             m._batch = self
-            # the batch runs the days: the model's own step event (a no-op now) is dropped
-            m._default_schedule.stop()
         self.state = DayState(
             [m.kernel_seed for m in self.models],
             mem,
@@ -157,8 +161,7 @@ class CommunityBatch:
         d = self.day
         if d >= self.horizon:
             return
-        for m in self.models:
-            m.run_until(d + 1)  # the morning's events; then the time of the day's step
+        self.mornings.run(d)  # the morning's events; then the time of the day's step
         hooks = [m for m in self.models if hasattr(m, "enter_day")]  # e.g. ExclusiveReplayModel
         for m in hooks:
             m.enter_day()

@@ -165,6 +165,9 @@ class CommunityModel(mesa.Model):
         self.replicate = int(replicate)
         ss = seed_sequence(self.base_seed, self.replicate)
         super().__init__(rng=np.random.default_rng(ss), **kwargs)
+        # every event the model schedules while built, in order: a CommunityBatch runs them
+        # on one Mesa schedule for all its models (model.batch_levers)
+        self._schedule_log: list[tuple[str, Any, Any, mesa.time.Priority]] = []
         self.kernel_seed = np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
         sc = scenario
         self.horizon = sc.horizon_days
@@ -326,6 +329,34 @@ class CommunityModel(mesa.Model):
         names += SERIES_LIFE
         names += SERIES_TIERS
         return names
+
+    def schedule_event(
+        self,
+        function,
+        *,
+        at: float | None = None,
+        after: float | None = None,
+        priority: mesa.time.Priority = mesa.time.Priority.DEFAULT,
+    ):
+        """Mesa's ``schedule_event``; the event is also logged (see ``_schedule_log``), and
+        in a :class:`~growthsim.model.batch.CommunityBatch` it goes to the batch's schedule."""
+        b = getattr(self, "_batch", None)
+        if b is not None:
+            if (at is None) == (after is None):
+                raise ValueError("Specify exactly one of 'at' or 'after'")
+            return b.mornings.schedule_event(function, self.time + after if at is None else at, priority)
+        event = super().schedule_event(function, at=at, after=after, priority=priority)
+        self._schedule_log.append(("event", function, event.time, priority))
+        return event
+
+    def schedule_recurring(self, function, schedule, priority: mesa.time.Priority = mesa.time.Priority.DEFAULT):
+        """Mesa's ``schedule_recurring``, logged like :meth:`schedule_event`."""
+        b = getattr(self, "_batch", None)
+        if b is not None:
+            return b.mornings.schedule_recurring(function, schedule, priority)
+        gen = super().schedule_recurring(function, schedule, priority=priority)
+        self._schedule_log.append(("recurring", function, schedule, priority))
+        return gen
 
     def standing_order(self, fn, start: int, end: int | None, priority=mesa.time.Priority.DEFAULT) -> None:
         """Call ``fn`` on the morning of each day ``start..end`` (``None``: to the horizon)

@@ -1,0 +1,104 @@
+"""The levers of a batch on one Mesa schedule (``model.batch_levers``): replicate ``r`` of
+a batch still runs its levers' actions in the order, and with the results, of the model
+run alone, including events a lever schedules while the batch runs (a flash sale's later
+days, which depend on each replicate's money) and mornings where several rounds fall on
+one day (volunteer promotion and their stipends, VIP selection, star awards, points)."""
+
+from __future__ import annotations
+
+import mesa
+import pytest
+from test_batch import alone, fingerprint
+
+from growthsim.model.batch import CommunityBatch
+from growthsim.model.community import CommunityModel
+from growthsim.scenario import Scenario
+
+
+def plan(**extra) -> Scenario:
+    """Every kind of lever, a budget tight enough that replicates differ in what they can
+    pay (so a sale starts in some replicates and not in others)."""
+    data = {
+        "name": "levers",
+        "seed": 11,
+        "horizon_days": 80,
+        "replicates": 4,
+        "market": {"size": 2000, "graph": {"model": "watts_strogatz", "mean_degree": 8}},
+        "members": {
+            "initial": 90,
+            "organic_join_prob": 0.0004,
+            "referral": {"invite_prob": 0.04},
+            "conversion": {"first_purchase_prob": 0.02, "repurchase_prob": 0.08},
+            "points": {"enabled": True, "exchange_points": 20, "exchange_value": 2},
+            "star_awards": {"enabled": True, "start_day": 9, "every_days": 10, "winners": 3, "prize": 20},
+        },
+        "groups": {"target_size": 40, "vip": {"enabled": True, "start_day": 15, "every_days": 5}},
+        "staff": {"admin": {"count": 2, "groups_each": 2}},
+        "volunteer_admins": {"enabled": True, "start_day": 10, "every_days": 5, "max_total": 6},
+        "channels": {"ads": {"daily_budget": 40, "max_reach": 30.5, "join_rate": 0.1, "cost_per_join": 1.5}},
+        "campaigns": {
+            "invite": {"kind": "invite_reward", "start_day": 3, "end_day": 60, "reward": 3},
+            "checkin": {"kind": "checkin_cashback", "start_day": 8, "end_day": 70},
+            "draw": {"kind": "lottery", "schedule": {"start_day": 12, "every_days": 20}},
+            "sale": {"kind": "flash_sale", "duration_days": 4, "schedule": {"start_day": 6, "every_days": 9}},
+            "team": {"kind": "group_buy", "duration_days": 3, "invite_multiplier": 1.5, "schedule": {"days": [20, 21, 50]}},
+            "talk": {"kind": "lecture", "schedule": {"start_day": 5, "every_days": 15}, "cost_per_event": 150},
+        },
+        "kols": {
+            "star": {"kind": "external", "schedule": {"per_week": 2}, "groups_reached": 2, "cost_per_post": 30},
+            "inside": {"kind": "internal", "count": 2, "schedule": {"per_week": 1}},
+        },
+        "budget": {"total": 7000, "monthly_cap": 2600},
+    }
+    data.update(extra)
+    return Scenario.model_validate(data)
+
+
+@pytest.fixture(scope="module")
+def lever_plan() -> Scenario:
+    return plan()
+
+
+def test_batch_levers_equal_the_models_alone(lever_plan):
+    b = CommunityBatch(lever_plan, replicates=range(4), parallel=False)
+    b.run()
+    assert [fingerprint(m) for m in b.models] == alone(lever_plan, range(4))
+    # not vacuous: the sales' later days ran, and the replicates' money differed enough
+    # that their sales (events scheduled while the batch ran) differ
+    sales = [[c.events for c in m.campaigns if c.name in ("sale", "team")] for m in b.models]
+    assert all(sum(s) > 0 for s in sales) and len({tuple(s) for s in sales}) > 1
+    ts = [m.timeseries() for m in b.models]
+    for col in ("cost_volunteer_admins", "cost_star_awards", "cost_points", "cost_kol:star", "vip_members"):
+        assert ts[0][col].sum() > 0, col
+
+
+def test_batch_runs_one_schedule(lever_plan):
+    """The models' own queues are empty; the batch's clock holds each event once."""
+    b = CommunityBatch(lever_plan, replicates=range(3), parallel=False)
+    one = CommunityModel(scenario=lever_plan, replicate=0)
+    assert all(len(m._event_list) == 0 and not m._event_generators for m in b.models)
+    # one event per event of a model alone (whose own step event the clock does not have)
+    assert len(b.mornings.clock._event_list) == len(one._event_list) - 1
+    for d in range(30):
+        b.step()
+        one.run_until(d + 1)
+        assert all(m.time == one.time == d + 1 and m.day == d for m in b.models)
+    assert len(b.mornings.clock._event_list) == len(one._event_list) - 1 + len(b.mornings._pending) - len(
+        [e for e in one._event_list._events if not e.CANCELED and e.fn and e.fn().__name__ == "sale_day"]
+    )
+
+
+def test_partial_batch_of_one(lever_plan):
+    b = CommunityBatch(lever_plan, replicates=[2], parallel=False)
+    b.run()
+    assert [fingerprint(m) for m in b.models] == alone(lever_plan, [2])
+
+
+def test_a_standing_order_given_after_the_build_runs(lever_plan):
+    b = CommunityBatch(lever_plan, replicates=range(2), parallel=False)
+    calls = []
+    for m in b.models:
+        m.standing_order(lambda m=m: calls.append((m.replicate, m.day)), 4, 6, mesa.time.Priority.HIGH)
+    for _ in range(9):
+        b.step()
+    assert calls == [(r, d) for d in (4, 5, 6) for r in (0, 1)]
