@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import mesa
 import pytest
-from test_batch import alone, fingerprint
 
 from growthsim.model.batch import CommunityBatch
 from growthsim.model.community import CommunityModel
 from growthsim.scenario import Scenario
+from test_batch import alone, fingerprint
 
 
 def plan(**extra) -> Scenario:
@@ -41,7 +41,12 @@ def plan(**extra) -> Scenario:
             "checkin": {"kind": "checkin_cashback", "start_day": 8, "end_day": 70},
             "draw": {"kind": "lottery", "schedule": {"start_day": 12, "every_days": 20}},
             "sale": {"kind": "flash_sale", "duration_days": 4, "schedule": {"start_day": 6, "every_days": 9}},
-            "team": {"kind": "group_buy", "duration_days": 3, "invite_multiplier": 1.5, "schedule": {"days": [20, 21, 50]}},
+            "team": {
+                "kind": "group_buy",
+                "duration_days": 3,
+                "invite_multiplier": 1.5,
+                "schedule": {"days": [20, 21, 50]},
+            },
             "talk": {"kind": "lecture", "schedule": {"start_day": 5, "every_days": 15}, "cost_per_event": 150},
         },
         "kols": {

@@ -116,7 +116,7 @@ class BatchMornings:
         self.clock = _Clock()
         self._keep: list[Any] = []  # the clock holds weak references to its actions
         self._pending: set[_Single] = set()
-        self._t = None
+        self._t: float | None = None
         logs = [m._schedule_log for m in models]
         first = logs[0]
         if any(len(log) != len(first) for log in logs):
@@ -174,4 +174,3 @@ class BatchMornings:
         self._t = day + 1
         for m in self.models:
             m.time = day + 1
-
