@@ -28,7 +28,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from growthsim.graph import Graph
-from growthsim.kernels.state import Groups, concat_records, slice_record
+from growthsim.kernels.state import Groups, concat_records, empty_members, empty_work, slice_record
 from growthsim.model.batch_levers import BatchMornings
 from growthsim.model.community import CommunityModel, DayState, run_day
 from growthsim.model.seeding import PLAN_SEED
@@ -110,16 +110,29 @@ class CommunityBatch:
         if seed is None:
             seed = PLAN_SEED  # the plan's seed (None would be a fresh one for a model)
         first = model_class(scenario=plans[0], seed=seed, replicate=reps[0], graph=graph)
+        R, n, cap, nc1 = len(reps), first.pop.n, first.g_cap, first.n_cats + 1
+        # the batch's member and work arrays: the first model's copied in, the others built
+        # in their slices (no copy; the market's blocks are the same in every replicate)
+        mem = empty_members(R * n, np.tile(first.graph.block, R))
+        work = empty_work(R * n)
+        for a, b in zip(mem, first._mem):
+            a[:n] = b
+        for a, b in zip(work, first._work):
+            a[:n] = b
         self.models = [first] + [
-            model_class(scenario=p, seed=seed, replicate=r, graph=first.graph) for p, r in zip(plans[1:], reps[1:])
+            model_class(
+                scenario=p,
+                seed=seed,
+                replicate=r,
+                graph=first.graph,
+                _into=(slice_record(mem, i * n, (i + 1) * n), slice_record(work, i * n, (i + 1) * n)),
+            )
+            for i, (p, r) in enumerate(zip(plans[1:], reps[1:]), 1)
         ]
         self.plan = first.plan
         self.horizon = first.horizon
-        R, n, cap, nc1 = len(reps), first.pop.n, first.g_cap, first.n_cats + 1
-        mem = concat_records([m._mem for m in self.models])
         grp = concat_records([m._grp for m in self.models])
         lv = concat_records([m._lv for m in self.models])
-        work = concat_records([m._work for m in self.models])
         counts = np.concatenate([m._counts_table for m in self.models])
         for r, m in enumerate(self.models):
             m._bind(

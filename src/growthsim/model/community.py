@@ -152,8 +152,11 @@ class CommunityModel(mesa.Model):
         graph: Graph | None = None,
         overrides: dict[str, Any] | None = None,
         rng: Any = PLAN_SEED,
+        _into: tuple[Members, Work] | None = None,
         **kwargs: Any,
     ) -> None:
+        # _into: a CommunityBatch's slices of its member and work arrays (still as
+        # empty_members / empty_work leave them), built in place instead of copied in later
         if scenario is None:
             scenario = Scenario(name="default")
         elif not isinstance(scenario, Scenario):
@@ -176,7 +179,7 @@ class CommunityModel(mesa.Model):
         # market and members ------------------------------------------------------------
         gseed = sc.market.graph.seed if sc.market.graph.seed is not None else sc.seed
         self.graph = graph if graph is not None else build_graph(sc.market.graph, n, gseed)
-        self.pop = Population.empty(n, self.graph.block)
+        self.pop = Population.empty(n, self.graph.block) if _into is None else Population(_into[0])
         prng = np.random.default_rng(np.random.SeedSequence(self.base_seed, spawn_key=(self.replicate, 1)))
         self.pop.prop[:] = draw_propensity(sc.members.propensity, n, prng)
         k0 = sc.members.initial
@@ -208,7 +211,7 @@ class CommunityModel(mesa.Model):
             empty_levels(cap),  # per-group levels of the day (see kernels.daily.group_levels)
             # the placed members (status member or dormant), ascending: the daily activity
             # and churn passes visit these, in memory order, not the whole market
-            empty_work(n),
+            empty_work(n) if _into is None else _into[1],
             np.zeros((1, N_COUNTS), dtype=np.int64),
         )
         self._place(initial)
