@@ -107,3 +107,40 @@ def test_a_standing_order_given_after_the_build_runs(lever_plan):
     for _ in range(9):
         b.step()
     assert calls == [(r, d) for d in (4, 5, 6) for r in (0, 1)]
+
+
+def test_vip_selection_over_the_roster_is_the_whole_market_test(monkeypatch, lever_plan):
+    """VIP selection tests only the placed members (the roster): on every round it picks
+    exactly the people the test over the whole market picks, with group life moving,
+    muting and splitting members (and with the lever plan's campaigns)."""
+    import numpy as np
+
+    from growthsim.model.levers import VipProgram
+    from growthsim.vocab import MEMBER
+    from test_group_life import all_of_it
+
+    orig = VipProgram.select
+    picked: list[int] = []
+
+    def checked(self) -> None:
+        m, s, pop = self.model, self.spec, self.model.pop
+        want = np.nonzero(
+            (pop.status == MEMBER)
+            & (pop.vip == 0)
+            & (pop.group >= 0)
+            & (pop.purchases >= s.min_purchases)
+            & (pop.eng >= s.min_engagement)
+            & (m.day - pop.join_day >= s.min_tenure_days)
+        )[0]
+        before = pop.vip.copy()
+        orig(self)
+        assert np.array_equal(np.nonzero(pop.vip != before)[0], want)
+        picked.append(len(want))
+
+    monkeypatch.setattr(VipProgram, "select", checked)
+    vip = {"enabled": True, "start_day": 10, "every_days": 3, "min_tenure_days": 5, "min_purchases": 0}
+    group_life = all_of_it(groups={"target_size": 40, "max_size": 80, "vip": vip})
+    for sc in (group_life, lever_plan):
+        for r in range(2):
+            CommunityModel(scenario=sc, replicate=r).run()
+    assert len(picked) > 20 and sum(picked) > 0
