@@ -35,7 +35,17 @@ def plan(**extra) -> Scenario:
         "groups": {"target_size": 40, "vip": {"enabled": True, "start_day": 15, "every_days": 5}},
         "staff": {"admin": {"count": 2, "groups_each": 2}},
         "volunteer_admins": {"enabled": True, "start_day": 10, "every_days": 5, "max_total": 6},
-        "channels": {"ads": {"daily_budget": 40, "max_reach": 30.5, "join_rate": 0.1, "cost_per_join": 1.5}},
+        "channels": {
+            "ads": {"daily_budget": 40, "max_reach": 30.5, "join_rate": 0.1, "cost_per_join": 1.5},
+            # no budget: the same reach in every replicate, rounded by each one's own draw
+            "posts": {"kind": "content", "base_reach": 12.4, "max_reach": 0, "join_rate": 0.05},
+            # a budget on some days only
+            "promo": {
+                "max_reach": 20.5,
+                "join_rate": 0.05,
+                "budget_schedule": [{"start_day": 10, "end_day": 19, "daily_budget": 30}],
+            },
+        },
         "campaigns": {
             "invite": {"kind": "invite_reward", "start_day": 3, "end_day": 60, "reward": 3},
             "checkin": {"kind": "checkin_cashback", "start_day": 8, "end_day": 70},
@@ -73,6 +83,7 @@ def test_batch_levers_equal_the_models_alone(lever_plan):
     sales = [[c.events for c in m.campaigns if c.name in ("sale", "team")] for m in b.models]
     assert all(sum(s) > 0 for s in sales) and len({tuple(s) for s in sales}) > 1
     ts = [m.timeseries() for m in b.models]
+    assert all(t["new_posts"].sum() > 0 for t in ts) and ts[0]["cost_channel:promo"].sum() > 0
     for col in ("cost_volunteer_admins", "cost_star_awards", "cost_points", "cost_kol:star", "vip_members"):
         assert ts[0][col].sum() > 0, col
 

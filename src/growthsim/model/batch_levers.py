@@ -11,7 +11,9 @@ same time, priority and schedule, created in the same order, so the clock orders
 exactly as each model's queue did (time, then priority, then creation order — Mesa's
 rule); when one fires it runs the action of every replicate in turn. The two standing-order
 rounds run the day's active orders (their windows are the plan's, the same in every model)
-order by order, each for every replicate. Events a lever schedules while the batch runs
+order by order, each for every replicate; an order with a form for the batch
+(:func:`growthsim.model.levers.batch_form`: staff at work, fixed costs, a channel's day)
+computes once what is the same in every replicate. Events a lever schedules while the batch runs
 (a flash sale's later days) go to the clock too, for that replicate alone
 (:meth:`CommunityModel.schedule_event` forwards them), and keep their place: an event is
 created at the same point of a replicate's sequence as it was alone, and replicates share
@@ -92,17 +94,26 @@ class _Round:
                 raise RuntimeError("the models of a batch must give the same standing orders")
         self.n = len(first)
         H = models[0].horizon
-        fns = [[m._standing[p][k][2] for m in models] for k in range(self.n)]
-        self.by_day = [[fns[k] for k, (s, e, _) in enumerate(first) if s <= d <= e] for d in range(H)]
+        runs = []
+        for k in range(self.n):
+            fns = [m._standing[p][k][2] for m in models]
+            # a lever's form for the batch (levers.batch_form), else each replicate's order
+            for_all = getattr(getattr(fns[0], "__func__", None), "for_all", None)
+            runs.append((for_all, [f.__self__ for f in fns]) if for_all is not None else (None, fns))
+        self.by_day = [[runs[k] for k, (s, e, _) in enumerate(first) if s <= d <= e] for d in range(H)]
 
     def fire(self) -> None:
         owner = self.owner
         owner.sync_time()
         if len(owner.models[0]._standing[self.priority]) != self.n:  # an order given since
             self._build()
-        for fns in self.by_day[owner.models[0].day]:
-            for fn in fns:
-                fn()
+        d = owner.models[0].day
+        for for_all, fns in self.by_day[d]:
+            if for_all is not None:
+                for_all(fns, d)
+            else:
+                for fn in fns:
+                    fn()
 
 
 class BatchMornings:

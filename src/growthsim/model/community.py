@@ -55,6 +55,7 @@ from growthsim.model.levers import (
     StaffAgent,
     VipProgram,
     VolunteerAdminsAgent,
+    batch_form,
 )
 from growthsim.model.members import MemberSet, members_frame
 from growthsim.model.membership import (
@@ -398,6 +399,18 @@ class CommunityModel(mesa.Model):
         if d == 0 and e.devices_one_off > 0:
             self.ledger.pay_fixed(d, "devices", e.devices_one_off)
 
+    @staticmethod
+    def _pay_fixed_costs_all(models: list[CommunityModel], day: int) -> None:
+        """:meth:`_pay_fixed_costs` for a batch (the costs are the plan's)."""
+        e = models[0].plan.economics
+        tools = e.tools_per_month / 30.0 if e.tools_per_month > 0 else 0.0
+        devices = e.devices_one_off if day == 0 and e.devices_one_off > 0 else 0.0
+        for m in models:
+            if tools:
+                m.ledger.pay_fixed(day, "tools", tools)
+            if devices:
+                m.ledger.pay_fixed(day, "devices", devices)
+
     def _cats(self, ids: np.ndarray) -> np.ndarray:
         if self.plan.groups.by_block:
             return self.pop.block[ids].astype(np.int64)
@@ -594,6 +607,9 @@ class CommunityModel(mesa.Model):
         k = np.arange(len(w)) - np.repeat(np.cumsum(n_k) - n_k, n_k)
         cols = {"join_week": w, "week": k, "size": kept[w, 0], "retained": kept[w, k + 1]}
         return pd.DataFrame({c: v.astype(np.int64) for c, v in cols.items()})
+
+
+batch_form(CommunityModel._pay_fixed_costs, CommunityModel._pay_fixed_costs_all)
 
 
 # ----------------------------------------------------------------------------- the day

@@ -39,6 +39,15 @@ def fatigued(lift: float, k: int, fatigue: float, baseline: float = 1.0) -> floa
     return baseline + (lift - baseline) * fatigue**k
 
 
+def batch_form(order, for_all) -> None:
+    """Give the standing order ``order`` (a lever's method) its form for a batch:
+    ``for_all(levers, day)`` does, for each replicate's lever of ``levers`` in turn, what
+    ``order`` does for one, computing once what is the same in every replicate (a plan's
+    salaries, slots, a channel's budget). A :class:`~growthsim.model.batch.CommunityBatch`
+    calls it instead of the order of every replicate (``model.batch_levers``)."""
+    order.for_all = for_all
+
+
 def _ordinary_members(pop, day: int, min_tenure_days: int) -> np.ndarray:
     """Ids of current members without a role who joined at least ``min_tenure_days`` ago
     (the candidates for volunteer admins and internal KOLs)."""
@@ -123,6 +132,26 @@ class ChannelAgent(Lever):
         up = frac > 0 and KR.uniform(m.kernel_seed, day, KR.P_CHANNEL_REACH, 0, self.stream) < frac
         self.reach_today = whole + (1 if up else 0)
         m.today.channels.append(self)
+
+    @staticmethod
+    def open_day_all(chans: list["ChannelAgent"], day: int) -> None:
+        """:meth:`open_day` for a batch: without a budget today the reach is the same in
+        every replicate (only the rounding draw, keyed by each replicate's seed, differs)."""
+        s = chans[0].spec
+        budget = s.budget_on(day)
+        if budget > 0:
+            for ch in chans:
+                ch.open_day()
+            return
+        reach = s.base_reach + s.max_reach * (1.0 - math.exp(-0.0 / s.half_saturation_spend))
+        whole = int(reach)
+        frac = reach - whole
+        for ch in chans:
+            m = ch.model
+            ch.spend_total += 0.0
+            up = frac > 0 and KR.uniform(m.kernel_seed, day, KR.P_CHANNEL_REACH, 0, ch.stream) < frac
+            ch.reach_today = whole + (1 if up else 0)
+            m.today.channels.append(ch)
 
     def intake_cap(self) -> int:
         """Most joins allowed through the channel now (-1: no limit): the platform's
@@ -434,6 +463,16 @@ class StaffAgent(Lever):
         m.ledger.pay_fixed(m.day, "staff", s.count * s.salary_per_month / 30.0)
         m.today.add_slots(s.count * s.groups_each, s.hours_per_day / s.groups_each)
 
+    @staticmethod
+    def work_all(staff: list["StaffAgent"], day: int) -> None:
+        """:meth:`work` for a batch: the salaries and slots are the plan's."""
+        s = staff[0].spec
+        pay, n, h = s.count * s.salary_per_month / 30.0, s.count * s.groups_each, s.hours_per_day / s.groups_each
+        for a in staff:
+            m = a.model
+            m.ledger.pay_fixed(day, "staff", pay)
+            m.today.add_slots(n, h)
+
 
 class VolunteerAdminsAgent(Lever):
     """Promote highly active members to part-time admins every few days; they run groups
@@ -559,3 +598,7 @@ class VipProgram(Lever):
         if len(ids):
             m.move_to_vip(ids)
             self.invited += len(ids)
+
+
+batch_form(ChannelAgent.open_day, ChannelAgent.open_day_all)
+batch_form(StaffAgent.work, StaffAgent.work_all)
