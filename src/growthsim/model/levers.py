@@ -585,13 +585,13 @@ class VipProgram(Lever):
     def select(self) -> None:
         m, s, pop = self.model, self.spec, self.model.pop
         # who is in a group is on the roster (the placed members, ascending): the test runs
-        # over them, not the whole market (same ids, in the same order)
+        # over them, not the whole market, buyers first (few) — same ids, in the same order
         ids = m.roster[: m.n_roster]
+        ids = ids[pop.purchases[ids] >= s.min_purchases]
         ids = ids[
             (pop.status[ids] == MEMBER)
             & (pop.vip[ids] == 0)
             & (pop.group[ids] >= 0)
-            & (pop.purchases[ids] >= s.min_purchases)
             & (pop.eng[ids] >= s.min_engagement)
             & (m.day - pop.join_day[ids] >= s.min_tenure_days)
         ]
