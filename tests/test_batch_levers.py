@@ -127,6 +127,8 @@ def test_vip_selection_over_the_roster_is_the_whole_market_test(monkeypatch, lev
     import numpy as np
 
     from growthsim.model.levers import VipProgram
+    from growthsim.reference.model import ReferenceModel
+    from growthsim.scenario.loader import apply_overrides
     from growthsim.vocab import MEMBER
     from test_group_life import all_of_it
 
@@ -155,3 +157,7 @@ def test_vip_selection_over_the_roster_is_the_whole_market_test(monkeypatch, lev
         for r in range(2):
             CommunityModel(scenario=sc, replicate=r).run()
     assert len(picked) > 20 and sum(picked) > 0
+    # the one-agent-per-person reference model keeps no roster: the whole market is tested
+    n = len(picked)
+    ReferenceModel(scenario=apply_overrides(group_life, {"horizon_days": 40}), network=False).run()
+    assert len(picked) > n and sum(picked[n:]) > 0

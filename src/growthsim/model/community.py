@@ -145,6 +145,8 @@ class CommunityModel(mesa.Model):
     the horizon).
     """
 
+    roster_kept = True  # the kernels keep ``roster``: the placed members, ascending
+
     def __init__(
         self,
         scenario: Scenario | dict | None = None,

@@ -584,9 +584,10 @@ class VipProgram(Lever):
 
     def select(self) -> None:
         m, s, pop = self.model, self.spec, self.model.pop
-        # who is in a group is on the roster (the placed members, ascending): the test runs
-        # over them, not the whole market, buyers first (few) — same ids, in the same order
-        ids = m.roster[: m.n_roster]
+        # who is in a group is on the roster (the placed members, ascending) where the model
+        # keeps one: the test runs over them, not the whole market, buyers first (few) —
+        # same ids, in the same order
+        ids = m.roster[: m.n_roster] if m.roster_kept else np.arange(pop.n)
         ids = ids[pop.purchases[ids] >= s.min_purchases]
         ids = ids[
             (pop.status[ids] == MEMBER)

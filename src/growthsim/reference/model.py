@@ -143,6 +143,8 @@ class ReferenceModel(CommunityModel):
             cheaper construction for large markets).
     """
 
+    roster_kept = False  # its own day (no kernels) does not keep the roster of placed members
+
     def __init__(
         self,
         scenario: Scenario | dict | None = None,
