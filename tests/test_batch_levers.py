@@ -161,3 +161,24 @@ def test_vip_selection_over_the_roster_is_the_whole_market_test(monkeypatch, lev
     n = len(picked)
     ReferenceModel(scenario=apply_overrides(group_life, {"horizon_days": 40}), network=False).run()
     assert len(picked) > n and sum(picked[n:]) > 0
+
+
+def test_orders_with_a_batch_form_run_once_for_the_batch(monkeypatch):
+    """Staff at work has a form for the batch (``levers.batch_form``): the batch calls it
+    once a morning for all its replicates, not the order of every replicate."""
+    from growthsim.model.levers import StaffAgent
+
+    calls = []
+    orig = StaffAgent.work.for_all
+
+    def counted(staff, day):
+        calls.append((len(staff), day))
+        orig(staff, day)
+
+    monkeypatch.setattr(StaffAgent.work, "for_all", counted)
+    sc = plan(staff={"admin": {"count": 2, "groups_each": 2, "salary_per_month": 900}})
+    b = CommunityBatch(sc, replicates=range(3), parallel=False)
+    for _ in range(5):
+        b.step()
+    assert calls == [(3, d) for d in range(5)]  # one staff role: one order a morning
+    assert all((m.ledger.by_category["staff"][:5] == 2 * 900 / 30.0).all() for m in b.models)
