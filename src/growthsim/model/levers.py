@@ -11,7 +11,10 @@ selection and volunteer promotion rounds), one-off events (KOL posts, lottery, s
 lecture days) in the order they were scheduled, then the default round (channels,
 campaigns). The per-member work happens in the day's kernel passes, which call back the
 hooks ``after_activity``, ``after_referral`` and ``after_conversion`` where money depends
-on what members did.
+on what members did. In a :class:`~growthsim.model.batch.CommunityBatch` the same events run
+on one Mesa schedule for all the batch's replicates (:mod:`growthsim.model.batch_levers`),
+and a standing order with a form for the batch (:func:`batch_form`) runs once for all of
+them.
 """
 
 from __future__ import annotations
