@@ -49,7 +49,7 @@ def replicates(R: int, seed: int):
     """``R`` replicates' groups, yesterday's tiers, slots, member-admin hours and KOL posts."""
     rng = np.random.default_rng(seed)
     out = []
-    for r in range(R):
+    for _ in range(R):
         G = int(rng.integers(0, CAP - 1))  # 0: no group yet (levels of group 0 only)
         grp = Groups(
             size=np.where(np.arange(CAP) < G, rng.integers(0, 12, CAP), 0).astype(np.int32),

@@ -45,7 +45,6 @@ from growthsim.kernels.state import (
     rules_of,
 )
 from growthsim.metrics.health import HealthBatch
-from growthsim.metrics.health import summary as health_summary
 from growthsim.model.grouplevels import prepare_groups
 from growthsim.model.ledger import Ledger
 from growthsim.model.levers import (
@@ -61,9 +60,9 @@ from growthsim.model.members import MemberSet, members_frame
 from growthsim.model.membership import (
     PointsProgram,
     StarAwards,
-    activity_retention,
     membership_cost_categories,
 )
+from growthsim.model.scalars import batch_scalars, scalars_in_batch
 from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
 from growthsim.model.series import DailySeries
 from growthsim.model.social import GroupLife
@@ -72,7 +71,6 @@ from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
-    ROLE_VOLUNTEER_ADMIN,
     SERIES_GROUPS,
     SERIES_LIFE,
     SERIES_MEMBERS,
@@ -450,49 +448,12 @@ class CommunityModel(mesa.Model):
         return self.datacollector.get_model_vars_dataframe()
 
     def scalars(self) -> dict[str, float]:
-        pop, H = self.pop, self.horizon
-        ever = pop.join_day >= 0
-        acts = np.sort(pop.active_days[ever])[::-1].astype(np.float64)
-        total = acts.sum()
-
-        def top(share: float) -> float:
-            if total <= 0:
-                return float("nan")
-            k = max(1, int(math.ceil(share * len(acts))))
-            return float(acts[:k].sum() / total)
-
-        def retention(k: int) -> float:
-            eligible = ever & (pop.join_day <= H - 1 - k)
-            if not eligible.any():
-                return float("nan")
-            stay = (pop.leave_day[eligible] < 0) | (pop.leave_day[eligible] > pop.join_day[eligible] + k)
-            return float(stay.mean())
-
-        referred = np.nonzero((pop.referrer >= 0) & ever)[0]
-        cycle = (
-            float((pop.join_day[referred] - pop.join_day[pop.referrer[referred]]).mean())
-            if len(referred)
-            else float("nan")
-        )
-        ex = self.ledger.exhausted_day
-        return {
-            "members_ever": float(ever.sum()),
-            "activity_top20_share": top(0.20),
-            "activity_top1_share": top(0.01),
-            "retention_d1": retention(1),
-            "retention_d7": retention(7),
-            "retention_d30": retention(30),
-            **activity_retention(pop, H),
-            "budget_exhausted_day": float("nan") if ex is None else float(ex),
-            "viral_cycle_days": cycle,
-            "inviting_members": float((pop.accepted > 0).sum()),
-            "invites_accepted_total": float(pop.accepted.sum()),
-            "payers_ever": float(pop.paying.sum()),
-            "vip_members_ever": float(pop.vip.sum()),
-            "promoted_admins": float((pop.role == ROLE_VOLUNTEER_ADMIN).sum()),
-            "groups_opened": float(self.n_groups),
-            **health_summary(self),
-        }
+        """End-of-run scalars (:func:`growthsim.model.scalars.batch_scalars`: in a batch,
+        computed once for all its models from the stacked member arrays)."""
+        if self._batch is not None:
+            return scalars_in_batch(self)
+        mem = Members(*(getattr(self.pop, f) for f in Members._fields))
+        return batch_scalars([self], mem, self.pop.n)[0]
 
     def cohorts(self) -> pd.DataFrame:
         """Retention by join-week cohort: members still in the community at the end of
@@ -582,6 +543,8 @@ class DayState:
         self.rows = np.zeros((R, 0), dtype=np.float64)
         self.costs: np.ndarray | None = None
         self.cost_cols = np.zeros(0, dtype=np.int64)
+        # the batch's end-of-run scalars and the batch day they were computed on (model.scalars)
+        self.scalars: tuple[int, list[dict[str, float]]] | None = None
 
 
 def _first_day(models: list[CommunityModel], st: DayState) -> None:
