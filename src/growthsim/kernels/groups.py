@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
 from numba import njit, prange
 
 from growthsim.kernels.batch import _clone
 from growthsim.kernels.daily import group_levels
 from growthsim.kernels.state import Groups, Levels
+
+OK, BLUE, YELLOW, RED = 0, 1, 2, 3  # warning levels (metrics.health)
 
 
 @njit(cache=True)
@@ -127,7 +130,128 @@ def levels(
         )
 
 
-serial = types.SimpleNamespace(levels=njit(cache=True)(_clone(levels, "_serial")))
-parallel = types.SimpleNamespace(levels=njit(cache=True, parallel=True)(_clone(levels, "_parallel")))
+@njit(cache=True)
+def _health(
+    G,
+    day,
+    active,
+    group,
+    size,
+    act,
+    opened,
+    unmanaged,
+    level,
+    a_cur,
+    s_cur,
+    a_prev,
+    s_prev,
+    ads_window,
+    ads_factor,
+    limits,
+    r_cur,
+    counts,
+):
+    """One replicate's group health after the activity (see :func:`health`)."""
+    W2 = act.shape[0]
+    slot, mid = day % W2, (day - W2 // 2) % W2
+    today = np.zeros(G, dtype=np.int64)
+    for k in range(active.shape[0]):
+        g = group[active[k]]
+        if 0 <= g < G:
+            today[g] += 1
+    min_size, unm_days, yellow_drop, yellow_ads = limits[0], limits[1], limits[2], limits[3]
+    red_drop, red_ads = limits[4], limits[5]
+    for q in range(4):
+        counts[q] = 0
+    for g in range(G):
+        a_prev[g] += act[mid, g] - act[slot, g]
+        a_cur[g] += today[g] - act[mid, g]
+        act[slot, g] = today[g]
+        rc = a_cur[g] / s_cur[g] if s_cur[g] > 0 else 0.0
+        rp = a_prev[g] / s_prev[g] if s_prev[g] > 0 else 0.0
+        r_cur[g] = rc
+        drop = 1.0 - rc / rp if (day - opened[g]) >= W2 - 1 and rp > 0 else 0.0
+        ads_week = ads_window[g] * ads_factor
+        lv = OK
+        if unmanaged[g] >= unm_days:
+            lv = BLUE
+        if drop >= yellow_drop or ads_week >= yellow_ads:
+            lv = YELLOW
+        if drop >= red_drop or ads_week >= red_ads:
+            lv = RED
+        if size[g] < min_size:
+            lv = OK
+        else:
+            counts[3] += 1
+        level[g] = lv
+        if lv == RED:
+            counts[0] += 1
+        elif lv == YELLOW:
+            counts[1] += 1
+        elif lv == BLUE:
+            counts[2] += 1
+
+
+def health(
+    work_active,
+    n_active,
+    mem_group,
+    n,
+    grp_size,
+    grp_count,
+    cap,
+    day,
+    act,
+    opened,
+    unmanaged,
+    level,
+    a_cur,
+    s_cur,
+    a_prev,
+    s_prev,
+    ads_window,
+    ads_factor,
+    limits,
+    r_cur,
+    counts,
+):
+    """Group health after the activity pass for every replicate (what
+    :meth:`growthsim.metrics.health.HealthBatch.after_activity` computes with numpy):
+    today's active members per group, the rolling window sums, activity rates ``r_cur``,
+    the drop against the window before, ads a week (``ads_window * ads_factor``) and the
+    warning level of each of the first ``G_r = max(n_groups_r, 1)`` groups; ``counts[r]``:
+    red, yellow, blue and rated groups. ``limits``: min size, unmanaged days, yellow drop,
+    yellow ads, red drop, red ads. The trackers' arrays are ``(replicates, ...)``."""
+    for r in prange(n_active.shape[0]):
+        o = r * n
+        _health(
+            max(grp_count[r], 1),
+            day,
+            work_active[o : o + n_active[r]],
+            mem_group[o : o + n],
+            grp_size[r * cap : (r + 1) * cap],
+            act[r],
+            opened[r],
+            unmanaged[r],
+            level[r],
+            a_cur[r],
+            s_cur[r],
+            a_prev[r],
+            s_prev[r],
+            ads_window[r],
+            ads_factor,
+            limits,
+            r_cur[r],
+            counts[r],
+        )
+
+
+serial = types.SimpleNamespace(
+    levels=njit(cache=True)(_clone(levels, "_serial")), health=njit(cache=True)(_clone(health, "_serial"))
+)
+parallel = types.SimpleNamespace(
+    levels=njit(cache=True, parallel=True)(_clone(levels, "_parallel")),
+    health=njit(cache=True, parallel=True)(_clone(health, "_parallel")),
+)
 
 __all__ = ["serial", "parallel"]

@@ -646,9 +646,13 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             a.after_activity(active)
     # group health after the activity: one set of array operations for the batch
     if all(id(m.life) in m.today.watchers for m in models):
-        actives = [m._active[:k] for m, k in zip(models, n_active)]
-        sizes = st.grp.size.reshape(R, cap)  # the batch's groups, replicate after replicate
-        for m, c in zip(models, st.health.after_activity(actives, m0.life.moderation.W, sizes)):
+        if st.health_batched:  # one kernel call (kernels.groups.health)
+            health = st.health.after_activity_kernel(st)
+        else:
+            actives = [m._active[:k] for m, k in zip(models, n_active)]
+            sizes = st.grp.size.reshape(R, cap)  # the batch's groups, replicate after replicate
+            health = st.health.after_activity(actives, m0.life.moderation.W, sizes)
+        for m, c in zip(models, health):
             m.life.add_today(**c)
     else:
         for m in models:
