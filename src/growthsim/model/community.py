@@ -403,7 +403,7 @@ class CommunityModel(mesa.Model):
         return free + max(0, g.max_groups - n_ord) * g.max_size
 
     # ------------------------------------------------------------------------ the day
-    def _prepare_groups(self) -> dict[str, np.ndarray]:
+    def _prepare_groups(self) -> dict[str, Any]:
         """Today's per-group levels (views of the first ``max(n_groups, 1)`` groups): the
         batch's preparation (:func:`growthsim.model.grouplevels.prepare_groups`) for this
         model alone."""
@@ -645,7 +645,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         for a in list(m.today.watchers.values()):
             a.after_activity(active)
     # group health after the activity: one set of array operations for the batch
-    if all(id(m.life) in m.today.watchers for m in models):
+    if st.health is not None and all(id(m.life) in m.today.watchers for m in models):
         if st.health_batched:  # one kernel call (kernels.groups.health)
             health = st.health.after_activity_kernel(st)
         else:
@@ -738,7 +738,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     # out[r]: churned, to_dormant, recalled, members, dormant, wau, mau, payers, vips,
     # tier_active, tier_core, tier_koc (kernels.batch.churn); today's joiners count as
     # members (they were placed after the churn pass)
-    for j, q in (
+    for name, q in (
         ("dormant", 4),
         ("wau", 5),
         ("mau", 6),
@@ -749,7 +749,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         ("core_members", 10),
         ("koc_members", 11),
     ):
-        rows[:, ix[j]] = out[:, q]
+        rows[:, ix[name]] = out[:, q]
     rows[:, ix["members"]] = out[:, 3] + counts[:, C_NEW]
     rows[:, ix["new_members"]] = counts[:, C_NEW]
     rows[:, ix["groups"]] = st.grp.count

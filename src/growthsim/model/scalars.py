@@ -50,9 +50,9 @@ def batch_scalars(models: list["CommunityModel"], mem: Members, n: int) -> list[
     acts = np.sort(np.where(ever, rows(mem.active_days), 0), axis=1)[:, ::-1]
     csum = np.cumsum(acts, axis=1, dtype=np.int64)
     total = csum[:, -1]
-    for name, share in (("activity_top20_share", 0.20), ("activity_top1_share", 0.01)):
-        k = np.maximum(1, np.ceil(share * n_ever).astype(np.int64))
-        cols[name] = _ratio(csum[np.arange(R), np.minimum(k, n) - 1], total)
+    for name, top in (("activity_top20_share", 0.20), ("activity_top1_share", 0.01)):
+        kth = np.maximum(1, np.ceil(top * n_ever).astype(np.int64))
+        cols[name] = _ratio(csum[np.arange(R), np.minimum(kth, n) - 1], total)
     # membership retention: still in the community k days after joining
     for k in (1, 7, 30):
         eligible = ever & (join <= H - 1 - k)
@@ -66,10 +66,10 @@ def batch_scalars(models: list["CommunityModel"], mem: Members, n: int) -> list[
         eligible = joined & (join <= H - 1 - last_day)
         return _ratio((eligible & ((bits & mask) != 0)).sum(axis=1), eligible.sum(axis=1))
 
-    for d in ACTIVITY_RETENTION_DAYS:
-        cols[f"activity_retention_d{d}"] = share(d, 1 << (d - 1))
-    for k in ACTIVITY_RETENTION_WEEKS:
-        cols[f"activity_retention_w{k}"] = share(7 * k, sum(1 << (a - 1) for a in range(7 * k - 6, 7 * k + 1)))
+    for day in ACTIVITY_RETENTION_DAYS:
+        cols[f"activity_retention_d{day}"] = share(day, 1 << (day - 1))
+    for w in ACTIVITY_RETENTION_WEEKS:
+        cols[f"activity_retention_w{w}"] = share(7 * w, sum(1 << (a - 1) for a in range(7 * w - 6, 7 * w + 1)))
     # viral cycle: days between a referrer's join and their invitee's (whole numbers)
     ref = rows(mem.referrer)
     rr, ii = np.nonzero((ref >= 0) & ever)
@@ -86,13 +86,13 @@ def batch_scalars(models: list["CommunityModel"], mem: Members, n: int) -> list[
     out = []
     for r, m in enumerate(models):
         ex = m.ledger.exhausted_day
-        d = {name: float(v[r]) for name, v in cols.items()}
-        d["budget_exhausted_day"] = NAN if ex is None else float(ex)
-        d["viral_cycle_days"] = float(cycle[r])
-        d.update({name: float(v[r]) for name, v in tail.items()})
-        d["groups_opened"] = float(m.n_groups)
-        d.update(health_summary(m))
-        out.append(d)
+        one = {name: float(v[r]) for name, v in cols.items()}
+        one["budget_exhausted_day"] = NAN if ex is None else float(ex)
+        one["viral_cycle_days"] = float(cycle[r])
+        one.update({name: float(v[r]) for name, v in tail.items()})
+        one["groups_opened"] = float(m.n_groups)
+        one.update(health_summary(m))
+        out.append(one)
     return out
 
 
