@@ -71,8 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     wrap(S.GroupLife, "after_activity", "group life after activity, per model")
     if hasattr(H, "HealthBatch"):
         wrap(H.HealthBatch, "after_activity", "group health after activity, the batch")
-    if hasattr(H, "HealthBatch") and hasattr(H.HealthBatch, "morning"):
-        wrap(H.HealthBatch, "morning", "group health morning, the batch (in group preparation)")
+    if hasattr(H, "HealthBatch") and hasattr(H.HealthBatch, "after_activity_kernel"):
+        wrap(H.HealthBatch, "after_activity_kernel", "group health after activity, the batch")
+        from growthsim.kernels import groups as KG2
+
+        for ns in (KG2.parallel, KG2.serial):
+            wrap(ns, "health_morning", "kernel group health morning (in group preparation)")
     wrap(C.CommunityModel, "run_until", "mornings (Mesa events, standing orders)")
     wrap(C, "run_day", "run_day (all of the day after the mornings)")
     MB.run_day = C.run_day

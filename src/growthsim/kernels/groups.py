@@ -16,8 +16,19 @@ Today's staff slots, member-admin hours, stimulus and KOL posts are per replicat
 to the batch's widest: a padding slot has no group-slots (``slot_n`` 0), a padding post
 lifts by 0 and multiplies referral by 1, which leave every sum and product unchanged.
 
-Comes twice, like the passes of :mod:`growthsim.kernels.batch`: ``serial.levels`` and
-``parallel.levels`` (``prange`` over the replicates); replicates share no state.
+:func:`health_morning` and :func:`health` are the group health's morning and its levels
+after the activity pass (:mod:`growthsim.metrics.health`) for every replicate, the
+trackers' arrays stacked over the batch (``HealthBatch``): whole-number sums, then the
+rates and the drop with the divisions of the numpy version (``tests/test_health_batched.py``
+compares them with each tracker run alone).
+
+Each replicate's per-group loop is a helper called from the ``prange`` body: written inline
+in the parallel body, the same loop left the interest decay at zero in the parallel
+variant (the serial one was right), which the batch tests catch.
+
+Each kernel comes twice, like the passes of :mod:`growthsim.kernels.batch`:
+``serial.<name>`` and ``parallel.<name>`` (``prange`` over the replicates); replicates
+share no state.
 """
 
 from __future__ import annotations
@@ -246,12 +257,36 @@ def health(
         )
 
 
+def health_morning(grp_size, grp_managed, grp_count, cap, day, size, opened, unmanaged, s_cur, s_prev):
+    """Group health's morning for every replicate (what each tracker's
+    :meth:`growthsim.metrics.health.GroupHealth.morning` computes with numpy): the day a
+    group was first seen, the rolling window sums of the morning sizes and the days in a
+    row without staff attention, for the first ``G_r = max(n_groups_r, 1)`` groups; the
+    trackers' arrays are ``(replicates, ...)``."""
+    for r in prange(grp_count.shape[0]):
+        o = r * cap
+        W2 = size.shape[1]
+        slot, mid = day % W2, (day - W2 // 2) % W2
+        ring = size[r]
+        for g in range(max(grp_count[r], 1)):
+            if opened[r, g] < 0:
+                opened[r, g] = day
+            sz = grp_size[o + g]
+            s_prev[r, g] += ring[mid, g] - ring[slot, g]
+            s_cur[r, g] += sz - ring[mid, g]
+            ring[slot, g] = sz
+            unmanaged[r, g] = 0 if grp_managed[o + g] == 1 else unmanaged[r, g] + 1
+
+
 serial = types.SimpleNamespace(
-    levels=njit(cache=True)(_clone(levels, "_serial")), health=njit(cache=True)(_clone(health, "_serial"))
+    levels=njit(cache=True)(_clone(levels, "_serial")),
+    health=njit(cache=True)(_clone(health, "_serial")),
+    health_morning=njit(cache=True)(_clone(health_morning, "_serial")),
 )
 parallel = types.SimpleNamespace(
     levels=njit(cache=True, parallel=True)(_clone(levels, "_parallel")),
     health=njit(cache=True, parallel=True)(_clone(health, "_parallel")),
+    health_morning=njit(cache=True, parallel=True)(_clone(health_morning, "_parallel")),
 )
 
 __all__ = ["serial", "parallel"]

@@ -180,20 +180,6 @@ class HealthBatch:
         for r, mo in enumerate(mods):
             mo.ads_window = self.ads_window[r]
 
-    def morning(self, day: int, G: np.ndarray, size: np.ndarray, managed: np.ndarray) -> None:
-        """The trackers' ``morning`` for the whole batch: ``G[r]`` replicate ``r``'s groups
-        (at least 1), ``size`` and ``managed`` the groups' sizes and managed flags
-        (replicates x groups) after today's levels; groups at or past ``G[r]`` untouched."""
-        W2 = self.size.shape[1]
-        slot, mid = day % W2, (day - W2 // 2) % W2
-        valid = self.cols[None, :] < G[:, None]
-        self.opened[valid & (self.opened < 0)] = day
-        s_mid, s_slot = self.size[:, mid], self.size[:, slot]
-        self.s_prev += np.where(valid, s_mid - s_slot, 0)
-        self.s_cur += np.where(valid, size - s_mid, 0)
-        self.size[:, slot] = np.where(valid, size, s_slot)
-        self.unmanaged[:] = np.where(valid, np.where(managed == 1, 0, self.unmanaged + 1), self.unmanaged)
-
     def after_activity(
         self, actives: list[np.ndarray], ads_window_days: int, size: np.ndarray | None = None
     ) -> list[dict[str, float]]:

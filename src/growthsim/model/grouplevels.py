@@ -7,7 +7,7 @@ staff slots, stimulus and KOL posts are gathered into ``(replicate x ...)`` arra
 kernel call (:mod:`growthsim.kernels.groups`) computes the levels, the tiers' lift and the
 interest decay of every replicate's groups, one numpy expression the stimulus response
 over the batch's ``(replicate x group)`` table, and the group health's morning runs for the
-batch (:meth:`growthsim.metrics.health.HealthBatch.morning`) when the batch keeps it.
+batch (:func:`growthsim.kernels.groups.health_morning`) when the batch keeps it.
 
 A single model is a batch of one (``CommunityModel._prepare_groups``, which the reference
 model calls too). Each model's numbers are the same, bit for bit, as that model prepared
@@ -123,6 +123,18 @@ def prepare_groups(models: list["CommunityModel"], st: "DayState") -> np.ndarray
     # 5. group life after the levels: fatigue, ads' decay (per model), health's morning
     for r, m in enumerate(models):
         m.life.after_levels(int(G[r]))
-    if st.health is not None and st.health_batched:
-        st.health.morning(m0.day, G, st.grp.size.reshape(R, cap), st.grp.managed.reshape(R, cap))
+    if st.health is not None and st.health_batched:  # one kernel call (GroupHealth.morning's numbers)
+        hb = st.health
+        st.kern_groups.health_morning(
+            st.grp.size,
+            st.grp.managed,
+            st.grp.count,
+            cap,
+            m0.day,
+            hb.size,
+            hb.opened,
+            hb.unmanaged,
+            hb.s_cur,
+            hb.s_prev,
+        )
     return st.managed

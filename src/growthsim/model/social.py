@@ -88,7 +88,7 @@ class GroupLife:
         if muted:
             self.add_today(muted=muted)
         self.moderation.decay_multipliers(G)
-        if not self.health.batched:  # else the batch runs it (metrics.health.HealthBatch.morning)
+        if not self.health.batched:  # else the batch runs it (kernels.groups.health_morning)
             self.health.morning(G)
         m.today.watch(self)
 
