@@ -60,10 +60,23 @@ def main(argv: list[str] | None = None) -> int:
             if hasattr(ns, k):
                 wrap(ns, k, "kernel " + k)
     wrap(C.K, "group_levels", "kernel group_levels (in group preparation)")
-    wrap(C.CommunityModel, "_prepare_groups", "group preparation (levers' and group life's numpy)")
+    if hasattr(C, "prepare_groups"):  # the batch's group preparation (model.grouplevels)
+        from growthsim.kernels import groups as KG
+
+        for ns in (KG.parallel, KG.serial):
+            wrap(ns, "levels", "kernel group_levels (in group preparation)")
+        wrap(C, "prepare_groups", "group preparation (levers' and group life's numpy)")
+    else:
+        wrap(C.CommunityModel, "_prepare_groups", "group preparation (levers' and group life's numpy)")
     wrap(S.GroupLife, "after_activity", "group life after activity, per model")
     if hasattr(H, "HealthBatch"):
         wrap(H.HealthBatch, "after_activity", "group health after activity, the batch")
+    if hasattr(H, "HealthBatch") and hasattr(H.HealthBatch, "after_activity_kernel"):
+        wrap(H.HealthBatch, "after_activity_kernel", "group health after activity, the batch")
+        from growthsim.kernels import groups as KG2
+
+        for ns in (KG2.parallel, KG2.serial):
+            wrap(ns, "health_morning", "kernel group health morning (in group preparation)")
     wrap(C.CommunityModel, "run_until", "mornings (Mesa events, standing orders)")
     try:  # the batch's one Mesa schedule for its models' levers (model.batch_levers)
         from growthsim.model import batch_levers as BL
@@ -74,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     wrap(C, "run_day", "run_day (all of the day after the mornings)")
     MB.run_day = C.run_day
     wrap(RN, "result_of", "results: RunResult per model")
+    wrap(C.CommunityModel, "scalars", "results: scalars (in RunResult)")
     wrap(RunSet, "from_results", "results: RunSet.from_results")
     wrap(MB.CommunityBatch, "__init__", "batch build")
 

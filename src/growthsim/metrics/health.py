@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from growthsim.kernels.state import C_ACTIVE
 from growthsim.scenario.targets import checkpoint_days
 from growthsim.vocab import SERIES_HEALTH
 
@@ -170,6 +171,9 @@ class HealthBatch:
         for t in trackers:
             t.batched = True
         self.cols = np.arange(stacked.shape[-1])
+        self._r_cur: np.ndarray | None = None  # after_activity_kernel's outputs (first call)
+        self._counts = np.zeros((0, 4), dtype=np.int64)
+        self._limits = np.zeros(6)
         # the ads over the window per group (model.moderation, updated in place), stacked too
         mods = [t.model.life.moderation for t in trackers]
         self.ads_window = np.stack([mo.ads_window for mo in mods])
@@ -238,6 +242,69 @@ class HealthBatch:
                 "groups_rated": float(n_rated[r]),
             }
             for r in range(R)
+        ]
+
+    def after_activity_kernel(self, st: Any) -> list[dict[str, float]]:
+        """:meth:`after_activity` for the batch of day state ``st``
+        (:class:`growthsim.model.community.DayState`) in one kernel call
+        (:func:`growthsim.kernels.groups.health`), reading today's active members from the
+        batch's work lists: the same numbers to the last bit."""
+        ts = self.trackers
+        models = [t.model for t in ts]
+        s, day = ts[0].spec, models[0].day
+        R, cap = len(ts), len(self.cols)
+        if self._r_cur is None:
+            self._r_cur = np.zeros((R, cap))
+            self._counts = np.zeros((R, 4), dtype=np.int64)
+            self._limits = np.array(
+                [s.min_size, s.unmanaged_days, s.yellow_drop, s.yellow_ads_per_week, s.red_drop, s.red_ads_per_week],
+                dtype=np.float64,
+            )
+        r_cur, counts = self._r_cur, self._counts
+        st.kern_groups.health(
+            st.work.active,
+            np.ascontiguousarray(st.counts[:, C_ACTIVE]),
+            st.mem.group,
+            st.n,
+            st.grp.size,
+            st.grp.count,
+            cap,
+            day,
+            self.act,
+            self.opened,
+            self.unmanaged,
+            self.level,
+            self.a_cur,
+            self.s_cur,
+            self.a_prev,
+            self.s_prev,
+            self.ads_window,
+            7.0 / models[0].life.moderation.W,
+            self._limits,
+            r_cur,
+            counts,
+        )
+        for r, (t, m) in enumerate(zip(ts, models)):
+            if day % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1 or day == m.horizon - 1 or day in t.snap_days:
+                g = max(m.n_groups, 1)
+                run_by_member = m.life.selforg.admin[:g] >= 0
+                snap = (
+                    day,
+                    m.g_size[:g].copy(),
+                    self.a_cur[r, :g].copy(),
+                    r_cur[r, :g].copy(),
+                    run_by_member,
+                    self.level[r, :g].copy(),
+                )
+                t.snapshots.append(snap)
+        return [
+            {
+                "health_red": float(c[0]),
+                "health_yellow": float(c[1]),
+                "health_blue": float(c[2]),
+                "groups_rated": float(c[3]),
+            }
+            for c in counts.tolist()
         ]
 
 

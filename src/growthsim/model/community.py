@@ -27,7 +27,7 @@ import pandas as pd
 from growthsim.graph import Graph, build_graph, hubs
 from growthsim.kernels import batch as KB
 from growthsim.kernels import daily as K
-from growthsim.kernels import rng as KR
+from growthsim.kernels import groups as KG
 from growthsim.kernels.state import (
     C_ACC,
     C_ACTIVE,
@@ -45,7 +45,7 @@ from growthsim.kernels.state import (
     rules_of,
 )
 from growthsim.metrics.health import HealthBatch
-from growthsim.metrics.health import summary as health_summary
+from growthsim.model.grouplevels import prepare_groups
 from growthsim.model.ledger import Ledger
 from growthsim.model.levers import (
     CAMPAIGN_AGENTS,
@@ -61,10 +61,9 @@ from growthsim.model.members import MemberSet, members_frame
 from growthsim.model.membership import (
     PointsProgram,
     StarAwards,
-    activity_retention,
-    member_levels,
     membership_cost_categories,
 )
+from growthsim.model.scalars import batch_scalars, scalars_in_batch
 from growthsim.model.seeding import PLAN_SEED, PastHorizonError, base_seed
 from growthsim.model.series import DailySeries
 from growthsim.model.social import GroupLife
@@ -73,7 +72,6 @@ from growthsim.population import Population, draw_propensity
 from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
-    ROLE_VOLUNTEER_ADMIN,
     SERIES_GROUPS,
     SERIES_LIFE,
     SERIES_MEMBERS,
@@ -219,7 +217,6 @@ class CommunityModel(mesa.Model):
         )
         self._place(initial)
         self._counts[C_ROSTER] = K.roster_add(self.roster, self.n_roster, np.asarray(initial, dtype=np.int64))
-        self._no_posts = np.zeros((0, cap))
         self._batch: CommunityBatch | None = None  # the CommunityBatch stepping this model's days, if any
 
         # levers (scheduled actors) ------------------------------------------------------
@@ -249,8 +246,6 @@ class CommunityModel(mesa.Model):
         self.star_awards = StarAwards(self, sc.members.star_awards)
         self.standing_order(self._pay_fixed_costs, 0, None, mesa.time.Priority.HIGH)
         self._candidates_all = np.arange(n, dtype=np.int64)
-        self._no_slots_n = np.zeros(0, dtype=np.int64)
-        self._no_slots_h = np.zeros(0, dtype=np.float64)
         self._block_candidates: dict[int, np.ndarray] = {}
 
         self.churned_total = 0
@@ -457,61 +452,20 @@ class CommunityModel(mesa.Model):
         return free + max(0, g.max_groups - n_ord) * g.max_size
 
     # ------------------------------------------------------------------------ the day
-    def _prepare_groups(self) -> dict[str, np.ndarray]:
-        """Today's per-group levels (views of the first ``max(n_groups, 1)`` groups)."""
-        sc, t = self.plan, self.today
-        extra_h = self.life.before_levels()  # may open groups: G counts them
+    def _prepare_groups(self) -> dict[str, Any]:
+        """Today's per-group levels (views of the first ``max(n_groups, 1)`` groups): the
+        batch's preparation (:func:`growthsim.model.grouplevels.prepare_groups`) for this
+        model alone."""
+        managed = prepare_groups([self], self._state)
         G = max(self.n_groups, 1)
         lv = self._lv
-        posts = self._no_posts
-        post_ref = self._no_posts
-        if t.kol_posts:
-            posts = np.zeros((len(t.kol_posts), G))
-            post_ref = np.ones((len(t.kol_posts), G))
-            for p, (lift, mult, reach, key) in enumerate(t.kol_posts):
-                if reach is None or reach >= G:
-                    posts[p] = lift
-                    post_ref[p] = mult
-                else:
-                    # the `reach` groups with the smallest keyed draws (common random numbers)
-                    u = KR.uniform_keys(self.kernel_seed, self.day, KR.P_KOL_REACH, G, key)
-                    pick = np.argsort(u, kind="stable")[:reach]
-                    posts[p, pick] = lift
-                    post_ref[p, pick] = mult
-        if t.slots:
-            slot_n = np.array([n for n, _ in t.slots], dtype=np.int64)
-            slot_h = np.array([h for _, h in t.slots], dtype=np.float64)
-        else:
-            slot_n, slot_h = self._no_slots_n, self._no_slots_h
-        eng, gr = sc.members.engagement, sc.groups
-        managed = K.group_levels(
-            self._state.grp_t,
-            self._state.lv_t,
-            self.vip_cat,
-            slot_n,
-            slot_h,
-            extra_h,
-            gr.target_size,
-            eng.baseline_stimulus + t.stimulus,
-            sc.operations.stimulus_per_hour,
-            posts,
-            post_ref,
-            eng.daily_decay,
-            gr.crowding_penalty,
-            gr.unmanaged_decay_multiplier,
-            gr.unmanaged_churn_multiplier,
-            sc.operations.recall_prob_per_hour,
-        )
-        member_levels(sc.members, lv, self.g_size[:G], self.g_managed[:G])
-        lv.resp[:G] = eng.stimulus_response * (1.0 - np.exp(-lv.stim[:G]))
-        self.life.after_levels(G)
         return {
             "resp": lv.resp[:G],
             "decay": lv.decay[:G],
             "churn": lv.churn[:G],
             "recall": lv.recall[:G],
             "ref": lv.ref[:G],
-            "managed": managed,
+            "managed": int(managed[0]),
         }
 
     def _candidates(self, block: int | None) -> np.ndarray:
@@ -543,49 +497,12 @@ class CommunityModel(mesa.Model):
         return self.datacollector.get_model_vars_dataframe()
 
     def scalars(self) -> dict[str, float]:
-        pop, H = self.pop, self.horizon
-        ever = pop.join_day >= 0
-        acts = np.sort(pop.active_days[ever])[::-1].astype(np.float64)
-        total = acts.sum()
-
-        def top(share: float) -> float:
-            if total <= 0:
-                return float("nan")
-            k = max(1, int(math.ceil(share * len(acts))))
-            return float(acts[:k].sum() / total)
-
-        def retention(k: int) -> float:
-            eligible = ever & (pop.join_day <= H - 1 - k)
-            if not eligible.any():
-                return float("nan")
-            stay = (pop.leave_day[eligible] < 0) | (pop.leave_day[eligible] > pop.join_day[eligible] + k)
-            return float(stay.mean())
-
-        referred = np.nonzero((pop.referrer >= 0) & ever)[0]
-        cycle = (
-            float((pop.join_day[referred] - pop.join_day[pop.referrer[referred]]).mean())
-            if len(referred)
-            else float("nan")
-        )
-        ex = self.ledger.exhausted_day
-        return {
-            "members_ever": float(ever.sum()),
-            "activity_top20_share": top(0.20),
-            "activity_top1_share": top(0.01),
-            "retention_d1": retention(1),
-            "retention_d7": retention(7),
-            "retention_d30": retention(30),
-            **activity_retention(pop, H),
-            "budget_exhausted_day": float("nan") if ex is None else float(ex),
-            "viral_cycle_days": cycle,
-            "inviting_members": float((pop.accepted > 0).sum()),
-            "invites_accepted_total": float(pop.accepted.sum()),
-            "payers_ever": float(pop.paying.sum()),
-            "vip_members_ever": float(pop.vip.sum()),
-            "promoted_admins": float((pop.role == ROLE_VOLUNTEER_ADMIN).sum()),
-            "groups_opened": float(self.n_groups),
-            **health_summary(self),
-        }
+        """End-of-run scalars (:func:`growthsim.model.scalars.batch_scalars`: in a batch,
+        computed once for all its models from the stacked member arrays)."""
+        if self._batch is not None:
+            return scalars_in_batch(self)
+        mem = Members(*(getattr(self.pop, f) for f in Members._fields))
+        return batch_scalars([self], mem, self.pop.n)[0]
 
     def cohorts(self) -> pd.DataFrame:
         """Retention by join-week cohort: members still in the community at the end of
@@ -659,13 +576,54 @@ class DayState:
         self.ints = np.zeros((R, 2), dtype=np.int64)
         self.rev = np.zeros(R, dtype=np.float64)
         self.churn_out = np.zeros((R, 12), dtype=np.int64)
-        self.health: HealthBatch | None = None  # the models' group health, stacked (first day)
+        # group preparation (model.grouplevels): its kernels, outputs and empty tables
+        self.kern_groups = KG.parallel if parallel else KG.serial
+        self.managed = np.zeros(R, dtype=np.int64)
+        self.stim0 = np.zeros(R, dtype=np.float64)
+        self.extra_h = np.zeros((R, self.cap), dtype=np.float64)
+        self.no_extra_h = np.zeros((R, self.cap), dtype=np.float64)
+        self.no_slot_n = np.zeros((R, 0), dtype=np.int64)
+        self.no_slot_h = np.zeros((R, 0), dtype=np.float64)
+        self.no_posts = np.zeros((R, 0, self.cap), dtype=np.float64)
+        self.cols = np.arange(self.cap)
+        # set on the first day (_first_day): the models' group health stacked over the
+        # batch, the day's counters as one (replicate x counter) table (each model's series
+        # row a view of its row of it), the ledgers' cost categories as one (replicate x
+        # category x day) table (each ledger's arrays views of it)
+        self.health: HealthBatch | None = None
+        self.health_batched = False
+        self.rows = np.zeros((R, 0), dtype=np.float64)
+        self.costs: np.ndarray | None = None
+        self.cost_cols = np.zeros(0, dtype=np.int64)
+        # the batch's end-of-run scalars and the batch day they were computed on (model.scalars)
+        self.scalars: tuple[int, list[dict[str, float]]] | None = None
+
+
+def _first_day(models: list[CommunityModel], st: DayState) -> None:
+    """What a batch keeps from its first day on (see :class:`DayState`)."""
+    m0 = models[0]
+    st.health = HealthBatch([m.life.health for m in models])
+    st.health_batched = all(m.life.health.batched for m in models)
+    st.rows = np.stack([m.datacollector.row for m in models])
+    for r, m in enumerate(models):
+        m.datacollector.row = st.rows[r]
+    if all(m._ix_cost == m0._ix_cost for m in models) and m0.horizon > 0:
+        cats = [c for c, _ in m0._ix_cost]
+        st.costs = np.zeros((len(models), len(cats), m0.horizon), dtype=np.float64)
+        st.cost_cols = np.array([j for _, j in m0._ix_cost], dtype=np.int64)
+        for r, m in enumerate(models):
+            by_cat = m.ledger.by_category
+            for k, cat in enumerate(cats):
+                if cat in by_cat:
+                    st.costs[r, k] = by_cat[cat]
+                by_cat[cat] = st.costs[r, k]
 
 
 def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     """Day ``day`` of every model of a batch (all of one plan, their mornings done): the
-    member passes run once for the batch (one kernel call each), the levers' hooks and the
-    bookkeeping per model, in the order of ``docs/model.md``."""
+    group preparation and the member passes run once for the batch (one kernel call
+    each), the day's counters are columns of one (replicate x counter) table; the levers'
+    hooks and the rest of the bookkeeping run per model, in the order of ``docs/model.md``."""
     kern, R, n, cap = st.kern, st.R, st.n, st.cap
     m0 = models[0]
     sc = m0.plan
@@ -673,19 +631,21 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     ix = m0._ix
     counts = st.counts
     day = int(day)
-    grps, rows = [], []
     if st.health is None:  # from now on the batch runs its models' group health (after activity)
-        st.health = HealthBatch([m.life.health for m in models])
-    for r, m in enumerate(models):
+        _first_day(models, st)
+    rows = st.rows
+    for m in models:
         t = m.today
         t.m_conv *= m._conv_boosts.pop(day, 1.0)
-        grps.append(m._prepare_groups())
-        row = m.datacollector.row
-        row[:] = 0.0
-        row[ix["day"]] = day
-        rows.append(row)
-        counts[r, C_NEW] = 0
-        counts[r, C_ROOM] = m._room()
+    managed = prepare_groups(models, st)
+    rows[:] = 0.0
+    rows[:, ix["day"]] = day
+    counts[:, C_NEW] = 0
+    if sc.groups.max_groups is None:  # CommunityModel._room without group caps
+        counts[:, C_ROOM] = n
+    else:
+        for r, m in enumerate(models):
+            counts[r, C_ROOM] = m._room()
 
     # 2. acquisition --------------------------------------------------------------
     joins = st.joins
@@ -712,38 +672,39 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             ch0.stream,
             joins,
         )
-        j_ix = m0._ix_channel[ch0.index]
-        for r, ch in enumerate(chans):
-            rows[r][j_ix] += joins[r]
-            ch.pay_joins(int(joins[r]))
+        rows[:, m0._ix_channel[ch0.index]] += joins
+        for ch, j in zip(chans, joins.tolist()):
+            ch.pay_joins(j)
     if sc.replay is not None:
         i = day - sc.replay.start_day
         if 0 <= i < len(sc.replay.daily_joins):
             target = float(sc.replay.daily_joins[i])
             kern.plain_joins(st.mem_t, st.work_t, counts, n, 1, target, st.rules.e0, st.seeds, day, joins)
-            for r in range(R):
-                rows[r][ix["new_replay"]] += joins[r]
+            rows[:, ix["new_replay"]] += joins
     if mm.organic_join_prob > 0:
         p_org = float(mm.organic_join_prob)
         kern.plain_joins(st.mem_t, st.work_t, counts, n, 0, p_org, st.rules.e0, st.seeds, day, joins)
-        for r in range(R):
-            rows[r][ix["new_organic"]] += joins[r]
+        rows[:, ix["new_organic"]] += joins
 
     # 3. activity -----------------------------------------------------------------
     act_mult = np.array([m.today.m_act for m in models], dtype=np.float64)
     kern.activity(st.mem_t, st.work_t, counts, st.lv_t, n, cap, act_mult, st.rules_t, st.seeds, day, st.woken)
-    for r, m in enumerate(models):
-        n_act = int(counts[r, C_ACTIVE])
-        rows[r][ix["active"]] = n_act
-        rows[r][ix["woken"]] = st.woken[r]
-        active = m._active[:n_act]
+    rows[:, ix["active"]] = counts[:, C_ACTIVE]
+    rows[:, ix["woken"]] = st.woken
+    n_active = counts[:, C_ACTIVE].tolist()
+    for m, k in zip(models, n_active):
+        active = m._active[:k]
         for a in list(m.today.watchers.values()):
             a.after_activity(active)
     # group health after the activity: one set of array operations for the batch
-    if all(id(m.life) in m.today.watchers for m in models):
-        actives = [m._active[: int(counts[r, C_ACTIVE])] for r, m in enumerate(models)]
-        sizes = st.grp.size.reshape(R, cap)  # the batch's groups, replicate after replicate
-        for m, c in zip(models, st.health.after_activity(actives, m0.life.moderation.W, sizes)):
+    if st.health is not None and all(id(m.life) in m.today.watchers for m in models):
+        if st.health_batched:  # one kernel call (kernels.groups.health)
+            health = st.health.after_activity_kernel(st)
+        else:
+            actives = [m._active[:k] for m, k in zip(models, n_active)]
+            sizes = st.grp.size.reshape(R, cap)  # the batch's groups, replicate after replicate
+            health = st.health.after_activity(actives, m0.life.moderation.W, sizes)
+        for m, c in zip(models, health):
             m.life.add_today(**c)
     else:
         for m in models:
@@ -797,13 +758,11 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             day,
             st.invites,
         )
-    for r, m in enumerate(models):
-        n_acc = int(counts[r, C_ACC])
-        row = rows[r]
-        row[ix["invites_sent"]] = st.invites[r]
-        row[ix["invites_accepted"]] = n_acc
-        row[ix["new_referral"]] = n_acc
-        referrers = m._acc_ref[:n_acc]
+    rows[:, ix["invites_sent"]] = st.invites
+    rows[:, ix["invites_accepted"]] = counts[:, C_ACC]
+    rows[:, ix["new_referral"]] = counts[:, C_ACC]
+    for m, k in zip(models, counts[:, C_ACC].tolist()):
+        referrers = m._acc_ref[:k]
         for a in list(m.today.watchers.values()):
             a.after_referral(referrers)
 
@@ -812,13 +771,11 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     p_first = np.array([min(1.0, cv.first_purchase_prob * m.today.m_conv) for cv, m in zip(cvs, models)])
     p_rep = np.array([min(1.0, cv.repurchase_prob * m.today.m_conv) for cv, m in zip(cvs, models)])
     kern.conversion(st.mem_t, st.work_t, counts, n, p_first, p_rep, st.rules_t, st.seeds, day, st.ints, st.rev)
-    for r, m in enumerate(models):
-        row = rows[r]
-        rev = float(st.rev[r])
-        row[ix["first_purchases"]] = st.ints[r, 0]
-        row[ix["purchases"]] = st.ints[r, 1]
-        row[ix["revenue"]] = rev
-        row[ix["gross_margin"]] = rev * m.plan.economics.gross_margin
+    rows[:, ix["first_purchases"]] = st.ints[:, 0]
+    rows[:, ix["purchases"]] = st.ints[:, 1]
+    rows[:, ix["revenue"]] = st.rev
+    rows[:, ix["gross_margin"]] = st.rev * np.array([m.plan.economics.gross_margin for m in models], dtype=np.float64)
+    for m, rev in zip(models, st.rev.tolist()):
         for a in list(m.today.watchers.values()):
             a.after_conversion(rev)
 
@@ -830,37 +787,46 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     kern.place(st.mem_t, st.work_t, counts, st.grp_t, n, cap, st.n_cats1, st.rules_t, R)
 
     # 8. collect ------------------------------------------------------------------
-    for r, m in enumerate(models):
-        churned, _, recalled, members, dormant, wau, mau, payers, vips, t_act, t_core, t_koc = out[r].tolist()
+    # out[r]: churned, to_dormant, recalled, members, dormant, wau, mau, payers, vips,
+    # tier_active, tier_core, tier_koc (kernels.batch.churn); today's joiners count as
+    # members (they were placed after the churn pass)
+    for name, q in (
+        ("dormant", 4),
+        ("wau", 5),
+        ("mau", 6),
+        ("paying", 7),
+        ("vip_members", 8),
+        ("recalled", 2),
+        ("active_tier_members", 9),
+        ("core_members", 10),
+        ("koc_members", 11),
+    ):
+        rows[:, ix[name]] = out[:, q]
+    rows[:, ix["members"]] = out[:, 3] + counts[:, C_NEW]
+    rows[:, ix["new_members"]] = counts[:, C_NEW]
+    rows[:, ix["groups"]] = st.grp.count
+    rows[:, ix["managed_groups"]] = managed
+    if st.costs is not None:  # the ledgers' categories of the day, then their sum in category order
+        today_costs = st.costs[:, :, day]
+        rows[:, st.cost_cols] = today_costs
+        total_cost = np.zeros(R, dtype=np.float64)
+        for k in range(today_costs.shape[1]):
+            total_cost += today_costs[:, k]
+        rows[:, ix["cost"]] = total_cost
+    for r, (m, churned) in enumerate(zip(models, out[:, 0].tolist())):
         m.churned_total += churned
-        n_new = int(counts[r, C_NEW])
         row = rows[r]
-        # today's joiners count as members (they were placed after the churn pass)
-        for name, v in (
-            ("members", members + n_new),
-            ("dormant", dormant),
-            ("wau", wau),
-            ("mau", mau),
-            ("paying", payers),
-            ("vip_members", vips),
-            ("churned", m.churned_total),
-            ("recalled", recalled),
-            ("new_members", n_new),
-            ("groups", m.n_groups),
-            ("managed_groups", grps[r]["managed"]),
-            ("budget_blocked", 1 if day in m.ledger.blocked_days else 0),
-            ("active_tier_members", t_act),
-            ("core_members", t_core),
-            ("koc_members", t_koc),
-        ):
-            row[ix[name]] = v
-        total_cost = 0.0
-        by_cat = m.ledger.by_category
-        for cat, j in m._ix_cost:
-            v = float(by_cat[cat][day]) if cat in by_cat else 0.0
-            row[j] = v
-            total_cost += v
-        row[ix["cost"]] = total_cost
+        row[ix["churned"]] = m.churned_total
+        if day in m.ledger.blocked_days:
+            row[ix["budget_blocked"]] = 1
+        if st.costs is None:
+            total = 0.0
+            by_cat = m.ledger.by_category
+            for cat, j in m._ix_cost:
+                v = float(by_cat[cat][day]) if cat in by_cat else 0.0
+                row[j] = v
+                total += v
+            row[ix["cost"]] = total
         m.life.collect(row, ix)
         m.datacollector.collect(m)
         m.today = Today()

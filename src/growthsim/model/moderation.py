@@ -66,6 +66,11 @@ class Moderation:
         """Whether the plan can spend money on moderation (a ledger category)."""
         return self.on or self.spec.ad_group
 
+    @property
+    def has_morning(self) -> bool:
+        """Whether :meth:`morning` can do anything (ads, removals or the ad group's upkeep)."""
+        return self.on or bool(self.spec.ad_group and self.spec.ad_group_cost_per_month > 0)
+
     def morning(self) -> int:
         """Yesterday's removals leave; the ad group's upkeep; the window's ads per group.
         Returns the people removed."""

@@ -69,6 +69,12 @@ class GroupLife:
         for k, v in counts.items():
             self.day_counts[k] = self.day_counts.get(k, 0.0) + float(v)
 
+    @property
+    def levels_morning(self) -> bool:
+        """Whether :meth:`before_levels` has anything to do for this plan (moderation's
+        morning or self-organisation; else the extra hours are all zeros)."""
+        return self.moderation.has_morning or self.selforg.spec.enabled
+
     def before_levels(self) -> np.ndarray:
         """Removals, self-organisation; returns the extra hours per group."""
         removed = self.moderation.morning()
@@ -82,7 +88,8 @@ class GroupLife:
         if muted:
             self.add_today(muted=muted)
         self.moderation.decay_multipliers(G)
-        self.health.morning(G)
+        if not self.health.batched:  # else the batch runs it (kernels.groups.health_morning)
+            self.health.morning(G)
         m.today.watch(self)
 
     # hooks of the day (a watcher of Today)
