@@ -180,3 +180,21 @@ def test_optimiser_candidates_batched_equal_run_by_run(tmp_path: Path, spy: Spy)
     for a, b in zip(got["serial"], got["batch"]):
         assert "all_targets" in a.columns and list(a["seed"]) == [run_seed(5, 0, r) for r in range(3)]
         pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_resume_on_the_batched_engine_gives_the_uninterrupted_table(exp_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    whole = run_sweep(exp_file, workers=0, out=out, batch_size=5)
+    # as if killed after some tasks: drop two tasks' parts and the final tables
+    parts = sorted((out / "parts").glob("results-*.parquet"))
+    assert len(parts) == 5
+    for p in parts[1:3]:
+        p.unlink()
+        (out / "parts" / p.name.replace("results-", "series-")).unlink()
+    (out / "results.parquet").unlink()
+    (out / "series.parquet").unlink()
+    # resumed with another task size: the missing runs batch differently, same rows
+    again = run_sweep(exp_file, workers=0, resume=out, batch_size=24)
+    assert again.attrs["outcome"].ran == 10 and again.attrs["outcome"].resumed == 14
+    pd.testing.assert_frame_equal(again, whole, check_exact=True)
+    pd.testing.assert_frame_equal(again.attrs["series"], whole.attrs["series"], check_exact=True)
