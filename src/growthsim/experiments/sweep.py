@@ -1,7 +1,10 @@
 """Running every point x replicate of an experiment, locally or on a Dask cluster.
 
 Execution: runs are grouped into small batches (runs that share a graph spec stay
-together, so a worker builds each market graph once); each batch is one Dask task. By
+together, so a worker builds each market graph once, and so do points whose plans a
+``CommunityBatch`` can hold together); each batch is one Dask task, whose runs that share
+a plan are stepped together (:mod:`growthsim.experiments.batched`; ``engine="serial"``:
+one run after another, the same table bit for bit). By
 default a ``dask.distributed.LocalCluster`` with one single-threaded worker process per
 core is started; ``scheduler="tcp://host:8786"`` uses an existing cluster unchanged;
 ``workers=0`` runs everything in this process (no Dask).
