@@ -1,4 +1,5 @@
-"""Sweep throughput (runs per second) in this process, with 1 and with 2 local Dask workers.
+"""Sweep throughput (runs per second) in this process, with 1 and with 2 local Dask workers,
+on the batched engine and run by run.
 
 The workload is a grid over the invite reward and the part-time admin count of the
 baseline plan (scenarios/baseline.yaml); ``--horizon`` and ``--market`` shrink it.
@@ -7,10 +8,16 @@ give identical results. Throughput counts only the runs: the local cluster's sta
 and each worker's warm-up (numba kernels loaded from cache, one tiny run, the market
 graph built once per worker) are reported separately.
 
-    python benchmarks/bench_sweep.py [--runs 96] [--horizon 180] [--market 30000] [--repeat 3]
+Engines (``run_sweep(engine=...)``): ``batch`` steps a task's runs that share a plan
+together (``growthsim.experiments.batched``), ``serial`` runs one model after another (the
+path before it, kept for this comparison); both give the same table, which is checked.
 
-Prints the machine, library versions, runs/s per configuration (best and median of the
-repeats, configurations interleaved) and the ratio 2w/1w.
+    python benchmarks/bench_sweep.py [--runs 96] [--horizon 180] [--market 30000] [--repeat 3]
+                                     [--workers 0,1,2] [--engines serial,batch]
+
+Prints the machine, library versions, the load average, runs/s per configuration (best and
+median of the repeats, configurations interleaved), batched / run by run at each worker
+count and 2 workers / 1 worker for each engine.
 """
 
 from __future__ import annotations
@@ -69,6 +76,8 @@ def main() -> int:
     ap.add_argument("--horizon", type=int, default=180, help="days per run")
     ap.add_argument("--market", type=int, default=30000, help="people in the market")
     ap.add_argument("--repeat", type=int, default=3, help="measurements per configuration")
+    ap.add_argument("--workers", default="0,1,2", help="worker counts to measure (0: in this process)")
+    ap.add_argument("--engines", default="serial,batch", help="engines to measure: serial, batch")
     a = ap.parse_args()
     exp = experiment(a.runs, a.horizon, a.market)
 
@@ -86,36 +95,61 @@ def main() -> int:
     # numba kernels loaded and the market graph built in this process, as each Dask
     # worker does when it starts (reported there as start-up and warm-up)
     _warmup(RunSpec(base=exp.base, factor_names=exp.factor_names, kpis=[], series=[]))
-    configs = (("in-process", 0), ("1 worker", 1), ("2 workers", 2))
-    rates: dict[str, list[float]] = {label: [] for label, _ in configs}
+    names = {0: "in-process", 1: "1 worker"}
+    engines = [e.strip() for e in a.engines.split(",") if e.strip()]
+    counts = [int(w) for w in a.workers.split(",") if w.strip()]
+    configs = [(f"{names.get(w, f'{w} workers')} {e}", w, e) for w in counts for e in engines]
+    rates: dict[str, list[float]] = {label: [] for label, _, _ in configs}
+    cpu: dict[str, list[float]] = {label: [] for label, _, _ in configs}  # this process's CPU s a run
+    loads = [os.getloadavg()[0]]
     ref = None
     # configurations interleaved, repeated: other load on the machine hits all of them
     for rep in range(a.repeat):
-        for label, workers in configs:
-            t0 = time.perf_counter()
-            df = run_sweep(exp, workers=workers)
+        for label, workers, engine in configs:
+            t0, c0 = time.perf_counter(), time.process_time()
+            df = run_sweep(exp, workers=workers, engine=engine)
             total = time.perf_counter() - t0
+            cpu[label].append((time.process_time() - c0) / len(df))
             o = df.attrs["outcome"]
             if ref is None:
                 ref = df
             else:
-                pd.testing.assert_frame_equal(df, ref)  # same results whatever the worker count
+                pd.testing.assert_frame_equal(df, ref, check_exact=True)  # same results everywhere
             rates[label].append(o.runs_per_s)
+            loads.append(os.getloadavg()[0])
             print(
-                f"  [{rep + 1}/{a.repeat}] {label:>10}: {o.n_runs} runs in {o.wall_s:6.2f} s = "
+                f"  [{rep + 1}/{a.repeat}] {label:>18}: {o.n_runs} runs in {o.wall_s:6.2f} s = "
                 f"{o.runs_per_s:6.2f} runs/s (+{total - o.wall_s:4.1f} s cluster start-up and "
-                f"warm-up), {o.failed} failed",
+                f"warm-up), {o.failed} failed, this process's CPU {1000 * cpu[label][-1]:.0f} ms a run, "
+                f"load {loads[-1]:.1f}",
                 flush=True,
             )
-    print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
+    print(f"load average (1 min) during the run: {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores")
     best = {k: max(v) for k, v in rates.items()}
     med = {k: statistics.median(v) for k, v in rates.items()}
-    for label, _ in configs:
-        print(f"{label:>11}: best {best[label]:6.2f} runs/s, median {med[label]:6.2f} runs/s")
-    print(
-        f"ratio 2 workers / 1 worker: {best['2 workers'] / best['1 worker']:.2f}x best-of-{a.repeat}, "
-        f"{med['2 workers'] / med['1 worker']:.2f}x median; results identical across configurations"
-    )
+    for label, _, _ in configs:
+        print(
+            f"{label:>19}: best {best[label]:6.2f} runs/s, median {med[label]:6.2f} runs/s"
+            + (f", CPU {1000 * min(cpu[label]):.0f} ms a run (least)" if label.startswith("in-process") else "")
+        )
+
+    def ratio(x: str, y: str, what: str) -> None:
+        if x in best and y in best:
+            print(
+                f"{what}: {best[x] / best[y]:.2f}x best-of-{a.repeat}, {med[x] / med[y]:.2f}x median "
+                f"({x.strip()} / {y.strip()})"
+            )
+
+    for w in counts:
+        n = names.get(w, f"{w} workers")
+        ratio(f"{n} batch", f"{n} serial", f"batched / run by run, {n}")
+    if "in-process batch" in cpu and "in-process serial" in cpu:
+        c = min(cpu["in-process serial"]) / min(cpu["in-process batch"])
+        print(f"batched / run by run in this process, CPU time: {c:.2f}x less CPU a run (least of each)")
+    for e in engines:
+        ratio(f"2 workers {e}", f"1 worker {e}", f"2 workers / 1 worker, {e}")
+    ratio("2 workers batch", "1 worker serial", "2 workers batched / 1 worker run by run")
+    print("results identical across configurations (checked)")
     return 0
 
 

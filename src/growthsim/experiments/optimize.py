@@ -211,9 +211,16 @@ def _check_metrics(exp: Experiment, sec: OptimizeSection, file: str | None, line
 def optimize_kpis(result: Any) -> dict[str, float]:
     """KPIs of one run plus, when the plan has targets, ``target_<i>`` and ``all_targets``
     (1 = hit, 0 = missed) at each target's checkpoint (Dask tasks call this)."""
+    return {**compute_kpis(result), **target_kpis(result)}
+
+
+def target_kpis(result: Any) -> dict[str, float]:
+    """``target_<i>``, ``value_target_<i>`` and ``all_targets`` of one run (empty when the
+    plan has no targets): the figures :func:`optimize_kpis` adds to the KPIs. The
+    optimiser's tasks add them to KPIs computed for a whole batch of runs at once."""
     from growthsim.metrics.targets import checkpoint_kpis
 
-    out = compute_kpis(result)
+    out: dict[str, float] = {}
     plan = result.scenario
     if plan.targets:
         ts = result.timeseries.sort_values("day")
@@ -503,7 +510,7 @@ def optimize(
         kpis=[],
         series=[],
         run_fn=run_fn or default_run_fn,
-        kpi_fn=optimize_kpis,
+        extra_kpi_fn=target_kpis,
     )
     R = exp.spec.replicates
     executor = _Executor(spec, workers, scheduler)

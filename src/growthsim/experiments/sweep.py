@@ -1,7 +1,10 @@
 """Running every point x replicate of an experiment, locally or on a Dask cluster.
 
 Execution: runs are grouped into small batches (runs that share a graph spec stay
-together, so a worker builds each market graph once); each batch is one Dask task. By
+together, so a worker builds each market graph once, and so do points whose plans a
+``CommunityBatch`` can hold together); each batch is one Dask task, whose runs that share
+a plan are stepped together (:mod:`growthsim.experiments.batched`; ``engine="serial"``:
+one run after another, the same table bit for bit). By
 default a ``dask.distributed.LocalCluster`` with one single-threaded worker process per
 core is started; ``scheduler="tcp://host:8786"`` uses an existing cluster unchanged;
 ``workers=0`` runs everything in this process (no Dask).
@@ -79,9 +82,19 @@ def _as_float(v: Any) -> float:
         return float("nan")
 
 
+ENGINES = ("batch", "serial")
+
+
 @dataclass
 class RunSpec:
-    """What every task needs besides its runs (shipped to each worker once)."""
+    """What every task needs besides its runs (shipped to each worker once).
+
+    ``engine``: ``"batch"`` runs a task's runs that share a plan (or plans differing only
+    in per-replicate member rules) stepped together in a
+    :class:`growthsim.model.batch.CommunityBatch`, their KPIs computed at once (see
+    :mod:`growthsim.experiments.batched`); ``"serial"`` runs one model after another.
+    Same rows either way, bit for bit. A custom ``run_fn`` always runs one run at a time.
+    ``extra_kpi_fn``: more figures of one run, added after its KPIs (either engine)."""
 
     base: Any
     factor_names: list[str]
@@ -89,55 +102,102 @@ class RunSpec:
     series: list[str]
     run_fn: RunFn = default_run_fn
     kpi_fn: Callable[[Any], dict[str, float]] | None = None  # default: compute_kpis
+    extra_kpi_fn: Callable[[Any], dict[str, float]] | None = None
+    engine: str = "batch"
 
 
 Task = tuple[int, int, int, int, dict[str, Any]]  # run, point, replicate, seed, overrides
+SeriesCols = dict[str, np.ndarray]  # one run's daily series: day + the asked columns
 
 
 def run_one(spec: RunSpec, task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Run one task; any exception is caught and recorded with the run."""
+    row, cols = _run_one_cols(spec, task)
+    return row, _series_frame([task[0]], [cols] if cols is not None else [])
+
+
+def _run_one_cols(spec: RunSpec, task: Task) -> tuple[dict[str, Any], SeriesCols | None]:
     run, point, rep, seed, overrides = task
-    row: dict[str, Any] = {"run": run, "point": point, "replicate": rep, "seed": seed}
-    series = None
     try:
         plan = apply_overrides(spec.base, overrides) if overrides else spec.base
         result = spec.run_fn(plan, seed=seed, replicate=0)
-        kpis = (spec.kpi_fn or compute_kpis)(result)
+    except Exception as exc:  # noqa: BLE001 - a failing run is data, not a crash
+        return _error_row(task, exc), None
+    return finish_run(spec, task, result)
+
+
+def _error_row(task: Task, exc: BaseException, row: dict[str, Any] | None = None) -> dict[str, Any]:
+    row = row if row is not None else {"run": task[0], "point": task[1], "replicate": task[2], "seed": task[3]}
+    row["status"] = "error"
+    row["error"] = f"{type(exc).__name__}: {exc}"[:2000]
+    return row
+
+
+def finish_run(
+    spec: RunSpec, task: Task, result: Any, kpis: dict[str, float] | None = None
+) -> tuple[dict[str, Any], SeriesCols | None]:
+    """The result row and daily series of one run that has run (``kpis``: its KPIs when
+    already computed, e.g. for a whole batch at once; else ``spec.kpi_fn`` or
+    :func:`compute_kpis`). An exception is recorded with the run."""
+    run, point, rep, seed, _overrides = task
+    row: dict[str, Any] = {"run": run, "point": point, "replicate": rep, "seed": seed}
+    try:
+        if kpis is None:
+            kpis = (spec.kpi_fn or compute_kpis)(result)
+        if spec.extra_kpi_fn is not None:
+            kpis = {**kpis, **spec.extra_kpi_fn(result)}
         names = spec.kpis or sorted(kpis)
         missing = [n for n in names if n not in kpis]
         if missing:
             raise KeyError(f"unknown KPI {', '.join(missing)}; available: {', '.join(sorted(kpis))}")
         for n in names:
             row[n] = kpis[n]
+        series = None
         if spec.series:
             ts = result.timeseries
-            cols = {}
+            series = {"day": ts["day"].to_numpy(dtype=np.int64)}
             for s in spec.series:
                 if s in ts.columns:
-                    cols[s] = ts[s].to_numpy(dtype=float)
+                    series[s] = ts[s].to_numpy(dtype=float)
                 elif s.startswith(("new_", "cost_")):  # a source / category this plan lacks
-                    cols[s] = np.zeros(len(ts))
+                    series[s] = np.zeros(len(ts))
                 else:
                     raise KeyError(f"the run has no daily series {s!r}")
-            series = pd.DataFrame({"run": run, "day": ts["day"].to_numpy(dtype=np.int64), **cols})
         row["status"] = "ok"
         row["error"] = ""
     except Exception as exc:  # noqa: BLE001 - a failing run is data, not a crash
-        row["status"] = "error"
-        row["error"] = f"{type(exc).__name__}: {exc}"[:2000]
-        series = None
+        return _error_row(task, exc, row), None
     return row, series
 
 
+def _series_frame(runs: list[int], cols: list[SeriesCols]) -> pd.DataFrame | None:
+    """The daily series of runs ``runs`` (``cols``: each run's arrays, same keys) as one
+    frame ``run, day, <series>...``, built column by column."""
+    if not cols:
+        return None
+    lens = [len(c["day"]) for c in cols]
+    data: dict[str, Any] = {"run": np.repeat(np.asarray(runs, dtype=np.int64), lens)}
+    for k in cols[0]:
+        data[k] = np.concatenate([c[k] for c in cols])
+    return pd.DataFrame(data)
+
+
 def run_batch(spec: RunSpec, tasks: list[Task]) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
-    """Run a batch of tasks in order; returns result rows and the stacked series."""
-    rows, parts = [], []
-    for t in tasks:
-        row, s = run_one(spec, t)
-        rows.append(row)
-        if s is not None:
-            parts.append(s)
-    return rows, (pd.concat(parts, ignore_index=True) if parts else None)
+    """Run a batch of tasks; returns result rows (in the order of ``tasks``) and the
+    stacked series. On the batched engine, runs that share a plan are stepped together
+    (:func:`growthsim.experiments.batched.run_tasks`); a batch that raises is run again
+    one run at a time, so a failing run is recorded alone."""
+    if spec.engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {spec.engine!r}")
+    if spec.engine == "batch" and spec.run_fn is default_run_fn:
+        from growthsim.experiments.batched import run_tasks
+
+        got = run_tasks(spec, tasks)
+    else:
+        got = [_run_one_cols(spec, t) for t in tasks]
+    rows = [r for r, _ in got]
+    with_series = [(t[0], s) for t, (_, s) in zip(tasks, got) if s is not None]
+    return rows, _series_frame([r for r, _ in with_series], [s for _, s in with_series])
 
 
 def _warmup(spec: RunSpec) -> str:
@@ -158,6 +218,10 @@ def _warmup(spec: RunSpec) -> str:
         except UserError:  # schedules past a short horizon: keep the plan's horizon
             tiny = apply_overrides(b, small)
         default_run_fn(tiny, seed=0, replicate=0)
+        if spec.engine == "batch":  # the batch kernels (several replicates a call) too
+            from growthsim.experiments.batched import _simulate
+
+            _simulate([tiny, tiny], [0, 1])
         if not any(f.startswith("market.") for f in spec.factor_names):
             from growthsim.runner import graph_for
 
@@ -297,14 +361,34 @@ def _tasks(plan: SweepPlan, todo: Iterable[int]) -> list[Task]:
         row = runs.iloc[int(r)]
         ov = plan.design.overrides(int(row["point"]), names)
         out.append((int(row["run"]), int(row["point"]), int(row["replicate"]), int(row["seed"]), ov))
-    # runs that share a market (graph spec) go together, so each worker builds it once
+    # runs that share a market (graph spec) go together, so each worker builds it once;
+    # within a market, points whose plans differ only in per-replicate member rules go
+    # together (a point's replicates are neighbours already), so a task's runs share batches
     out.sort(
         key=lambda t: (
             json.dumps({k: v for k, v in t[4].items() if k.startswith("market.")}, sort_keys=True, default=str),
+            json.dumps({k: v for k, v in t[4].items() if not _per_replicate(k)}, sort_keys=True, default=str),
             t[0],
         )
     )
     return out
+
+
+def _per_replicate(path: str) -> bool:
+    """Whether an override path is a member rule a batch keeps per replicate
+    (:data:`growthsim.model.batch.PER_REPLICATE`)."""
+    from growthsim.model.batch import PER_REPLICATE
+
+    node: Any = PER_REPLICATE
+    for part in path.split("."):
+        if node is None:
+            return True
+        if isinstance(node, tuple):
+            return part in node
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return node is None
 
 
 def _batches(tasks: list[Task], size: int) -> list[list[Task]]:
@@ -416,9 +500,17 @@ class _Executor:
 
         # worker-saturation 1.0: a worker holds only the task it runs, so a worker
         # that dies (a crashing run, out of memory) takes no queued bystander with it;
-        # allowed-failures 0: the sweep retries crashed runs itself (see the class doc)
+        # allowed-failures 0: the sweep retries crashed runs itself (see the class doc);
+        # no statistical profiler (a stack sample every 10 ms) nor GIL monitor in the
+        # workers: they are for a dashboard nobody watches here, and took ~13% of a busy
+        # worker's CPU (measured: one worker, baseline plan at 30,000 people)
         with dask.config.set(
-            {"distributed.scheduler.worker-saturation": 1.0, "distributed.scheduler.allowed-failures": 0}
+            {
+                "distributed.scheduler.worker-saturation": 1.0,
+                "distributed.scheduler.allowed-failures": 0,
+                "distributed.worker.profile.enabled": False,
+                "distributed.admin.system-monitor.gil.enabled": False,
+            }
         ):
             # the sweep records crashed runs itself: Dask's messages about dead workers
             # (and tornado's about a worker killed while starting) would only be noise
@@ -617,6 +709,7 @@ def run_sweep(
     progress: bool = False,
     run_fn: RunFn | None = None,
     batch_size: int | None = None,
+    engine: str = "batch",
 ) -> pd.DataFrame:
     """Run every point x replicate of an experiment; return the tidy results table.
 
@@ -634,6 +727,9 @@ def run_sweep(
         run_fn: ``(scenario, seed=, replicate=) -> RunResult``; default
             ``growthsim.runner.simulate``. Must be picklable for Dask.
         batch_size: runs per task (default: about 8 tasks per worker, at most 25 runs).
+        engine: ``"batch"`` (a task's runs that share a plan stepped together, see
+            :mod:`growthsim.experiments.batched`) or ``"serial"`` (one run after another);
+            the same table either way, bit for bit.
 
     Returns:
         One row per run, sorted by ``run``: ``run, point, replicate, seed``, one column
@@ -672,7 +768,10 @@ def run_sweep(
         kpis=list(exp.spec.outputs.kpis),
         series=list(exp.spec.outputs.series),
         run_fn=run_fn or default_run_fn,
+        engine=engine,
     )
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     rows_all: list[dict[str, Any]] = []
     series_all: list[pd.DataFrame] = []
     failed = 0
