@@ -147,7 +147,7 @@ def stacked_kpis(results: list[Any], plan: Any) -> list[dict[str, float]] | None
     """KPIs of runs (``RunResult`` s) of plans with ``plan``'s horizon and channels,
     computed at once over (run x day) arrays: each run's dict equals :func:`compute_kpis` of it (same names, same order,
     same bits). None when the runs do not allow it (then :func:`compute_kpis` per run)."""
-    from growthsim.metrics.kpis import _variant_kpis
+    from growthsim.metrics.kpis import variant_kpis
 
     if len(results) == 1:
         return [compute_kpis(results[0])]
@@ -172,7 +172,7 @@ def stacked_kpis(results: list[Any], plan: Any) -> list[dict[str, float]] | None
         for c in ccols:
             cdata[c] = np.concatenate([co[c].to_numpy() for _, co in with_cohorts])
         cohorts = pd.DataFrame(cdata)
-    got = _variant_kpis(ts, list(range(R)), [r.scalars for r in results], cohorts, [r.ledger for r in results], plan)
+    got = variant_kpis(ts, list(range(R)), [r.scalars for r in results], cohorts, [r.ledger for r in results], plan)
     if got is None:
         return None
     names, vals = got

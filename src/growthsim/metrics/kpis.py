@@ -107,6 +107,7 @@ __all__ = [
     "paired_differences",
     "replicate_kpis",
     "summarise",
+    "variant_kpis",
 ]
 
 LTV_LIFETIME_CAP_DAYS = 3650.0
@@ -635,7 +636,7 @@ def _ratio_v(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _variant_kpis(
+def variant_kpis(
     ts: pd.DataFrame,
     reps: list,
     scal: list[dict[str, Any]],
@@ -918,7 +919,7 @@ def kpi_table(runset: "RunSet", vectorised: bool = True) -> pd.DataFrame:
         got = None
         if vectorised:
             co_v = co[co["variant"] == v] if co_ok else None
-            got = _variant_kpis(ts_v, reps, scal, co_v, [le_g.get((v, rep)) for rep in reps], plan)
+            got = variant_kpis(ts_v, reps, scal, co_v, [le_g.get((v, rep)) for rep in reps], plan)
         if got is not None:
             names, vals = got
             for i, rep in enumerate(reps):
