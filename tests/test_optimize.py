@@ -66,6 +66,7 @@ optimize:
     return p
 
 
+@pytest.mark.slow  # the whole `optimize` command, then `run` on its best plan
 def test_outputs_and_a_best_yaml_that_growthsim_run_runs(tmp_path, capsys):
     f = study_file(tmp_path, trials=8)
     out = tmp_path / "out"
