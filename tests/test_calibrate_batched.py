@@ -96,6 +96,7 @@ def test_plans_that_differ_in_shared_fields_are_refused_by_the_batch_and_run_apa
             np.testing.assert_array_equal(got[c][r], ref[c], err_msg=c)
 
 
+@pytest.mark.slow  # ABC-SMC fits
 def test_abc_posterior_is_the_same_at_any_chunk_size_and_as_pyabcs_single_core_sampler(monkeypatch):
     pytest.importorskip("pyabc")
     import pyabc

@@ -115,6 +115,7 @@ def test_different_markets_are_refused_and_different_horizons_warned():
     assert v2.plans["a"].profit == pytest.approx(float(np.median(first30)))
 
 
+@pytest.mark.slow  # the `run`, `compare` and `report` commands end to end
 def test_verdict_in_summary_run_compare_and_report(tmp_path, capsys):
     import yaml
 

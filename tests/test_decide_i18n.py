@@ -39,6 +39,7 @@ def _run(plan_file, tmp_path, capsys, lang, report=False):
     return capsys.readouterr().out, out
 
 
+@pytest.mark.slow  # the whole `run` command with its report
 def test_run_prints_the_verdict_and_targets_in_chinese(plan_file, tmp_path, capsys):
     text, out = _run(plan_file, tmp_path, capsys, "zh", report=True)
     assert "建议选择方案 base：在 100%（" in text
@@ -64,6 +65,7 @@ def test_run_prints_the_verdict_and_targets_in_english(plan_file, tmp_path, caps
     assert "元" not in text and "方案" not in text
 
 
+@pytest.mark.slow  # the whole `compare` command
 def test_compare_prints_the_verdict_in_chinese(plan_file, tmp_path, capsys):
     with use_language("en"):
         assert (

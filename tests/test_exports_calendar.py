@@ -61,6 +61,7 @@ def test_bad_dates_are_user_errors(tmp_path, capsys, text, expect):
     assert expect in err and "campaigns.sale618.start_day" in err and "bad.yaml:" in err
 
 
+@pytest.mark.slow  # the whole `run` command, every variant, with its report
 def test_run_in_chinese_writes_dates_xlsx_and_bom_csvs(plan_file, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", str(plan_file), "--all-variants", "--lang", "zh", "--out", str(out)]) == 0

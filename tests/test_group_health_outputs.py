@@ -121,6 +121,7 @@ def _red_pixels(png: Path) -> int:
     return int((np.abs(rgb - want).sum(axis=2) < 30).sum())
 
 
+@pytest.mark.slow  # builds a whole report in each language
 @pytest.mark.parametrize("lang, level_word, header_word", [("en", "red", "warning level"), ("zh", "红色", "预警等级")])
 def test_report_shows_the_group_health_chart_in_both_languages(runset, tmp_path, lang, level_word, header_word):
     before = get_language()

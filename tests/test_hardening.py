@@ -431,6 +431,7 @@ def copy_run(run_dir: Path, tmp_path: Path) -> Path:
     return dst
 
 
+@pytest.mark.slow  # builds reports from a run folder
 def test_run_folder_has_a_manifest_that_report_checks(
     run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

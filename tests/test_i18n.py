@@ -124,6 +124,7 @@ def test_the_cjk_font_has_a_glyph_for_every_chinese_character_of_the_catalogue()
     assert missing == []
 
 
+@pytest.mark.slow  # builds a whole report with its charts
 def test_chinese_report_and_charts_render_without_missing_glyphs(tmp_path):
     rs = synthetic_runset(replicates=4, seed=5)
     with use_language("zh"), warnings.catch_warnings(record=True) as rec:

@@ -355,6 +355,7 @@ def test_kpi_tables_name_both_retentions():
     assert replicate_kpis(m.timeseries().iloc[:10], {}, None, None)["core_share"] == 0.0
 
 
+@pytest.mark.slow  # reference docking with every lever
 def test_reference_docks_with_the_member_programmes():
     """The all-levers docking plan with the points programme and star awards on, a
     shorter horizon: every daily series (tier counts and the two new cost categories

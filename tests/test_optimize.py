@@ -66,6 +66,7 @@ optimize:
     return p
 
 
+@pytest.mark.slow  # the whole `optimize` command, then `run` on its best plan
 def test_outputs_and_a_best_yaml_that_growthsim_run_runs(tmp_path, capsys):
     f = study_file(tmp_path, trials=8)
     out = tmp_path / "out"
@@ -135,6 +136,17 @@ def test_every_candidate_runs_the_same_seeds_and_finalists_fresh_ones(tmp_path):
     (fresh,) = evaluate_candidates(opt, cands[:1], ex, replicates=3, seed_point=1)
     assert not set(fresh["seed"]) & set(a["seed"])
     assert (b["cost"] > a["cost"]).all()  # same futures: the dearer levers cost more in every one
+
+
+@pytest.fixture(scope="module")
+def twelve_trials(tmp_path_factory):
+    """The uninterrupted 12-trial study (batches of 3, 2 replicates, 1 finalist) that the
+    kill-and-resume tests compare against, run once for all of them: its folder is only
+    read (the cut studies copy its journal into folders of their own)."""
+    folder = tmp_path_factory.mktemp("twelve")
+    f = study_file(folder, trials=12, batch=3, replicates=2, finalists=1)
+    result = optimize(f, out=folder / "full", workers=0, charts=False)
+    return {"file": f, "out": folder / "full", "result": result}
 
 
 class Kill(BaseException):
@@ -330,7 +342,7 @@ def test_larger_space_optimiser_beats_random_search_of_the_same_budget(tmp_path)
 
 
 @pytest.mark.slow
-def test_sigkilled_process_resumes_to_the_uninterrupted_study(tmp_path):
+def test_sigkilled_process_resumes_to_the_uninterrupted_study(tmp_path, twelve_trials):
     """A real kill (SIGKILL of a `growthsim optimize` process mid-study), then --resume."""
     import json
     import os
@@ -339,7 +351,7 @@ def test_sigkilled_process_resumes_to_the_uninterrupted_study(tmp_path):
     import sys
     import time
 
-    f = study_file(tmp_path, trials=12, batch=3, replicates=2, finalists=1)
+    f, full = twelve_trials["file"], twelve_trials["result"]
     cut = tmp_path / "cut"
     proc = subprocess.Popen(
         [
@@ -380,7 +392,6 @@ def test_sigkilled_process_resumes_to_the_uninterrupted_study(tmp_path):
     n_cut = told()
     assert 4 <= n_cut < 12
     resumed = optimize(f, out=cut, resume=True, workers=0, charts=False)
-    full = optimize(f, out=tmp_path / "full", workers=0, charts=False)
     cols = [
         "trial",
         "repeat_of",
@@ -433,14 +444,13 @@ def _cut_journal(src: Path, dst: Path, keep) -> None:
         ("in the first ask of a batch", lambda created, params: created < 6 or params < 1),
     ],
 )
-def test_a_study_cut_while_asking_resumes_to_the_uninterrupted_study(tmp_path, where, keep):
+def test_a_study_cut_while_asking_resumes_to_the_uninterrupted_study(tmp_path, twelve_trials, where, keep):
     """A kill can land anywhere in the journal, also while a batch's trials are being
     asked (the last of them with only some parameters): the resumed study asks the rest
     of that batch as the uninterrupted one did and ends with the same trials."""
-    f = study_file(tmp_path, trials=12, batch=3, replicates=2, finalists=1)
-    full = optimize(f, out=tmp_path / "full", workers=0, charts=False)
+    f, full = twelve_trials["file"], twelve_trials["result"]
     cut = tmp_path / "cut"
-    _cut_journal(tmp_path / "full", cut, keep)
+    _cut_journal(twelve_trials["out"], cut, keep)
     resumed = optimize(f, out=cut, resume=True, workers=0, charts=False)
     cols = ["trial", "repeat_of", "staff.admin.count", "channels.ads.daily_budget", "monthly_spend"]
     pd.testing.assert_frame_equal(full.trials[cols], resumed.trials[cols], obj=where)
