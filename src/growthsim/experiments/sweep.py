@@ -188,7 +188,7 @@ def run_batch(spec: RunSpec, tasks: list[Task]) -> tuple[list[dict[str, Any]], p
     (:func:`growthsim.experiments.batched.run_tasks`); a batch that raises is run again
     one run at a time, so a failing run is recorded alone."""
     if spec.engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {spec.engine!r}")
+        raise ValueError(_("engine must be one of {engines}, got {engine!r}").format(engines=ENGINES, engine=spec.engine))
     if spec.engine == "batch" and spec.run_fn is default_run_fn:
         from growthsim.experiments.batched import run_tasks
 
@@ -771,7 +771,7 @@ def run_sweep(
         engine=engine,
     )
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        raise ValueError(_("engine must be one of {engines}, got {engine!r}").format(engines=ENGINES, engine=engine))
     rows_all: list[dict[str, Any]] = []
     series_all: list[pd.DataFrame] = []
     failed = 0
