@@ -14,7 +14,6 @@ import pytest
 from growthsim.kernels import daily as K
 from growthsim.kernels.state import Groups, Rules
 from growthsim.population import Population
-
 from test_kernel_mutants import rules as base_rules
 
 
