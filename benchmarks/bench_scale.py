@@ -32,6 +32,7 @@ The timing wrappers add one Python call per kernel call (~0.1 µs, a handful per
     python benchmarks/bench_scale.py                       # 10^5 and 10^6
     python benchmarks/bench_scale.py --sizes 100000 --days 180
     python benchmarks/bench_scale.py --sizes 10000000       # the 10^7 target (~3 GB)
+    python benchmarks/bench_scale.py --sizes 50000000 --memory-only 2   # peak memory only
 
 Not a pass/fail test: prints a table (targets: 10^6 x 365 in 20 s and 2 GB; 10^7 x 365
 in 30 s and 3 GB).
@@ -347,6 +348,49 @@ def pass_bytes(r: dict) -> dict[str, float]:
     return tot
 
 
+_MEM_CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from bench_scale import all_levers_plan
+from growthsim.graph import build_graph
+from growthsim.model.community import CommunityModel
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+n, days, degree, graph = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+warm = all_levers_plan(3000, 365, 10.0, graph)
+CommunityModel(warm, graph=build_graph(warm.market.graph, 3000, 1, cache=False)).run()
+out = {"n": n, "days": days, "rss_start_mb": rss_mb()}
+plan = all_levers_plan(n, 365, degree, graph)
+t = time.perf_counter()
+g = build_graph(plan.market.graph, n, plan.seed, cache=False)
+out["graph_s"] = time.perf_counter() - t
+out["rss_graph_mb"] = rss_mb()
+m = CommunityModel(plan, graph=g)
+out["rss_model_mb"] = rss_mb()
+t = time.perf_counter()
+for _ in range(days):
+    m.step()
+out["days_s"] = time.perf_counter() - t
+out["rss_run_mb"] = rss_mb()
+print(json.dumps(out))
+"""
+
+
+def memory_size(n: int, days: int, degree: float, graph: str) -> dict:
+    """Peak memory of a market of ``n`` people: graph, model and the first ``days`` days
+    of the 365-day plan (arrays are sized by the market, so the peak is reached early)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    res = subprocess.run(
+        [sys.executable, "-c", _MEM_CHILD, here, str(n), str(days), str(degree), graph], capture_output=True, text=True
+    )
+    if res.returncode != 0:
+        sys.stderr.write(res.stderr)
+        raise SystemExit(f"memory child for n={n} failed")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
 def run_size(n: int, days: int, degree: float, graph: str) -> dict:
     here = os.path.dirname(os.path.abspath(__file__))
     res = subprocess.run(
@@ -387,7 +431,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--json", help="also write the raw figures to this file")
     ap.add_argument("--bandwidth-mb", type=int, default=256, help="array size of the bandwidth measurement")
+    ap.add_argument(
+        "--memory-only",
+        type=int,
+        metavar="DAYS",
+        help="only the peak memory: graph, model and the first DAYS days of each size (e.g. 5*10^7)",
+    )
     args = ap.parse_args(argv)
+    if args.memory_only is not None:
+        for n in args.sizes:
+            r = memory_size(n, args.memory_only, args.mean_degree, args.graph)
+            per = 2**20 / n
+            print(
+                f"n = {n:,}: peak RSS start {r['rss_start_mb']:.0f} MB, after graph {r['rss_graph_mb']:.0f} MB "
+                f"({r['graph_s']:.1f} s), after model {r['rss_model_mb']:.0f} MB, after {r['days']} days "
+                f"{r['rss_run_mb']:.0f} MB ({r['days_s']:.1f} s); above start: graph build "
+                f"{(r['rss_graph_mb'] - r['rss_start_mb']) * per:.0f} B a person, all "
+                f"{(r['rss_run_mb'] - r['rss_start_mb']) * per:.0f} B a person"
+            )
+        return 0
     print(f"machine: {machine()}")
     # in a child process: the parent's peak memory would be inherited by the benchmark
     # children (ru_maxrss survives fork + exec)
