@@ -9,7 +9,8 @@ the rise of the peak RSS.
     python benchmarks/bench_graph.py --n 200000 --models watts_strogatz sbm
     python benchmarks/bench_graph.py --n 100000 --networkx   # networkx path, as a baseline
 
-Not a pass/fail test: it prints a table.
+Not a pass/fail test: it prints a table (peak bytes per person: the build's rise of the
+peak RSS over the market size, what a 5*10^7 market's build needs scaled up).
 """
 
 from __future__ import annotations
@@ -61,13 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     path = "networkx" if args.networkx else "numpy"
     print(
         f"{'model':<18}{'path':<10}{'n':>11}{'seconds':>9}{'edges':>12}"
-        f"{'mean deg':>9}{'max deg':>9}{'peak RSS +MB':>14}"
+        f"{'mean deg':>9}{'max deg':>9}{'peak RSS +MB':>14}{'B/person':>10}{'M edges/s':>11}"
     )
     for model in args.models:
         r = run_one(model, args.n, args.mean_degree, args.blocks, threshold)
         print(
             f"{r['model']:<18}{path:<10}{r['n']:>11,}{r['seconds']:>9.2f}{r['edges']:>12,}"
             f"{r['mean_degree']:>9.2f}{r['max_degree']:>9,}{r['rss_mb']:>14.0f}"
+            f"{r['rss_mb'] * 2**20 / r['n']:>10.0f}{r['edges'] / r['seconds'] / 1e6:>11.2f}"
         )
     return 0
 

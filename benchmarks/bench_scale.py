@@ -16,14 +16,26 @@ internal KOLs, VIP groups) and runs 365 days. The child reports
 * referral throughput: edges of active members covered per second of ``referral_pass``
   (the pass draws only the invited neighbours, so these are edges covered, not each read),
   and members visited per second by the activity and churn passes (which visit the roster
-  of placed members, not the whole market).
+  of placed members, not the whole market);
+* each member pass's bytes against this machine's memory bandwidth, measured first in the
+  parent (:func:`bandwidth`: a STREAM-style triad, one thread, arrays far larger than the
+  caches, and the rate of independent random 64-byte line reads). A pass's byte bound is
+  the bytes of the cache lines it must touch (:func:`lines_touched`: for each array it
+  reads or writes, the expected distinct 64-byte lines that its visits, spread over the
+  array, fall on; written lines count twice) divided by the stream bandwidth; the table
+  gives the bytes/s achieved (those bytes over the pass's time) and the time over the
+  bound. The visit counts come from each day's roster, active members and invitations
+  (neighbours drawn: invitations over the day's share of outsiders, an estimate).
 
 The timing wrappers add one Python call per kernel call (~0.1 µs, a handful per day).
 
     python benchmarks/bench_scale.py                       # 10^5 and 10^6
     python benchmarks/bench_scale.py --sizes 100000 --days 180
+    python benchmarks/bench_scale.py --sizes 10000000       # the 10^7 target (~3 GB)
+    python benchmarks/bench_scale.py --sizes 50000000 --memory-only 2   # peak memory only
 
-Not a pass/fail test: prints a table (the target for 10^6 x 365 is 20 s and 2 GB).
+Not a pass/fail test: prints a table (targets: 10^6 x 365 in 20 s and 2 GB; 10^7 x 365
+in 30 s and 3 GB).
 """
 
 from __future__ import annotations
@@ -39,6 +51,8 @@ from collections import defaultdict
 
 TARGET_SECONDS = 20.0
 TARGET_GB = 2.0
+TARGET_7_SECONDS = 30.0
+TARGET_7_GB = 3.0
 
 
 def all_levers_plan(
@@ -134,8 +148,24 @@ class Profiler:
         setattr(owner, name, timed)
 
     def install(self, model) -> None:
+        from growthsim.kernels import batch as KB
         from growthsim.kernels import daily as K
 
+        # the day runs the batch wrappers (one replicate: kernels.batch.serial), looked up
+        # on their namespace at each call; the one-replicate kernels below are still
+        # called directly by older engines and by the model's own placement (VIP moves)
+        for ns in (KB.serial, KB.parallel):
+            for name, phase in (
+                ("channel", "acquisition"),
+                ("plain_joins", "acquisition"),
+                ("activity", "activity"),
+                ("referral", "referral"),
+                ("wellmixed", "referral"),
+                ("conversion", "conversion"),
+                ("churn", "churn"),
+                ("place", "placement"),
+            ):
+                self._wrap(ns, name, phase)
         for name in ("channel_pass", "replay_pass", "organic_pass"):
             self._wrap(K, name, "acquisition")
         for name in ("invite_weights", "referral_pass", "wellmixed_referral_pass", "credit_wellmixed_referrers"):
@@ -187,15 +217,19 @@ deg = g.degree()
 visits = 0
 member_visits = 0
 day_s = []
+rosters = []
+actives = []
 step = m._user_step  # Mesa runs the model's step through this attribute
 def counted_step():
     global visits, member_visits
     member_visits += int(getattr(m, "n_roster", n))
+    rosters.append(int(getattr(m, "n_roster", n)))
     t0 = time.perf_counter()
     step()
     day_s.append(time.perf_counter() - t0)
     if m.counters:
         k = int(m.counters["active"])
+        actives.append(k)
         visits += int(deg[m._active[:k]].sum())
 m._user_step = counted_step
 t = time.perf_counter()
@@ -212,8 +246,149 @@ out["members_end"] = int(ts["members"].iloc[-1])
 out["members_max"] = int(ts["members"].max())
 out["active_mean"] = float(ts["active"].mean())
 out["members_ever"] = int(m.scalars()["members_ever"])
+out["rosters"] = rosters
+out["actives"] = actives
+joined = int(plan.members.initial) + ts["new_members"].cumsum().to_numpy()
+out["outsider_share"] = np.maximum(1.0 - (joined - ts["new_members"].to_numpy()) / n, 1e-9).tolist()
+out["invites"] = ts["invites_sent"].astype(int).tolist()
+out["orders"] = int(ts["purchases"].sum())
+out["new_members"] = int(ts["new_members"].sum())
+out["indices_bytes"] = int(g.indices.nbytes)
 print(json.dumps(out))
 """
+
+
+LINE = 64  # bytes per cache line
+
+
+def bandwidth(mb: int = 256, repeats: int = 5) -> dict:
+    """This machine's memory bandwidth, one thread: a STREAM triad ``a = b + s c`` over
+    float64 arrays of ``mb`` MB each (24 bytes moved per element, the STREAM convention:
+    no write-allocate), and the rate of independent random 64-byte line reads (a gather
+    of one float64 per line at random lines of a ``mb`` MB array, the pattern of a pass
+    that visits scattered people). Best of ``repeats``. Returns bytes/s."""
+    import numpy as np
+    from numba import njit
+
+    @njit(cache=False)
+    def triad(a, b, c, s):
+        for i in range(a.shape[0]):
+            a[i] = b[i] + s * c[i]
+
+    @njit(cache=False)
+    def gather(x, idx):
+        t = 0.0
+        for k in range(idx.shape[0]):
+            t += x[idx[k]]
+        return t
+
+    n = mb * 2**20 // 8
+    b = np.random.default_rng(0).random(n)
+    c = b[::-1].copy()
+    a = np.empty_like(b)
+    triad(a[:10], b[:10], c[:10], 0.5)
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        triad(a, b, c, 0.5)
+        best = min(best, time.perf_counter() - t)
+    stream = 24 * n / best
+    idx = np.random.default_rng(1).integers(0, n // 8, size=n // 16) * 8
+    gather(b, idx[:10])
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        gather(b, idx)
+        best = min(best, time.perf_counter() - t)
+    return {"stream": stream, "random_lines": LINE * idx.shape[0] / best}
+
+
+def lines_touched(array_bytes: float, itemsize: int, visits: float) -> float:
+    """Expected bytes of distinct cache lines that ``visits`` accesses, spread uniformly
+    over an array of ``array_bytes`` (elements of ``itemsize``), fall on: ``L (1 -
+    exp(-v / L))`` lines of an ``L``-line array (about ``v`` lines when sparse, all ``L``
+    when every element is read)."""
+    import math
+
+    L = max(1.0, array_bytes / LINE)
+    if visits <= 0:
+        return 0.0
+    return LINE * L * -math.expm1(-visits / L)
+
+
+def pass_bytes(r: dict) -> dict[str, float]:
+    """The bytes of the lines each member pass must touch over the run (see the module
+    docstring): the member fields it reads (x1) and writes (x2) at the people it visits,
+    and its dense id lists. Per day: activity and churn visit the roster (placed
+    members), activity's active branch, referral and conversion the active members,
+    referral's neighbour reads the drawn neighbours."""
+    n = r["n"]
+    tot = {"activity": 0.0, "referral": 0.0, "churn": 0.0, "conversion": 0.0}
+    for v, a, inv, out in zip(r["rosters"], r["actives"], r["invites"], r["outsider_share"]):
+
+        def f(size, visits, rw=1):
+            return rw * lines_touched(n * size, size, visits)
+
+        # activity: status, group, prop r; eng, interest, streak rw (roster); the active
+        # branch: join_day r; early, score, points, last_active, last_seen, active_days rw;
+        # the roster read, the active list written
+        tot["activity"] += f(1, v) + 2 * f(4, v) + f(4, v) + 3 * f(4, v, 2)
+        tot["activity"] += f(4, a) + f(8, a, 2) + 5 * f(4, a, 2) + 8 * v + 16 * a
+        # referral: eng, group, boost and the row bounds of each active member, the
+        # active list; a drawn neighbour's entry in indices and their status
+        drawn = inv / out
+        tot["referral"] += 3 * f(4, a) + f(8, a) + 8 * a
+        tot["referral"] += lines_touched(r["indices_bytes"], 4, drawn) + f(1, drawn)
+        # churn: status, last_seen, score, tier rw; group, active_days, eng, vip,
+        # accepted, purchases, paying, last_active r; the roster read and rewritten
+        tot["churn"] += f(1, v, 2) + f(4, v, 2) + f(4, v, 2) + f(1, v, 2)
+        tot["churn"] += 4 * f(4, v) + f(4, v) + f(1, v) * 2 + f(4, v) + 16 * v
+        # conversion: eng, paying, vip of the active members, the active list
+        tot["conversion"] += f(4, a) + 2 * f(1, a) + 8 * a
+    return tot
+
+
+_MEM_CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from bench_scale import all_levers_plan
+from growthsim.graph import build_graph
+from growthsim.model.community import CommunityModel
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+n, days, degree, graph = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+warm = all_levers_plan(3000, 365, 10.0, graph)
+CommunityModel(warm, graph=build_graph(warm.market.graph, 3000, 1, cache=False)).run()
+out = {"n": n, "days": days, "rss_start_mb": rss_mb()}
+plan = all_levers_plan(n, 365, degree, graph)
+t = time.perf_counter()
+g = build_graph(plan.market.graph, n, plan.seed, cache=False)
+out["graph_s"] = time.perf_counter() - t
+out["rss_graph_mb"] = rss_mb()
+m = CommunityModel(plan, graph=g)
+out["rss_model_mb"] = rss_mb()
+t = time.perf_counter()
+for _ in range(days):
+    m.step()
+out["days_s"] = time.perf_counter() - t
+out["rss_run_mb"] = rss_mb()
+print(json.dumps(out))
+"""
+
+
+def memory_size(n: int, days: int, degree: float, graph: str) -> dict:
+    """Peak memory of a market of ``n`` people: graph, model and the first ``days`` days
+    of the 365-day plan (arrays are sized by the market, so the peak is reached early)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    res = subprocess.run(
+        [sys.executable, "-c", _MEM_CHILD, here, str(n), str(days), str(degree), graph], capture_output=True, text=True
+    )
+    if res.returncode != 0:
+        sys.stderr.write(res.stderr)
+        raise SystemExit(f"memory child for n={n} failed")
+    return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def run_size(n: int, days: int, degree: float, graph: str) -> dict:
@@ -255,8 +430,52 @@ def main(argv: list[str] | None = None) -> int:
         "--repeats", type=int, default=1, help="child processes per size; the one with the fastest run is reported"
     )
     ap.add_argument("--json", help="also write the raw figures to this file")
+    ap.add_argument("--bandwidth-mb", type=int, default=256, help="array size of the bandwidth measurement")
+    ap.add_argument(
+        "--memory-only",
+        type=int,
+        metavar="DAYS",
+        help="only the peak memory: graph, model and the first DAYS days of each size (e.g. 5*10^7)",
+    )
     args = ap.parse_args(argv)
+    if args.memory_only is not None:
+        for n in args.sizes:
+            r = memory_size(n, args.memory_only, args.mean_degree, args.graph)
+            per = 2**20 / n
+            print(
+                f"n = {n:,}: peak RSS start {r['rss_start_mb']:.0f} MB, after graph {r['rss_graph_mb']:.0f} MB "
+                f"({r['graph_s']:.1f} s), after model {r['rss_model_mb']:.0f} MB, after {r['days']} days "
+                f"{r['rss_run_mb']:.0f} MB ({r['days_s']:.1f} s); above start: graph build "
+                f"{(r['rss_graph_mb'] - r['rss_start_mb']) * per:.0f} B a person, all "
+                f"{(r['rss_run_mb'] - r['rss_start_mb']) * per:.0f} B a person"
+            )
+        return 0
     print(f"machine: {machine()}")
+    # in a child process: the parent's peak memory would be inherited by the benchmark
+    # children (ru_maxrss survives fork + exec)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys; sys.path.insert(0, sys.argv[1]); from bench_scale import bandwidth; "
+            "print(json.dumps(bandwidth(int(sys.argv[2]))))",
+            os.path.dirname(os.path.abspath(__file__)),
+            str(args.bandwidth_mb),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    bw = json.loads(res.stdout.strip().splitlines()[-1])
+    print(
+        f"memory bandwidth (1 thread): stream triad {bw['stream'] / 1e9:.1f} GB/s, "
+        f"random 64-byte lines {bw['random_lines'] / 1e9:.2f} GB/s "
+        f"({bw['random_lines'] / LINE / 1e6:.0f} M lines/s)"
+    )
+    try:
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    except OSError:
+        pass
     print(f"plan: all levers on, graph {args.graph} mean degree {args.mean_degree:g}, {args.days} days\n")
     rows = []
     for n in args.sizes:
@@ -274,8 +493,11 @@ def main(argv: list[str] | None = None) -> int:
             f"n = {n:,}: edges {r['edges']:,}; members at end {r['members_end']:,} "
             f"(max {r['members_max']:,}, ever {r['members_ever']:,}), mean active/day {r['active_mean']:,.0f}"
         )
+        from growthsim.graph import NUMPY_THRESHOLD
+
+        path = "numpy" if n > NUMPY_THRESHOLD else "networkx"
         print(
-            f"  graph build {r['graph_s']:.2f} s | model build {r['model_s']:.2f} s | "
+            f"  graph build {r['graph_s']:.2f} s ({path}) | model build {r['model_s']:.2f} s | "
             f"{args.days} days {r['run_s']:.2f} s ({1000 * r['run_s'] / args.days:.2f} ms/day) | "
             f"total {r['graph_s'] + r['model_s'] + r['run_s']:.2f} s"
         )
@@ -301,7 +523,35 @@ def main(argv: list[str] | None = None) -> int:
             v = r["phases"].get(name, 0.0)
             if v > 0:
                 print(f"  {name}: {scans:,} member visits, {scans / v / 1e6:.0f} M members/s")
-        if n >= 1_000_000:
+        by_pass = pass_bytes(r)
+        print(
+            f"  {'pass':<12}{'GB touched':>11}{'GB/s':>8}{'of stream':>10}"
+            f"{'bound s':>9}{'time / bound':>13}{'ns per visit':>13}"
+        )
+        visits_of = {
+            "activity": sum(r["rosters"]),
+            "churn": sum(r["rosters"]),
+            "referral": sum(r["actives"]),
+            "conversion": sum(r["actives"]),
+        }
+        for name, b in by_pass.items():
+            t = r["phases"].get(name, 0.0)
+            if t <= 0 or b <= 0:
+                continue
+            bound = b / bw["stream"]
+            print(
+                f"  {name:<12}{b / 1e9:11.2f}{b / t / 1e9:8.2f}{100 * b / t / bw['stream']:9.0f}%"
+                f"{bound:9.3f}{t / bound:12.1f}x{1e9 * t / max(1, visits_of[name]):13.1f}"
+            )
+        r["bandwidth"] = bw
+        r["pass_bytes"] = by_pass
+        if n >= 10_000_000:
+            total = r["graph_s"] + r["model_s"] + r["run_s"]
+            print(
+                f"  target {TARGET_7_SECONDS:.0f} s / {TARGET_7_GB:.0f} GB for 10^7 x 365: run {r['run_s']:.1f} s "
+                f"(with graph and model build {total:.1f} s), peak RSS {r['rss_run_mb'] / 1024:.2f} GB"
+            )
+        elif n >= 1_000_000:
             total = r["graph_s"] + r["model_s"] + r["run_s"]
             print(
                 f"  target {TARGET_SECONDS:.0f} s / {TARGET_GB:.0f} GB for 10^6 x 365: run {r['run_s']:.1f} s "

@@ -315,37 +315,80 @@ def referral_pass(
     Member ``i`` selects each of its neighbours independently with probability ``pi``; the
     kernel visits only the selected ones, drawing the gaps between them (geometric, draws
     ``(P_INVITE, i, 0..)``), and a selected neighbour who is an outsider is invited. The
-    cost is ``O(1 + degree * pi)`` per active member instead of ``O(degree)``."""
+    cost is ``O(1 + degree * pi)`` per active member instead of ``O(degree)``; the reads
+    are grouped into passes over blocks of members (see the comments below)."""
     status, eng, group, boost, accepted = mem.status, mem.eng, mem.group, mem.boost, mem.accepted
     score, points = mem.score, mem.points
     reinforcement, e0, r_pts, p_pts = rules.reinforcement, rules.e0, rules.referral_points, rules.pt_referral
     invites = 0
     acc = 0
-    for k in range(active_ids.shape[0]):
-        i = active_ids[k]
-        pi = p_invite * eng[i] * g_ref[group[i]] * boost[i]
-        if pi <= 0.0:
-            continue
-        hi = indptr[i + 1]
-        ptr = indptr[i] - 1
-        log_q = np.log1p(-pi) if pi < 1.0 else 0.0
-        draw = 0
-        while True:
-            ptr = _next_selected(ptr, hi, pi, log_q, seed, day, P_INVITE, i, draw)
-            draw += 1
-            if ptr >= hi:
-                break
-            j = indices[ptr]
+    n_act = active_ids.shape[0]
+    # The active members are taken in blocks of REFERRAL_BLOCK, each in four passes, so
+    # that the scattered reads of one pass do not wait on each other (no chains of
+    # dependent cache misses): (1) gather each member's invitation probability and row
+    # bounds; (2) draw the selected neighbours (draws depend on neither status nor visit
+    # order); (3) gather the selected neighbours and whether each is an outsider; (4) in
+    # the members' order, invite the outsiders, exactly as one member after another
+    # would: a neighbour who was no outsider at (3) is none at (4) (the pass only turns
+    # outsiders into members, and no active member's engagement, group or boost), and one
+    # who was is checked again, in case an earlier invitation of the block made them join.
+    B = REFERRAL_BLOCK
+    b_pi = np.empty(B, dtype=np.float64)
+    b_lo = np.empty(B, dtype=np.int64)
+    b_hi = np.empty(B, dtype=np.int64)
+    cap = 4 * B
+    s_i = np.empty(cap, dtype=np.int64)
+    s_j = np.empty(cap, dtype=np.int64)
+    s_out = np.empty(cap, dtype=np.uint8)
+    for b0 in range(0, n_act, B):
+        b1 = min(n_act, b0 + B)
+        for k in range(b0, b1):
+            i = active_ids[k]
+            b_pi[k - b0] = p_invite * eng[i] * g_ref[group[i]] * boost[i]
+            b_lo[k - b0] = indptr[i]
+            b_hi[k - b0] = indptr[i + 1]
+        m = 0
+        for k in range(b0, b1):
+            pi = b_pi[k - b0]
+            if pi <= 0.0:
+                continue
+            i = active_ids[k]
+            hi = b_hi[k - b0]
+            ptr = b_lo[k - b0] - 1
+            log_q = np.log1p(-pi) if pi < 1.0 else 0.0
+            draw = 0
+            while True:
+                ptr = _next_selected(ptr, hi, pi, log_q, seed, day, P_INVITE, i, draw)
+                draw += 1
+                if ptr >= hi:
+                    break
+                if m == cap:
+                    cap *= 2
+                    s_i = _grown(s_i, cap)
+                    s_j = _grown(s_j, cap)
+                    s_out = _grown(s_out, cap)
+                s_i[m] = i
+                s_j[m] = ptr
+                m += 1
+        for q in range(m):
+            j = indices[s_j[q]]
+            s_j[q] = j
+            s_out[q] = status[j] == OUTSIDER
+        for q in range(m):
+            if not s_out[q]:
+                continue
+            j = s_j[q]
             if status[j] != OUTSIDER:
                 continue
+            i = s_i[q]
             invites += 1
             if room <= 0:
                 continue
             pa = p_accept
             if reinforcement > 0.0:
                 friends = 0
-                for q in range(indptr[j], indptr[j + 1]):
-                    sq = status[indices[q]]
+                for r in range(indptr[j], indptr[j + 1]):
+                    sq = status[indices[r]]
                     if sq == MEMBER or sq == DORMANT:
                         friends += 1
                 pa = p_accept * (1.0 + reinforcement * (friends - 1))
@@ -362,6 +405,17 @@ def referral_pass(
                 acc += 1
                 room -= 1
     return n_new, invites, acc, room
+
+
+#: Active members per block of :func:`referral_pass` (its buffers: ~40 bytes a member).
+REFERRAL_BLOCK = 4096
+
+
+@njit(cache=True)
+def _grown(a, size):
+    out = np.empty(size, dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
 
 
 @njit(cache=True)
@@ -475,14 +529,28 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
             last_seen[i] = day
             eng[i] = eng[i] + recall_boost * (1.0 - eng[i])
             recalled += 1
+        u = uniform(seed, day, P_CHURN, i, 0)
         if s == MEMBER:
-            h = base_hazard * np.exp(-theta * eng[i])
+            # exp(-theta e) <= 1 (theta >= 0, e >= 0) and rounding is monotone, so the
+            # hazard is at most base * churn * vip: a draw at or above that bound stays
+            # without the exp (most members: the same outcome, bit for bit)
+            if theta >= 0.0:
+                bound = base_hazard * g_churn[g]
+                if vip[i]:
+                    bound *= vip_churn_mult
+                if u >= bound:
+                    h = -1.0
+                else:
+                    h = base_hazard * np.exp(-theta * eng[i])
+            else:
+                h = base_hazard * np.exp(-theta * eng[i])
         else:
             h = dormant_hazard
-        h *= g_churn[g]
-        if vip[i]:
-            h *= vip_churn_mult
-        if uniform(seed, day, P_CHURN, i, 0) < h:
+        if h >= 0.0:
+            h *= g_churn[g]
+            if vip[i]:
+                h *= vip_churn_mult
+        if u < h:
             status[i] = CHURNED
             leave_day[i] = day
             g_size[g] -= 1
@@ -545,6 +613,60 @@ def tier_of(c, t, accepted, orders, rules):
     return TIER_NEW
 
 
+@njit(inline="always", cache=True)
+def _heap_push(heap, m, x):
+    """Push ``x`` on the binary min-heap ``heap[:m]``; returns the new length."""
+    k = m
+    while k > 0:
+        p = (k - 1) >> 1
+        if heap[p] <= x:
+            break
+        heap[k] = heap[p]
+        k = p
+    heap[k] = x
+    return m + 1
+
+
+@njit(inline="always", cache=True)
+def _heap_pop(heap, m):
+    """Remove the least entry of the min-heap ``heap[:m]``; returns the new length."""
+    m -= 1
+    if m <= 0:
+        return 0
+    x = heap[m]
+    k = 0
+    while True:
+        c = 2 * k + 1
+        if c >= m:
+            break
+        if c + 1 < m and heap[c + 1] < heap[c]:
+            c += 1
+        if heap[c] >= x:
+            break
+        heap[k] = heap[c]
+        k = c
+    heap[k] = x
+    return m
+
+
+@njit(inline="always", cache=True)
+def _heap_least(heap, m, g_size, limit):
+    """The least-full group below ``limit`` (the lowest index among equals) of the lazy
+    heap ``heap[:m]`` of keys ``size << 32 | group``, or -1. Sizes only grow while people
+    are placed, so a key whose size is out of date is too small: it is pushed again with
+    the group's size (or dropped once the group reaches ``limit``). Returns (group, m)."""
+    while m > 0:
+        x = heap[0]
+        g = x & 0xFFFFFFFF
+        s = x >> 32
+        if s == g_size[g]:
+            return g, m
+        m = _heap_pop(heap, m)
+        if g_size[g] < limit:
+            m = _heap_push(heap, m, (np.int64(g_size[g]) << 32) | g)
+    return -1, m
+
+
 @njit(cache=True)
 def place_members(ids, cats, mem, grp, rules):
     """Put people ``ids`` (with categories ``cats``) into groups: the category's open group
@@ -552,31 +674,65 @@ def place_members(ids, cats, mem, grp, rules):
     new group (ordinary groups: up to ``max_groups``; VIP groups, category ``vip_cat``, do
     not count against it); else the least-full group of the category below ``max_size``;
     else (category full everywhere) the least-full ordinary group of any category for an
-    ordinary member, the least-full group of any category for a VIP member.
+    ordinary member, the least-full group of any category for a VIP member. "Any group"
+    is the one with the lowest index and "least-full" the lowest index among equals.
     A person in no group yet (a newcomer, not a VIP move) gets ``initial_interest``;
     newcomers to a managed group get ``onboarding * (1 - e)`` engagement and
     ``onboarding_interest * (1 - n)`` interest.
-    ``grp.count[0]`` holds the number of groups. Returns the number of people placed."""
+    ``grp.count[0]`` holds the number of groups. Returns the number of people placed.
+
+    Cost ``O(G + m log G)`` for ``m`` people and ``G`` groups, not a scan of the groups
+    per person: sizes only grow during a call, so a group found at ``target`` (or
+    ``max_size``) stays there. Each category keeps a list of its groups below ``target``
+    in index order (new groups go at its end), read from a cursor; the least-full
+    choices come from lazily built heaps (:func:`_heap_least`), one per category and two
+    over all groups (ordinary groups only, and every group)."""
     group, eng, interest = mem.group, mem.eng, mem.interest
     g_size, g_cat, g_managed, state, open_ptr = grp.size, grp.cat, grp.managed, grp.count, grp.open_ptr
     target, max_size, max_groups = rules.target, rules.max_size, rules.max_groups
     vip_cat, onboarding = rules.vip_cat, rules.onboarding
+    cap = g_size.shape[0]
+    n_c = open_ptr.shape[0]
     placed = 0
     n_ord = 0
+    # each category's groups below target, in index order: cursor head[c], links nxt
+    head = np.full(n_c, -1, dtype=np.int64)
+    tail = np.full(n_c, -1, dtype=np.int64)
+    nxt = np.empty(cap, dtype=np.int64)
     for h in range(state[0]):
-        if g_cat[h] != vip_cat:
+        c = g_cat[h]
+        if c != vip_cat:
             n_ord += 1
+        if c >= 0 and g_size[h] < target:
+            nxt[h] = -1
+            if tail[c] < 0:
+                head[c] = h
+            else:
+                nxt[tail[c]] = h
+            tail[c] = h
+    # least-full heaps, built when first needed: per category (below max_size) in one
+    # buffer of segments, ordinary groups, all groups
+    seg = np.full(n_c, -1, dtype=np.int64)
+    seg_m = np.zeros(n_c, dtype=np.int64)
+    seg_buf = np.empty(0, dtype=np.int64)
+    seg_used = 0
+    h_ord = np.empty(0, dtype=np.int64)
+    h_all = np.empty(0, dtype=np.int64)
+    m_ord = -1  # -1: not built
+    m_all = -1
     for k in range(ids.shape[0]):
         i = ids[k]
         c = cats[k]
         g = open_ptr[c]
         if g < 0 or g_size[g] >= target:
-            g = -1
-            for h in range(state[0]):
-                if g_cat[h] == c and g_size[h] < target:
-                    g = h
-                    break
-            if g < 0 and state[0] < g_size.shape[0] and (c == vip_cat or n_ord < max_groups):
+            h = head[c]
+            while h >= 0 and g_size[h] >= target:
+                h = nxt[h]
+            head[c] = h
+            if h < 0:
+                tail[c] = -1
+            g = h
+            if g < 0 and state[0] < cap and (c == vip_cat or n_ord < max_groups):
                 g = state[0]
                 state[0] += 1
                 g_cat[g] = c
@@ -584,18 +740,45 @@ def place_members(ids, cats, mem, grp, rules):
                 g_managed[g] = 0
                 if c != vip_cat:
                     n_ord += 1
+                if target > 0:
+                    nxt[g] = -1
+                    if tail[c] < 0:
+                        head[c] = g
+                    else:
+                        nxt[tail[c]] = g
+                    tail[c] = g
+                if m_all >= 0:
+                    m_all = _heap_push(h_all, m_all, np.int64(g))
+                if m_ord >= 0 and c != vip_cat:
+                    m_ord = _heap_push(h_ord, m_ord, np.int64(g))
             if g < 0:
-                best = max_size
-                for h in range(state[0]):
-                    if g_cat[h] == c and g_size[h] < best:
-                        best = g_size[h]
-                        g = h
+                if seg[c] < 0:  # no new group of c can open from now on: its groups are final
+                    if seg_buf.shape[0] == 0:
+                        seg_buf = np.empty(cap, dtype=np.int64)
+                    seg[c] = seg_used
+                    m = 0
+                    for q in range(state[0]):
+                        if g_cat[q] == c and g_size[q] < max_size:
+                            m = _heap_push(seg_buf[seg_used:], m, (np.int64(g_size[q]) << 32) | q)
+                    seg_m[c] = m
+                    seg_used += m
+                g, seg_m[c] = _heap_least(seg_buf[seg[c] : seg[c] + max(seg_m[c], 1)], seg_m[c], g_size, max_size)
             if g < 0:  # category full everywhere
-                best = 1 << 30
-                for h in range(state[0]):
-                    if (c == vip_cat or g_cat[h] != vip_cat) and g_size[h] < best:
-                        best = g_size[h]
-                        g = h
+                if c == vip_cat:
+                    if m_all < 0:
+                        h_all = np.empty(cap, dtype=np.int64)
+                        m_all = 0
+                        for q in range(state[0]):
+                            m_all = _heap_push(h_all, m_all, (np.int64(g_size[q]) << 32) | q)
+                    g, m_all = _heap_least(h_all, m_all, g_size, 1 << 30)
+                else:
+                    if m_ord < 0:
+                        h_ord = np.empty(cap, dtype=np.int64)
+                        m_ord = 0
+                        for q in range(state[0]):
+                            if g_cat[q] != vip_cat:
+                                m_ord = _heap_push(h_ord, m_ord, (np.int64(g_size[q]) << 32) | q)
+                    g, m_ord = _heap_least(h_ord, m_ord, g_size, 1 << 30)
             open_ptr[c] = g
         if group[i] < 0:
             interest[i] = rules.initial_interest
