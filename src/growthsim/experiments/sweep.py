@@ -188,7 +188,9 @@ def run_batch(spec: RunSpec, tasks: list[Task]) -> tuple[list[dict[str, Any]], p
     (:func:`growthsim.experiments.batched.run_tasks`); a batch that raises is run again
     one run at a time, so a failing run is recorded alone."""
     if spec.engine not in ENGINES:
-        raise ValueError(_("engine must be one of {engines}, got {engine!r}").format(engines=ENGINES, engine=spec.engine))
+        raise ValueError(
+            _("engine must be one of {engines}, got {engine!r}").format(engines=ENGINES, engine=spec.engine)
+        )
     if spec.engine == "batch" and spec.run_fn is default_run_fn:
         from growthsim.experiments.batched import run_tasks
 
