@@ -125,7 +125,7 @@ def main(argv: list[str]) -> None:
             "source_paths": ["src"],
             "only_mutate": mutate,
             "pytest_add_cli_args_test_selection": tests,
-            "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
+            "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q", "-n", "0"],
         }
         return lambda key, default: values[key] if key in values else s(key, default)
 
