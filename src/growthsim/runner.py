@@ -35,6 +35,11 @@ ENGINES = ("batch", "serial")
 # 32 a batch was slower again, streaming from memory)
 BATCH_BYTES = 8 << 20
 BYTES_PER_PERSON = 110  # population (~60 bytes) + work lists (40 bytes) + slack, per replicate
+# numba threads over a batch's replicates pay only on large batches: on 2 cores, batches of 7
+# and 32 replicates of the baseline plan (30,000 people) ran 1.4-1.5x slower and 0.92-1.08x
+# with 2 threads than with the serial loop (benchmarks/README.md, 2026-12-02), so a batch
+# uses the threads only from this many people in all (same results either way)
+PARALLEL_MIN_PEOPLE = 1_000_000
 
 
 def graph_for(scenario: Scenario):
@@ -94,8 +99,9 @@ def run_replicates(
 ) -> list[RunResult]:
     """Replicates 0..R-1 of one plan under base seed ``seed``.
 
-    ``engine``: ``"batch"`` (replicates stepped together, threads over them; ``batch``
-    replicates at a time, default :func:`batch_size`) or ``"serial"`` (one model after
+    ``engine``: ``"batch"`` (replicates stepped together, ``batch`` replicates at a time,
+    default :func:`batch_size`; numba threads over them from :data:`PARALLEL_MIN_PEOPLE`
+    people in a batch) or ``"serial"`` (one model after
     another). Same results either way."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
@@ -111,7 +117,9 @@ def run_replicates(
     size = batch_size(scenario, R) if batch is None else max(1, int(batch))
     graph = graph_for(scenario)
     for start in range(0, R, size):
-        b = CommunityBatch(scenario, seed, range(start, min(R, start + size)), graph=graph)
+        reps = range(start, min(R, start + size))
+        parallel = len(reps) * scenario.market.size >= PARALLEL_MIN_PEOPLE
+        b = CommunityBatch(scenario, seed, reps, graph=graph, parallel=parallel)
         b.run()
         for m in b.models:
             out.append(result_of(m))
