@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                         plan,
                         replicates=range(s, min(args.replicates, s + size)),
                         graph=graph_for(plan),
-                        parallel=size * plan.market.size >= runner.PARALLEL_MIN_PEOPLE,
+                        parallel=runner.use_threads(plan, size),
                     )
                     for s in range(0, args.replicates, size)
                 ]

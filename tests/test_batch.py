@@ -151,6 +151,33 @@ def test_runner_engines_agree(graph_plan):
         run_replicates(graph_plan, 1, engine="turbo")
 
 
+def test_runner_threads_only_for_large_batches_and_changes_nothing(graph_plan, monkeypatch):
+    """run_replicates uses the parallel kernels from PARALLEL_MIN_PEOPLE people a batch (at
+    the default batch sizes they are slower than the serial loop); forcing them on gives the
+    same bytes."""
+    import growthsim.runner as runner
+    from growthsim.runner import PARALLEL_MIN_PEOPLE, use_threads
+
+    assert not use_threads(graph_plan, 4)  # 4 x 2,500 people
+    assert use_threads(graph_plan, PARALLEL_MIN_PEOPLE // 2500)
+    assert not use_threads(graph_plan, 1)  # one replicate: no threads
+    seen = []
+    real = runner.CommunityBatch
+
+    def spy(*a, **k):
+        seen.append(k["parallel"])
+        return real(*a, **k)
+
+    monkeypatch.setattr(runner, "CommunityBatch", spy)
+    default = run_replicates(graph_plan, 3, engine="batch")
+    monkeypatch.setattr(runner, "PARALLEL_MIN_PEOPLE", 0)
+    forced = run_replicates(graph_plan, 3, engine="batch")
+    assert seen == [False, True]
+    for x, y in zip(default, forced):
+        assert x.timeseries.to_numpy().tobytes() == y.timeseries.to_numpy().tobytes()
+        assert x.scalars == y.scalars or json.dumps(x.scalars, sort_keys=True) == json.dumps(y.scalars, sort_keys=True)
+
+
 def test_batch_size_is_bounded_by_memory():
     from growthsim.runner import BATCH_BYTES, BYTES_PER_PERSON
 

@@ -89,6 +89,12 @@ def batch_size(scenario: Scenario, replicates: int) -> int:
     return max(1, min(int(replicates), BATCH_BYTES // per))
 
 
+def use_threads(scenario: Scenario, replicates: int) -> bool:
+    """Whether a batch of ``replicates`` of ``scenario`` runs its passes on numba threads
+    (from :data:`PARALLEL_MIN_PEOPLE` people in all; same results either way)."""
+    return replicates > 1 and replicates * scenario.market.size >= PARALLEL_MIN_PEOPLE
+
+
 def run_replicates(
     scenario: Scenario,
     replicates: int | None = None,
@@ -118,8 +124,7 @@ def run_replicates(
     graph = graph_for(scenario)
     for start in range(0, R, size):
         reps = range(start, min(R, start + size))
-        parallel = len(reps) * scenario.market.size >= PARALLEL_MIN_PEOPLE
-        b = CommunityBatch(scenario, seed, reps, graph=graph, parallel=parallel)
+        b = CommunityBatch(scenario, seed, reps, graph=graph, parallel=use_threads(scenario, len(reps)))
         b.run()
         for m in b.models:
             out.append(result_of(m))

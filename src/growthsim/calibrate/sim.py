@@ -89,6 +89,7 @@ def run_columns(
                 graph=graph,
                 plans=[run_plans_[i] for i in idx],
                 model_class=cls,
+                parallel=runner.use_threads(run_plans_[idx[0]], len(idx)),
             )
             b.run()
             for i, model in zip(idx, b.models):

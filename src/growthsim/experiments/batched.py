@@ -105,7 +105,7 @@ def _simulate(plans: list[Any], seeds: list[int]) -> list[Any]:
     all stepped together in one :class:`CommunityBatch`."""
     from growthsim.model.batch import CommunityBatch
     from growthsim.model.replay import model_class
-    from growthsim.runner import graph_for, result_of
+    from growthsim.runner import graph_for, result_of, use_threads
 
     first = plans[0]
     distinct = any(p is not first for p in plans)
@@ -116,6 +116,7 @@ def _simulate(plans: list[Any], seeds: list[int]) -> list[Any]:
         graph=graph_for(first),
         plans=list(plans) if distinct else None,
         model_class=_seeded(model_class(first, "added"), seeds),
+        parallel=use_threads(first, len(plans)),
     )
     b.run()
     return [result_of(m) for m in b.models]
