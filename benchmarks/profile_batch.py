@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib.util
 import os
 import sys
 import time
@@ -71,12 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     wrap(S.GroupLife, "after_activity", "group life after activity, per model")
     if hasattr(H, "HealthBatch"):
         wrap(H.HealthBatch, "after_activity", "group health after activity, the batch")
-    if hasattr(H, "HealthBatch") and hasattr(H.HealthBatch, "after_activity_kernel"):
+    if hasattr(H, "HealthBatch") and hasattr(H.HealthBatch, "after_activity_kernel"):  # an older tree's name
         wrap(H.HealthBatch, "after_activity_kernel", "group health after activity, the batch")
+    if importlib.util.find_spec("growthsim.kernels.groups") is not None:
         from growthsim.kernels import groups as KG2
 
-        for ns in (KG2.parallel, KG2.serial):
-            wrap(ns, "health_morning", "kernel group health morning (in group preparation)")
+        if hasattr(KG2.serial, "health_morning"):
+            for ns in (KG2.parallel, KG2.serial):
+                wrap(ns, "health_morning", "kernel group health morning (in group preparation)")
     wrap(C.CommunityModel, "run_until", "mornings (Mesa events, standing orders)")
     try:  # the batch's one Mesa schedule for its models' levers (model.batch_levers)
         from growthsim.model import batch_levers as BL

@@ -16,9 +16,6 @@ class PerTracker:
     def __init__(self, trackers) -> None:
         pass
 
-    def after_activity(self, actives, ads_window_days, size=None):
-        return [{} for _ in actives]
-
 
 def runs(plan):
     g = build_graph(plan.market.graph, plan.market.size, plan.seed)

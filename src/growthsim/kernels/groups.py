@@ -227,7 +227,8 @@ def health(
     counts,
 ):
     """Group health after the activity pass for every replicate (what
-    :meth:`growthsim.metrics.health.HealthBatch.after_activity` computes with numpy):
+    :meth:`growthsim.metrics.health.GroupHealth.after_activity` computes with numpy for one
+    replicate):
     today's active members per group, the rolling window sums, activity rates ``r_cur``,
     the drop against the window before, ads a week (``ads_window * ads_factor``) and the
     warning level of each of the first ``G_r = max(n_groups_r, 1)`` groups; ``counts[r]``:

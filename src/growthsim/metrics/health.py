@@ -146,7 +146,7 @@ class HealthBatch:
     """The group-health trackers of a batch's models (one plan, so one spec, window and
     group capacity), their arrays stacked over the replicates (each tracker keeps views of
     its row): :meth:`after_activity` is the trackers' ``after_activity`` for the whole
-    batch in one set of array operations, the same numbers to the last bit. Groups at or
+    batch in one kernel call, the same numbers to the last bit. Groups at or
     past a replicate's ``G`` (its number of groups, at least 1) are left as they are, as
     the one-tracker version leaves them."""
 
@@ -171,7 +171,7 @@ class HealthBatch:
         for t in trackers:
             t.batched = True
         self.cols = np.arange(stacked.shape[-1])
-        self._r_cur: np.ndarray | None = None  # after_activity_kernel's outputs (first call)
+        self._r_cur: np.ndarray | None = None  # after_activity's outputs (first call)
         self._counts = np.zeros((0, 4), dtype=np.int64)
         self._limits = np.zeros(6)
         # the ads over the window per group (model.moderation, updated in place), stacked too
@@ -180,75 +180,12 @@ class HealthBatch:
         for r, mo in enumerate(mods):
             mo.ads_window = self.ads_window[r]
 
-    def after_activity(
-        self, actives: list[np.ndarray], ads_window_days: int, size: np.ndarray | None = None
-    ) -> list[dict[str, float]]:
-        """Today's activity per group and the warning levels of every replicate
-        (``actives[r]``: replicate ``r``'s active members; ``size``: the groups' sizes,
-        replicates x groups, default stacked from the models); returns each one's counts."""
-        ts = self.trackers
-        R, cap = len(ts), len(self.cols)
-        models = [t.model for t in ts]
-        s, day = ts[0].spec, models[0].day
-        W2 = self.act.shape[1]
-        slot, mid = day % W2, (day - W2 // 2) % W2
-        G = np.array([max(m.n_groups, 1) for m in models])
-        valid = self.cols[None, :] < G[:, None]
-        parts = [m.pop.group[a].astype(np.int64) + r * cap for r, (m, a) in enumerate(zip(models, actives)) if len(a)]
-        if parts:
-            today = np.bincount(np.concatenate(parts), minlength=R * cap)[: R * cap].reshape(R, cap)
-            today = np.where(valid, today, 0)
-        else:
-            today = np.zeros((R, cap), dtype=np.int64)
-        act_mid, act_slot = self.act[:, mid], self.act[:, slot]
-        self.a_prev += np.where(valid, act_mid - act_slot, 0)
-        self.a_cur += np.where(valid, today - act_mid, 0)
-        self.act[:, slot] = np.where(valid, today, act_slot)
-        a_cur, s_cur, a_prev, s_prev = self.a_cur, self.s_cur, self.a_prev, self.s_prev
-        r_cur = np.divide(a_cur, s_cur, out=np.zeros((R, cap)), where=s_cur > 0)
-        r_prev = np.divide(a_prev, s_prev, out=np.zeros((R, cap)), where=s_prev > 0)
-        old = (day - self.opened) >= W2 - 1
-        drop = np.where(old & (r_prev > 0), 1.0 - r_cur / np.where(r_prev > 0, r_prev, 1.0), 0.0)
-        ads_week = self.ads_window * (7.0 / ads_window_days)
-        if size is None:
-            size = np.stack([m.g_size for m in models])
-        rated = (size >= s.min_size) & valid
-        lv = np.zeros((R, cap), dtype=np.int8)
-        lv[self.unmanaged >= s.unmanaged_days] = BLUE
-        lv[(drop >= s.yellow_drop) | (ads_week >= s.yellow_ads_per_week)] = YELLOW
-        lv[(drop >= s.red_drop) | (ads_week >= s.red_ads_per_week)] = RED
-        lv[~rated] = OK
-        self.level[valid] = lv[valid]
-        n_red, n_yellow, n_blue = ((lv == RED).sum(axis=1), (lv == YELLOW).sum(axis=1), (lv == BLUE).sum(axis=1))
-        n_rated = rated.sum(axis=1)
-        for r, (t, m) in enumerate(zip(ts, models)):
-            if day % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1 or day == m.horizon - 1 or day in t.snap_days:
-                g = int(G[r])
-                run_by_member = m.life.selforg.admin[:g] >= 0
-                snap = (
-                    day,
-                    m.g_size[:g].copy(),
-                    a_cur[r, :g].copy(),
-                    r_cur[r, :g].copy(),
-                    run_by_member,
-                    lv[r, :g].copy(),
-                )
-                t.snapshots.append(snap)
-        return [
-            {
-                "health_red": float(n_red[r]),
-                "health_yellow": float(n_yellow[r]),
-                "health_blue": float(n_blue[r]),
-                "groups_rated": float(n_rated[r]),
-            }
-            for r in range(R)
-        ]
-
-    def after_activity_kernel(self, st: Any) -> list[dict[str, float]]:
-        """:meth:`after_activity` for the batch of day state ``st``
+    def after_activity(self, st: Any) -> list[dict[str, float]]:
+        """The trackers' ``after_activity`` for the batch of day state ``st``
         (:class:`growthsim.model.community.DayState`) in one kernel call
         (:func:`growthsim.kernels.groups.health`), reading today's active members from the
-        batch's work lists: the same numbers to the last bit."""
+        batch's work lists: the same numbers to the last bit; returns each replicate's
+        counts."""
         ts = self.trackers
         models = [t.model for t in ts]
         s, day = ts[0].spec, models[0].day

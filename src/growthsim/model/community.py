@@ -696,14 +696,9 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         active = m._active[:k]
         for a in list(m.today.watchers.values()):
             a.after_activity(active)
-    # group health after the activity: one set of array operations for the batch
-    if st.health is not None and all(id(m.life) in m.today.watchers for m in models):
-        if st.health_batched:  # one kernel call (kernels.groups.health)
-            health = st.health.after_activity_kernel(st)
-        else:
-            actives = [m._active[:k] for m, k in zip(models, n_active)]
-            sizes = st.grp.size.reshape(R, cap)  # the batch's groups, replicate after replicate
-            health = st.health.after_activity(actives, m0.life.moderation.W, sizes)
+    # group health after the activity: one kernel call for the batch
+    if st.health is not None and st.health_batched and all(id(m.life) in m.today.watchers for m in models):
+        health = st.health.after_activity(st)  # one kernel call (kernels.groups.health)
         for m, c in zip(models, health):
             m.life.add_today(**c)
     else:
