@@ -147,8 +147,7 @@ def test_watts_strogatz_exact(n: int, mean_degree: float, rewire_prob: float) ->
 
 def test_watts_strogatz_saturated_people_keep_their_edges() -> None:
     """k = n - 1: everyone is linked to everyone, no edge can move (networkx skips the
-    rewiring), the graph stays complete; a little larger, the edges that cannot find a
-    free pair in the rounds are placed one by one, and none is lost."""
+    rewiring), the graph stays complete; a little larger, edges still all land."""
     for seed in range(5):
         g = build_graph(GraphSpec(model="watts_strogatz", mean_degree=10, rewire_prob=0.9), 11, seed, cache=False)
         assert np.all(g.degree() == 10)
@@ -171,31 +170,31 @@ def test_block_pair_counts_kernel() -> None:
 # --------------------------------------------------------------------------- planted bugs
 
 
-def _ws_targets_dropping(
-    n: int, half: int, rew: np.ndarray, ru: np.ndarray, orig: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+def _rewire_dropping(n, half, slots, u, v, draws, start, moved, table, deg) -> int:
     """The old rewiring: one draw each, collisions left for the CSR to drop."""
-    return ((ru.astype(np.int64) + rng.integers(1, n, size=rew.shape[0])) % n).astype(np.int32)
+    v[slots] = (u[slots].astype(np.int64) + draws[: slots.shape[0]]) % n
+    return slots.shape[0]
 
 
-def _ws_targets_ignoring_lattice(
-    n: int, half: int, rew: np.ndarray, ru: np.ndarray, orig: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Redraws repeats among rewired edges only (forgets the lattice edges that stay)."""
-    monkey = pytest.MonkeyPatch()
-    monkey.setattr(gen, "_on_lattice_pair", lambda n, half, rew, moved, a, b: np.zeros(a.shape[0], dtype=bool))
-    try:
-        return _REAL_WS_TARGETS(n, half, rew, ru, orig, rng)
-    finally:
-        monkey.undo()
+def _rewire_ignoring_lattice(n, half, slots, u, v, draws, start, moved, table, deg) -> int:
+    """Avoids the moved edges' pairs only (forgets the lattice edges that stay)."""
+    taken: set[tuple[int, int]] = set()
+    d = 0
+    for s in slots.tolist():
+        a = int(u[s])
+        while True:
+            c = (a + int(draws[d])) % n
+            d += 1
+            if (min(a, c), max(a, c)) not in taken:
+                break
+        taken.add((min(a, c), max(a, c)))
+        v[s] = c
+    return slots.shape[0]
 
 
-_REAL_WS_TARGETS: Callable = gen._ws_targets
-
-
-@pytest.mark.parametrize("bug", [_ws_targets_dropping, _ws_targets_ignoring_lattice], ids=["dropping", "no-lattice"])
+@pytest.mark.parametrize("bug", [_rewire_dropping, _rewire_ignoring_lattice], ids=["dropping", "no-lattice"])
 def test_planted_watts_strogatz_bugs_are_caught(bug: Callable, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gen, "_ws_targets", bug)
+    monkeypatch.setattr(gen, "_ws_rewire", bug)
     assert raw_ws_problems(200, 10, 0.3, 0) != []
     assert mismatches(GraphSpec(model="watts_strogatz", mean_degree=10, rewire_prob=0.3), 200, 60) != []
 
@@ -205,3 +204,21 @@ def test_planted_dropped_repeats_are_caught(model: str, n: int, params: dict, mo
     """No redrawing rounds: repeats dropped, as the large-market samplers used to."""
     monkeypatch.setattr(gen, "_SBM_ROUNDS", 0)
     assert edge_count_misses(GraphSpec(model=model, **params), n, 40) != []
+
+
+def test_csr_add_edges_equals_a_rebuild() -> None:
+    """Adding edges in place (the shortfall rounds) gives the CSR of all the edges:
+    self-loops, edges already there and repeats among the new ones dropped."""
+    from growthsim.graph.core import csr_add_edges, csr_from_edges
+
+    rng = np.random.default_rng(3)
+    n = 300
+    u, v = rng.integers(0, n, 2000), rng.integers(0, n, 2000)
+    x, y = rng.integers(0, n, 400), rng.integers(0, n, 400)
+    x[:50], y[:50] = u[:50], v[:50]  # already there
+    x[50:60], y[50:60] = y[60:70], x[60:70]  # repeats within the new ones, reversed
+    x[70:75] = y[70:75]  # self-loops
+    indptr, indices = csr_from_edges(n, u, v)
+    indices = csr_add_edges(indptr, indices, x, y)
+    want = csr_from_edges(n, np.concatenate((u, x)), np.concatenate((v, y)))
+    assert np.array_equal(indptr, want[0]) and np.array_equal(indices, want[1])

@@ -20,7 +20,7 @@ import networkx as nx
 import numpy as np
 from numba import njit
 
-from growthsim.graph.core import csr_from_edges
+from growthsim.graph.core import csr_add_edges, csr_from_edges
 
 Edges = tuple[np.ndarray, np.ndarray]
 
@@ -92,145 +92,124 @@ def ws_nx(n: int, mean_degree: float, rewire_prob: float, rng: np.random.Generat
 
 
 def ws_numpy(n: int, mean_degree: float, rewire_prob: float, rng: np.random.Generator) -> Edges:
-    """``networkx.watts_strogatz_graph``'s model, vectorised.
+    """``networkx.watts_strogatz_graph``'s algorithm on arrays (numba).
 
-    Ring lattice (each person ``i`` linked to the ``k/2`` next ids, ``k = ws_k(mean_degree)``),
-    then each edge ``(i, i + j)`` is picked with probability ``rewire_prob`` and its far end
-    moved to a person drawn uniformly among those ``i`` is not linked to
-    (:func:`_ws_targets`); where ``i`` is linked to everyone the edge stays put, as in
-    networkx. No self-loops, no duplicates, exactly ``n k / 2`` edges.
+    Ring lattice (each person ``i`` linked to the ``k/2`` next ids, ``k = ws_k(mean_degree)``);
+    then, as networkx does, for ``j = 1..k/2`` and each person ``i`` in id order, the edge
+    ``(i, i + j)`` is picked with probability ``rewire_prob`` and its far end moved to a
+    person drawn uniformly among those ``i`` is not linked to in the graph as it stands
+    (the edges moved so far at their new place, the others at their lattice place); where
+    ``i`` is linked to everyone the edge stays put. No self-loops, no duplicates, exactly
+    ``n k / 2`` edges.
 
-    networkx moves one edge at a time, each avoiding the graph as it stands (the edges
-    it moved already at their new place, those it has not yet at their lattice place).
-    Here all picked edges draw at once and a draw that hits a taken pair draws again,
-    round after round; an edge not yet moved holds its lattice pair. The two differ only
-    in which of the not-yet-moved edges' pairs a draw must avoid, a share about
-    ``rewire_prob k / n`` of the draws: the same degree distribution and clustering
-    within sampling noise (tests/test_graph_numpy_small.py).
+    The coins are drawn in that order (in chunks); :func:`_ws_rewire` moves the picked
+    edges, keeping the moved edges' pairs in a hash set and a bit per lattice slot for
+    "moved away" (about ``16 rewire_prob k`` bytes a person besides the edge list).
     """
     k = ws_k(mean_degree, n)
     if k < 2:
         return complete_edges(n)
     half = k // 2
     # int32 throughout (ids stay below n + half < 2^31) and the rewiring coin drawn in
-    # chunks (the same doubles in the same order): ~100 bytes a person at the peak
-    # instead of ~280 (int64 copies and one double per edge)
+    # chunks: ~100 bytes a person at the peak instead of ~280 (int64 copies and one
+    # double per edge). Lattice edge (i, i + j mod n), 1 <= j <= half, is slot
+    # i * half + j - 1; coin c (networkx's order, j-major) is slot (c % n) * half + c // n.
     u = np.repeat(np.arange(n, dtype=np.int32), half)
     v = (np.arange(n, dtype=np.int32)[:, None] + np.arange(1, half + 1, dtype=np.int32)[None, :]).ravel()
     v[v >= n] -= n
     m = u.shape[0]
     chunk = 1 << 22
-    rew = np.concatenate(
+    picked = np.concatenate(
         [np.flatnonzero(rng.random(min(chunk, m - lo)) < rewire_prob) + lo for lo in range(0, m, chunk)]
         or [np.zeros(0, dtype=np.int64)]
     )
-    if rew.shape[0]:
-        v[rew] = _ws_targets(n, half, rew, u[rew], v[rew], rng)
+    r = picked.shape[0]
+    if r == 0:
+        return u, v
+    slots = (picked % n) * half + picked // n
+    del picked
+    cap = 1 << max(4, int(np.ceil(np.log2(r * 4 / 3 + 1))))  # hash set at most 3/4 full
+    table = np.full(cap, -1, dtype=np.int64)
+    moved = np.zeros((m + 7) // 8, dtype=np.uint8)
+    deg = np.full(n, k, dtype=np.int32)
+    e = 0
+    while e < r:
+        # uniform draws from 1..n-1 (the offset from i of the new far end); a batch runs
+        # out only after many redraws, then the edge it stopped in starts again
+        draws = rng.integers(1, n, size=(r - e) + (r - e) // 8 + 64, dtype=np.int32)
+        e = _ws_rewire(n, half, slots, u, v, draws, e, moved, table, deg)
     return u, v
 
 
-#: Most rounds of redrawing (a round's draws hit a taken pair with probability about
-#: ``(1 + rewire_prob) k / n``, so a handful suffice unless someone is linked to nearly
-#: everyone, which only a market of about ``k`` people allows; :func:`_ws_settle` then
-#: places the rest one by one).
-_WS_ROUNDS = 32
-
-
-def _on_lattice_pair(n: int, half: int, rew: np.ndarray, moved: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether each pair ``(a, b)`` (``a != b``) still holds its lattice edge: a lattice
-    pair whose slot was not picked for rewiring, or was picked but not ``moved`` yet.
-    Lattice edge ``(i, i + j mod n)``, ``1 <= j <= half``, is slot ``i * half + j - 1``;
-    ``rew`` holds the picked slots, ascending, ``moved`` one flag per picked slot."""
+@njit(cache=True)
+def _ws_pair_key_slot(n: int, half: int, a: int, b: int) -> tuple[int, int]:
+    """Hash-set key ``min * n + max`` of pair ``(a, b)`` and its lattice slot (-1 if the
+    pair is not a lattice pair)."""
+    lo, hi = (a, b) if a < b else (b, a)
     d = (b - a) % n
-    fwd = d <= half
-    lattice = fwd | (n - d <= half)
-    slot = np.where(fwd, a * half + d - 1, b * half + (n - d) - 1)
-    pos = np.minimum(np.searchsorted(rew, slot), rew.shape[0] - 1)
-    return lattice & ((rew[pos] != slot) | ~moved[pos])
+    if d <= half:
+        slot = a * half + d - 1
+    elif n - d <= half:
+        slot = b * half + (n - d) - 1
+    else:
+        slot = -1
+    return lo * n + hi, slot
 
 
-def _ws_targets(
-    n: int, half: int, rew: np.ndarray, ru: np.ndarray, orig: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """New far ends (int32) of the rewired lattice slots ``rew`` (ascending) with near
-    ends ``ru`` and old far ends ``orig``: each a person not yet linked to its near end.
-
-    Every edge not yet moved draws ``w`` uniform among the other ``n - 1`` people; a draw
-    is kept if the pair is not a lattice pair still holding its edge (its own included),
-    not the pair of an edge moved already, and no earlier edge drew the same pair this
-    round; the others draw again next round.
-    """
-    r = rew.shape[0]
-    w = orig.astype(np.int32)
-    moved = np.zeros(r, dtype=bool)
-    taken = np.zeros(0, dtype=np.int64)  # sorted keys a * n + b (a < b) of moved edges
-    todo = np.arange(r)
-    for _ in range(_WS_ROUNDS):
-        if todo.shape[0] == 0:
-            break
-        a = ru[todo].astype(np.int64)
-        b = (a + rng.integers(1, n, size=todo.shape[0])) % n
-        key = np.minimum(a, b) * n + np.maximum(a, b)
-        good = ~_on_lattice_pair(n, half, rew, moved, a, b)
-        if taken.shape[0]:
-            pos = np.minimum(np.searchsorted(taken, key), taken.shape[0] - 1)
-            good &= taken[pos] != key
-        del a
-        idx = np.flatnonzero(good)
-        new_keys, first = np.unique(key[idx], return_index=True)
-        win = idx[first]
-        del key, good, idx, first
-        w[todo[win]] = b[win]
-        moved[todo[win]] = True
-        taken = np.insert(taken, np.searchsorted(taken, new_keys), new_keys)
-        left = np.ones(todo.shape[0], dtype=bool)
-        left[win] = False
-        todo = todo[left]
-    if todo.shape[0]:
-        _ws_settle(n, half, rew, ru, orig, w, moved, todo, rng)
-    return w
-
-
-def _ws_settle(
+@njit(cache=True)
+def _ws_rewire(
     n: int,
     half: int,
-    rew: np.ndarray,
-    ru: np.ndarray,
-    orig: np.ndarray,
-    w: np.ndarray,
+    slots: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    draws: np.ndarray,
+    start: int,
     moved: np.ndarray,
-    todo: np.ndarray,
-    rng: np.random.Generator,
-) -> None:
-    """Move the rewired edges ``todo`` that :func:`_ws_targets` could not, one at a time
-    as networkx does: to a person drawn uniformly among those the near end is not linked
-    to, or nowhere (``w`` keeps the old far end) if it is linked to everyone. Only tiny
-    markets get here (it walks all ``n`` people per edge)."""
-    kept = np.ones(n * half, dtype=bool)
-    kept[rew[moved]] = False  # edges not yet moved still hold their lattice pair
-    lu = np.repeat(np.arange(n, dtype=np.int64), half)[kept]
-    lv = (lu + np.tile(np.arange(1, half + 1), n)[kept]) % n
-    indptr, indices = csr_from_edges(n, np.concatenate((lu, ru[moved])), np.concatenate((lv, w[moved])))
-    added: dict[int, set[int]] = {}
-    removed: dict[int, set[int]] = {}
-
-    def linked(x: int) -> set[int]:
-        return (set(indices[indptr[x] : indptr[x + 1]].tolist()) - removed.get(x, set())) | added.get(x, set())
-
-    for t in todo.tolist():
-        a, old = int(ru[t]), int(orig[t])
-        nb = linked(a)
-        free = [x for x in range(n) if x != a and x not in nb]
-        if not free:
-            continue  # linked to everyone: the edge stays put
-        x = free[int(rng.integers(0, len(free)))]
-        w[t] = x
-        for p, q in ((a, old), (old, a)):
-            added.get(p, set()).discard(q)
-            removed.setdefault(p, set()).add(q)
-        for p, q in ((a, x), (x, a)):
-            removed.get(p, set()).discard(q)
-            added.setdefault(p, set()).add(q)
+    table: np.ndarray,
+    deg: np.ndarray,
+) -> int:
+    """Move the far ends of lattice slots ``slots[start:]`` in order (networkx's rule,
+    see :func:`ws_numpy`), writing ``v``. A pair is linked if it is a lattice pair whose
+    slot has not moved away (bit in ``moved``) or the pair of a moved edge (in the
+    open-addressing hash set ``table``, -1 = empty). ``deg`` tracks degrees for the
+    linked-to-everyone test. Returns the index of the slot it stopped in when ``draws``
+    ran out (``len(slots)`` when done)."""
+    mask = table.shape[0] - 1
+    nd = draws.shape[0]
+    dpos = 0
+    for e in range(start, slots.shape[0]):
+        s = slots[e]
+        a = np.int64(u[s])
+        old = np.int64(v[s])
+        b = np.int64(-1)
+        while True:
+            if dpos >= nd:
+                return e
+            c = (a + draws[dpos]) % n
+            dpos += 1
+            key, slot = _ws_pair_key_slot(n, half, a, c)
+            linked = slot >= 0 and (moved[slot >> 3] >> (slot & 7)) & 1 == 0
+            x = np.uint64(key) * np.uint64(11400714819323198485)  # Fibonacci hashing
+            h = np.int64(x ^ (x >> np.uint64(32))) & mask
+            if not linked:
+                while table[h] != -1:
+                    if table[h] == key:
+                        linked = True
+                        break
+                    h = (h + 1) & mask
+            if not linked:
+                b = c
+                break
+            if deg[a] >= n - 1:
+                break  # linked to everyone: the edge stays put
+        if b >= 0:
+            table[h] = key  # h: the empty slot the probe stopped at
+            v[s] = b
+            moved[s >> 3] |= np.uint8(1 << (s & 7))
+            deg[old] -= 1
+            deg[b] += 1
+    return slots.shape[0]
 
 
 # --------------------------------------------------------------------------- powerlaw cluster
@@ -376,8 +355,8 @@ def sbm_numpy(
     Dense block pairs (``P_ab > SBM_DENSE_P``) choose their pairs by index without
     replacement; the others draw uniform pairs with replacement (in chunks of about
     ``chunk`` edges, to bound temporary memory), build the CSR (which drops repeats),
-    count each block pair's edges and draw each shortfall again, merged into the CSR,
-    until none is left.
+    count each block pair's edges and draw each shortfall again, merged into the CSR
+    (:func:`growthsim.graph.core.csr_add_edges`), until none is left.
     """
     s = sizes.astype(np.int64)
     n = int(s.sum())
@@ -405,7 +384,7 @@ def sbm_numpy(
         if not short.any():
             break
         u, v = _random_pairs(s, start, a_idx, b_idx, short, rng, chunk)
-        indptr, indices = csr_from_edges(n, u, v, base=(indptr, indices))
+        indices = csr_add_edges(indptr, indices, u, v)
         del u, v
     return indptr, indices
 
