@@ -109,6 +109,26 @@ def test_batch_size_does_not_matter(graph_plan, graph_alone):
     assert [fingerprint(m) for m in c.models] == [graph_alone[4], graph_alone[1]]
 
 
+def test_batch_with_a_seed_per_replicate(graph_plan, graph_alone):
+    """``seeds=``: replicate i of the batch is ``CommunityModel(plan, seeds[i],
+    replicates[i])`` run alone (a sweep's runs: replicate 0, each its own seed)."""
+    seeds, reps = [11, 5, 11, 23], [0, 2, 1, 0]
+    b = CommunityBatch(graph_plan, replicates=reps, seeds=seeds)
+    b.run()
+    want = []
+    for s, r in zip(seeds, reps):
+        m = CommunityModel(scenario=graph_plan, seed=s, replicate=r)
+        m.run()
+        want.append(fingerprint(m))
+    assert [fingerprint(m) for m in b.models] == want
+    assert want[1] == graph_alone[2]  # seed 5 is the plan's seed: seeds= keys runs as seed= does
+    assert len(set(want)) == 4  # the check is not vacuous: every seed and replicate counts
+    with pytest.raises(ValueError, match="one seed per replicate"):
+        CommunityBatch(graph_plan, replicates=[0, 1], seeds=[1])
+    with pytest.raises(ValueError, match="not both"):
+        CommunityBatch(graph_plan, 3, replicates=[0], seeds=[1])
+
+
 def test_serial_loop_equals_parallel(graph_plan, graph_alone):
     b = CommunityBatch(graph_plan, replicates=range(5), parallel=False)
     b.run()

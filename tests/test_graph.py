@@ -23,8 +23,8 @@ from growthsim.graph.generators import plc_m, ws_k
 from growthsim.scenario.schema import GraphSpec
 
 WIRED = ["complete", "erdos_renyi", "watts_strogatz", "powerlaw_cluster", "sbm"]
-NX = 10**9  # numpy_threshold that forces the networkx generators
-NP = 0  # numpy_threshold that forces the vectorised numpy generators
+NX: dict = {"reference": True}  # the networkx generators (the reference distributions)
+NP: dict = {"numpy_threshold": 0}  # the numpy generators (powerlaw_cluster's stand-in too)
 
 
 def assert_csr(g: Graph) -> None:
@@ -67,45 +67,46 @@ def sampled_clustering(g: Graph, k: int) -> float:
 # --------------------------------------------------------------------------- models
 
 
-@pytest.mark.parametrize("threshold", [NX, NP], ids=["networkx", "numpy"])
+@pytest.mark.parametrize("path", [NX, NP], ids=["networkx", "numpy"])
 @pytest.mark.parametrize("model", WIRED)
-def test_models_csr_and_mean_degree(model: str, threshold: int) -> None:
+def test_models_csr_and_mean_degree(model: str, path: dict) -> None:
     n = 400 if model == "complete" else 4000
     spec = GraphSpec(model=model, mean_degree=12, blocks=3, within_block_share=0.7)
-    g = build_graph(spec, n, 7, numpy_threshold=threshold, cache=False)
+    g = build_graph(spec, n, 7, **path, cache=False)
     assert_csr(g)
     assert not g.well_mixed and g.n == n and g.n_blocks == 3
     assert g.mean_degree == pytest.approx(g.indptr[-1] / n)
     if model == "complete":
         assert np.all(g.degree() == n - 1)
     else:
-        # 5%: ER/SBM edge counts have sd ~ 2*sqrt(24000)/4000 = 0.08 (0.6% of 12); WS,
-        # Holme-Kim and the closure rounds lose at most ~1% to dropped repeats.
+        # 5%: ER/SBM edge counts have sd ~ 2*sqrt(24000)/4000 = 0.08 (0.6% of 12); WS is
+        # exact; Holme-Kim and the stand-in's closure rounds lose at most ~1% to repeats.
         assert g.mean_degree == pytest.approx(12, rel=0.05)
 
 
 @pytest.mark.parametrize("model", ["erdos_renyi", "watts_strogatz", "powerlaw_cluster", "sbm"])
 def test_numpy_path_moderate_n(model: str) -> None:
-    """The large-market generators on 30,000 people (threshold lowered to 1,000)."""
+    """The numpy generators on 30,000 people (powerlaw_cluster's stand-in: threshold
+    lowered to 1,000)."""
     spec = GraphSpec(model=model, mean_degree=20, blocks=4)
     g = build_graph(spec, 30_000, 3, numpy_threshold=1000, cache=False)
     assert_csr(g)
     assert g.mean_degree == pytest.approx(20, rel=0.03)  # see test above; n larger here
 
 
-@pytest.mark.parametrize("threshold", [NX, NP], ids=["networkx", "numpy"])
+@pytest.mark.parametrize("path", [NX, NP], ids=["networkx", "numpy"])
 @pytest.mark.parametrize("model", WIRED + ["well_mixed"])
 @pytest.mark.parametrize("n", [1, 2, 5])
-def test_tiny_markets(model: str, n: int, threshold: int) -> None:
-    g = build_graph(GraphSpec(model=model, blocks=3), n, 0, numpy_threshold=threshold, cache=False)
+def test_tiny_markets(model: str, n: int, path: dict) -> None:
+    g = build_graph(GraphSpec(model=model, blocks=3), n, 0, **path, cache=False)
     assert_csr(g)
     assert g.n == n
 
 
-@pytest.mark.parametrize("threshold", [NX, NP], ids=["networkx", "numpy"])
-def test_sbm_within_block_share(threshold: int) -> None:
+@pytest.mark.parametrize("path", [NX, NP], ids=["networkx", "numpy"])
+def test_sbm_within_block_share(path: dict) -> None:
     spec = GraphSpec(model="sbm", mean_degree=12, blocks=3, within_block_share=0.7)
-    g = build_graph(spec, 6000, 11, numpy_threshold=threshold, cache=False)
+    g = build_graph(spec, 6000, 11, **path, cache=False)
     rows = np.repeat(np.arange(g.n), g.degree())
     share = np.mean(g.block[rows] == g.block[g.indices])
     # ~36,000 edges: binomial sd of the share ~ 0.0024; 0.02 is > 8 sd
@@ -116,27 +117,25 @@ def test_sbm_within_block_share(threshold: int) -> None:
 
 def test_sbm_unequal_blocks_and_no_mixing() -> None:
     spec = GraphSpec(model="sbm", mean_degree=10, blocks=2, block_shares=[1, 3], within_block_share=1.0)
-    for thr in (NX, NP):
-        g = build_graph(spec, 4000, 5, numpy_threshold=thr, cache=False)
+    for path in (NX, NP):
+        g = build_graph(spec, 4000, 5, **path, cache=False)
         rows = np.repeat(np.arange(g.n), g.degree())
         assert np.all(g.block[rows] == g.block[g.indices])  # within share 1: no bridges
         assert g.mean_degree == pytest.approx(10, rel=0.05)
 
 
 def test_watts_strogatz_without_rewiring_is_a_ring_lattice() -> None:
-    g = build_graph(
-        GraphSpec(model="watts_strogatz", mean_degree=6, rewire_prob=0.0), 1000, 1, numpy_threshold=NP, cache=False
-    )
+    g = build_graph(GraphSpec(model="watts_strogatz", mean_degree=6, rewire_prob=0.0), 1000, 1, **NP, cache=False)
     assert np.array_equal(g.neighbors(0), [1, 2, 3, 997, 998, 999])
     assert np.all(g.degree() == 6)
     assert ws_k(5, 1000) == 6 and ws_k(20, 1000) == 20 and ws_k(20, 8) == 6
     assert plc_m(20) == 10 and plc_m(1) == 1
 
 
-@pytest.mark.parametrize("threshold,n", [(NX, 5000), (NP, 20000)], ids=["networkx", "numpy"])
-def test_powerlaw_cluster_heavy_tail_and_clustering(threshold: int, n: int) -> None:
+@pytest.mark.parametrize("path,n", [(NX, 5000), (NP, 20000)], ids=["networkx", "numpy"])
+def test_powerlaw_cluster_heavy_tail_and_clustering(path: dict, n: int) -> None:
     spec = GraphSpec(model="powerlaw_cluster", mean_degree=10, triangle_prob=0.8)
-    g = build_graph(spec, n, 2, numpy_threshold=threshold, cache=False)
+    g = build_graph(spec, n, 2, **path, cache=False)
     deg = g.degree()
     # a Poisson graph of mean 10 has max degree ~25 at these sizes; a k^-3 tail gives hundreds
     assert deg.max() > 10 * g.mean_degree
@@ -191,18 +190,18 @@ def test_complete_limit() -> None:
 # --------------------------------------------------------------------------- determinism, cache
 
 
-@pytest.mark.parametrize("threshold", [NX, NP], ids=["networkx", "numpy"])
+@pytest.mark.parametrize("path", [NX, NP], ids=["networkx", "numpy"])
 @pytest.mark.parametrize("model", ["erdos_renyi", "watts_strogatz", "powerlaw_cluster", "sbm"])
-def test_deterministic(model: str, threshold: int) -> None:
+def test_deterministic(model: str, path: dict) -> None:
     spec = GraphSpec(model=model, mean_degree=8, blocks=2)
-    a = build_graph(spec, 2000, 42, numpy_threshold=threshold, cache=False)
-    b = build_graph(spec, 2000, 42, numpy_threshold=threshold, cache=False)
-    c = build_graph(spec, 2000, 43, numpy_threshold=threshold, cache=False)
+    a = build_graph(spec, 2000, 42, **path, cache=False)
+    b = build_graph(spec, 2000, 42, **path, cache=False)
+    c = build_graph(spec, 2000, 43, **path, cache=False)
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
     assert not (np.array_equal(a.indptr, c.indptr) and np.array_equal(a.indices, c.indices))
     # spec.seed wins over the scenario seed
     pinned = spec.model_copy(update={"seed": 42})
-    d = build_graph(pinned, 2000, 999, numpy_threshold=threshold, cache=False)
+    d = build_graph(pinned, 2000, 999, **path, cache=False)
     assert np.array_equal(a.indices, d.indices)
 
 
@@ -335,13 +334,11 @@ def test_edge_list_missing_file(tmp_path: Path) -> None:
 
 
 def test_sbm_numpy_chunks_cover_all_block_pairs() -> None:
-    from growthsim.graph.core import csr_from_edges
     from growthsim.graph.generators import sbm_numpy, sbm_probs
 
     sizes = np.array([300, 500, 200, 1000])
     P = sbm_probs(sizes, 8.0, 0.6)
-    u, v = sbm_numpy(sizes, P, np.random.default_rng(1), chunk=500)  # many small chunks
-    indptr, indices = csr_from_edges(2000, u, v)
+    indptr, indices = sbm_numpy(sizes, P, np.random.default_rng(1), chunk=500)  # many small chunks
     block = np.repeat(np.arange(4), sizes)
     rows = np.repeat(np.arange(2000), np.diff(indptr))
     # ~8,000 edges: sd of the share ~ 0.006 and of the mean degree ~ 0.1; tolerances ~5 sd

@@ -89,17 +89,6 @@ def _run_family(spec: RunSpec, first: Any, tasks: list[Task], plans: list[Any]) 
     return out
 
 
-def _seeded(cls: type, seeds: list[int]) -> type:
-    """``cls`` whose replicate ``i`` is run ``i``: base seed ``seeds[i]``, replicate 0 (a
-    sweep run is ``simulate(plan, seed=SEED, replicate=0)``)."""
-
-    class SeededRun(cls):
-        def __init__(self, scenario: Any = None, seed: Any = None, replicate: int = 0, **kw: Any) -> None:
-            super().__init__(scenario=scenario, seed=int(seeds[int(replicate)]), replicate=0, **kw)
-
-    return SeededRun
-
-
 def _simulate(plans: list[Any], seeds: list[int]) -> list[Any]:
     """One :class:`RunResult` per run: run ``i`` is ``simulate(plans[i], seeds[i], 0)``,
     all stepped together in one :class:`CommunityBatch`."""
@@ -111,11 +100,11 @@ def _simulate(plans: list[Any], seeds: list[int]) -> list[Any]:
     distinct = any(p is not first for p in plans)
     b = CommunityBatch(
         first,
-        seeds[0],
-        range(len(plans)),
+        replicates=[0] * len(plans),
+        seeds=seeds,
         graph=graph_for(first),
         plans=list(plans) if distinct else None,
-        model_class=_seeded(model_class(first, "added"), seeds),
+        model_class=model_class(first, "added"),
         parallel=use_threads(first, len(plans)),
     )
     b.run()

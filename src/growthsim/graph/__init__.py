@@ -16,34 +16,36 @@ Models and the parameters they use:
     Everyone knows everyone; markets of at most 20,000 people (else a ``ScenarioError``
     suggesting ``well_mixed``).
 ``erdos_renyi`` (``mean_degree``)
-    G(n, p) with ``p = mean_degree / (n - 1)``: networkx ``fast_gnp_random_graph`` (or
-    ``gnp_random_graph`` when ``p >= 0.1``); large markets draw
-    ``M ~ Binomial(n(n-1)/2, p)`` uniform random pairs.
+    G(n, p) with ``p = mean_degree / (n - 1)``, exactly: ``M ~ Binomial(n(n-1)/2, p)``
+    distinct uniform random pairs (the model of networkx ``fast_gnp_random_graph``).
 ``watts_strogatz`` (``mean_degree``, ``rewire_prob``)
     Small world: a ring lattice with ``k`` = the even integer nearest ``mean_degree``,
-    each edge rewired with probability ``rewire_prob``: networkx
-    ``watts_strogatz_graph``; large markets build the lattice and rewire in numpy.
+    each edge rewired with probability ``rewire_prob`` to a person not yet linked (the
+    model of networkx ``watts_strogatz_graph``; exactly ``n k / 2`` edges).
 ``powerlaw_cluster`` (``mean_degree``, ``triangle_prob``)
     Holme–Kim: heavy-tailed degrees (``P(k) ~ k^-3``) with clustering: networkx
-    ``powerlaw_cluster_graph`` with ``m = round(mean_degree / 2)``; large markets use an
+    ``powerlaw_cluster_graph`` with ``m = round(mean_degree / 2)`` up to
+    ``numpy_threshold`` people (200,000 by default); larger markets use a stand-in, an
     erased configuration model with Pareto degrees plus triadic closure for a share
     ``triangle_prob (m - 1) / m`` of the edges (see
-    :func:`growthsim.graph.generators.plc_numpy`).
+    :func:`growthsim.graph.generators.plc_numpy`). The stand-in is a different model
+    (at 2,000-20,000 people: max degree 30-50% lower, no link between a person's id and
+    degree where Holme–Kim's oldest, lowest ids are the hubs, other transitivity), so
+    it is kept for the markets networkx is too slow for.
 ``sbm`` (``mean_degree``, ``blocks``, ``block_shares``, ``within_block_share``)
     Stochastic block model: each person expects ``mean_degree`` contacts, a share
     ``within_block_share`` of them inside their own block, the rest spread over the other
-    blocks by size: networkx ``stochastic_block_model`` up to 10,000 people (it walks
-    all pairs of people, quadratic in n); larger markets sample each block pair's edges
-    in numpy.
+    blocks by size; each pair linked independently (the model of networkx
+    ``stochastic_block_model``), sampled per block pair like ``erdos_renyi``.
 ``edge_list`` (``path``)
     A CSV of two integer person-id columns (0-based, below the market size; header
     optional); self-loops and repeats are dropped, edges made undirected. Problems raise
     ``InputFileError`` naming the file and line.
 
-Markets above ``numpy_threshold`` (200,000 people by default) use the vectorised numpy
-generators; in those, the few repeated pairs that random sampling produces are dropped, so
-the realised mean degree can be a little below ``mean_degree`` (``Graph.mean_degree``
-reports the realised value). A graph is a fixed function of (spec, n, seed), where
+``erdos_renyi``, ``watts_strogatz`` and ``sbm`` are built by vectorised numpy samplers at
+every size (same distribution of graphs as the networkx generators, which
+``build_graph(..., reference=True)`` still uses, for tests and benchmarks; about 5x
+faster per edge). ``Graph.mean_degree`` reports the realised mean degree. A graph is a fixed function of (spec, n, seed), where
 ``spec.seed`` wins over the scenario seed; the last four graphs built in a process are
 cached, so replicates of one plan share one graph.
 """
@@ -52,7 +54,6 @@ from growthsim.graph.build import (
     CACHE_SIZE,
     COMPLETE_MAX_N,
     NUMPY_THRESHOLD,
-    SBM_NETWORKX_MAX,
     build_graph,
     clear_graph_cache,
 )
@@ -73,7 +74,6 @@ __all__ = [
     "CACHE_SIZE",
     "COMPLETE_MAX_N",
     "NUMPY_THRESHOLD",
-    "SBM_NETWORKX_MAX",
     "Graph",
     "block_index",
     "block_labels",

@@ -22,18 +22,16 @@ __all__ = [
     "graph_rng",
     "COMPLETE_MAX_N",
     "NUMPY_THRESHOLD",
-    "SBM_NETWORKX_MAX",
     "CACHE_SIZE",
 ]
 
 #: Largest market for the ``complete`` model (its edge count grows as n^2 / 2).
 COMPLETE_MAX_N = 20_000
-#: Markets larger than this are built with the vectorised numpy generators.
+#: powerlaw_cluster markets larger than this use the numpy stand-in for Holme–Kim
+#: (:func:`growthsim.graph.generators.plc_numpy`, a different model with a similar
+#: degree tail and clustering); smaller ones networkx's Holme–Kim. The other models use
+#: their exact numpy samplers at every size.
 NUMPY_THRESHOLD = 200_000
-#: networkx's stochastic_block_model walks all n^2/2 pairs of people (about 8 s for
-#: 20,000 people, quadratic beyond), so sbm uses the block-pair sampler above this size
-#: whatever ``numpy_threshold`` says.
-SBM_NETWORKX_MAX = 10_000
 #: Graphs kept by the in-process cache.
 CACHE_SIZE = 4
 
@@ -72,6 +70,7 @@ def build_graph(
     seed: int,
     *,
     numpy_threshold: int = NUMPY_THRESHOLD,
+    reference: bool = False,
     cache: bool = True,
 ) -> Graph:
     """Build the market's network described by ``spec`` for ``n`` people.
@@ -81,9 +80,12 @@ def build_graph(
         n: market size (people), >= 1.
         seed: the scenario seed; ``spec.seed`` takes precedence when set. The same
             (spec, n, seed) always gives the same graph.
-        numpy_threshold: markets with ``n`` above this use the vectorised numpy
-            generators instead of networkx (sbm also above :data:`SBM_NETWORKX_MAX`;
-            see the package docstring).
+        numpy_threshold: powerlaw_cluster markets with ``n`` above this use the numpy
+            stand-in for Holme–Kim instead of networkx (see the package docstring);
+            the other models always use their numpy samplers.
+        reference: build erdos_renyi, watts_strogatz, sbm and powerlaw_cluster with the
+            networkx generators at any size (the reference distribution the numpy
+            samplers are tested and benchmarked against; sbm's is quadratic in ``n``).
         cache: reuse one of the last :data:`CACHE_SIZE` graphs built in this process for
             the same inputs (an edge-list file is re-read if its size or mtime changed).
 
@@ -99,12 +101,13 @@ def build_graph(
         raise ValueError(_("market size must be >= 1, got {n}").format(n=n))
     seed = int(spec.seed if spec.seed is not None else seed)
     if not cache:
-        return _build(spec, n, seed, numpy_threshold)
+        return _build(spec, n, seed, numpy_threshold, reference)
     key = (
         spec.model_dump_json(),
         n,
         seed,
         int(numpy_threshold),
+        bool(reference),
         _file_stamp(spec.path if spec.model == "edge_list" else None),
     )
     with _cache_lock:
@@ -112,7 +115,7 @@ def build_graph(
         if hit is not None:
             _cache.move_to_end(key)
             return hit
-    graph = _build(spec, n, seed, numpy_threshold)
+    graph = _build(spec, n, seed, numpy_threshold, reference)
     with _cache_lock:
         _cache[key] = graph
         _cache.move_to_end(key)
@@ -121,11 +124,10 @@ def build_graph(
     return graph
 
 
-def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
+def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int, reference: bool) -> Graph:
     sizes = block_sizes(n, spec.blocks, spec.block_shares)
     block = np.repeat(np.arange(spec.blocks, dtype=np.int32), sizes)
     rng = graph_rng(seed)
-    big = n > numpy_threshold
     model = spec.model
     if model == "well_mixed":
         indptr = np.zeros(n + 1, dtype=np.int64)
@@ -146,18 +148,23 @@ def _build(spec: GraphSpec, n: int, seed: int, numpy_threshold: int) -> Graph:
         indptr, indices = complete_csr(n)
         return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(n - 1))
     elif model == "erdos_renyi":
-        u, v = (gen.er_numpy if big else gen.er_nx)(n, spec.mean_degree, rng)
+        if not reference:
+            indptr, indices = gen.er_numpy(n, spec.mean_degree, rng)
+            return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
+        u, v = gen.er_nx(n, spec.mean_degree, rng)
     elif model == "watts_strogatz":
-        u, v = (gen.ws_numpy if big else gen.ws_nx)(n, spec.mean_degree, spec.rewire_prob, rng)
+        u, v = (gen.ws_nx if reference else gen.ws_numpy)(n, spec.mean_degree, spec.rewire_prob, rng)
     elif model == "powerlaw_cluster":
-        if big:
+        if n > numpy_threshold and not reference:
             indptr, indices = gen.plc_numpy(n, spec.mean_degree, spec.triangle_prob, rng)
             return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
         u, v = gen.plc_nx(n, spec.mean_degree, spec.triangle_prob, rng)
     elif model == "sbm":
         P = gen.sbm_probs(sizes, spec.mean_degree, spec.within_block_share)
-        use_numpy = big or n > SBM_NETWORKX_MAX
-        u, v = (gen.sbm_numpy if use_numpy else gen.sbm_nx)(sizes, P, rng)
+        if not reference:
+            indptr, indices = gen.sbm_numpy(sizes, P, rng)
+            return frozen_graph(n, indptr, indices, block, spec.blocks, False, float(indptr[-1] / n))
+        u, v = gen.sbm_nx(sizes, P, rng)
     elif model == "edge_list":
         assert spec.path is not None  # the schema requires it
         u, v = read_edge_list(spec.path, n)

@@ -254,6 +254,57 @@ def csr_from_edges(
 
 
 @njit(cache=True)
+def _add_edges_kernel(
+    indptr: np.ndarray, indices: np.ndarray, xr: np.ndarray, xc: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Merge the entries ``(xr[q], xc[q])`` (sorted by row then column, no repeats) into
+    the sorted rows of a CSR, skipping those already there; ``indptr`` is rewritten in
+    place (each old boundary is read before it is overwritten)."""
+    n = indptr.shape[0] - 1
+    out = np.empty(indices.shape[0] + xr.shape[0], dtype=np.int32)
+    w = 0
+    start = indptr[0]
+    q = 0
+    nq = xr.shape[0]
+    for i in range(n):
+        end = indptr[i + 1]
+        p = start
+        while p < end or (q < nq and xr[q] == i):
+            if q < nq and xr[q] == i and (p >= end or xc[q] <= indices[p]):
+                if p < end and xc[q] == indices[p]:
+                    p += 1  # already linked: keep the old entry once
+                out[w] = xc[q]
+                q += 1
+            else:
+                out[w] = indices[p]
+                p += 1
+            w += 1
+        indptr[i + 1] = w
+        start = end
+    return out, w
+
+
+def csr_add_edges(indptr: np.ndarray, indices: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Add a few undirected edges to a symmetric CSR (sorted rows): ``indptr`` is
+    rewritten in place, the new ``indices`` returned. Self-loops and edges already there
+    (or repeated in ``u, v``) are dropped. Memory: the old and new ``indices`` and
+    arrays the size of ``u``, not the ``n``-sized temporaries of
+    :func:`csr_from_edges` with ``base`` (for a shortfall of repeats redrawn into a
+    large graph)."""
+    u = np.asarray(u, dtype=np.int32)
+    v = np.asarray(v, dtype=np.int32)
+    keep = u != v
+    rows = np.concatenate((u[keep], v[keep]))
+    cols = np.concatenate((v[keep], u[keep]))
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    first = np.ones(rows.shape[0], dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    out, w = _add_edges_kernel(indptr, indices, rows[first], cols[first])
+    return out[:w] if w < out.shape[0] else out
+
+
+@njit(cache=True)
 def _complete_kernel(n: int) -> tuple[np.ndarray, np.ndarray]:
     indptr = np.arange(n + 1, dtype=np.int64) * (n - 1) if n > 0 else np.zeros(1, np.int64)
     indices = np.empty(indptr[n], dtype=np.int32)

@@ -19,6 +19,10 @@ the churn, referral and conversion probabilities, the habit gain and the order v
 (:data:`PER_REPLICATE`); everything else (market, graph, groups, levers, horizon, replay)
 must be the same. Replicate ``i`` is then identical to ``CommunityModel(plans[i], seed,
 replicates[i])`` run alone.
+
+``seeds=`` gives each replicate a base seed of its own (a sweep's runs, each
+``simulate(plan, seed=SEED, replicate=0)``): replicate ``i`` is then identical to
+``CommunityModel(plans[i], seeds[i], replicates[i])`` run alone.
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ class CommunityBatch:
     Args:
         scenario: the plan (validated).
         seed: base seed (default ``scenario.seed``; every model of the batch gets it).
+        seeds: instead of ``seed``, one base seed per replicate (same length as
+            ``replicates``).
         replicates: replicate indices (default ``range(scenario.replicates)``).
         graph: the plan's market graph (built when omitted; shared by the batch).
         parallel: run the passes with numba threads over the replicates (``False``: the
@@ -97,6 +103,7 @@ class CommunityBatch:
         parallel: bool = True,
         plans: list[Scenario] | None = None,
         model_class: type[CommunityModel] = CommunityModel,
+        seeds: Iterable[int] | None = None,
     ) -> None:
         reps = list(range(scenario.replicates) if replicates is None else replicates)
         if not reps:
@@ -107,9 +114,16 @@ class CommunityBatch:
             if len(plans) != len(reps):
                 raise ValueError("give one plan per replicate")
             check_batchable([scenario, *plans])
-        if seed is None:
-            seed = PLAN_SEED  # the plan's seed (None would be a fresh one for a model)
-        first = model_class(scenario=plans[0], seed=seed, replicate=reps[0], graph=graph)
+        if seeds is None:
+            # the plan's seed by default (None would be a fresh one for a model)
+            bases: list = [PLAN_SEED if seed is None else seed] * len(reps)
+        elif seed is not None:
+            raise ValueError("give seed or seeds, not both")
+        else:
+            bases = [int(x) for x in seeds]
+            if len(bases) != len(reps):
+                raise ValueError("give one seed per replicate")
+        first = model_class(scenario=plans[0], seed=bases[0], replicate=reps[0], graph=graph)
         R, n, cap, nc1 = len(reps), first.pop.n, first.g_cap, first.n_cats + 1
         # the batch's member and work arrays: the first model's copied in, the others built
         # in their slices (no copy; the market's blocks are the same in every replicate)
@@ -122,12 +136,12 @@ class CommunityBatch:
         self.models = [first] + [
             model_class(
                 scenario=p,
-                seed=seed,
+                seed=bs,
                 replicate=r,
                 graph=first.graph,
                 _into=(slice_record(mem, i * n, (i + 1) * n), slice_record(work, i * n, (i + 1) * n)),
             )
-            for i, (p, r) in enumerate(zip(plans[1:], reps[1:]), 1)
+            for i, (p, r, bs) in enumerate(zip(plans[1:], reps[1:], bases[1:]), 1)
         ]
         self.plan = first.plan
         self.horizon = first.horizon
