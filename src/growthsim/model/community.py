@@ -56,6 +56,7 @@ from growthsim.model.levers import (
     VipProgram,
     VolunteerAdminsAgent,
     batch_form,
+    live_hooks,
 )
 from growthsim.model.members import MemberSet, members_frame
 from growthsim.model.membership import (
@@ -73,6 +74,7 @@ from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
     SERIES_GROUPS,
+    SERIES_HEALTH,
     SERIES_LIFE,
     SERIES_MEMBERS,
     SERIES_MONEY,
@@ -100,12 +102,27 @@ class Today:
         self.m_conv = 1.0
         self.channels: list[ChannelAgent] = []
         self.watchers: dict[int, Any] = {}
+        # the watchers whose hook after the activity / referral / conversion does something
+        # (levers.live_hooks), in the order they were first watched
+        self.on_activity: list[Any] = []
+        self.on_referral: list[Any] = []
+        self.on_conversion: list[Any] = []
         self.slots: list[tuple[int, float]] = []
         self.kol_posts: list[tuple[float, float, int | None, int]] = []
 
     def watch(self, agent) -> None:
-        """Call ``agent``'s after_* hooks today (once, however often asked)."""
-        self.watchers.setdefault(id(agent), agent)
+        """Call ``agent``'s after_* hooks today (once, however often asked; a hook the
+        agent leaves a no-op is not called)."""
+        if id(agent) in self.watchers:
+            return
+        self.watchers[id(agent)] = agent
+        act, ref, conv = live_hooks(agent)
+        if act:
+            self.on_activity.append(agent)
+        if ref:
+            self.on_referral.append(agent)
+        if conv:
+            self.on_conversion.append(agent)
 
     def add_slots(self, n: int, hours: float) -> None:
         """``n`` group-slots of staff attention, ``hours`` each."""
@@ -595,15 +612,42 @@ class DayState:
         self.rows = np.zeros((R, 0), dtype=np.float64)
         self.costs: np.ndarray | None = None
         self.cost_cols = np.zeros(0, dtype=np.int64)
+        # the plan-level figures of the day's glue, gathered once (_first_day): each
+        # replicate's base probabilities (a batch may hold plans differing in member rules),
+        # the series columns written from the kernels' outputs, each channel's intake caps
+        # when they are the plan's (no money cap)
+        self.base: tuple[list[float], ...] = ()
+        self.p_const: tuple[np.ndarray, ...] = ()
+        self.gross_margin = np.zeros(R, dtype=np.float64)
+        self.out_cols = np.zeros(0, dtype=np.int64)
+        self.out_q = np.zeros(0, dtype=np.int64)
+        self.health_cols = np.zeros(0, dtype=np.int64)
+        self.chan_caps: dict[int, np.ndarray | None] = {}
         # the batch's end-of-run scalars and the batch day they were computed on (model.scalars)
         self.scalars: tuple[int, list[dict[str, float]]] | None = None
+
+
+# the churn pass's outputs (kernels.batch.churn) written to series columns as they are
+_CHURN_OUT = (
+    ("dormant", 4),
+    ("wau", 5),
+    ("mau", 6),
+    ("paying", 7),
+    ("vip_members", 8),
+    ("recalled", 2),
+    ("active_tier_members", 9),
+    ("core_members", 10),
+    ("koc_members", 11),
+)
 
 
 def _first_day(models: list[CommunityModel], st: DayState) -> None:
     """What a batch keeps from its first day on (see :class:`DayState`)."""
     m0 = models[0]
+    ix = m0._ix
     st.health = HealthBatch([m.life.health for m in models])
     st.health_batched = all(m.life.health.batched for m in models)
+    st.health_cols = np.array([ix[k] for k in SERIES_HEALTH], dtype=np.int64)
     st.rows = np.stack([m.datacollector.row for m in models])
     for r, m in enumerate(models):
         m.datacollector.row = st.rows[r]
@@ -617,13 +661,46 @@ def _first_day(models: list[CommunityModel], st: DayState) -> None:
                 if cat in by_cat:
                     st.costs[r, k] = by_cat[cat]
                 by_cat[cat] = st.costs[r, k]
+    # each model's own plan: a batch may hold plans that differ in member rules (model.batch)
+    refs = [m.plan.members.referral for m in models]
+    cvs = [m.plan.members.conversion for m in models]
+    st.base = (
+        [rf.invite_prob for rf in refs],
+        [rf.accept_prob for rf in refs],
+        [cv.first_purchase_prob for cv in cvs],
+        [cv.repurchase_prob for cv in cvs],
+    )
+    # the probabilities on a day without multipliers (x * 1.0 is x)
+    st.p_const = tuple(np.array([min(1.0, p) for p in base], dtype=np.float64) for base in st.base)
+    st.gross_margin = np.array([m.plan.economics.gross_margin for m in models], dtype=np.float64)
+    st.out_cols = np.array([ix[name] for name, _ in _CHURN_OUT], dtype=np.int64)
+    st.out_q = np.array([q for _, q in _CHURN_OUT], dtype=np.int64)
+    for ch in m0.channels:  # no money cap: every replicate's intake cap is the platform's
+        s = ch.spec
+        if s.cost_per_join <= 0:
+            cap = -1 if s.daily_intake_cap is None else int(s.daily_intake_cap)
+            st.chan_caps[ch.index] = np.full(st.R, cap, dtype=np.int64)
+        else:
+            st.chan_caps[ch.index] = None
+
+
+def _probabilities(
+    st: DayState, k: int, mults: list[float], ones: list[float], base: list[float] | None = None
+) -> np.ndarray:
+    """``min(1, base[r] * mults[r])`` per replicate (``st.base[k]`` unless ``base``
+    given); the day without multipliers' array when every multiplier is 1."""
+    if mults == ones:
+        return st.p_const[k]
+    b = st.base[k] if base is None else base
+    return np.array([min(1.0, p * x) for p, x in zip(b, mults)], dtype=np.float64)
 
 
 def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     """Day ``day`` of every model of a batch (all of one plan, their mornings done): the
     group preparation and the member passes run once for the batch (one kernel call
     each), the day's counters are columns of one (replicate x counter) table; the levers'
-    hooks and the rest of the bookkeeping run per model, in the order of ``docs/model.md``."""
+    hooks that do something today (``Today.on_activity`` etc.) and the rest of the
+    bookkeeping run per model, in the order of ``docs/model.md``."""
     kern, R, n, cap = st.kern, st.R, st.n, st.cap
     m0 = models[0]
     sc = m0.plan
@@ -634,9 +711,11 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     if st.health is None:  # from now on the batch runs its models' group health (after activity)
         _first_day(models, st)
     rows = st.rows
-    for m in models:
-        t = m.today
-        t.m_conv *= m._conv_boosts.pop(day, 1.0)
+    todays = [m.today for m in models]
+    for m, t in zip(models, todays):
+        boost = m._conv_boosts.pop(day, None)
+        if boost is not None:
+            t.m_conv *= boost
     managed = prepare_groups(models, st)
     rows[:] = 0.0
     rows[:, ix["day"]] = day
@@ -655,7 +734,9 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         spec = ch0.spec
         e0 = float(m0.e0 if spec.join_engagement is None else spec.join_engagement)
         reach = np.array([ch.reach_today for ch in chans], dtype=np.int64)
-        caps = np.array([ch.intake_cap() for ch in chans], dtype=np.int64)
+        caps = st.chan_caps.get(ch0.index)
+        if caps is None:  # a cost per join: the money left caps each replicate's intake
+            caps = np.array([ch.intake_cap() for ch in chans], dtype=np.int64)
         kern.channel(
             st.mem_t,
             st.work_t,
@@ -673,8 +754,9 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             joins,
         )
         rows[:, m0._ix_channel[ch0.index]] += joins
-        for ch, j in zip(chans, joins.tolist()):
-            ch.pay_joins(j)
+        if spec.cost_per_join > 0:  # else pay_joins has nothing to pay or mark
+            for ch, j in zip(chans, joins.tolist()):
+                ch.pay_joins(j)
     if sc.replay is not None:
         i = day - sc.replay.start_day
         if 0 <= i < len(sc.replay.daily_joins):
@@ -687,33 +769,28 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         rows[:, ix["new_organic"]] += joins
 
     # 3. activity -----------------------------------------------------------------
-    act_mult = np.array([m.today.m_act for m in models], dtype=np.float64)
+    act_mult = np.array([t.m_act for t in todays], dtype=np.float64)
     kern.activity(st.mem_t, st.work_t, counts, st.lv_t, n, cap, act_mult, st.rules_t, st.seeds, day, st.woken)
     rows[:, ix["active"]] = counts[:, C_ACTIVE]
     rows[:, ix["woken"]] = st.woken
-    n_active = counts[:, C_ACTIVE].tolist()
-    for m, k in zip(models, n_active):
-        active = m._active[:k]
-        for a in list(m.today.watchers.values()):
-            a.after_activity(active)
-    # group health after the activity: one kernel call for the batch
-    if st.health is not None and st.health_batched and all(id(m.life) in m.today.watchers for m in models):
-        health = st.health.after_activity(st)  # one kernel call (kernels.groups.health)
-        for m, c in zip(models, health):
-            m.life.add_today(**c)
+    if any(t.on_activity for t in todays):
+        for m, t, k in zip(models, todays, counts[:, C_ACTIVE].tolist()):
+            if t.on_activity:
+                active = m._active[:k]
+                for a in tuple(t.on_activity):
+                    a.after_activity(active)
+    # group health after the activity: one kernel call for the batch, its counts columns
+    if st.health is not None and st.health_batched and all(id(m.life) in t.watchers for m, t in zip(models, todays)):
+        rows[:, st.health_cols] = st.health.after_activity(st)  # one kernel call (kernels.groups.health)
     else:
-        for m in models:
-            if m.life.health.batched and id(m.life) in m.today.watchers:
+        for m, t in zip(models, todays):
+            if m.life.health.batched and id(m.life) in t.watchers:
                 raise RuntimeError("group health of a batch runs for every model of the day or none")
 
     # 4. referral -----------------------------------------------------------------
-    # each model's own plan: a batch may hold plans that differ in member rules (model.batch)
-    p_inv = np.array(
-        [min(1.0, m.plan.members.referral.invite_prob * m.today.m_invite) for m in models], dtype=np.float64
-    )
-    p_acc = np.array(
-        [min(1.0, m.plan.members.referral.accept_prob * m.today.m_accept) for m in models], dtype=np.float64
-    )
+    ones = [1.0] * R
+    p_inv = _probabilities(st, 0, [t.m_invite for t in todays], ones)
+    p_acc = _probabilities(st, 1, [t.m_accept for t in todays], ones)
     if not p_inv.any():
         # nobody invites today (e.g. replayed days, or no referral): the pass would draw
         # nothing and change nothing (draws are keyed, not a stream), so it is skipped
@@ -756,23 +833,26 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     rows[:, ix["invites_sent"]] = st.invites
     rows[:, ix["invites_accepted"]] = counts[:, C_ACC]
     rows[:, ix["new_referral"]] = counts[:, C_ACC]
-    for m, k in zip(models, counts[:, C_ACC].tolist()):
-        referrers = m._acc_ref[:k]
-        for a in list(m.today.watchers.values()):
-            a.after_referral(referrers)
+    if any(t.on_referral for t in todays):
+        for m, t, k in zip(models, todays, counts[:, C_ACC].tolist()):
+            if t.on_referral:
+                referrers = m._acc_ref[:k]
+                for a in tuple(t.on_referral):
+                    a.after_referral(referrers)
 
     # 5. conversion ---------------------------------------------------------------
-    cvs = [m.plan.members.conversion for m in models]
-    p_first = np.array([min(1.0, cv.first_purchase_prob * m.today.m_conv) for cv, m in zip(cvs, models)])
-    p_rep = np.array([min(1.0, cv.repurchase_prob * m.today.m_conv) for cv, m in zip(cvs, models)])
+    conv = [t.m_conv for t in todays]
+    p_first = _probabilities(st, 2, conv, ones)
+    p_rep = _probabilities(st, 3, conv, ones)
     kern.conversion(st.mem_t, st.work_t, counts, n, p_first, p_rep, st.rules_t, st.seeds, day, st.ints, st.rev)
     rows[:, ix["first_purchases"]] = st.ints[:, 0]
     rows[:, ix["purchases"]] = st.ints[:, 1]
     rows[:, ix["revenue"]] = st.rev
-    rows[:, ix["gross_margin"]] = st.rev * np.array([m.plan.economics.gross_margin for m in models], dtype=np.float64)
-    for m, rev in zip(models, st.rev.tolist()):
-        for a in list(m.today.watchers.values()):
-            a.after_conversion(rev)
+    rows[:, ix["gross_margin"]] = st.rev * st.gross_margin
+    if any(t.on_conversion for t in todays):
+        for t, rev in zip(todays, st.rev.tolist()):
+            for a in tuple(t.on_conversion):
+                a.after_conversion(rev)
 
     # 6. churn --------------------------------------------------------------------
     out = st.churn_out
@@ -785,18 +865,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     # out[r]: churned, to_dormant, recalled, members, dormant, wau, mau, payers, vips,
     # tier_active, tier_core, tier_koc (kernels.batch.churn); today's joiners count as
     # members (they were placed after the churn pass)
-    for name, q in (
-        ("dormant", 4),
-        ("wau", 5),
-        ("mau", 6),
-        ("paying", 7),
-        ("vip_members", 8),
-        ("recalled", 2),
-        ("active_tier_members", 9),
-        ("core_members", 10),
-        ("koc_members", 11),
-    ):
-        rows[:, ix[name]] = out[:, q]
+    rows[:, st.out_cols] = out[:, st.out_q]
     rows[:, ix["members"]] = out[:, 3] + counts[:, C_NEW]
     rows[:, ix["new_members"]] = counts[:, C_NEW]
     rows[:, ix["groups"]] = st.grp.count
@@ -804,16 +873,17 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     if st.costs is not None:  # the ledgers' categories of the day, then their sum in category order
         today_costs = st.costs[:, :, day]
         rows[:, st.cost_cols] = today_costs
-        total_cost = np.zeros(R, dtype=np.float64)
-        for k in range(today_costs.shape[1]):
-            total_cost += today_costs[:, k]
-        rows[:, ix["cost"]] = total_cost
+        if today_costs.shape[1]:
+            # a running sum from the first category (0.0 + c is c: costs are >= 0), as
+            # ``total += v`` category by category
+            rows[:, ix["cost"]] = np.add.accumulate(today_costs, axis=1)[:, -1]
+    i_churned, i_blocked = ix["churned"], ix["budget_blocked"]
     for r, (m, churned) in enumerate(zip(models, out[:, 0].tolist())):
         m.churned_total += churned
         row = rows[r]
-        row[ix["churned"]] = m.churned_total
+        row[i_churned] = m.churned_total
         if day in m.ledger.blocked_days:
-            row[ix["budget_blocked"]] = 1
+            row[i_blocked] = 1
         if st.costs is None:
             total = 0.0
             by_cat = m.ledger.by_category

@@ -19,6 +19,7 @@ them.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,29 @@ MIN_MONEY = 0.01  # a campaign paying in proportion to sales needs at least this
 def fatigued(lift: float, k: int, fatigue: float, baseline: float = 1.0) -> float:
     """Effect of the k-th repetition (k = 0 first): ``baseline + (lift - baseline) * fatigue**k``."""
     return baseline + (lift - baseline) * fatigue**k
+
+
+HOOKS = ("after_activity", "after_referral", "after_conversion")
+
+
+def no_op_hook(fn):
+    """Mark ``fn`` (an ``after_*`` hook) as doing nothing: the day does not call it."""
+    fn.no_op = True
+    return fn
+
+
+@functools.cache
+def _class_hooks(cls: type) -> tuple[bool, bool, bool]:
+    fns = [getattr(cls, h, None) for h in HOOKS]
+    return tuple(f is not None and not getattr(f, "no_op", False) for f in fns)  # type: ignore[return-value]
+
+
+def live_hooks(agent) -> tuple[bool, bool, bool]:
+    """Which of ``agent``'s hooks (:data:`HOOKS`, in that order) do something: those its
+    class defines and does not mark :func:`no_op_hook`; an agent may narrow them by an
+    attribute ``live_hooks`` of its own (e.g. group life without ads)."""
+    own = getattr(agent, "live_hooks", None)
+    return _class_hooks(type(agent)) if own is None else own
 
 
 def batch_form(order, for_all) -> None:
@@ -94,13 +118,16 @@ class Lever(mesa.Agent):
         for d in days:
             self.model.schedule_event(fn, at=d + MORNING, priority=priority)
 
-    # hooks called by the model during the day ---------------------------------------
+    # hooks called by the model during the day (those not overridden are not called) -----
+    @no_op_hook
     def after_activity(self, active_ids: np.ndarray) -> None:  # pragma: no cover - default
         pass
 
+    @no_op_hook
     def after_referral(self, referrers: np.ndarray) -> None:  # pragma: no cover - default
         pass
 
+    @no_op_hook
     def after_conversion(self, revenue: float) -> None:  # pragma: no cover - default
         pass
 
