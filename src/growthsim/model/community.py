@@ -601,6 +601,10 @@ class DayState:
         self.no_extra_h = np.zeros((R, self.cap), dtype=np.float64)
         self.no_slot_n = np.zeros((R, 0), dtype=np.int64)
         self.no_slot_h = np.zeros((R, 0), dtype=np.float64)
+        # today's staff slots of every replicate as (R x S) tables, kept while the slots stay
+        # the same (model.grouplevels); slots_of: the slots they were built from
+        self.slot_n, self.slot_h = self.no_slot_n, self.no_slot_h
+        self.slots_of: list[list[tuple[int, float]]] = [[] for _ in range(R)]
         self.no_posts = np.zeros((R, 0, self.cap), dtype=np.float64)
         self.cols = np.arange(self.cap)
         # set on the first day (_first_day): the models' group health stacked over the

@@ -85,7 +85,8 @@ class GroupLife:
 
     def after_levels(self, G: int) -> None:
         m = self.model
-        muted = self.fatigue.apply(G, self.moderation.ads_window)
+        mo = self.moderation
+        muted = self.fatigue.apply(G, mo.ads_window if mo.on else None)  # no posters: no ads
         if muted:
             self.add_today(muted=muted)
         self.moderation.decay_multipliers(G)
