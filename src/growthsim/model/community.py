@@ -699,6 +699,28 @@ def _probabilities(
     return np.array([min(1.0, p * x) for p, x in zip(b, mults)], dtype=np.float64)
 
 
+def _run_hooks(hooks: list[tuple[Any, ...]], name: str, args: list[Any]) -> None:
+    """Hook ``name`` of every replicate's watchers ``hooks[r]``, each given ``args[r]``, in
+    each replicate's order: position by position, a hook with a form for the batch
+    (:func:`growthsim.model.levers.batch_form`) runs once for all the replicates that
+    have that lever at that position, the others one by one (replicates share no state,
+    so only each one's own order matters)."""
+    for p in range(max(len(h) for h in hooks)):
+        forms: dict[Any, tuple[list[Any], list[Any]]] = {}
+        for h, arg in zip(hooks, args):
+            if p < len(h):
+                fn = getattr(h[p], name)
+                form = getattr(getattr(fn, "__func__", None), "for_all", None)
+                if form is None:
+                    fn(arg)
+                else:
+                    levers, xs = forms.setdefault(form, ([], []))
+                    levers.append(h[p])
+                    xs.append(arg)
+        for form, (levers, xs) in forms.items():
+            form(levers, xs)
+
+
 def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     """Day ``day`` of every model of a batch (all of one plan, their mornings done): the
     group preparation and the member passes run once for the batch (one kernel call
@@ -778,11 +800,12 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     rows[:, ix["active"]] = counts[:, C_ACTIVE]
     rows[:, ix["woken"]] = st.woken
     if any(t.on_activity for t in todays):
-        for m, t, k in zip(models, todays, counts[:, C_ACTIVE].tolist()):
-            if t.on_activity:
-                active = m._active[:k]
-                for a in tuple(t.on_activity):
-                    a.after_activity(active)
+        ks = counts[:, C_ACTIVE].tolist()
+        _run_hooks(
+            [tuple(t.on_activity) for t in todays],
+            "after_activity",
+            [m._active[:k] if t.on_activity else None for m, t, k in zip(models, todays, ks)],
+        )
     # group health after the activity: one kernel call for the batch, its counts columns
     if st.health is not None and st.health_batched and all(id(m.life) in t.watchers for m, t in zip(models, todays)):
         rows[:, st.health_cols] = st.health.after_activity(st)  # one kernel call (kernels.groups.health)
@@ -838,11 +861,12 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     rows[:, ix["invites_accepted"]] = counts[:, C_ACC]
     rows[:, ix["new_referral"]] = counts[:, C_ACC]
     if any(t.on_referral for t in todays):
-        for m, t, k in zip(models, todays, counts[:, C_ACC].tolist()):
-            if t.on_referral:
-                referrers = m._acc_ref[:k]
-                for a in tuple(t.on_referral):
-                    a.after_referral(referrers)
+        ks = counts[:, C_ACC].tolist()
+        _run_hooks(
+            [tuple(t.on_referral) for t in todays],
+            "after_referral",
+            [m._acc_ref[:k] if t.on_referral else None for m, t, k in zip(models, todays, ks)],
+        )
 
     # 5. conversion ---------------------------------------------------------------
     conv = [t.m_conv for t in todays]
@@ -854,9 +878,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     rows[:, ix["revenue"]] = st.rev
     rows[:, ix["gross_margin"]] = st.rev * st.gross_margin
     if any(t.on_conversion for t in todays):
-        for t, rev in zip(todays, st.rev.tolist()):
-            for a in tuple(t.on_conversion):
-                a.after_conversion(rev)
+        _run_hooks([tuple(t.on_conversion) for t in todays], "after_conversion", st.rev.tolist())
 
     # 6. churn --------------------------------------------------------------------
     out = st.churn_out
