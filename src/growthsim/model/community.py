@@ -265,7 +265,7 @@ class CommunityModel(mesa.Model):
         self._candidates_all = np.arange(n, dtype=np.int64)
         self._block_candidates: dict[int, np.ndarray] = {}
 
-        self.churned_total = 0
+        self._churned = np.zeros(1, dtype=np.int64)  # churned_total (a batch's row view)
         self.source_names = ["organic", "referral", "replay", *self.channel_names]
         self.cost_categories = ["staff", "volunteer_admins", "tools", "devices"]
         self.cost_categories += [f"channel:{k}" for k in sc.channels]
@@ -308,6 +308,15 @@ class CommunityModel(mesa.Model):
             self.graph,
             parallel=False,
         )
+
+    @property
+    def churned_total(self) -> int:
+        """Members who left so far (a batch keeps every model's in one array)."""
+        return int(self._churned[0])
+
+    @churned_total.setter
+    def churned_total(self, value: int) -> None:
+        self._churned[0] = value
 
     @property
     def n_roster(self) -> int:
@@ -419,11 +428,11 @@ class CommunityModel(mesa.Model):
         e = models[0].plan.economics
         tools = e.tools_per_month / 30.0 if e.tools_per_month > 0 else 0.0
         devices = e.devices_one_off if day == 0 and e.devices_one_off > 0 else 0.0
-        for m in models:
-            if tools:
-                m.ledger.pay_fixed(day, "tools", tools)
-            if devices:
-                m.ledger.pay_fixed(day, "devices", devices)
+        ledgers = [m.ledger for m in models]
+        if tools:
+            Ledger.pay_fixed_all(ledgers, day, "tools", tools)
+        if devices:  # each ledger still pays its tools, then its devices
+            Ledger.pay_fixed_all(ledgers, day, "devices", devices)
 
     def _cats(self, ids: np.ndarray) -> np.ndarray:
         if self.plan.groups.by_block:
@@ -627,6 +636,11 @@ class DayState:
         self.out_q = np.zeros(0, dtype=np.int64)
         self.health_cols = np.zeros(0, dtype=np.int64)
         self.chan_caps: dict[int, np.ndarray | None] = {}
+        # the models' churned totals and their ledgers' blocked-day flags, stacked
+        # (each model's and ledger's a view of its row)
+        self.churned = np.zeros(R, dtype=np.int64)
+        self.blocked = np.zeros((R, 0), dtype=np.float64)
+        self.selforg = False  # the plan's self-organisation (group life's end-of-day counters)
         # the batch's end-of-run scalars and the batch day they were computed on (model.scalars)
         self.scalars: tuple[int, list[dict[str, float]]] | None = None
 
@@ -679,6 +693,12 @@ def _first_day(models: list[CommunityModel], st: DayState) -> None:
     st.gross_margin = np.array([m.plan.economics.gross_margin for m in models], dtype=np.float64)
     st.out_cols = np.array([ix[name] for name, _ in _CHURN_OUT], dtype=np.int64)
     st.out_q = np.array([q for _, q in _CHURN_OUT], dtype=np.int64)
+    st.churned = np.array([m.churned_total for m in models], dtype=np.int64)
+    st.blocked = np.stack([m.ledger.blocked_flags for m in models])
+    for r, m in enumerate(models):
+        m._churned = st.churned[r : r + 1]
+        m.ledger.blocked_flags = st.blocked[r]
+    st.selforg = bool(m0.life.selforg.spec.enabled)
     for ch in m0.channels:  # no money cap: every replicate's intake cap is the platform's
         s = ch.spec
         if s.cost_per_join <= 0:
@@ -903,14 +923,12 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             # a running sum from the first category (0.0 + c is c: costs are >= 0), as
             # ``total += v`` category by category
             rows[:, ix["cost"]] = np.add.accumulate(today_costs, axis=1)[:, -1]
-    i_churned, i_blocked = ix["churned"], ix["budget_blocked"]
-    for r, (m, churned) in enumerate(zip(models, out[:, 0].tolist())):
-        m.churned_total += churned
-        row = rows[r]
-        row[i_churned] = m.churned_total
-        if day in m.ledger.blocked_days:
-            row[i_blocked] = 1
+    st.churned += out[:, 0]
+    rows[:, ix["churned"]] = st.churned
+    rows[:, ix["budget_blocked"]] = st.blocked[:, day]
+    for r, m in enumerate(models):
         if st.costs is None:
+            row = rows[r]
             total = 0.0
             by_cat = m.ledger.by_category
             for cat, j in m._ix_cost:
@@ -918,8 +936,11 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
                 row[j] = v
                 total += v
             row[ix["cost"]] = total
-        m.life.collect(row, ix)
+        life = m.life
+        if life.day_counts or st.selforg:  # else GroupLife.collect has nothing to write
+            life.collect(rows[r], ix)
         m.datacollector.collect(m)
         m.today = Today()
-        if day + 1 >= m.horizon:
+    if day + 1 >= m0.horizon:  # one horizon for the batch
+        for m in models:
             m.running = False

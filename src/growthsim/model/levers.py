@@ -28,6 +28,7 @@ import numpy as np
 from mesa.time import Priority, Schedule
 
 from growthsim.kernels import rng as KR
+from growthsim.model.ledger import Ledger
 from growthsim.vocab import DORMANT, MEMBER, ROLE_INTERNAL_KOL, ROLE_MEMBER, ROLE_VOLUNTEER_ADMIN
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -544,10 +545,12 @@ class StaffAgent(Lever):
         """:meth:`work` for a batch: the salaries and slots are the plan's."""
         s = staff[0].spec
         pay, n, h = s.count * s.salary_per_month / 30.0, s.count * s.groups_each, s.hours_per_day / s.groups_each
-        for a in staff:
-            m = a.model
-            m.ledger.pay_fixed(day, "staff", pay)
-            m.today.add_slots(n, h)
+        models = [a.model for a in staff]
+        Ledger.pay_fixed_all([m.ledger for m in models], day, "staff", pay)
+        if n > 0 and h > 0:  # Today.add_slots
+            slot = (int(n), float(h))
+            for m in models:
+                m.today.slots.append(slot)
 
 
 class VolunteerAdminsAgent(Lever):
