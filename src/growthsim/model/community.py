@@ -624,7 +624,7 @@ class DayState:
         self.health_batched = False
         self.rows = np.zeros((R, 0), dtype=np.float64)
         self.costs: np.ndarray | None = None
-        self.cost_cols = np.zeros(0, dtype=np.int64)
+        self.cost_cols: np.ndarray | slice = np.zeros(0, dtype=np.int64)
         # the plan-level figures of the day's glue, gathered once (_first_day): each
         # replicate's base probabilities (a batch may hold plans differing in member rules),
         # the series columns written from the kernels' outputs, each channel's intake caps
@@ -672,7 +672,10 @@ def _first_day(models: list[CommunityModel], st: DayState) -> None:
     if all(m._ix_cost == m0._ix_cost for m in models) and m0.horizon > 0:
         cats = [c for c, _ in m0._ix_cost]
         st.costs = np.zeros((len(models), len(cats), m0.horizon), dtype=np.float64)
-        st.cost_cols = np.array([j for _, j in m0._ix_cost], dtype=np.int64)
+        cols = [j for _, j in m0._ix_cost]
+        st.cost_cols = np.array(cols, dtype=np.int64)
+        if cols and cols == list(range(cols[0], cols[0] + len(cols))):  # one run of columns
+            st.cost_cols = slice(cols[0], cols[0] + len(cols))
         for r, m in enumerate(models):
             by_cat = m.ledger.by_category
             for k, cat in enumerate(cats):
