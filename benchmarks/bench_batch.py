@@ -16,7 +16,13 @@ compute the KPI table.
   ``--replicates`` replicates in one batch;
 - ``reference``: :class:`growthsim.reference.ReferenceModel` (one Mesa agent per person) on
   the same plan and graph, the first ``--reference-days`` days, against the batch's
-  simulation time per replicate-day (results and KPIs excluded on both sides).
+  simulation time per replicate-day (results and KPIs excluded on both sides);
+- ``large batch``: a ``CommunityBatch`` of ``--large-replicates`` (2) replicates of
+  ``bench_scale.all_levers_plan(--large-size)`` (10^6 people, every lever), ``--large-days``
+  (60) days, the serial loop (``parallel=False``) against the numba threads
+  (``parallel=True``, all threads): the size at which ``runner.use_threads`` turns the
+  threads on, so the 2-threads-vs-1 target is measured where threads are used (simulation
+  only, the batch's build excluded; ``--large-size 0`` skips it).
 
 Configurations are interleaved over ``--repeats`` rounds and the fastest round of each is
 kept, so both sides of a ratio see the same machine load; the load average is printed.
@@ -77,13 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--serial-replicates", type=int, default=16)
     ap.add_argument("--reference-days", type=int, default=None, help="default: --days")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--large-size", type=int, default=1_000_000)
+    ap.add_argument("--large-replicates", type=int, default=2)
+    ap.add_argument("--large-days", type=int, default=60)
     args = ap.parse_args(argv)
     args.reference_days = args.reference_days or args.days
 
     import numba
 
     from growthsim.reference import ReferenceModel
-    from growthsim.runner import batch_size, graph_for
+    from growthsim.runner import batch_size, graph_for, use_threads
 
     print(f"machine: {machine()}")
     print(f"numba threads available: {numba.config.NUMBA_NUM_THREADS}")
@@ -97,6 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     pipeline(warm, 2, "serial")
     pipeline(warm, 2, "batch")
     threads = [t for t in (1, 2) if t <= numba.config.NUMBA_NUM_THREADS]
+    from growthsim.model.batch import CommunityBatch
+
+    large = large_graph = None
+    if args.large_size > 0:
+        from bench_scale import all_levers_plan
+
+        large = all_levers_plan(args.large_size, horizon=args.large_days)
+        large_graph = graph_for(large)
+        warm_b = CommunityBatch(large, replicates=range(2), graph=large_graph, parallel=True)
+        for _ in range(2):
+            warm_b.step()
+        del warm_b
     best: dict[str, tuple[float, float]] = {}
     load = []
     names = {t: f"batch, {t} thread{'s' if t > 1 else ''}" for t in threads}
@@ -124,10 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in cfgs:
             if name == "reference":
                 m = ReferenceModel(scenario=plan, replicate=0, graph=graph_for(plan), network=False)
-                wall, cpu = timed(lambda: (m.run_until(args.reference_days), args.reference_days)[1])
+                wall, cpu = timed(lambda m=m: (m.run_until(args.reference_days), args.reference_days)[1])
             elif fn is None:  # the batch's days only (per replicate-day)
                 import growthsim.runner as runner
-                from growthsim.model.batch import CommunityBatch
 
                 numba.set_num_threads(max(threads))
                 size = batch_size(plan, args.replicates)
@@ -140,13 +160,23 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     for s in range(0, args.replicates, size)
                 ]
-                wall, cpu = timed(lambda: ([b.run() for b in bs], args.replicates * args.days)[1])
+                wall, cpu = timed(lambda bs=bs: ([b.run() for b in bs], args.replicates * args.days)[1])
             else:
                 wall, cpu = timed(fn)
             old = best.get(name, (float("inf"), float("inf")))
             best[name] = (min(old[0], wall), min(old[1], cpu))
             print(f"  {name}: wall {wall * 1e3:.3f} ms, CPU {cpu * 1e3:.3f} ms per unit", flush=True)
         load.append(os.getloadavg()[0])
+        if large is not None:
+            for par in (False, True):
+                numba.set_num_threads(max(threads) if par else 1)
+                b = CommunityBatch(large, replicates=range(args.large_replicates), graph=large_graph, parallel=par)
+                wall, cpu = timed(lambda b=b: (b.run(), args.large_replicates * args.large_days)[1])
+                name = f"large batch, {'parallel' if par else 'serial loop'}"
+                old = best.get(name, (float("inf"), float("inf")))
+                best[name] = (min(old[0], wall), min(old[1], cpu))
+                print(f"  {name}: wall {wall * 1e3:.3f} ms, CPU {cpu * 1e3:.3f} ms per replicate-day", flush=True)
+                del b
     numba.set_num_threads(max(threads))
     print(f"\nload average (1 min) during the run: {min(load):.1f} .. {max(load):.1f} on {os.cpu_count()} CPUs\n")
     (ser, ser_c) = best["serial"]
@@ -164,6 +194,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     if len(threads) == 2:
         print(f"\n2 threads vs 1 on the same batch (wall): **{best[names[1]][0] / best[names[2]][0]:.2f}x**")
+    if large is not None:
+        (lw1, lc1), (lw2, lc2) = best["large batch, serial loop"], best["large batch, parallel"]
+        print(
+            f"\nlarge batch ({args.large_replicates} x {args.large_size:,} people, all levers, "
+            f"{args.large_days} days; runner.use_threads: {use_threads(large, args.large_replicates)}): "
+            f"serial loop wall {lw1 * 1e3:.2f} ms (CPU {lc1 * 1e3:.2f} ms) per replicate-day, "
+            f"{max(threads)} threads wall {lw2 * 1e3:.2f} ms (CPU {lc2 * 1e3:.2f} ms): "
+            f"**{lw1 / lw2:.2f}x** wall, CPU {lc2 / lc1:.2f}x the serial loop's"
+        )
     ref_w, ref_c = best["reference"]
     sim_w, sim_c = best["simulation only, batch (run_plans' thread choice)"]
     print(

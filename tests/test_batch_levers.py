@@ -182,3 +182,72 @@ def test_orders_with_a_batch_form_run_once_for_the_batch(monkeypatch):
         b.step()
     assert calls == [(3, d) for d in range(5)]  # one staff role: one order a morning
     assert all((m.ledger.by_category["staff"][:5] == 2 * 900 / 30.0).all() for m in b.models)
+
+
+def test_vip_and_invite_reward_run_once_for_the_batch_on_a_tight_budget(monkeypatch):
+    """VIP selection and the invite reward's hook after the referral pass have forms for
+    the batch (one test over every replicate's roster; one ``np.unique`` over every
+    replicate's referrers on counts stacked over the batch). On a budget tight enough that
+    the replicates' rewards and blocked days differ, every replicate still equals its
+    model alone, and the invite reward's counts are each model's own."""
+    import numpy as np
+
+    from growthsim.model.levers import InviteRewardAgent, VipProgram
+
+    sizes: dict[str, list[int]] = {"vip": [], "invite": []}
+    for key, fn in (("vip", VipProgram.select), ("invite", InviteRewardAgent.after_referral)):
+        orig = fn.for_all
+
+        def counted(levers, arg, key=key, orig=orig):
+            sizes[key].append(len(levers))
+            orig(levers, arg)
+
+        monkeypatch.setattr(fn, "for_all", counted)
+    sc = plan(budget={"total": 2500, "monthly_cap": 900})
+    b = CommunityBatch(sc, replicates=range(4), parallel=False)
+    b.run()
+    solo = []
+    for r in range(4):
+        m = CommunityModel(scenario=sc, replicate=r)
+        m.run()
+        solo.append(m)
+    assert [fingerprint(m) for m in b.models] == [fingerprint(m) for m in solo]
+    assert max(sizes["vip"]) == 4 and max(sizes["invite"]) >= 2  # the forms ran for the batch
+    invites = [[c for c in m.campaigns if c.name == "invite"][0] for m in (*b.models, *solo)]
+    for a, s in zip(invites[:4], invites[4:]):
+        assert np.array_equal(a.counts, s.counts) and (a.rewards, a.unpaid) == (s.rewards, s.unpaid)
+    assert len({(c.rewards, c.unpaid) for c in invites[:4]}) > 1
+    blocked = [frozenset(m.ledger.blocked_days) for m in b.models]
+    assert all(blocked) and len(set(blocked)) > 1  # the replicates' money differed
+
+
+def test_hooks_that_do_nothing_are_not_called():
+    """``Today.watch`` lists an agent once, under the hooks it does something in
+    (``levers.live_hooks``): the campaigns' own hooks; group life's after the activity only
+    with ads posted (the batch runs the health)."""
+    from growthsim.model.community import Today
+    from growthsim.model.levers import live_hooks
+
+    m = CommunityModel(scenario=plan(), replicate=0)
+    kinds = {c.name: live_hooks(c) for c in m.campaigns}
+    assert kinds == {
+        "invite": (False, True, False),
+        "checkin": (True, False, False),
+        "draw": (True, False, False),
+        "sale": (False, False, True),
+        "team": (False, False, True),
+        "talk": (False, False, False),
+    }
+    t = Today()
+    invite, checkin = m.campaigns[0], m.campaigns[1]
+    for a in (checkin, invite, checkin, m.life):
+        t.watch(a)
+    assert list(t.watchers.values()) == [checkin, invite, m.life]
+    assert (t.on_activity, t.on_referral, t.on_conversion) == ([checkin, m.life], [invite], [])  # not yet batched
+    b = CommunityBatch(plan(), replicates=range(2), parallel=False)
+    b.step()
+    assert all(live_hooks(x.life) == (False, False, False) for x in b.models)  # no ads: nothing to do
+    ads = plan(moderation={"ad_poster_share": 0.2, "ads_per_day": 2.0})
+    b = CommunityBatch(ads, replicates=range(2), parallel=False)
+    b.step()
+    assert all(live_hooks(x.life) == (True, False, False) for x in b.models)

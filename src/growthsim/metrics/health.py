@@ -180,12 +180,13 @@ class HealthBatch:
         for r, mo in enumerate(mods):
             mo.ads_window = self.ads_window[r]
 
-    def after_activity(self, st: Any) -> list[dict[str, float]]:
+    def after_activity(self, st: Any) -> np.ndarray:
         """The trackers' ``after_activity`` for the batch of day state ``st``
         (:class:`growthsim.model.community.DayState`) in one kernel call
         (:func:`growthsim.kernels.groups.health`), reading today's active members from the
         batch's work lists: the same numbers to the last bit; returns each replicate's
-        counts."""
+        counts as a ``(replicates x 4)`` table, columns ``vocab.SERIES_HEALTH`` (red,
+        yellow, blue, rated; the table is reused the next day)."""
         ts = self.trackers
         models = [t.model for t in ts]
         s, day = ts[0].spec, models[0].day
@@ -234,15 +235,7 @@ class HealthBatch:
                     self.level[r, :g].copy(),
                 )
                 t.snapshots.append(snap)
-        return [
-            {
-                "health_red": float(c[0]),
-                "health_yellow": float(c[1]),
-                "health_blue": float(c[2]),
-                "groups_rated": float(c[3]),
-            }
-            for c in counts.tolist()
-        ]
+        return counts
 
 
 def health_kpis(ts: pd.DataFrame) -> dict[str, float]:

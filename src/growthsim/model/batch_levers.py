@@ -13,7 +13,8 @@ rule); when one fires it runs the action of every replicate in turn. The two sta
 rounds run the day's active orders (their windows are the plan's, the same in every model)
 order by order, each for every replicate; an order with a form for the batch
 (:func:`growthsim.model.levers.batch_form`: staff at work, fixed costs, a channel's day)
-computes once what is the same in every replicate. Events a lever schedules while the batch runs
+computes once what is the same in every replicate; so does an event with such a form (VIP
+selection: one test over every replicate's roster). Events a lever schedules while the batch runs
 (a flash sale's later days) go to the clock too, for that replicate alone
 (:meth:`CommunityModel.schedule_event` forwards them), and keep their place: an event is
 created at the same point of a replicate's sequence as it was alone, and replicates share
@@ -54,9 +55,15 @@ class _Broadcast:
 
     def __init__(self, owner: "BatchMornings", fns: list[Callable]) -> None:
         self.owner, self.fns = owner, fns
+        # a lever's form for the batch (levers.batch_form: VIP selection), else each one's
+        self.for_all = getattr(getattr(fns[0], "__func__", None), "for_all", None)
+        self.levers = [getattr(f, "__self__", None) for f in fns]
 
     def fire(self) -> None:
         self.owner.sync_time()
+        if self.for_all is not None:
+            self.for_all(self.levers, self.owner.models[0].day)
+            return
         for fn in self.fns:
             fn()
 

@@ -56,6 +56,7 @@ from growthsim.model.levers import (
     VipProgram,
     VolunteerAdminsAgent,
     batch_form,
+    live_hooks,
 )
 from growthsim.model.members import MemberSet, members_frame
 from growthsim.model.membership import (
@@ -73,6 +74,7 @@ from growthsim.scenario.loader import apply_overrides, validate_plan
 from growthsim.scenario.schema import Scenario
 from growthsim.vocab import (
     SERIES_GROUPS,
+    SERIES_HEALTH,
     SERIES_LIFE,
     SERIES_MEMBERS,
     SERIES_MONEY,
@@ -100,12 +102,27 @@ class Today:
         self.m_conv = 1.0
         self.channels: list[ChannelAgent] = []
         self.watchers: dict[int, Any] = {}
+        # the watchers whose hook after the activity / referral / conversion does something
+        # (levers.live_hooks), in the order they were first watched
+        self.on_activity: list[Any] = []
+        self.on_referral: list[Any] = []
+        self.on_conversion: list[Any] = []
         self.slots: list[tuple[int, float]] = []
         self.kol_posts: list[tuple[float, float, int | None, int]] = []
 
     def watch(self, agent) -> None:
-        """Call ``agent``'s after_* hooks today (once, however often asked)."""
-        self.watchers.setdefault(id(agent), agent)
+        """Call ``agent``'s after_* hooks today (once, however often asked; a hook the
+        agent leaves a no-op is not called)."""
+        if id(agent) in self.watchers:
+            return
+        self.watchers[id(agent)] = agent
+        act, ref, conv = live_hooks(agent)
+        if act:
+            self.on_activity.append(agent)
+        if ref:
+            self.on_referral.append(agent)
+        if conv:
+            self.on_conversion.append(agent)
 
     def add_slots(self, n: int, hours: float) -> None:
         """``n`` group-slots of staff attention, ``hours`` each."""
@@ -248,7 +265,7 @@ class CommunityModel(mesa.Model):
         self._candidates_all = np.arange(n, dtype=np.int64)
         self._block_candidates: dict[int, np.ndarray] = {}
 
-        self.churned_total = 0
+        self._churned = np.zeros(1, dtype=np.int64)  # churned_total (a batch's row view)
         self.source_names = ["organic", "referral", "replay", *self.channel_names]
         self.cost_categories = ["staff", "volunteer_admins", "tools", "devices"]
         self.cost_categories += [f"channel:{k}" for k in sc.channels]
@@ -291,6 +308,15 @@ class CommunityModel(mesa.Model):
             self.graph,
             parallel=False,
         )
+
+    @property
+    def churned_total(self) -> int:
+        """Members who left so far (a batch keeps every model's in one array)."""
+        return int(self._churned[0])
+
+    @churned_total.setter
+    def churned_total(self, value: int) -> None:
+        self._churned[0] = value
 
     @property
     def n_roster(self) -> int:
@@ -402,11 +428,11 @@ class CommunityModel(mesa.Model):
         e = models[0].plan.economics
         tools = e.tools_per_month / 30.0 if e.tools_per_month > 0 else 0.0
         devices = e.devices_one_off if day == 0 and e.devices_one_off > 0 else 0.0
-        for m in models:
-            if tools:
-                m.ledger.pay_fixed(day, "tools", tools)
-            if devices:
-                m.ledger.pay_fixed(day, "devices", devices)
+        ledgers = [m.ledger for m in models]
+        if tools:
+            Ledger.pay_fixed_all(ledgers, day, "tools", tools)
+        if devices:  # each ledger still pays its tools, then its devices
+            Ledger.pay_fixed_all(ledgers, day, "devices", devices)
 
     def _cats(self, ids: np.ndarray) -> np.ndarray:
         if self.plan.groups.by_block:
@@ -584,6 +610,10 @@ class DayState:
         self.no_extra_h = np.zeros((R, self.cap), dtype=np.float64)
         self.no_slot_n = np.zeros((R, 0), dtype=np.int64)
         self.no_slot_h = np.zeros((R, 0), dtype=np.float64)
+        # today's staff slots of every replicate as (R x S) tables, kept while the slots stay
+        # the same (model.grouplevels); slots_of: the slots they were built from
+        self.slot_n, self.slot_h = self.no_slot_n, self.no_slot_h
+        self.slots_of: list[list[tuple[int, float]]] = [[] for _ in range(R)]
         self.no_posts = np.zeros((R, 0, self.cap), dtype=np.float64)
         self.cols = np.arange(self.cap)
         # set on the first day (_first_day): the models' group health stacked over the
@@ -594,36 +624,132 @@ class DayState:
         self.health_batched = False
         self.rows = np.zeros((R, 0), dtype=np.float64)
         self.costs: np.ndarray | None = None
-        self.cost_cols = np.zeros(0, dtype=np.int64)
+        self.cost_cols: np.ndarray | slice = np.zeros(0, dtype=np.int64)
+        # the plan-level figures of the day's glue, gathered once (_first_day): each
+        # replicate's base probabilities (a batch may hold plans differing in member rules),
+        # the series columns written from the kernels' outputs, each channel's intake caps
+        # when they are the plan's (no money cap)
+        self.base: tuple[list[float], ...] = ()
+        self.p_const: tuple[np.ndarray, ...] = ()
+        self.gross_margin = np.zeros(R, dtype=np.float64)
+        self.out_cols = np.zeros(0, dtype=np.int64)
+        self.out_q = np.zeros(0, dtype=np.int64)
+        self.health_cols = np.zeros(0, dtype=np.int64)
+        self.chan_caps: dict[int, np.ndarray | None] = {}
+        # the models' churned totals and their ledgers' blocked-day flags, stacked
+        # (each model's and ledger's a view of its row)
+        self.churned = np.zeros(R, dtype=np.int64)
+        self.blocked = np.zeros((R, 0), dtype=np.float64)
+        self.selforg = False  # the plan's self-organisation (group life's end-of-day counters)
         # the batch's end-of-run scalars and the batch day they were computed on (model.scalars)
         self.scalars: tuple[int, list[dict[str, float]]] | None = None
+
+
+# the churn pass's outputs (kernels.batch.churn) written to series columns as they are
+_CHURN_OUT = (
+    ("dormant", 4),
+    ("wau", 5),
+    ("mau", 6),
+    ("paying", 7),
+    ("vip_members", 8),
+    ("recalled", 2),
+    ("active_tier_members", 9),
+    ("core_members", 10),
+    ("koc_members", 11),
+)
 
 
 def _first_day(models: list[CommunityModel], st: DayState) -> None:
     """What a batch keeps from its first day on (see :class:`DayState`)."""
     m0 = models[0]
+    ix = m0._ix
     st.health = HealthBatch([m.life.health for m in models])
     st.health_batched = all(m.life.health.batched for m in models)
+    st.health_cols = np.array([ix[k] for k in SERIES_HEALTH], dtype=np.int64)
     st.rows = np.stack([m.datacollector.row for m in models])
     for r, m in enumerate(models):
         m.datacollector.row = st.rows[r]
     if all(m._ix_cost == m0._ix_cost for m in models) and m0.horizon > 0:
         cats = [c for c, _ in m0._ix_cost]
         st.costs = np.zeros((len(models), len(cats), m0.horizon), dtype=np.float64)
-        st.cost_cols = np.array([j for _, j in m0._ix_cost], dtype=np.int64)
+        cols = [j for _, j in m0._ix_cost]
+        st.cost_cols = np.array(cols, dtype=np.int64)
+        if cols and cols == list(range(cols[0], cols[0] + len(cols))):  # one run of columns
+            st.cost_cols = slice(cols[0], cols[0] + len(cols))
         for r, m in enumerate(models):
             by_cat = m.ledger.by_category
             for k, cat in enumerate(cats):
                 if cat in by_cat:
                     st.costs[r, k] = by_cat[cat]
                 by_cat[cat] = st.costs[r, k]
+    # each model's own plan: a batch may hold plans that differ in member rules (model.batch)
+    refs = [m.plan.members.referral for m in models]
+    cvs = [m.plan.members.conversion for m in models]
+    st.base = (
+        [rf.invite_prob for rf in refs],
+        [rf.accept_prob for rf in refs],
+        [cv.first_purchase_prob for cv in cvs],
+        [cv.repurchase_prob for cv in cvs],
+    )
+    # the probabilities on a day without multipliers (x * 1.0 is x)
+    st.p_const = tuple(np.array([min(1.0, p) for p in base], dtype=np.float64) for base in st.base)
+    st.gross_margin = np.array([m.plan.economics.gross_margin for m in models], dtype=np.float64)
+    st.out_cols = np.array([ix[name] for name, _ in _CHURN_OUT], dtype=np.int64)
+    st.out_q = np.array([q for _, q in _CHURN_OUT], dtype=np.int64)
+    st.churned = np.array([m.churned_total for m in models], dtype=np.int64)
+    st.blocked = np.stack([m.ledger.blocked_flags for m in models])
+    for r, m in enumerate(models):
+        m._churned = st.churned[r : r + 1]
+        m.ledger.blocked_flags = st.blocked[r]
+    st.selforg = bool(m0.life.selforg.spec.enabled)
+    for ch in m0.channels:  # no money cap: every replicate's intake cap is the platform's
+        s = ch.spec
+        if s.cost_per_join <= 0:
+            cap = -1 if s.daily_intake_cap is None else int(s.daily_intake_cap)
+            st.chan_caps[ch.index] = np.full(st.R, cap, dtype=np.int64)
+        else:
+            st.chan_caps[ch.index] = None
+
+
+def _probabilities(
+    st: DayState, k: int, mults: list[float], ones: list[float], base: list[float] | None = None
+) -> np.ndarray:
+    """``min(1, base[r] * mults[r])`` per replicate (``st.base[k]`` unless ``base``
+    given); the day without multipliers' array when every multiplier is 1."""
+    if mults == ones:
+        return st.p_const[k]
+    b = st.base[k] if base is None else base
+    return np.array([min(1.0, p * x) for p, x in zip(b, mults)], dtype=np.float64)
+
+
+def _run_hooks(hooks: list[tuple[Any, ...]], name: str, args: list[Any]) -> None:
+    """Hook ``name`` of every replicate's watchers ``hooks[r]``, each given ``args[r]``, in
+    each replicate's order: position by position, a hook with a form for the batch
+    (:func:`growthsim.model.levers.batch_form`) runs once for all the replicates that
+    have that lever at that position, the others one by one (replicates share no state,
+    so only each one's own order matters)."""
+    for p in range(max(len(h) for h in hooks)):
+        forms: dict[Any, tuple[list[Any], list[Any]]] = {}
+        for h, arg in zip(hooks, args):
+            if p < len(h):
+                fn = getattr(h[p], name)
+                form = getattr(getattr(fn, "__func__", None), "for_all", None)
+                if form is None:
+                    fn(arg)
+                else:
+                    levers, xs = forms.setdefault(form, ([], []))
+                    levers.append(h[p])
+                    xs.append(arg)
+        for form, (levers, xs) in forms.items():
+            form(levers, xs)
 
 
 def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     """Day ``day`` of every model of a batch (all of one plan, their mornings done): the
     group preparation and the member passes run once for the batch (one kernel call
     each), the day's counters are columns of one (replicate x counter) table; the levers'
-    hooks and the rest of the bookkeeping run per model, in the order of ``docs/model.md``."""
+    hooks that do something today (``Today.on_activity`` etc.) and the rest of the
+    bookkeeping run per model, in the order of ``docs/model.md``."""
     kern, R, n, cap = st.kern, st.R, st.n, st.cap
     m0 = models[0]
     sc = m0.plan
@@ -634,9 +760,11 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     if st.health is None:  # from now on the batch runs its models' group health (after activity)
         _first_day(models, st)
     rows = st.rows
-    for m in models:
-        t = m.today
-        t.m_conv *= m._conv_boosts.pop(day, 1.0)
+    todays = [m.today for m in models]
+    for m, t in zip(models, todays):
+        boost = m._conv_boosts.pop(day, None)
+        if boost is not None:
+            t.m_conv *= boost
     managed = prepare_groups(models, st)
     rows[:] = 0.0
     rows[:, ix["day"]] = day
@@ -655,7 +783,9 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         spec = ch0.spec
         e0 = float(m0.e0 if spec.join_engagement is None else spec.join_engagement)
         reach = np.array([ch.reach_today for ch in chans], dtype=np.int64)
-        caps = np.array([ch.intake_cap() for ch in chans], dtype=np.int64)
+        caps = st.chan_caps.get(ch0.index)
+        if caps is None:  # a cost per join: the money left caps each replicate's intake
+            caps = np.array([ch.intake_cap() for ch in chans], dtype=np.int64)
         kern.channel(
             st.mem_t,
             st.work_t,
@@ -673,8 +803,9 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
             joins,
         )
         rows[:, m0._ix_channel[ch0.index]] += joins
-        for ch, j in zip(chans, joins.tolist()):
-            ch.pay_joins(j)
+        if spec.cost_per_join > 0:  # else pay_joins has nothing to pay or mark
+            for ch, j in zip(chans, joins.tolist()):
+                ch.pay_joins(j)
     if sc.replay is not None:
         i = day - sc.replay.start_day
         if 0 <= i < len(sc.replay.daily_joins):
@@ -687,33 +818,29 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
         rows[:, ix["new_organic"]] += joins
 
     # 3. activity -----------------------------------------------------------------
-    act_mult = np.array([m.today.m_act for m in models], dtype=np.float64)
+    act_mult = np.array([t.m_act for t in todays], dtype=np.float64)
     kern.activity(st.mem_t, st.work_t, counts, st.lv_t, n, cap, act_mult, st.rules_t, st.seeds, day, st.woken)
     rows[:, ix["active"]] = counts[:, C_ACTIVE]
     rows[:, ix["woken"]] = st.woken
-    n_active = counts[:, C_ACTIVE].tolist()
-    for m, k in zip(models, n_active):
-        active = m._active[:k]
-        for a in list(m.today.watchers.values()):
-            a.after_activity(active)
-    # group health after the activity: one kernel call for the batch
-    if st.health is not None and st.health_batched and all(id(m.life) in m.today.watchers for m in models):
-        health = st.health.after_activity(st)  # one kernel call (kernels.groups.health)
-        for m, c in zip(models, health):
-            m.life.add_today(**c)
+    if any(t.on_activity for t in todays):
+        ks = counts[:, C_ACTIVE].tolist()
+        _run_hooks(
+            [tuple(t.on_activity) for t in todays],
+            "after_activity",
+            [m._active[:k] if t.on_activity else None for m, t, k in zip(models, todays, ks)],
+        )
+    # group health after the activity: one kernel call for the batch, its counts columns
+    if st.health is not None and st.health_batched and all(id(m.life) in t.watchers for m, t in zip(models, todays)):
+        rows[:, st.health_cols] = st.health.after_activity(st)  # one kernel call (kernels.groups.health)
     else:
-        for m in models:
-            if m.life.health.batched and id(m.life) in m.today.watchers:
+        for m, t in zip(models, todays):
+            if m.life.health.batched and id(m.life) in t.watchers:
                 raise RuntimeError("group health of a batch runs for every model of the day or none")
 
     # 4. referral -----------------------------------------------------------------
-    # each model's own plan: a batch may hold plans that differ in member rules (model.batch)
-    p_inv = np.array(
-        [min(1.0, m.plan.members.referral.invite_prob * m.today.m_invite) for m in models], dtype=np.float64
-    )
-    p_acc = np.array(
-        [min(1.0, m.plan.members.referral.accept_prob * m.today.m_accept) for m in models], dtype=np.float64
-    )
+    ones = [1.0] * R
+    p_inv = _probabilities(st, 0, [t.m_invite for t in todays], ones)
+    p_acc = _probabilities(st, 1, [t.m_accept for t in todays], ones)
     if not p_inv.any():
         # nobody invites today (e.g. replayed days, or no referral): the pass would draw
         # nothing and change nothing (draws are keyed, not a stream), so it is skipped
@@ -756,23 +883,25 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     rows[:, ix["invites_sent"]] = st.invites
     rows[:, ix["invites_accepted"]] = counts[:, C_ACC]
     rows[:, ix["new_referral"]] = counts[:, C_ACC]
-    for m, k in zip(models, counts[:, C_ACC].tolist()):
-        referrers = m._acc_ref[:k]
-        for a in list(m.today.watchers.values()):
-            a.after_referral(referrers)
+    if any(t.on_referral for t in todays):
+        ks = counts[:, C_ACC].tolist()
+        _run_hooks(
+            [tuple(t.on_referral) for t in todays],
+            "after_referral",
+            [m._acc_ref[:k] if t.on_referral else None for m, t, k in zip(models, todays, ks)],
+        )
 
     # 5. conversion ---------------------------------------------------------------
-    cvs = [m.plan.members.conversion for m in models]
-    p_first = np.array([min(1.0, cv.first_purchase_prob * m.today.m_conv) for cv, m in zip(cvs, models)])
-    p_rep = np.array([min(1.0, cv.repurchase_prob * m.today.m_conv) for cv, m in zip(cvs, models)])
+    conv = [t.m_conv for t in todays]
+    p_first = _probabilities(st, 2, conv, ones)
+    p_rep = _probabilities(st, 3, conv, ones)
     kern.conversion(st.mem_t, st.work_t, counts, n, p_first, p_rep, st.rules_t, st.seeds, day, st.ints, st.rev)
     rows[:, ix["first_purchases"]] = st.ints[:, 0]
     rows[:, ix["purchases"]] = st.ints[:, 1]
     rows[:, ix["revenue"]] = st.rev
-    rows[:, ix["gross_margin"]] = st.rev * np.array([m.plan.economics.gross_margin for m in models], dtype=np.float64)
-    for m, rev in zip(models, st.rev.tolist()):
-        for a in list(m.today.watchers.values()):
-            a.after_conversion(rev)
+    rows[:, ix["gross_margin"]] = st.rev * st.gross_margin
+    if any(t.on_conversion for t in todays):
+        _run_hooks([tuple(t.on_conversion) for t in todays], "after_conversion", st.rev.tolist())
 
     # 6. churn --------------------------------------------------------------------
     out = st.churn_out
@@ -785,18 +914,7 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     # out[r]: churned, to_dormant, recalled, members, dormant, wau, mau, payers, vips,
     # tier_active, tier_core, tier_koc (kernels.batch.churn); today's joiners count as
     # members (they were placed after the churn pass)
-    for name, q in (
-        ("dormant", 4),
-        ("wau", 5),
-        ("mau", 6),
-        ("paying", 7),
-        ("vip_members", 8),
-        ("recalled", 2),
-        ("active_tier_members", 9),
-        ("core_members", 10),
-        ("koc_members", 11),
-    ):
-        rows[:, ix[name]] = out[:, q]
+    rows[:, st.out_cols] = out[:, st.out_q]
     rows[:, ix["members"]] = out[:, 3] + counts[:, C_NEW]
     rows[:, ix["new_members"]] = counts[:, C_NEW]
     rows[:, ix["groups"]] = st.grp.count
@@ -804,17 +922,16 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     if st.costs is not None:  # the ledgers' categories of the day, then their sum in category order
         today_costs = st.costs[:, :, day]
         rows[:, st.cost_cols] = today_costs
-        total_cost = np.zeros(R, dtype=np.float64)
-        for k in range(today_costs.shape[1]):
-            total_cost += today_costs[:, k]
-        rows[:, ix["cost"]] = total_cost
-    for r, (m, churned) in enumerate(zip(models, out[:, 0].tolist())):
-        m.churned_total += churned
-        row = rows[r]
-        row[ix["churned"]] = m.churned_total
-        if day in m.ledger.blocked_days:
-            row[ix["budget_blocked"]] = 1
+        if today_costs.shape[1]:
+            # a running sum from the first category (0.0 + c is c: costs are >= 0), as
+            # ``total += v`` category by category
+            rows[:, ix["cost"]] = np.add.accumulate(today_costs, axis=1)[:, -1]
+    st.churned += out[:, 0]
+    rows[:, ix["churned"]] = st.churned
+    rows[:, ix["budget_blocked"]] = st.blocked[:, day]
+    for r, m in enumerate(models):
         if st.costs is None:
+            row = rows[r]
             total = 0.0
             by_cat = m.ledger.by_category
             for cat, j in m._ix_cost:
@@ -822,8 +939,11 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
                 row[j] = v
                 total += v
             row[ix["cost"]] = total
-        m.life.collect(row, ix)
+        life = m.life
+        if life.day_counts or st.selforg:  # else GroupLife.collect has nothing to write
+            life.collect(rows[r], ix)
         m.datacollector.collect(m)
         m.today = Today()
-        if day + 1 >= m.horizon:
+    if day + 1 >= m0.horizon:  # one horizon for the batch
+        for m in models:
             m.running = False

@@ -44,6 +44,8 @@ class Fatigue:
         self._seen = 0
         self.muted_total = 0
         self.pressure = np.zeros(model.g_cap, dtype=np.float64)  # today's, per group
+        self._no_ads = np.zeros(model.g_cap, dtype=np.float64)
+        self._promo_sum = 0  # promotions in the ring
 
     def promotions_today(self) -> int:
         """Promotions held this morning (events counted by the campaign agents)."""
@@ -52,19 +54,24 @@ class Fatigue:
         self._seen = held
         return today
 
-    def apply(self, G: int, ads_window: np.ndarray) -> int:
+    def apply(self, G: int, ads_window: np.ndarray | None) -> int:
         """Today's pressure per group, leave multipliers and mutes (the levels of the first
-        ``G`` groups are today's). ``ads_window[g]``: ads in group ``g`` over the window.
-        Returns the members who muted."""
+        ``G`` groups are today's). ``ads_window[g]``: ads in group ``g`` over the window
+        (``None``: no ads, a plan without ad posters). Returns the members who muted."""
         m, s = self.model, self.spec
         W = s.window_days
         day = m.day
-        self.promos[day % W] = self.promotions_today()
+        today = self.promotions_today()
+        # the window's sum kept as whole numbers (the same as summing the ring)
+        self._promo_sum += today - int(self.promos[day % W])
+        self.promos[day % W] = today
         if not s.enabled:
             return 0
-        promos = self.promos.sum()
-        if promos * 7.0 / W <= s.tolerance_per_week and not ads_window[:G].any():
+        promos = float(self._promo_sum)
+        if promos * 7.0 / W <= s.tolerance_per_week and (ads_window is None or not ads_window[:G].any()):
             return 0  # no group above the tolerance: nothing to do
+        if ads_window is None:
+            ads_window = self._no_ads
         x = self.pressure[:G]
         x[:] = (7.0 / W) * (promos + s.ad_weight * ads_window[:G])
         excess = np.maximum(0.0, x - s.tolerance_per_week)

@@ -65,23 +65,20 @@ def prepare_groups(models: list["CommunityModel"], st: "DayState") -> np.ndarray
     G = np.maximum(st.grp.count, 1)
     # 2. today's stimulus, staff slots and KOL posts, per replicate
     stim0 = st.stim0
-    S = P = 0
+    todays = [m.today for m in models]
     base = eng.baseline_stimulus
-    for r, m in enumerate(models):
-        t = m.today
-        stim0[r] = base + t.stimulus
-        if t.slots:
-            S = max(S, len(t.slots))
-        if t.kol_posts:
-            P = max(P, len(t.kol_posts))
-    slot_n, slot_h = st.no_slot_n, st.no_slot_h
-    if S:
-        slot_n = np.zeros((R, S), dtype=np.int64)
-        slot_h = np.zeros((R, S), dtype=np.float64)
-        for r, m in enumerate(models):
-            for k, (n, h) in enumerate(m.today.slots):
-                slot_n[r, k] = n
-                slot_h[r, k] = h
+    stim0[:] = [base + t.stimulus for t in todays]
+    P = max(len(t.kol_posts) for t in todays)
+    slots = [t.slots for t in todays]
+    if slots != st.slots_of:  # else the tables of the last day that had these slots
+        st.slots_of = slots
+        S = max(len(x) for x in slots)
+        if S:  # padded with slots of no groups
+            st.slot_n = np.array([[n for n, _ in x] + [0] * (S - len(x)) for x in slots], dtype=np.int64)
+            st.slot_h = np.array([[h for _, h in x] + [0.0] * (S - len(x)) for x in slots], dtype=np.float64)
+        else:
+            st.slot_n, st.slot_h = st.no_slot_n, st.no_slot_h
+    slot_n, slot_h = st.slot_n, st.slot_h
     lift = ref = st.no_posts
     if P:
         lift, ref = _kol_tables(models, G, cap, P)
@@ -116,13 +113,14 @@ def prepare_groups(models: list["CommunityModel"], st: "DayState") -> np.ndarray
     if R == 1:
         g = int(G[0])
         lv.resp[:g] = eng.stimulus_response * (1.0 - np.exp(-lv.stim[:g]))
-    else:
-        valid = st.cols[None, :] < G[:, None]
-        resp = eng.stimulus_response * (1.0 - np.exp(-lv.stim.reshape(R, cap)))
-        np.copyto(lv.resp.reshape(R, cap), resp, where=valid)
+    else:  # the groups of each replicate (the first G[r]), within the largest G
+        Gmax = int(G.max())
+        valid = st.cols[None, :Gmax] < G[:, None]
+        resp = eng.stimulus_response * (1.0 - np.exp(-lv.stim.reshape(R, cap)[:, :Gmax]))
+        np.copyto(lv.resp.reshape(R, cap)[:, :Gmax], resp, where=valid)
     # 5. group life after the levels: fatigue, ads' decay (per model), health's morning
-    for r, m in enumerate(models):
-        m.life.after_levels(int(G[r]))
+    for m, g in zip(models, G.tolist()):
+        m.life.after_levels(g)
     if st.health is not None and st.health_batched:  # one kernel call (GroupHealth.morning's numbers)
         hb = st.health
         st.kern_groups.health_morning(

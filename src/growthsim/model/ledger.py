@@ -51,6 +51,8 @@ class Ledger:
         self.month_discretionary: dict[int, float] = defaultdict(float)
         self.exhausted_day: int | None = None
         self.blocked_days: set[int] = set()
+        # 1.0 on the blocked days (the series' budget_blocked; a batch stacks these rows)
+        self.blocked_flags = np.zeros(self.horizon, dtype=np.float64)
 
     # ------------------------------------------------------------------ internals
     def _check(self, day: int, amount: float) -> None:
@@ -77,6 +79,22 @@ class Ledger:
         self._check(day, amount)
         self._record(day, category, amount, fixed=True)
 
+    @staticmethod
+    def pay_fixed_all(ledgers: list["Ledger"], day: int, category: str, amount: float) -> None:
+        """:meth:`pay_fixed` of the same fixed cost in each of ``ledgers`` (the replicates
+        of a batch, one horizon): checked once, recorded in each as :meth:`pay_fixed` does."""
+        if not ledgers:
+            return
+        ledgers[0]._check(day, amount)
+        if amount <= 0:
+            return
+        month = day // MONTH_DAYS
+        for lg in ledgers:
+            lg.by_category[category][day] += amount
+            lg.spent += amount
+            lg.month_spent[month] += amount
+            lg.fixed_spent += amount
+
     def available(self, day: int) -> float:
         """Discretionary money still available on ``day`` (money, >= 0)."""
         room = math.inf
@@ -89,6 +107,8 @@ class Ledger:
     def mark_blocked(self, day: int) -> None:
         """Record that discretionary spending was refused (or a lever stood idle) on ``day``."""
         self.blocked_days.add(day)
+        if 0 <= day < self.horizon:
+            self.blocked_flags[day] = 1.0
         if self.exhausted_day is None or day < self.exhausted_day:
             self.exhausted_day = day
 

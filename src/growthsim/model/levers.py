@@ -19,6 +19,7 @@ them.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ import numpy as np
 from mesa.time import Priority, Schedule
 
 from growthsim.kernels import rng as KR
+from growthsim.model.ledger import Ledger
 from growthsim.vocab import DORMANT, MEMBER, ROLE_INTERNAL_KOL, ROLE_MEMBER, ROLE_VOLUNTEER_ADMIN
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,12 +44,39 @@ def fatigued(lift: float, k: int, fatigue: float, baseline: float = 1.0) -> floa
     return baseline + (lift - baseline) * fatigue**k
 
 
+HOOKS = ("after_activity", "after_referral", "after_conversion")
+
+
+def no_op_hook(fn):
+    """Mark ``fn`` (an ``after_*`` hook) as doing nothing: the day does not call it."""
+    fn.no_op = True
+    return fn
+
+
+@functools.cache
+def _class_hooks(cls: type) -> tuple[bool, bool, bool]:
+    fns = [getattr(cls, h, None) for h in HOOKS]
+    return tuple(f is not None and not getattr(f, "no_op", False) for f in fns)  # type: ignore[return-value]
+
+
+def live_hooks(agent) -> tuple[bool, bool, bool]:
+    """Which of ``agent``'s hooks (:data:`HOOKS`, in that order) do something: those its
+    class defines and does not mark :func:`no_op_hook`; an agent may narrow them by an
+    attribute ``live_hooks`` of its own (e.g. group life without ads)."""
+    own = getattr(agent, "live_hooks", None)
+    return _class_hooks(type(agent)) if own is None else own
+
+
 def batch_form(order, for_all) -> None:
-    """Give the standing order ``order`` (a lever's method) its form for a batch:
-    ``for_all(levers, day)`` does, for each replicate's lever of ``levers`` in turn, what
-    ``order`` does for one, computing once what is the same in every replicate (a plan's
-    salaries, slots, a channel's budget). A :class:`~growthsim.model.batch.CommunityBatch`
-    calls it instead of the order of every replicate (``model.batch_levers``)."""
+    """Give ``order`` (a lever's method: a standing order, a scheduled event or an
+    ``after_*`` hook) its form for a batch: ``for_all(levers, day)`` (for a hook,
+    ``for_all(levers, args)``, ``args[i]`` what ``levers[i]``'s hook is given) does, for
+    each replicate's lever of ``levers``, what ``order`` does for one, computing once what
+    is the same in every replicate (a plan's salaries, slots, a channel's budget) or
+    doing the array work once over the batch's stacked arrays (VIP selection, the invite
+    reward's counts). A :class:`~growthsim.model.batch.CommunityBatch` calls it instead of
+    the method of every replicate (``model.batch_levers``, ``community.run_day``);
+    replicates share no state, so only each replicate's own order of actions matters."""
     order.for_all = for_all
 
 
@@ -94,13 +123,16 @@ class Lever(mesa.Agent):
         for d in days:
             self.model.schedule_event(fn, at=d + MORNING, priority=priority)
 
-    # hooks called by the model during the day ---------------------------------------
+    # hooks called by the model during the day (those not overridden are not called) -----
+    @no_op_hook
     def after_activity(self, active_ids: np.ndarray) -> None:  # pragma: no cover - default
         pass
 
+    @no_op_hook
     def after_referral(self, referrers: np.ndarray) -> None:  # pragma: no cover - default
         pass
 
+    @no_op_hook
     def after_conversion(self, revenue: float) -> None:  # pragma: no cover - default
         pass
 
@@ -277,6 +309,7 @@ class InviteRewardAgent(CampaignAgent):
     def __init__(self, model, name, spec: "S.InviteReward"):
         super().__init__(model, name, spec)
         self.counts = np.zeros(model.pop.n, dtype=np.int64)
+        self._stack: tuple[np.ndarray, int] | None = None  # in a batch: _stacked()
         self.rewards = 0
         self.unpaid = 0
         self.every_day(self.run_day, spec.start_day, spec.end_day)
@@ -294,10 +327,51 @@ class InviteRewardAgent(CampaignAgent):
         before = self.counts[uniq] // t
         self.counts[uniq] += n_acc
         due = int((self.counts[uniq] // t - before).sum())
+        self._reward(due)
+
+    def _reward(self, due: int) -> None:
         if due:
             paid = self.pay_units(self.spec.reward, due)
             self.rewards += paid
             self.unpaid += due - paid
+
+    def _stacked(self) -> tuple[np.ndarray, int]:
+        """The accepted-invitation counts of this campaign in every replicate of the
+        model's batch as one ``(replicates x people)`` table (each agent's ``counts`` a view
+        of its row, built the first time), and this agent's row."""
+        if self._stack is None:
+            models = self.model._batch.models  # type: ignore[union-attr]
+            k = self.model.campaigns.index(self)
+            agents = [m.campaigns[k] for m in models]
+            stack = np.stack([a.counts for a in agents])
+            for r, a in enumerate(agents):
+                a.counts, a._stack = stack[r], (stack, r)
+        assert self._stack is not None
+        return self._stack
+
+    @staticmethod
+    def after_referral_all(agents: list["InviteRewardAgent"], referrers: list[np.ndarray]) -> None:
+        """:meth:`after_referral` of one campaign in several replicates of a batch: the
+        rewards due from one ``np.unique`` over the replicates' referrers (keyed
+        ``row * people + id``) on the stacked counts; each replicate then pays its own."""
+        live = [(a, x) for a, x in zip(agents, referrers) if len(x) and a.running]
+        if len(live) < 2 or live[0][0].model._batch is None:
+            for a, x in live:
+                a.after_referral(x)
+            return
+        stack, _ = live[0][0]._stacked()
+        n = stack.shape[1]
+        rows = np.array([a._stacked()[1] for a, _ in live], dtype=np.int64)
+        lens = np.array([len(x) for _, x in live], dtype=np.int64)
+        keys = np.concatenate([x for _, x in live]).astype(np.int64) + np.repeat(rows * n, lens)
+        uniq, n_acc = np.unique(keys, return_counts=True)
+        flat = stack.reshape(-1)
+        t = live[0][0].spec.threshold
+        before = flat[uniq] // t
+        flat[uniq] += n_acc
+        due = np.bincount(uniq // n, weights=flat[uniq] // t - before, minlength=stack.shape[0])
+        for (a, _), r in zip(live, rows.tolist()):
+            a._reward(int(due[r]))
 
 
 class CheckinAgent(CampaignAgent):
@@ -471,10 +545,12 @@ class StaffAgent(Lever):
         """:meth:`work` for a batch: the salaries and slots are the plan's."""
         s = staff[0].spec
         pay, n, h = s.count * s.salary_per_month / 30.0, s.count * s.groups_each, s.hours_per_day / s.groups_each
-        for a in staff:
-            m = a.model
-            m.ledger.pay_fixed(day, "staff", pay)
-            m.today.add_slots(n, h)
+        models = [a.model for a in staff]
+        Ledger.pay_fixed_all([m.ledger for m in models], day, "staff", pay)
+        if n > 0 and h > 0:  # Today.add_slots
+            slot = (int(n), float(h))
+            for m in models:
+                m.today.slots.append(slot)
 
 
 class VolunteerAdminsAgent(Lever):
@@ -603,6 +679,41 @@ class VipProgram(Lever):
             m.move_to_vip(ids)
             self.invited += len(ids)
 
+    @staticmethod
+    def select_all(progs: list["VipProgram"], day: int) -> None:
+        """:meth:`select` for a batch: the test over every replicate's roster at once, on
+        the batch's stacked member arrays (replicate ``r``'s people at ``r * n``); each
+        replicate then moves its own members (same ids, same order)."""
+        models = [p.model for p in progs]
+        b = models[0]._batch
+        if b is None or len(progs) < 2 or not all(m.roster_kept for m in models):
+            for p in progs:
+                p.select()
+            return
+        s, st = progs[0].spec, b.state
+        n, mem = st.n, st.mem
+        lens = np.array([m.n_roster for m in models], dtype=np.int64)
+        offsets = np.arange(len(models), dtype=np.int64) * n
+        ids = np.concatenate([m.roster[: m.n_roster] for m in models]) + np.repeat(offsets, lens)
+        ids = ids[mem.purchases[ids] >= s.min_purchases]
+        ids = ids[
+            (mem.status[ids] == MEMBER)
+            & (mem.vip[ids] == 0)
+            & (mem.group[ids] >= 0)
+            & (mem.eng[ids] >= s.min_engagement)
+            & (day - mem.join_day[ids] >= s.min_tenure_days)
+        ]
+        if len(ids) == 0:
+            return
+        cuts = np.searchsorted(ids, offsets).tolist() + [len(ids)]
+        for r, (p, m) in enumerate(zip(progs, models)):
+            if cuts[r + 1] > cuts[r]:
+                mine = ids[cuts[r] : cuts[r + 1]] - r * n
+                m.move_to_vip(mine)
+                p.invited += len(mine)
+
 
 batch_form(ChannelAgent.open_day, ChannelAgent.open_day_all)
 batch_form(StaffAgent.work, StaffAgent.work_all)
+batch_form(VipProgram.select, VipProgram.select_all)
+batch_form(InviteRewardAgent.after_referral, InviteRewardAgent.after_referral_all)

@@ -78,18 +78,42 @@ class DailySeries(mesa.DataCollector):
         self._day = self.index["day"]
         super().__init__(model_reporters={"day": self._today})
         self.model_vars = _TableVars(self, self.model_vars)
+        # Mesa's collection times and its ``day`` list, once collect may append to them
+        self._mesa_lists: tuple[list, list] | None = None
 
     def _today(self) -> int:
         """Mesa's reporter of the ``day`` counter: the day in :attr:`row`."""
         return int(self.row[self._day])
 
     def collect(self, model) -> None:
-        """Store the current :attr:`row` as the next collected day."""
+        """Store the current :attr:`row` as the next collected day; Mesa records it too
+        (its ``day`` list and collection times). After Mesa's first collection (which
+        validates the reporter), while the collector still has only its ``day``
+        reporter, that record is made here: what ``DataCollector.collect`` appends for
+        it, without its per-call checks (``tests/test_series.py`` compares the two)."""
         if self._n == self._table.shape[0]:
             self._table = np.concatenate([self._table, np.zeros_like(self._table)])
         self._table[self._n] = self.row
         self._n += 1
+        mesa_lists = self._mesa_lists
+        if (
+            mesa_lists is not None
+            and len(self.model_reporters) == 1
+            and not self.agent_reporters
+            and not self.agenttype_reporters
+        ):
+            mesa_lists[0].append(model.time)
+            mesa_lists[1].append(int(self.row[self._day]))
+            return
         super().collect(model)
+        if (
+            getattr(self, "_validated", False)
+            and list(self.model_reporters) == ["day"]
+            and not self.agent_reporters
+            and not self.agenttype_reporters
+            and isinstance(getattr(self, "_collection_steps", None), list)
+        ):
+            self._mesa_lists = (self._collection_steps, self.model_vars["day"])
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         data = self._table[: self._n]

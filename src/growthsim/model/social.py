@@ -28,6 +28,7 @@ import numpy as np
 from growthsim.metrics.health import GroupHealth
 from growthsim.model import offline as _offline  # noqa: F401  (registers the campaign kind)
 from growthsim.model.fatigue import Fatigue
+from growthsim.model.levers import no_op_hook
 from growthsim.model.moderation import CATEGORY as MODERATION
 from growthsim.model.moderation import Moderation
 from growthsim.model.selforg import CATEGORY as SELF_ORGANISATION
@@ -84,7 +85,8 @@ class GroupLife:
 
     def after_levels(self, G: int) -> None:
         m = self.model
-        muted = self.fatigue.apply(G, self.moderation.ads_window)
+        mo = self.moderation
+        muted = self.fatigue.apply(G, mo.ads_window if mo.on else None)  # no posters: no ads
         if muted:
             self.add_today(muted=muted)
         self.moderation.decay_multipliers(G)
@@ -93,16 +95,25 @@ class GroupLife:
         m.today.watch(self)
 
     # hooks of the day (a watcher of Today)
+    @property
+    def live_hooks(self) -> tuple[bool, bool, bool]:
+        """The hooks the day calls (levers.live_hooks): after the activity only with ads
+        or a tracker of its own (else the batch runs the health)."""
+        return (self.moderation.on or not self.health.batched, False, False)
+
     def after_activity(self, active: np.ndarray) -> None:
         m = self.model
-        G = max(m.n_groups, 1)
-        self.add_today(**self.moderation.after_activity(active))
+        if self.moderation.on:
+            self.add_today(**self.moderation.after_activity(active))
         if not self.health.batched:  # else the day runs the batch's (metrics.health.HealthBatch)
+            G = max(m.n_groups, 1)
             self.add_today(**self.health.after_activity(active, G, self.moderation.ads_window, self.moderation.W))
 
+    @no_op_hook
     def after_referral(self, referrers: np.ndarray) -> None:
         pass
 
+    @no_op_hook
     def after_conversion(self, revenue: float) -> None:
         pass
 
@@ -118,6 +129,8 @@ class GroupLife:
 
     def collect(self, row: np.ndarray, ix: dict[str, int]) -> None:
         """Write today's counters into the series row (adding to the order columns)."""
+        if not self.day_counts and not self.selforg.spec.enabled:
+            return  # nothing counted today
         c = self.counts()
         for k, v in c.items():
             if k in ADDED_TO:
