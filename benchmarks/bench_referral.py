@@ -8,7 +8,13 @@ members, 3.65% of people active today (sorted ids, the all-levers plan's mean at
 engagement uniform, invitation probability 0.03 times engagement, acceptance 0.2, no
 room limit. Both versions must return the same counts.
 
+With ``--chunked``, this checkout's claim-then-commit form
+(:func:`growthsim.kernels.huge.referral`, chunks of ``huge.CHUNK`` active members) runs
+too, at each ``--threads`` count (wall time, the pass being on threads), against the plain
+pass measured the same way in the same process; its counts must be the plain pass's.
+
     python benchmarks/bench_referral.py --n 1000000 10000000 --baseline-src ../old/src
+    NUMBA_NUM_THREADS=2 python benchmarks/bench_referral.py --n 10000000 --chunked --threads 1 2
 
 Not a pass/fail test: prints ns per active member and the ratio.
 """
@@ -46,11 +52,54 @@ def run(mod, state, rules):
     return time.thread_time() - t, out
 
 
+def run_chunked(state, rules, chunk: int):
+    """One call of ``huge.referral`` (``chunk`` 0: the plain pass) on a copy of ``state``:
+    (wall s, counts)."""
+    from growthsim.kernels import huge
+
+    indptr, indices, mem0, g_ref, active = state
+    n = mem0.status.shape[0]
+    mem = type(mem0)(*[a.copy() for a in mem0])
+    new_ids, acc, pis = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n)
+    t = time.perf_counter()
+    out = huge.referral(
+        indptr, indices, mem, g_ref, active, new_ids, 0, acc, 0.03, 0.2, rules, 10**9, np.uint64(5), 7, pis, chunk
+    )
+    return time.perf_counter() - t, out[:4]
+
+
+def chunked_rows(state, rules, threads: list[int], repeats: int) -> None:
+    import numba
+
+    from growthsim.kernels import huge
+
+    m = state[4].shape[0]
+    plain = None
+    for t in threads:
+        numba.set_num_threads(t)
+        run_chunked(state, rules, huge.CHUNK)  # compile
+        best = {0: 1e9, huge.CHUNK: 1e9}
+        outs = {}
+        for _ in range(repeats):
+            for ch in best:
+                s, outs[ch] = run_chunked(state, rules, ch)
+                best[ch] = min(best[ch], s)
+        plain = plain or best[0]
+        same = outs[0] == outs[huge.CHUNK]
+        print(
+            f"  {t} thread(s): plain pass {1e9 * best[0] / m:.0f} ns/active, chunked (claim-then-commit, "
+            f"chunks of {huge.CHUNK:,}) {1e9 * best[huge.CHUNK] / m:.0f} ns/active, "
+            f"plain at {threads[0]} thread / chunked {plain / best[huge.CHUNK]:.2f}x, same counts: {same}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--baseline-src", help="an older checkout's src folder (its kernels/daily.py)")
     ap.add_argument("--repeats", type=int, default=6)
+    ap.add_argument("--chunked", action="store_true", help="also the chunked pass (kernels.huge) on threads")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="numba threads for --chunked")
     args = ap.parse_args(argv)
     if args.baseline_src:
         # the older module is compiled under another name: keep its numba cache apart
@@ -95,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = best["baseline"] / best["this"] if "baseline" in best else float("nan")
         same = len({tuple(o) for o in outs.values()}) == 1
         print(f"{n:>12,}{m:>10,}" + "".join(f"{1e9 * best[k] / m:>22.0f}" for k in mods) + f"{ratio:>7.2f}x  {same}")
+        if args.chunked:
+            chunked_rows(state, rules, args.threads, args.repeats)
     return 0
 
 

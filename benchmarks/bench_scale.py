@@ -27,11 +27,19 @@ internal KOLs, VIP groups) and runs 365 days. The child reports
   bound. The visit counts come from each day's roster, active members and invitations
   (neighbours drawn: invitations over the day's share of outsiders, an estimate).
 
+* threads: each size runs once per ``--threads`` count (default 1 and 2), each in its own
+  child with ``NUMBA_NUM_THREADS`` set; from ``growthsim.kernels.huge.CHUNKED_MIN_PEOPLE``
+  people one replicate's member passes run in chunks on those threads (the results are
+  the same at any count: the children's time series are compared byte for byte). The
+  bandwidth is measured at each thread count too (the triad on that many threads), and a
+  last table puts the counts side by side: wall, peak RSS, each phase and the ratio.
+
 The timing wrappers add one Python call per kernel call (~0.1 µs, a handful per day).
 
-    python benchmarks/bench_scale.py                       # 10^5 and 10^6
+    python benchmarks/bench_scale.py                       # 10^5 and 10^6, 1 and 2 threads
     python benchmarks/bench_scale.py --sizes 100000 --days 180
-    python benchmarks/bench_scale.py --sizes 10000000       # the 10^7 target (~3 GB)
+    python benchmarks/bench_scale.py --sizes 10000000       # the 10^7 target (~3 GB a child)
+    python benchmarks/bench_scale.py --sizes 10000000 --threads 2   # one thread count only
     python benchmarks/bench_scale.py --sizes 50000000 --memory-only 2   # peak memory only
 
 Not a pass/fail test: prints a table (targets: 10^6 x 365 in 20 s and 2 GB; 10^7 x 365
@@ -254,6 +262,11 @@ out["invites"] = ts["invites_sent"].astype(int).tolist()
 out["orders"] = int(ts["purchases"].sum())
 out["new_members"] = int(ts["new_members"].sum())
 out["indices_bytes"] = int(g.indices.nbytes)
+import hashlib, numba
+out["ts_sha256"] = hashlib.sha256(ts.to_numpy().tobytes()).hexdigest()
+out["threads"] = numba.get_num_threads()
+from growthsim.kernels.state import C_CHUNK
+out["chunk"] = int(m._counts[C_CHUNK])
 print(json.dumps(out))
 """
 
@@ -261,18 +274,20 @@ print(json.dumps(out))
 LINE = 64  # bytes per cache line
 
 
-def bandwidth(mb: int = 256, repeats: int = 5) -> dict:
-    """This machine's memory bandwidth, one thread: a STREAM triad ``a = b + s c`` over
+def bandwidth(mb: int = 256, repeats: int = 5, threads: int = 1) -> dict:
+    """This machine's memory bandwidth on ``threads`` numba threads (the triad; the random
+    line reads on one thread): a STREAM triad ``a = b + s c`` over
     float64 arrays of ``mb`` MB each (24 bytes moved per element, the STREAM convention:
     no write-allocate), and the rate of independent random 64-byte line reads (a gather
     of one float64 per line at random lines of a ``mb`` MB array, the pattern of a pass
     that visits scattered people). Best of ``repeats``. Returns bytes/s."""
+    import numba
     import numpy as np
-    from numba import njit
+    from numba import njit, prange
 
-    @njit(cache=False)
+    @njit(cache=False, parallel=True)
     def triad(a, b, c, s):
-        for i in range(a.shape[0]):
+        for i in prange(a.shape[0]):
             a[i] = b[i] + s * c[i]
 
     @njit(cache=False)
@@ -282,6 +297,7 @@ def bandwidth(mb: int = 256, repeats: int = 5) -> dict:
             t += x[idx[k]]
         return t
 
+    numba.set_num_threads(threads)
     n = mb * 2**20 // 8
     b = np.random.default_rng(0).random(n)
     c = b[::-1].copy()
@@ -391,10 +407,17 @@ def memory_size(n: int, days: int, degree: float, graph: str) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def run_size(n: int, days: int, degree: float, graph: str) -> dict:
+def run_size(n: int, days: int, degree: float, graph: str, threads: int | None = None) -> dict:
+    """One child's run of ``n`` people (``threads``: its ``NUMBA_NUM_THREADS``)."""
     here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ)
+    if threads is not None:
+        env["NUMBA_NUM_THREADS"] = str(threads)
     res = subprocess.run(
-        [sys.executable, "-c", _CHILD, here, str(n), str(days), str(degree), graph], capture_output=True, text=True
+        [sys.executable, "-c", _CHILD, here, str(n), str(days), str(degree), graph],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if res.returncode != 0:
         sys.stderr.write(res.stderr)
@@ -432,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="also write the raw figures to this file")
     ap.add_argument("--bandwidth-mb", type=int, default=256, help="array size of the bandwidth measurement")
     ap.add_argument(
+        "--threads", type=int, nargs="+", default=[1, 2], help="numba thread counts, one child each (default 1 2)"
+    )
+    ap.add_argument(
         "--memory-only",
         type=int,
         metavar="DAYS",
@@ -451,27 +477,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 0
     print(f"machine: {machine()}")
-    # in a child process: the parent's peak memory would be inherited by the benchmark
-    # children (ru_maxrss survives fork + exec)
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import json, sys; sys.path.insert(0, sys.argv[1]); from bench_scale import bandwidth; "
-            "print(json.dumps(bandwidth(int(sys.argv[2]))))",
-            os.path.dirname(os.path.abspath(__file__)),
-            str(args.bandwidth_mb),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    bw = json.loads(res.stdout.strip().splitlines()[-1])
-    print(
-        f"memory bandwidth (1 thread): stream triad {bw['stream'] / 1e9:.1f} GB/s, "
-        f"random 64-byte lines {bw['random_lines'] / 1e9:.2f} GB/s "
-        f"({bw['random_lines'] / LINE / 1e6:.0f} M lines/s)"
-    )
+    bws = {t: measure_bandwidth(args.bandwidth_mb, t) for t in args.threads}
+    for t, bw in bws.items():
+        print(
+            f"memory bandwidth ({t} thread{'s' if t > 1 else ''}): stream triad {bw['stream'] / 1e9:.1f} GB/s, "
+            f"random 64-byte lines (1 thread) {bw['random_lines'] / 1e9:.2f} GB/s "
+            f"({bw['random_lines'] / LINE / 1e6:.0f} M lines/s)"
+        )
     try:
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     except OSError:
@@ -479,90 +491,158 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plan: all levers on, graph {args.graph} mean degree {args.mean_degree:g}, {args.days} days\n")
     rows = []
     for n in args.sizes:
-        runs = [run_size(n, args.days, args.mean_degree, args.graph) for _ in range(args.repeats)]
-        r = min(runs, key=lambda x: x["run_s"])
-        if args.repeats > 1:
-            print(
-                f"n = {n:,}: {args.repeats} runs of {args.days} days: "
-                + ", ".join(f"{x['run_s']:.2f} s" for x in runs)
-                + " (fastest below)"
-            )
-        rows.append(r)
-        steps = r["steps_s"]
-        print(
-            f"n = {n:,}: edges {r['edges']:,}; members at end {r['members_end']:,} "
-            f"(max {r['members_max']:,}, ever {r['members_ever']:,}), mean active/day {r['active_mean']:,.0f}"
-        )
-        from growthsim.graph import NUMPY_THRESHOLD
-
-        path = "numpy" if n > NUMPY_THRESHOLD else "networkx"
-        print(
-            f"  graph build {r['graph_s']:.2f} s ({path}) | model build {r['model_s']:.2f} s | "
-            f"{args.days} days {r['run_s']:.2f} s ({1000 * r['run_s'] / args.days:.2f} ms/day) | "
-            f"total {r['graph_s'] + r['model_s'] + r['run_s']:.2f} s"
-        )
-        print(
-            f"  peak RSS: start {r['rss_start_mb']:.0f} MB, after graph {r['rss_graph_mb']:.0f} MB, "
-            f"after model {r['rss_model_mb']:.0f} MB, after run {r['rss_run_mb']:.0f} MB "
-            f"(graph arrays {r['graph_mb']:.0f} MB, population arrays {r['pop_mb']:.0f} MB)"
-        )
-        ph = dict(r["phases"])
-        ph["mornings + glue"] = max(0.0, steps + (r["run_s"] - steps) - sum(ph.values()))
-        print(f"  {'phase':<16}{'seconds':>9}{'share':>8}{'ms/day':>9}")
-        for name in PHASES:
-            v = ph.get(name, 0.0)
-            print(f"  {name:<16}{v:9.2f}{100 * v / r['run_s']:7.1f}%{1000 * v / args.days:9.2f}")
-        ref = r["phases"].get("referral", 0.0)
-        if ref > 0:
-            print(
-                f"  referral: {r['edge_visits']:,} edges of active members covered, "
-                f"{r['edge_visits'] / ref / 1e6:.1f} M edges/s"
-            )
-        scans = r["member_visits"]
-        for name in ("activity", "churn"):
-            v = r["phases"].get(name, 0.0)
-            if v > 0:
-                print(f"  {name}: {scans:,} member visits, {scans / v / 1e6:.0f} M members/s")
-        by_pass = pass_bytes(r)
-        print(
-            f"  {'pass':<12}{'GB touched':>11}{'GB/s':>8}{'of stream':>10}"
-            f"{'bound s':>9}{'time / bound':>13}{'ns per visit':>13}"
-        )
-        visits_of = {
-            "activity": sum(r["rosters"]),
-            "churn": sum(r["rosters"]),
-            "referral": sum(r["actives"]),
-            "conversion": sum(r["actives"]),
-        }
-        for name, b in by_pass.items():
-            t = r["phases"].get(name, 0.0)
-            if t <= 0 or b <= 0:
-                continue
-            bound = b / bw["stream"]
-            print(
-                f"  {name:<12}{b / 1e9:11.2f}{b / t / 1e9:8.2f}{100 * b / t / bw['stream']:9.0f}%"
-                f"{bound:9.3f}{t / bound:12.1f}x{1e9 * t / max(1, visits_of[name]):13.1f}"
-            )
-        r["bandwidth"] = bw
-        r["pass_bytes"] = by_pass
-        if n >= 10_000_000:
-            total = r["graph_s"] + r["model_s"] + r["run_s"]
-            print(
-                f"  target {TARGET_7_SECONDS:.0f} s / {TARGET_7_GB:.0f} GB for 10^7 x 365: run {r['run_s']:.1f} s "
-                f"(with graph and model build {total:.1f} s), peak RSS {r['rss_run_mb'] / 1024:.2f} GB"
-            )
-        elif n >= 1_000_000:
-            total = r["graph_s"] + r["model_s"] + r["run_s"]
-            print(
-                f"  target {TARGET_SECONDS:.0f} s / {TARGET_GB:.0f} GB for 10^6 x 365: run {r['run_s']:.1f} s "
-                f"(with graph and model build {total:.1f} s), peak RSS {r['rss_run_mb'] / 1024:.2f} GB"
-            )
-        print()
+        by_t = {}
+        for t in args.threads:
+            runs = [run_size(n, args.days, args.mean_degree, args.graph, t) for _ in range(args.repeats)]
+            r = min(runs, key=lambda x: x["run_s"])
+            if args.repeats > 1:
+                print(
+                    f"n = {n:,}, {t} thread(s): {args.repeats} runs of {args.days} days: "
+                    + ", ".join(f"{x['run_s']:.2f} s" for x in runs)
+                    + " (fastest below)"
+                )
+            report(r, bws[t], args.days)
+            rows.append(r)
+            by_t[t] = r
+        if len(by_t) > 1:
+            side_by_side(n, by_t, args.days)
     if args.json:
         with open(args.json + ".tmp", "w") as f:
-            json.dump({"machine": machine(), "rows": rows}, f, indent=1)
+            json.dump({"machine": machine(), "bandwidth": bws, "rows": rows}, f, indent=1)
         os.replace(args.json + ".tmp", args.json)
     return 0
+
+
+def measure_bandwidth(mb: int, threads: int) -> dict:
+    """:func:`bandwidth` in a child process (the parent's peak memory would be inherited
+    by the benchmark children: ru_maxrss survives fork + exec)."""
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys; sys.path.insert(0, sys.argv[1]); from bench_scale import bandwidth; "
+            "print(json.dumps(bandwidth(int(sys.argv[2]), threads=int(sys.argv[3]))))",
+            os.path.dirname(os.path.abspath(__file__)),
+            str(mb),
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NUMBA_NUM_THREADS": str(max(threads, 1))},
+    )
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def report(r: dict, bw: dict, days: int) -> None:
+    """One child's figures: sizes, times, memory, phases, throughput, bytes against the
+    bandwidth measured at the child's thread count."""
+    n = r["n"]
+    chunked = f"member passes in chunks of {r['chunk']:,}" if r.get("chunk") else "member passes not chunked"
+    print(f"n = {n:,}, {r.get('threads', '?')} numba thread(s), {chunked}:")
+    print(
+        f"  edges {r['edges']:,}; members at end {r['members_end']:,} "
+        f"(max {r['members_max']:,}, ever {r['members_ever']:,}), mean active/day {r['active_mean']:,.0f}"
+    )
+    from growthsim.graph import NUMPY_THRESHOLD
+
+    path = "numpy" if n > NUMPY_THRESHOLD else "networkx"
+    print(
+        f"  graph build {r['graph_s']:.2f} s ({path}) | model build {r['model_s']:.2f} s | "
+        f"{days} days {r['run_s']:.2f} s ({1000 * r['run_s'] / days:.2f} ms/day) | "
+        f"total {r['graph_s'] + r['model_s'] + r['run_s']:.2f} s"
+    )
+    print(
+        f"  peak RSS: start {r['rss_start_mb']:.0f} MB, after graph {r['rss_graph_mb']:.0f} MB, "
+        f"after model {r['rss_model_mb']:.0f} MB, after run {r['rss_run_mb']:.0f} MB "
+        f"(graph arrays {r['graph_mb']:.0f} MB, population arrays {r['pop_mb']:.0f} MB)"
+    )
+    ph = phases(r)
+    print(f"  {'phase':<16}{'seconds':>9}{'share':>8}{'ms/day':>9}")
+    for name in PHASES:
+        v = ph.get(name, 0.0)
+        print(f"  {name:<16}{v:9.2f}{100 * v / r['run_s']:7.1f}%{1000 * v / days:9.2f}")
+    ref = r["phases"].get("referral", 0.0)
+    if ref > 0:
+        print(
+            f"  referral: {r['edge_visits']:,} edges of active members covered, "
+            f"{r['edge_visits'] / ref / 1e6:.1f} M edges/s"
+        )
+    scans = r["member_visits"]
+    for name in ("activity", "churn"):
+        v = r["phases"].get(name, 0.0)
+        if v > 0:
+            print(f"  {name}: {scans:,} member visits, {scans / v / 1e6:.0f} M members/s")
+    by_pass = pass_bytes(r)
+    print(
+        f"  {'pass':<12}{'GB touched':>11}{'GB/s':>8}{'of stream':>10}"
+        f"{'bound s':>9}{'time / bound':>13}{'ns per visit':>13}"
+    )
+    visits_of = {
+        "activity": sum(r["rosters"]),
+        "churn": sum(r["rosters"]),
+        "referral": sum(r["actives"]),
+        "conversion": sum(r["actives"]),
+    }
+    for name, b in by_pass.items():
+        t = r["phases"].get(name, 0.0)
+        if t <= 0 or b <= 0:
+            continue
+        bound = b / bw["stream"]
+        print(
+            f"  {name:<12}{b / 1e9:11.2f}{b / t / 1e9:8.2f}{100 * b / t / bw['stream']:9.0f}%"
+            f"{bound:9.3f}{t / bound:12.1f}x{1e9 * t / max(1, visits_of[name]):13.1f}"
+        )
+    r["bandwidth"] = bw
+    r["pass_bytes"] = by_pass
+    total = r["graph_s"] + r["model_s"] + r["run_s"]
+    if n >= 10_000_000:
+        print(
+            f"  target {TARGET_7_SECONDS:.0f} s / {TARGET_7_GB:.0f} GB for 10^7 x 365: run {r['run_s']:.1f} s "
+            f"(with graph and model build {total:.1f} s), peak RSS {r['rss_run_mb'] / 1024:.2f} GB"
+        )
+    elif n >= 1_000_000:
+        print(
+            f"  target {TARGET_SECONDS:.0f} s / {TARGET_GB:.0f} GB for 10^6 x 365: run {r['run_s']:.1f} s "
+            f"(with graph and model build {total:.1f} s), peak RSS {r['rss_run_mb'] / 1024:.2f} GB"
+        )
+    print()
+
+
+def phases(r: dict) -> dict[str, float]:
+    """The phase seconds of a child, "mornings + glue" the rest of the run."""
+    ph = dict(r["phases"])
+    ph["mornings + glue"] = max(0.0, r["run_s"] - sum(ph.values()))
+    return ph
+
+
+def side_by_side(n: int, by_t: dict[int, dict], days: int) -> None:
+    """The thread counts of one size side by side: seconds, the first count's time over
+    each's (the speed-up), and whether the time series are the same bytes."""
+    ts = list(by_t)
+    base = by_t[ts[0]]
+    same = len({r["ts_sha256"] for r in by_t.values()}) == 1
+    print(f"n = {n:,} x {days} days, threads side by side (ratio: {ts[0]} thread(s) / t threads):")
+    head = "".join(f"{str(t) + ' thr s':>11}" + (f"{'ratio':>7}" if t != ts[0] else "") for t in ts)
+    print(f"  {'':<16}{head}")
+
+    def line(label: str, get) -> None:
+        cells = ""
+        for t in ts:
+            v = get(by_t[t])
+            cells += f"{v:11.2f}"
+            if t != ts[0]:
+                cells += f"{get(base) / v if v > 0 else float('nan'):6.2f}x"
+        print(f"  {label:<16}{cells}")
+
+    line(f"{days} days", lambda r: r["run_s"])
+    for name in PHASES:
+        line(name, lambda r, name=name: phases(r).get(name, 0.0))
+    print(
+        "  peak RSS GB     "
+        + "".join(f"{by_t[t]['rss_run_mb'] / 1024:11.2f}" + ("       " if t != ts[0] else "") for t in ts)
+    )
+    print(f"  time series identical at {', '.join(map(str, ts))} threads: {same}\n")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,12 @@ child seed), the day, the purpose and the person, and replicates share no state,
 results are the same, bit for bit, whatever the number of threads, the batch size or the
 order in which threads take the replicates.
 
+A replicate's own passes may run on threads too: from :data:`growthsim.kernels.huge.
+CHUNKED_MIN_PEOPLE` people, in a batch whose replicates are not on threads, the counts
+table's ``C_CHUNK`` column (set by the model's day state, ``huge.chunk_for``) is the
+chunk size with which activity, referral, conversion and churn cut the replicate's work
+lists into chunks on threads (:mod:`growthsim.kernels.huge`: same results, bit for bit).
+
 Threads: numba's (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``); OpenMP threads wait
 passively between passes (``OMP_WAIT_POLICY=PASSIVE`` unless set).
 """
@@ -36,16 +42,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np
 from numba import njit, prange
 
+from growthsim.kernels import huge
 from growthsim.kernels.daily import (
-    activity_pass,
     channel_pass,
-    churn_pass,
-    conversion_pass,
     credit_wellmixed_referrers,
     invite_weights,
     organic_pass,
     place_members,
-    referral_pass,
     replay_pass,
     roster_add,
     wellmixed_referral_pass,
@@ -53,6 +56,8 @@ from growthsim.kernels.daily import (
 from growthsim.kernels.state import (
     C_ACC,
     C_ACTIVE,
+    C_CHUNK,
+    C_CHUNKS,
     C_NEW,
     C_ROOM,
     C_ROSTER,
@@ -129,7 +134,7 @@ def activity(mem_t, work_t, counts, lv_t, n, cap, act_mult, rules_t, seeds, day,
     for r in prange(seeds.shape[0]):
         rules = rules_at(rules_t, r)
         o = r * n
-        k, w = activity_pass(
+        k, w, t = huge.activity(
             work.roster[o : o + n],
             counts[r, C_ROSTER],
             members_of(mem, r, n),
@@ -139,7 +144,9 @@ def activity(mem_t, work_t, counts, lv_t, n, cap, act_mult, rules_t, seeds, day,
             seeds[r],
             day,
             work.active[o : o + n],
+            counts[r, C_CHUNK],
         )
+        counts[r, C_CHUNKS] = t
         counts[r, C_ACTIVE] = k
         woken[r] = w
 
@@ -153,7 +160,7 @@ def referral(indptr, indices, mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc,
         rules = rules_at(rules_t, r)
         o = r * n
         active = work.active[o : o + counts[r, C_ACTIVE]]
-        nn, inv, acc, room = referral_pass(
+        nn, inv, acc, room, t = huge.referral(
             indptr,
             indices,
             members_of(mem, r, n),
@@ -168,7 +175,10 @@ def referral(indptr, indices, mem_t, work_t, counts, lv_t, n, cap, p_inv, p_acc,
             counts[r, C_ROOM],
             seeds[r],
             day,
+            work.cum[o : o + n],
+            counts[r, C_CHUNK],
         )
+        counts[r, C_CHUNKS] = t
         counts[r, C_NEW] = nn
         counts[r, C_ACC] = acc
         counts[r, C_ROOM] = room
@@ -226,7 +236,7 @@ def conversion(mem_t, work_t, counts, n, p_first, p_repeat, rules_t, seeds, day,
     for r in prange(seeds.shape[0]):
         rules = rules_at(rules_t, r)
         o = r * n
-        first, orders, v = conversion_pass(
+        first, orders, v, t = huge.conversion(
             work.active[o : o + counts[r, C_ACTIVE]],
             members_of(mem, r, n),
             p_first[r],
@@ -234,7 +244,10 @@ def conversion(mem_t, work_t, counts, n, p_first, p_repeat, rules_t, seeds, day,
             rules,
             seeds[r],
             day,
+            work.cum[o : o + n],
+            counts[r, C_CHUNK],
         )
+        counts[r, C_CHUNKS] = t
         ints[r, 0] = first
         ints[r, 1] = orders
         rev[r] = v
@@ -250,7 +263,7 @@ def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
     for r in prange(seeds.shape[0]):
         rules = rules_at(rules_t, r)
         o = r * n
-        res = churn_pass(
+        res = huge.churn(
             work.roster[o : o + n],
             counts[r, C_ROSTER],
             members_of(mem, r, n),
@@ -259,7 +272,10 @@ def churn(mem_t, work_t, counts, lv_t, grp_t, n, cap, rules_t, seeds, day, out):
             rules,
             seeds[r],
             day,
+            work.cum[o : o + n],
+            counts[r, C_CHUNK],
         )
+        counts[r, C_CHUNKS] = res[13]
         for q in range(12):
             out[r, q] = res[q]
         counts[r, C_ROSTER] = res[12]

@@ -288,6 +288,72 @@ def invite_weights(active_ids, mem, g_ref, base, cum):
     return total
 
 
+@njit(inline="always", cache=True)
+def invite_prob(i, p_invite, eng, group, boost, g_ref):
+    """Active member ``i``'s probability of inviting each neighbour: ``p_invite * e_i *
+    g_ref[g_i] * boost_i``."""
+    return p_invite * eng[i] * g_ref[group[i]] * boost[i]
+
+
+@njit(inline="always", cache=True)
+def select_invitees(i, pi, lo, hi, seed, day, out, m):
+    """The neighbours that member ``i`` selects, each of the row ``indices[lo:hi]``
+    independently with probability ``pi``: only the selected ones are visited, the gaps
+    between them geometric (draws ``(P_INVITE, i, 0..)``). Their row positions go to
+    ``out[m:]`` (room for ``hi - lo`` more); with ``out`` empty they are only counted.
+    Returns the new ``m``. The draws depend on neither status nor visit order."""
+    if pi <= 0.0:
+        return m
+    ptr = lo - 1
+    log_q = np.log1p(-pi) if pi < 1.0 else 0.0
+    draw = 0
+    keep = out.shape[0] > 0
+    while True:
+        ptr = _next_selected(ptr, hi, pi, log_q, seed, day, P_INVITE, i, draw)
+        draw += 1
+        if ptr >= hi:
+            return m
+        if keep:
+            out[m] = ptr
+        m += 1
+
+
+@njit(inline="always", cache=True)
+def offer_invite(i, j, indptr, indices, mem, new_ids, n_new, accept_referrers, acc, p_accept, rules, room, seed, day):
+    """Member ``i`` invites ``j`` if ``j`` is still an outsider: ``j`` joins with
+    ``p_accept`` (complex contagion: times ``1 + reinforcement * (member friends - 1)``,
+    capped at 1) while there is room; an accepted invite is written to
+    ``accept_referrers`` and adds ``referral_points`` to ``i``'s score and ``pt_referral``
+    to their points. Returns (invited 0/1, n_new, acc, room)."""
+    status = mem.status
+    if status[j] != OUTSIDER:
+        return 0, n_new, acc, room
+    if room <= 0:
+        return 1, n_new, acc, room
+    pa = p_accept
+    reinforcement = rules.reinforcement
+    if reinforcement > 0.0:
+        friends = 0
+        for r in range(indptr[j], indptr[j + 1]):
+            sq = status[indices[r]]
+            if sq == MEMBER or sq == DORMANT:
+                friends += 1
+        pa = p_accept * (1.0 + reinforcement * (friends - 1))
+        if pa > 1.0:
+            pa = 1.0
+    if uniform(seed, day, P_ACCEPT, i, j) < pa:
+        _join(j, day, SRC_REFERRAL, i, rules.e0, mem)
+        new_ids[n_new] = j
+        n_new += 1
+        mem.accepted[i] += 1
+        mem.score[i] += rules.referral_points
+        mem.points[i] += rules.pt_referral
+        accept_referrers[acc] = i
+        acc += 1
+        room -= 1
+    return 1, n_new, acc, room
+
+
 @njit(cache=True)
 def referral_pass(
     indptr,
@@ -306,20 +372,20 @@ def referral_pass(
     day,
 ):
     """Active members invite outsider neighbours with ``p_invite * e_i * g_ref[g_i] *
-    boost_i``; an invitee joins with ``p_accept`` (complex contagion: times ``1 +
-    reinforcement * (member friends - 1)``, capped at 1). Referrers of accepted invites are
-    written to ``accept_referrers``; each accepted invite adds ``referral_points`` to the
-    referrer's score and ``pt_referral`` to their points. Returns (n_new, invites,
-    accepted_count, room_left).
+    boost_i`` (:func:`invite_prob`); an invitee joins with ``p_accept`` (complex contagion:
+    times ``1 + reinforcement * (member friends - 1)``, capped at 1; :func:`offer_invite`).
+    Referrers of accepted invites are written to ``accept_referrers``; each accepted invite
+    adds ``referral_points`` to the referrer's score and ``pt_referral`` to their points.
+    Returns (n_new, invites, accepted_count, room_left).
 
     Member ``i`` selects each of its neighbours independently with probability ``pi``; the
     kernel visits only the selected ones, drawing the gaps between them (geometric, draws
-    ``(P_INVITE, i, 0..)``), and a selected neighbour who is an outsider is invited. The
-    cost is ``O(1 + degree * pi)`` per active member instead of ``O(degree)``; the reads
-    are grouped into passes over blocks of members (see the comments below)."""
-    status, eng, group, boost, accepted = mem.status, mem.eng, mem.group, mem.boost, mem.accepted
-    score, points = mem.score, mem.points
-    reinforcement, e0, r_pts, p_pts = rules.reinforcement, rules.e0, rules.referral_points, rules.pt_referral
+    ``(P_INVITE, i, 0..)``, :func:`select_invitees`), and a selected neighbour who is an
+    outsider is invited. The cost is ``O(1 + degree * pi)`` per active member instead of
+    ``O(degree)``; the reads are grouped into passes over blocks of members (see the
+    comments below). :func:`growthsim.kernels.huge.referral` is the same pass with the
+    selection on threads."""
+    status, eng, group, boost = mem.status, mem.eng, mem.group, mem.boost
     invites = 0
     acc = 0
     n_act = active_ids.shape[0]
@@ -344,32 +410,22 @@ def referral_pass(
         b1 = min(n_act, b0 + B)
         for k in range(b0, b1):
             i = active_ids[k]
-            b_pi[k - b0] = p_invite * eng[i] * g_ref[group[i]] * boost[i]
+            b_pi[k - b0] = invite_prob(i, p_invite, eng, group, boost, g_ref)
             b_lo[k - b0] = indptr[i]
             b_hi[k - b0] = indptr[i + 1]
         m = 0
         for k in range(b0, b1):
-            pi = b_pi[k - b0]
-            if pi <= 0.0:
-                continue
-            i = active_ids[k]
+            lo = b_lo[k - b0]
             hi = b_hi[k - b0]
-            ptr = b_lo[k - b0] - 1
-            log_q = np.log1p(-pi) if pi < 1.0 else 0.0
-            draw = 0
-            while True:
-                ptr = _next_selected(ptr, hi, pi, log_q, seed, day, P_INVITE, i, draw)
-                draw += 1
-                if ptr >= hi:
-                    break
-                if m == cap:
-                    cap *= 2
-                    s_i = _grown(s_i, cap)
-                    s_j = _grown(s_j, cap)
-                    s_out = _grown(s_out, cap)
-                s_i[m] = i
-                s_j[m] = ptr
-                m += 1
+            if m + hi - lo > cap:
+                cap = max(2 * cap, m + hi - lo)
+                s_i = _grown(s_i, cap)
+                s_j = _grown(s_j, cap)
+                s_out = _grown(s_out, cap)
+            i = active_ids[k]
+            m1 = select_invitees(i, b_pi[k - b0], lo, hi, seed, day, s_j, m)
+            s_i[m:m1] = i
+            m = m1
         for q in range(m):
             j = indices[s_j[q]]
             s_j[q] = j
@@ -377,33 +433,23 @@ def referral_pass(
         for q in range(m):
             if not s_out[q]:
                 continue
-            j = s_j[q]
-            if status[j] != OUTSIDER:
-                continue
-            i = s_i[q]
-            invites += 1
-            if room <= 0:
-                continue
-            pa = p_accept
-            if reinforcement > 0.0:
-                friends = 0
-                for r in range(indptr[j], indptr[j + 1]):
-                    sq = status[indices[r]]
-                    if sq == MEMBER or sq == DORMANT:
-                        friends += 1
-                pa = p_accept * (1.0 + reinforcement * (friends - 1))
-                if pa > 1.0:
-                    pa = 1.0
-            if uniform(seed, day, P_ACCEPT, i, j) < pa:
-                _join(j, day, SRC_REFERRAL, i, e0, mem)
-                new_ids[n_new] = j
-                n_new += 1
-                accepted[i] += 1
-                score[i] += r_pts
-                points[i] += p_pts
-                accept_referrers[acc] = i
-                acc += 1
-                room -= 1
+            inv, n_new, acc, room = offer_invite(
+                s_i[q],
+                s_j[q],
+                indptr,
+                indices,
+                mem,
+                new_ids,
+                n_new,
+                accept_referrers,
+                acc,
+                p_accept,
+                rules,
+                room,
+                seed,
+                day,
+            )
+            invites += inv
     return n_new, invites, acc, room
 
 
@@ -442,9 +488,19 @@ def conversion_pass(active_ids, mem, p_first, p_repeat, rules, seed, day):
     (times ``vip_mult`` for VIP members). Order values are log-normal with mean
     ``order_value``. An order adds ``order_points`` to the score and ``pt_order`` to the
     points. Returns (first_purchases, orders, revenue)."""
+    return conversion_members(active_ids, mem, p_first, p_repeat, rules, seed, day, np.empty(0, dtype=np.float64))
+
+
+@njit(cache=True)
+def conversion_members(active_ids, mem, p_first, p_repeat, rules, seed, day, values):
+    """:func:`conversion_pass`; with ``values`` not empty, each order's value is also
+    written to ``values[0..orders-1]`` in the members' order (so that a caller can sum the
+    values of several spans in one order, :func:`growthsim.kernels.huge.conversion`).
+    Returns (first_purchases, orders, revenue)."""
     eng, vip, paying, purchases, revenue = mem.eng, mem.vip, mem.paying, mem.purchases, mem.revenue
     score, points = mem.score, mem.points
     vip_mult, order_value, sigma = rules.vip_conv_mult, rules.order_value, rules.sigma
+    keep = values.shape[0] > 0
     first = 0
     orders = 0
     rev = 0.0
@@ -465,9 +521,45 @@ def conversion_pass(active_ids, mem, p_first, p_repeat, rules, seed, day):
             revenue[i] += value
             score[i] += rules.order_points
             points[i] += rules.pt_order
+            if keep:
+                values[orders] = value
             orders += 1
             rev += value
     return first, orders, rev
+
+
+#: codes of a member's effect on their group in the churn pass (:func:`group_event`)
+EV_LEFT = 0  # the group loses the member
+EV_CORE = 1  # a core member of the group (core or KOC tier)
+EV_KOC = 2  # a KOC member of the group (counted in core too)
+
+
+@njit(inline="always", cache=True)
+def group_event(g, code, g_size, g_core, g_koc, ev, n_ev):
+    """A member's effect on their group ``g`` in the churn pass (``code``: EV_LEFT,
+    EV_CORE, EV_KOC). With ``ev`` empty it is applied at once; else it is recorded as
+    ``4 g + code`` in ``ev[n_ev]`` (a float64 buffer: exact below 2**53) and applied by
+    the caller later (:func:`apply_group_events`). Returns the events recorded."""
+    if ev.shape[0] == 0:
+        if code == EV_LEFT:
+            g_size[g] -= 1
+        else:
+            g_core[g] += 1.0
+            if code == EV_KOC:
+                g_koc[g] += 1.0
+        return n_ev
+    ev[n_ev] = 4 * g + code
+    return n_ev + 1
+
+
+@njit(cache=True)
+def apply_group_events(ev, n_ev, g_size, g_core, g_koc):
+    """Apply the group events ``ev[:n_ev]`` recorded by :func:`group_event` (integer
+    counts: the order they are applied in does not change the result)."""
+    none = np.empty(0, dtype=np.float64)
+    for q in range(n_ev):
+        x = np.int64(ev[q])
+        group_event(x >> 2, x & 3, g_size, g_core, g_koc, none, 0)
 
 
 @njit(cache=True)
@@ -486,6 +578,18 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
     pass). Visits the ``n_roster``
     people of ``roster`` (ascending) and removes those who leave, keeping the others' order.
     The recall boost is ``rules.onboarding``."""
+    lv.core[:] = 0.0
+    lv.koc[:] = 0.0
+    return churn_members(roster, n_roster, mem, lv, g_size, rules, seed, day, np.empty(0, dtype=np.float64))[:13]
+
+
+@njit(cache=True)
+def churn_members(roster, n_roster, mem, lv, g_size, rules, seed, day, ev):
+    """The member rules of :func:`churn_pass` (which zeroes ``lv.core`` / ``lv.koc`` first);
+    with ``ev`` not empty, the effects on the groups (a member leaving, a core or KOC
+    member counted) are recorded there (:func:`group_event`) instead of applied, so that
+    spans of the roster can run on threads (:func:`growthsim.kernels.huge.churn`).
+    Returns churn_pass's tuple and the number of events recorded."""
     status, eng, group, last_active, last_seen = mem.status, mem.eng, mem.group, mem.last_active, mem.last_seen
     leave_day, active_days, vip, paying = mem.leave_day, mem.active_days, mem.vip, mem.paying
     g_churn, g_recall = lv.churn, lv.recall
@@ -494,8 +598,7 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
     vip_churn_mult, recall_boost = rules.vip_churn_mult, rules.onboarding
     score, tier, accepted, purchases = mem.score, mem.tier, mem.accepted, mem.purchases
     g_core, g_koc = lv.core, lv.koc
-    g_core[:] = 0.0
-    g_koc[:] = 0.0
+    n_ev = 0
     n_tier = np.zeros(4, dtype=np.int64)
     churned = 0
     w = 0
@@ -516,7 +619,7 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
         if max_active_days > 0 and active_days[i] >= max_active_days:
             status[i] = CHURNED
             leave_day[i] = day
-            g_size[g] -= 1
+            n_ev = group_event(g, EV_LEFT, g_size, g_core, g_koc, ev, n_ev)
             churned += 1
             continue
         if s == MEMBER and day - last_seen[i] >= silent_days:
@@ -553,7 +656,7 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
         if u < h:
             status[i] = CHURNED
             leave_day[i] = day
-            g_size[g] -= 1
+            n_ev = group_event(g, EV_LEFT, g_size, g_core, g_koc, ev, n_ev)
             churned += 1
             continue
         roster[w] = i
@@ -564,9 +667,7 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
         tier[i] = t
         n_tier[t] += 1
         if t >= TIER_CORE:
-            g_core[g] += 1.0
-            if t == TIER_KOC:
-                g_koc[g] += 1.0
+            n_ev = group_event(g, EV_KOC if t == TIER_KOC else EV_CORE, g_size, g_core, g_koc, ev, n_ev)
         members += 1
         if s == DORMANT:
             dormant += 1
@@ -594,6 +695,7 @@ def churn_pass(roster, n_roster, mem, lv, g_size, rules, seed, day):
         n_tier[TIER_CORE],
         n_tier[TIER_KOC],
         w,
+        n_ev,
     )
 
 
@@ -923,9 +1025,19 @@ __all__ = [
     "activity_pass",
     "invite_weights",
     "referral_pass",
+    "invite_prob",
+    "select_invitees",
+    "offer_invite",
     "credit_wellmixed_referrers",
     "conversion_pass",
+    "conversion_members",
     "churn_pass",
+    "churn_members",
+    "group_event",
+    "apply_group_events",
+    "EV_LEFT",
+    "EV_CORE",
+    "EV_KOC",
     "place_members",
     "roster_add",
     "group_levels",

@@ -37,7 +37,9 @@ C_NEW = 1  # today's joiners in `new_ids`
 C_ACTIVE = 2  # today's active members in `active`
 C_ACC = 3  # referrers of today's accepted invites in `acc_ref`
 C_ROOM = 4  # joins still possible today
-N_COUNTS = 5
+C_CHUNK = 5  # chunk size of one replicate's chunked member passes, 0: none (kernels.huge)
+C_CHUNKS = 6  # chunks run by the last chunked pass, 0: it ran unchunked (a diagnostic)
+N_COUNTS = 7
 
 
 class Col(NamedTuple):

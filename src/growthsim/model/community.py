@@ -28,9 +28,11 @@ from growthsim.graph import Graph, build_graph, hubs
 from growthsim.kernels import batch as KB
 from growthsim.kernels import daily as K
 from growthsim.kernels import groups as KG
+from growthsim.kernels.huge import chunk_for
 from growthsim.kernels.state import (
     C_ACC,
     C_ACTIVE,
+    C_CHUNK,
     C_NEW,
     C_ROOM,
     C_ROSTER,
@@ -596,6 +598,9 @@ class DayState:
         )
         self.graph = graph
         self.kern = KB.parallel if parallel else KB.serial
+        # one huge replicate's member passes in chunks on threads (kernels.huge: chosen by
+        # the market size, same results)
+        counts[:, C_CHUNK] = chunk_for(self.n, parallel)
         self.joins = np.zeros(R, dtype=np.int64)
         self.woken = np.zeros(R, dtype=np.int64)
         self.invites = np.zeros(R, dtype=np.int64)
