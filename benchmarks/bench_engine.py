@@ -126,9 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         del ref, eng
 
     print()
-    print(f"| people | engine ms/day | reference ms/day | reference / engine | reference µs per member-day | note |")
+    print("| people | engine ms/day | reference ms/day | reference / engine | reference µs per member-day | note |")
     print("|---:|---:|---:|---:|---:|---|")
-    for n, eb, ed, rb, rd, partial, dref, cpm, reps in rows:
+    for n, _eb, ed, _rb, rd, partial, dref, cpm, reps in rows:
         note = f"reference: first {dref} days measured, {args.days} extrapolated" if partial else "measured"
         note += f"; fastest of {args.repeats} engine / {reps} reference runs"
         print(f"| {n:,} | {1e3 * ed:.3f} | {1e3 * rd:.1f} | {rd / ed:.0f}x | {1e6 * cpm:.2f} | {note} |")
