@@ -636,6 +636,7 @@ class DayState:
         # when they are the plan's (no money cap)
         self.base: tuple[list[float], ...] = ()
         self.p_const: tuple[np.ndarray, ...] = ()
+        self.plan_ids: list[int] = []
         self.gross_margin = np.zeros(R, dtype=np.float64)
         self.out_cols = np.zeros(0, dtype=np.int64)
         self.out_q = np.zeros(0, dtype=np.int64)
@@ -664,6 +665,25 @@ _CHURN_OUT = (
 )
 
 
+def _plan_rates(models: list[CommunityModel], st: DayState) -> None:
+    """The day's base probabilities and margins from each model's own plan (a batch may
+    hold plans that differ in member rules, model.batch), kept until a model's plan object
+    changes (e.g. :class:`growthsim.model.replay.ExclusiveReplayModel` swaps its plan on
+    replayed days)."""
+    st.plan_ids = [id(m.plan) for m in models]
+    refs = [m.plan.members.referral for m in models]
+    cvs = [m.plan.members.conversion for m in models]
+    st.base = (
+        [rf.invite_prob for rf in refs],
+        [rf.accept_prob for rf in refs],
+        [cv.first_purchase_prob for cv in cvs],
+        [cv.repurchase_prob for cv in cvs],
+    )
+    # the probabilities on a day without multipliers (x * 1.0 is x)
+    st.p_const = tuple(np.array([min(1.0, p) for p in base], dtype=np.float64) for base in st.base)
+    st.gross_margin = np.array([m.plan.economics.gross_margin for m in models], dtype=np.float64)
+
+
 def _first_day(models: list[CommunityModel], st: DayState) -> None:
     """What a batch keeps from its first day on (see :class:`DayState`)."""
     m0 = models[0]
@@ -687,18 +707,7 @@ def _first_day(models: list[CommunityModel], st: DayState) -> None:
                 if cat in by_cat:
                     st.costs[r, k] = by_cat[cat]
                 by_cat[cat] = st.costs[r, k]
-    # each model's own plan: a batch may hold plans that differ in member rules (model.batch)
-    refs = [m.plan.members.referral for m in models]
-    cvs = [m.plan.members.conversion for m in models]
-    st.base = (
-        [rf.invite_prob for rf in refs],
-        [rf.accept_prob for rf in refs],
-        [cv.first_purchase_prob for cv in cvs],
-        [cv.repurchase_prob for cv in cvs],
-    )
-    # the probabilities on a day without multipliers (x * 1.0 is x)
-    st.p_const = tuple(np.array([min(1.0, p) for p in base], dtype=np.float64) for base in st.base)
-    st.gross_margin = np.array([m.plan.economics.gross_margin for m in models], dtype=np.float64)
+    _plan_rates(models, st)
     st.out_cols = np.array([ix[name] for name, _ in _CHURN_OUT], dtype=np.int64)
     st.out_q = np.array([q for _, q in _CHURN_OUT], dtype=np.int64)
     st.churned = np.array([m.churned_total for m in models], dtype=np.int64)
@@ -764,6 +773,8 @@ def run_day(models: list[CommunityModel], st: DayState, day: int) -> None:
     day = int(day)
     if st.health is None:  # from now on the batch runs its models' group health (after activity)
         _first_day(models, st)
+    elif [id(m.plan) for m in models] != st.plan_ids:
+        _plan_rates(models, st)
     rows = st.rows
     todays = [m.today for m in models]
     for m, t in zip(models, todays):

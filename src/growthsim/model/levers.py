@@ -64,7 +64,7 @@ def live_hooks(agent) -> tuple[bool, bool, bool]:
     class defines and does not mark :func:`no_op_hook`; an agent may narrow them by an
     attribute ``live_hooks`` of its own (e.g. group life without ads)."""
     own = getattr(agent, "live_hooks", None)
-    return _class_hooks(type(agent)) if own is None else own
+    return _class_hooks(type(agent)) if own is None else own  # type: ignore[arg-type]
 
 
 def batch_form(order, for_all) -> None:
@@ -340,7 +340,7 @@ class InviteRewardAgent(CampaignAgent):
         model's batch as one ``(replicates x people)`` table (each agent's ``counts`` a view
         of its row, built the first time), and this agent's row."""
         if self._stack is None:
-            models = self.model._batch.models  # type: ignore[union-attr]
+            models = self.model._batch.models
             k = self.model.campaigns.index(self)
             agents = [m.campaigns[k] for m in models]
             stack = np.stack([a.counts for a in agents])
