@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numba
@@ -24,6 +21,7 @@ from growthsim.model.batch import CommunityBatch
 from growthsim.model.community import CommunityModel
 from growthsim.runner import batch_size, run_plans, run_replicates
 from growthsim.scenario import Scenario
+from helpers.threads import run_at_4_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -225,17 +223,7 @@ print(json.dumps({{"fp": out, "layer": numba.threading_layer(), "max": numba.con
 
 
 def test_identical_at_1_2_and_4_threads(graph_alone):
-    env = {**os.environ, "NUMBA_NUM_THREADS": "4"}
-    res = subprocess.run(
-        [sys.executable, "-c", THREADS_SCRIPT.format(tests=str(ROOT / "tests"))],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=900,
-    )
-    assert res.returncode == 0, res.stderr[-3000:]
-    got = json.loads(res.stdout.strip().splitlines()[-1])
+    got = run_at_4_threads(THREADS_SCRIPT)
     assert got["max"] == 4
     # threading_layer() raises unless a parallel region ran: the parallel path was used
     assert got["layer"] in ("tbb", "omp", "workqueue")

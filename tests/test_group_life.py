@@ -12,8 +12,6 @@ use means over replicates.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -24,6 +22,7 @@ from growthsim.reference import ReferenceModel
 from growthsim.scenario import Scenario
 from growthsim.scenario.loader import apply_overrides
 from growthsim.vocab import MEMBER, ROLE_MEMBER_ADMIN
+from helpers.threads import run_at_4_threads
 
 
 def plan_of(**over) -> Scenario:
@@ -349,23 +348,7 @@ print(json.dumps(out))
 
 @pytest.mark.slow
 def test_group_life_identical_at_1_2_and_4_threads():
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "NUMBA_NUM_THREADS": "4"}
-    res = subprocess.run(
-        [sys.executable, "-c", THREADS_SCRIPT.format(tests=str(root / "tests"))],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=root,
-        timeout=900,
-    )
-    assert res.returncode == 0, res.stderr[-3000:]
-    got = json.loads(res.stdout.strip().splitlines()[-1])
+    got = run_at_4_threads(THREADS_SCRIPT)
     assert got["1"] == got["2"] == got["4"]
 
 

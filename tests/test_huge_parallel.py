@@ -11,9 +11,6 @@ the raw bytes of every output (``test_batch.fingerprint``) or every array a pass
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from growthsim.kernels.state import Rules
 from growthsim.model.batch import CommunityBatch
 from growthsim.model.community import CommunityModel
 from growthsim.population import Population
+from helpers.threads import run_at_4_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -88,17 +86,7 @@ def test_chunked_run_identical_at_1_2_and_4_threads_and_to_unchunked():
     """A whole run of the all-lever plan with its member passes in chunks of 8 people gives
     the same bytes at 1, 2 and 4 threads as the unchunked run; the chunked path really ran
     (each pass ran many chunks, on a numba thread pool of 2 and 4 threads)."""
-    env = {**os.environ, "NUMBA_NUM_THREADS": "4"}
-    res = subprocess.run(
-        [sys.executable, "-c", THREADS_SCRIPT.format(tests=str(ROOT / "tests"))],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=900,
-    )
-    assert res.returncode == 0, res.stderr[-3000:]
-    got = json.loads(res.stdout.strip().splitlines()[-1])
+    got = run_at_4_threads(THREADS_SCRIPT)
     assert got["max"] == 4
     # threading_layer() raises unless a parallel region ran (the plan runs one replicate:
     # only the chunked passes have parallel regions)
